@@ -1,0 +1,78 @@
+"""The named error hierarchy of the domain core.
+
+Class names are part of the contract: Step Functions matches a Lambda failure by the exception's class name
+(`errorType`), so Retry/Catch clauses and alarms refer to these names. Every error keeps its message free of
+secrets and says which field, ticker or rule is at fault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+
+class MoversError(Exception):
+    """Base class of every error the project raises on purpose."""
+
+
+class InvalidInput(MoversError):
+    """Malformed caller input; `str(e)` starts with the field, e.g. "date: must be YYYY-MM-DD, got ..."."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{field}: {reason}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.field, self.reason))
+
+
+class DataIntegrityError(MoversError):
+    """Market data that cannot be trusted for the day; the run stops and nothing is written."""
+
+
+class MissingTickers(DataIntegrityError):
+    """One or more requested tickers have no bar for the session."""
+
+    def __init__(self, missing: Iterable[str]) -> None:
+        self.missing: tuple[str, ...] = tuple(sorted(missing))
+        super().__init__(f"missing bars for: {', '.join(self.missing)}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.missing,))
+
+
+class SessionMismatch(DataIntegrityError):
+    """A bar belongs to another session date than the one being processed."""
+
+    def __init__(self, ticker: str, expected: object, got: object) -> None:
+        self.ticker = ticker
+        self.expected = expected
+        self.got = got
+        super().__init__(f"{ticker}: bar is for session {got}, expected {expected}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.ticker, self.expected, self.got))
+
+
+class InvalidBar(DataIntegrityError):
+    """A single bar breaks a rule (open <= 0, non-finite number, high/low inconsistent, missing field)."""
+
+    def __init__(self, ticker: str, rule: str) -> None:
+        self.ticker = ticker
+        self.rule = rule
+        super().__init__(f"{ticker}: {rule}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.ticker, self.rule))
+
+
+class DuplicateTicker(DataIntegrityError):
+    """A requested ticker appears more than once in one day's bars."""
+
+    def __init__(self, ticker: str) -> None:
+        self.ticker = ticker
+        super().__init__(f"{ticker}: more than one bar for the session")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.ticker,))

@@ -1,0 +1,560 @@
+"""Request handling of the local Massive-compatible server, independent of any socket.
+
+`MarketApp.handle(Request) -> Response` implements the four daily-bar endpoints of Massive's REST API
+(aggregates range, grouped daily, previous close, daily open/close) over a `Dataset`, with Massive's auth,
+plan-depth (403), rate-limit (429) and not-found behaviour and the same JSON shapes, plus the admin
+endpoints (`/_admin/...`, no key, not counted) and fault injection. `server.py` puts it on HTTP.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+from urllib.parse import parse_qs, quote, urlencode
+
+from stock_movers.domain.calendar import NEW_YORK, latest_completed_session
+
+from .dataset import Bar, Dataset
+from .faults import FaultConfig, FaultConfigError, FaultInjector
+from .ratelimit import RateLimiter
+
+DEFAULT_LIMIT = 5000
+MAX_LIMIT = 50_000
+DAY_MS = 86_400_000
+PRICING_URL = "https://massive.com/pricing"
+MSG_NO_KEY = "API Key was not provided"
+MSG_BAD_KEY = "Unknown API Key"
+MSG_RATE = (
+    "You've exceeded the maximum requests per minute, please wait or upgrade your subscription to "
+    f"continue. {PRICING_URL}"
+)
+MSG_PLAN = f"Your plan doesn't include this data timeframe. Please upgrade your plan at {PRICING_URL}"
+MSG_NOT_FOUND = "Data not found."
+_SERVER_ERRORS = {
+    "500": (500, "Internal server error"),
+    "502": (502, "Bad gateway"),
+    "503": (503, "Service unavailable, please try again later"),
+}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Time conventions (Massive: range t = 00:00 America/New_York, grouped/prev t = 16:00 America/New_York)
+
+
+def ny_ms(day: dt.date, hour: int = 0) -> int:
+    """Unix ms of `hour`:00 America/New_York on `day`."""
+    return int(dt.datetime.combine(day, dt.time(hour), NEW_YORK).timestamp()) * 1000
+
+
+def session_start_ms(day: dt.date) -> int:
+    """`t` of a range (aggregates) daily bar: the start of the session's day in New York."""
+    return ny_ms(day, 0)
+
+
+def session_close_ms(day: dt.date) -> int:
+    """`t` of a grouped-daily or previous-close bar: the 16:00 New York close."""
+    return ny_ms(day, 16)
+
+
+def ms_to_session_date(ms: int) -> dt.date:
+    """The New York calendar date of a Massive `t` (works for both conventions)."""
+    return dt.datetime.fromtimestamp(ms / 1000, NEW_YORK).date()
+
+
+class BadParameter(ValueError):
+    """A request parameter that cannot be parsed; the message is sent to the client."""
+
+
+def parse_day(text: str, name: str, *, upper_bound: bool = False) -> dt.date:
+    """Parse a `from`/`to`/`date` path value: YYYY-MM-DD, or a Unix ms timestamp.
+
+    A timestamp bound is turned into the sessions whose range `t` (00:00 New York) lies inside it: a lower
+    bound rounds up to the next midnight unless it is one, an upper bound takes its own date.
+    """
+    if text.isdigit():
+        ms = int(text)
+        try:
+            local = dt.datetime.fromtimestamp(ms / 1000, NEW_YORK)
+        except (OverflowError, OSError, ValueError):
+            raise BadParameter(_time_error(name)) from None
+        day = local.date()
+        if not upper_bound and local.timetz().replace(tzinfo=None) != dt.time(0):
+            day += dt.timedelta(days=1)
+        return day
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise BadParameter(_time_error(name)) from None
+
+
+def _time_error(name: str) -> str:
+    return f"Could not parse the time parameter: '{name}'. Use YYYY-MM-DD or Unix MS Timestamps"
+
+
+def _num(value: Decimal) -> float:
+    return float(value)
+
+
+def _vwap(bar: Bar) -> float:
+    # A typical-price stand-in: the dataset has no trades, and clients treat vw as optional anyway.
+    return float(((bar.high + bar.low + bar.close) / 3).quantize(Decimal("0.0001"), ROUND_HALF_EVEN))
+
+
+def bar_json(bar: Bar, t: int, *, with_ticker: bool) -> dict[str, Any]:
+    """One Massive aggregate result object."""
+    out: dict[str, Any] = {}
+    if with_ticker:
+        out["T"] = bar.ticker
+    out.update(
+        v=bar.volume,
+        vw=_vwap(bar),
+        o=_num(bar.open),
+        c=_num(bar.close),
+        h=_num(bar.high),
+        l=_num(bar.low),
+        t=t,
+        n=max(1, bar.volume // 150),
+    )
+    return out
+
+
+def encode_cursor(offset: int, limit: int, sort: str) -> str:
+    raw = urlencode({"offset": offset, "limit": limit, "sort": sort}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, int, str]:
+    """(offset, limit, sort) from a cursor made by `encode_cursor`; BadParameter otherwise."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        fields = {k: v[0] for k, v in parse_qs(raw, strict_parsing=True).items()}
+        offset, limit, sort = int(fields["offset"]), int(fields["limit"]), fields["sort"]
+    except (binascii.Error, UnicodeDecodeError, ValueError, KeyError):
+        raise BadParameter("Invalid cursor") from None
+    if offset < 0 or not 1 <= limit <= MAX_LIMIT or sort not in ("asc", "desc"):
+        raise BadParameter("Invalid cursor")
+    return offset, limit, sort
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Request / response
+
+
+@dataclass(frozen=True)
+class Request:
+    """A parsed HTTP request; header names lower-case."""
+
+    method: str
+    path: str
+    query: Mapping[str, list[str]] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    base_url: str = "http://127.0.0.1"
+
+    def param(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else None
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def _dumps(obj: object) -> bytes:
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def json_response(status: int, obj: object) -> Response:
+    return Response(status, _dumps(obj))
+
+
+@dataclass(frozen=True)
+class Route:
+    endpoint: str  # one of faults.ENDPOINTS
+    ticker: str | None
+    params: tuple[str, ...]
+
+
+def route(path: str) -> Route | None:
+    """Match a data path to its endpoint, or None."""
+    parts = [p for p in path.split("/") if p]
+    match parts:
+        case ["v2", "aggs", "ticker", ticker, "range", mult, span, start, end]:
+            return Route("range", ticker, (mult, span, start, end))
+        case ["v2", "aggs", "grouped", "locale", "us", "market", "stocks", day]:
+            return Route("grouped", None, (day,))
+        case ["v2", "aggs", "ticker", ticker, "prev"]:
+            return Route("prev", ticker, ())
+        case ["v1", "open-close", ticker, day]:
+            return Route("open_close", ticker, (day,))
+    return None
+
+
+class Stats:
+    """Counters of data requests served (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._total = 0
+            self._endpoint: Counter[str] = Counter()
+            self._status: Counter[str] = Counter()
+            self._ticker: Counter[str] = Counter()
+            self._faults: Counter[str] = Counter()
+
+    def record(self, endpoint: str, status: int, ticker: str | None, fault: str | None) -> None:
+        with self._lock:
+            self._total += 1
+            self._endpoint[endpoint] += 1
+            self._status[str(status)] += 1
+            if ticker:
+                self._ticker[ticker] += 1
+            if fault and fault != "ok":
+                self._faults[fault] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "total": self._total,
+                "rate_limited": self._status.get("429", 0),
+                "by_endpoint": dict(sorted(self._endpoint.items())),
+                "by_status": dict(sorted(self._status.items())),
+                "by_ticker": dict(sorted(self._ticker.items())),
+                "faults_injected": dict(sorted(self._faults.items())),
+            }
+
+
+Clock = Callable[[], dt.datetime]
+
+
+def default_now(dataset: Dataset) -> dt.datetime:
+    """Evening (20:00 New York) of the dataset's last session, so "prev" is that session."""
+    return dt.datetime.combine(dataset.last_session, dt.time(20), NEW_YORK)
+
+
+class MarketApp:
+    """The server's behaviour as a function of requests; all state guarded for threaded use."""
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        *,
+        api_keys: Iterable[str] | None = ("local-key",),
+        rate_limit: tuple[int, float] | None = (5, 60.0),
+        faults: FaultConfig | None = None,
+        history_days: int | None = None,
+        now: dt.datetime | Clock | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.dataset = dataset
+        self._keys = None if api_keys is None else frozenset(api_keys)
+        if self._keys is not None and (not self._keys or any(not k for k in self._keys)):
+            raise ValueError("api_keys must be non-empty strings (or None to disable auth)")
+        self.limiter = RateLimiter(rate_limit, monotonic)
+        self.faults = FaultInjector(faults)
+        if history_days is not None and history_days < 1:
+            raise ValueError("history_days must be >= 1 or None")
+        self.history_days = history_days
+        self._sleep = sleep
+        self.stats = Stats()
+        self.set_now(now)
+
+    # -- configuration -----------------------------------------------------------------------------------
+
+    def set_now(self, now: dt.datetime | Clock | None) -> None:
+        """Fix the server's "now" (aware datetime or a callable); None means the dataset's last evening."""
+        if now is None:
+            fixed = default_now(self.dataset)
+            self._clock: Clock = lambda: fixed
+        elif isinstance(now, dt.datetime):
+            if now.tzinfo is None:
+                raise ValueError("now must be timezone-aware")
+            self._clock = lambda: now
+        else:
+            self._clock = now
+
+    def now(self) -> dt.datetime:
+        return self._clock()
+
+    def latest_session(self) -> dt.date:
+        """The last session whose data exists "now" (bars after it are not served)."""
+        return latest_completed_session(self.now())
+
+    # -- entry point -------------------------------------------------------------------------------------
+
+    def handle(self, req: Request) -> Response:
+        if req.path.startswith("/_admin/"):
+            return self._admin(req)
+        r = route(req.path)
+        endpoint = r.endpoint if r else "unknown"
+        ticker = r.ticker if r else None
+        fault: str | None = None
+        response = self._check_access(req)
+        if response is None:
+            if r is None or req.method not in ("GET", "HEAD"):
+                response = self._not_found()
+            else:
+                fault = self.faults.draw(r.endpoint, r.ticker)
+                response = self._serve(req, r, fault)
+        self.stats.record(endpoint, response.status, ticker, fault)
+        return response
+
+    def _check_access(self, req: Request) -> Response | None:
+        header = req.headers.get("authorization", "")
+        key = header[7:].strip() if header[:7].lower() == "bearer " else ""
+        key = key or (req.param("apiKey") or "")
+        if self._keys is not None:
+            if not key:
+                return self._error(401, "ERROR", error=MSG_NO_KEY)
+            if key not in self._keys:
+                return self._error(401, "ERROR", error=MSG_BAD_KEY)
+        if not self.limiter.allow(key):
+            return self._error(429, "ERROR", error=MSG_RATE)
+        return None
+
+    def _serve(self, req: Request, r: Route, fault: str) -> Response:
+        if fault == "429":
+            return self._error(429, "ERROR", error=MSG_RATE)
+        if fault in _SERVER_ERRORS:
+            status, text = _SERVER_ERRORS[fault]
+            return self._error(status, "ERROR", error=text)
+        if fault == "slow":
+            self._sleep(self.faults.config.slow_ms / 1000)
+        handler = {
+            "range": self._range,
+            "grouped": self._grouped,
+            "prev": self._prev,
+            "open_close": self._open_close,
+        }[r.endpoint]
+        try:
+            response = handler(req, r, fault)
+        except BadParameter as exc:
+            return self._error(400, "ERROR", error=str(exc))
+        if fault == "malformed" and response.status == 200:
+            response.body = response.body[: max(1, len(response.body) // 2)]
+        return response
+
+    # -- helpers -----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _request_id() -> str:
+        return uuid.uuid4().hex
+
+    def _error(
+        self, status: int, kind: str, *, error: str | None = None, message: str | None = None
+    ) -> Response:
+        body: dict[str, Any] = {"status": kind, "request_id": self._request_id()}
+        if error is not None:
+            body["error"] = error
+        if message is not None:
+            body["message"] = message
+        return json_response(status, body)
+
+    def _not_found(self) -> Response:
+        return self._error(404, "NOT_FOUND", message=MSG_NOT_FOUND)
+
+    def _plan_check(self, earliest: dt.date) -> Response | None:
+        if self.history_days is None:
+            return None
+        floor = self.now().astimezone(NEW_YORK).date() - dt.timedelta(days=self.history_days)
+        if earliest < floor:
+            return self._error(403, "NOT_AUTHORIZED", message=MSG_PLAN)
+        return None
+
+    def _visible(self, day: dt.date) -> bool:
+        return day <= self.latest_session()
+
+    def _dropped(self, fault: str | None, ticker: str) -> bool:
+        return fault == "missing" and ticker in self.faults.config.drop_tickers
+
+    @staticmethod
+    def _shift(fault: str | None) -> int:
+        return DAY_MS if fault == "wrong_date" else 0
+
+    def _adjusted(self, req: Request) -> bool:
+        value = (req.param("adjusted") or "true").lower()
+        if value not in ("true", "false"):
+            raise BadParameter("adjusted must be true or false")
+        return value == "true"
+
+    # -- endpoints ---------------------------------------------------------------------------------------
+
+    def _range(self, req: Request, r: Route, fault: str | None) -> Response:
+        assert r.ticker is not None
+        mult, span, start_text, end_text = r.params
+        if mult != "1" or span != "day":
+            raise BadParameter("This local server only serves daily aggregates: use /range/1/day/")
+        start = parse_day(start_text, "from")
+        end = parse_day(end_text, "to", upper_bound=True)
+        adjusted = self._adjusted(req)
+        cursor = req.param("cursor")
+        if cursor:
+            offset, limit, sort = decode_cursor(cursor)
+        else:
+            offset = 0
+            sort = (req.param("sort") or "asc").lower()
+            if sort not in ("asc", "desc"):
+                raise BadParameter("sort must be asc or desc")
+            limit_text = req.param("limit") or str(DEFAULT_LIMIT)
+            if not limit_text.isdigit() or int(limit_text) < 1:
+                raise BadParameter("limit must be a positive integer")
+            limit = min(int(limit_text), MAX_LIMIT)
+        denied = self._plan_check(start)
+        if denied:
+            return denied
+        end = min(end, self.latest_session())
+        bars = [] if self._dropped(fault, r.ticker) else self.dataset.bars_between(r.ticker, start, end)
+        if sort == "desc":
+            bars.reverse()
+        page = bars[offset : offset + limit]
+        shift = self._shift(fault)
+        body: dict[str, Any] = {
+            "ticker": r.ticker,
+            "queryCount": len(page),
+            "resultsCount": len(page),
+            "adjusted": adjusted,
+        }
+        if page:
+            body["results"] = [bar_json(b, session_start_ms(b.day) + shift, with_ticker=False) for b in page]
+        body["status"] = "OK"
+        body["request_id"] = self._request_id()
+        if offset + limit < len(bars):
+            path = f"/v2/aggs/ticker/{quote(r.ticker, safe='')}/range/1/day/{start_text}/{end_text}"
+            body["next_url"] = f"{req.base_url}{path}?cursor={encode_cursor(offset + limit, limit, sort)}"
+        return json_response(200, body)
+
+    def _grouped(self, req: Request, r: Route, fault: str | None) -> Response:
+        day = parse_day(r.params[0], "date")
+        adjusted = self._adjusted(req)
+        denied = self._plan_check(day)
+        if denied:
+            return denied
+        bars = self.dataset.bars_on(day) if self._visible(day) else []
+        bars = [b for b in bars if not self._dropped(fault, b.ticker)]
+        shift = self._shift(fault)
+        body: dict[str, Any] = {"queryCount": len(bars), "resultsCount": len(bars), "adjusted": adjusted}
+        if bars:
+            body["results"] = [bar_json(b, session_close_ms(b.day) + shift, with_ticker=True) for b in bars]
+        body["status"] = "OK"
+        body["request_id"] = self._request_id()
+        return json_response(200, body)
+
+    def _prev(self, req: Request, r: Route, fault: str | None) -> Response:
+        assert r.ticker is not None
+        adjusted = self._adjusted(req)
+        bar = None if self._dropped(fault, r.ticker) else self.dataset.bar(r.ticker, self.latest_session())
+        body: dict[str, Any] = {
+            "ticker": r.ticker,
+            "queryCount": 1 if bar else 0,
+            "resultsCount": 1 if bar else 0,
+            "adjusted": adjusted,
+        }
+        if bar:
+            body["results"] = [
+                bar_json(bar, session_close_ms(bar.day) + self._shift(fault), with_ticker=True)
+            ]
+        body["status"] = "OK"
+        body["request_id"] = self._request_id()
+        return json_response(200, body)
+
+    def _open_close(self, req: Request, r: Route, fault: str | None) -> Response:
+        assert r.ticker is not None
+        day = parse_day(r.params[0], "date")
+        self._adjusted(req)
+        denied = self._plan_check(day)
+        if denied:
+            return denied
+        bar = self.dataset.bar(r.ticker, day) if self._visible(day) else None
+        if bar is None or self._dropped(fault, r.ticker):
+            return self._not_found()
+        shown = day + dt.timedelta(days=1) if fault == "wrong_date" else day
+        # The dataset has no extended-hours trades; the session's open and close stand in for them.
+        return json_response(
+            200,
+            {
+                "status": "OK",
+                "from": shown.isoformat(),
+                "symbol": bar.ticker,
+                "open": _num(bar.open),
+                "high": _num(bar.high),
+                "low": _num(bar.low),
+                "close": _num(bar.close),
+                "volume": bar.volume,
+                "afterHours": _num(bar.close),
+                "preMarket": _num(bar.open),
+            },
+        )
+
+    # -- admin ---------------------------------------------------------------------------------------------
+
+    def _admin(self, req: Request) -> Response:
+        name = req.path[len("/_admin/") :].strip("/")
+        if req.method in ("GET", "HEAD"):
+            if name == "stats":
+                return json_response(200, self.stats.snapshot())
+            if name == "faults":
+                return json_response(200, self.faults.state())
+            if name == "health":
+                return json_response(200, self.describe())
+        elif req.method == "POST":
+            if name == "reset":
+                self.reset()
+                return json_response(200, {"status": "OK"})
+            if name == "faults":
+                try:
+                    data = json.loads(req.body or b"null")
+                    self.faults.configure(FaultConfig.from_dict(data))
+                except (ValueError, FaultConfigError) as exc:
+                    return json_response(400, {"status": "ERROR", "error": f"bad faults: {exc}"})
+                return json_response(200, self.faults.state())
+            if name == "clock":
+                return self._admin_clock(req)
+        return json_response(404, {"status": "NOT_FOUND", "message": "No such admin endpoint."})
+
+    def _admin_clock(self, req: Request) -> Response:
+        try:
+            data = json.loads(req.body or b"{}")
+            text = data.get("now") if isinstance(data, dict) else None
+            now = None if text is None else dt.datetime.fromisoformat(str(text))
+            self.set_now(now)
+        except ValueError as exc:
+            return json_response(400, {"status": "ERROR", "error": f"bad clock: {exc}"})
+        return json_response(200, {"status": "OK", "now": self.now().isoformat()})
+
+    def reset(self) -> None:
+        """Zero the counters and refill every rate-limit bucket."""
+        self.stats.reset()
+        self.limiter.reset()
+
+    def describe(self) -> dict[str, Any]:
+        limit = self.limiter.limit
+        return {
+            "status": "OK",
+            "tickers": list(self.dataset.tickers),
+            "first_session": self.dataset.sessions[0].isoformat() if self.dataset.sessions else None,
+            "last_session": self.dataset.sessions[-1].isoformat() if self.dataset.sessions else None,
+            "now": self.now().isoformat(),
+            "rate_limit": None if limit is None else {"calls": limit[0], "period_seconds": limit[1]},
+            "history_days": self.history_days,
+        }

@@ -1,0 +1,254 @@
+"""Massive (formerly Polygon.io) daily aggregates, or any server that speaks the same API at `base_url`.
+
+Auth is `Authorization: Bearer <key>`; the key is never put in a URL, including `next_url` pages. Session
+dates come from `t` (Unix ms) converted to America/New_York: range bars stamp 00:00 ET and grouped/prev
+bars 16:00 ET, and both give the session date that way.
+
+Date checks: `daily_bar` and `open_close` raise NoData when the response holds no bar and MalformedResponse
+when it holds a bar for any other date (the server answered a different question). `range_bars` raises
+MalformedResponse for a bar outside [start, end]; `session_bars` for a requested ticker's row on another date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+from stock_movers.domain.bars import DailyBar
+from stock_movers.domain.calendar import NEW_YORK
+from stock_movers.providers._http import (
+    HttpClient,
+    Reply,
+    check_api_key,
+    check_base_url,
+    check_day,
+    check_span,
+    check_ticker,
+    check_watchlist,
+    lenient_json,
+    load_json,
+    message_of,
+    number,
+)
+from stock_movers.providers.base import FetchResult
+from stock_movers.providers.errors import (
+    MalformedResponse,
+    NoData,
+    PlanLimitError,
+    ProviderAuthError,
+    RequestRejected,
+)
+
+DEFAULT_BASE_URL = "https://api.massive.com"
+MAX_PAGES = 100  # 100 pages x 50,000 bars is far beyond any daily range; more means a cursor loop
+
+
+class MassiveProvider:
+    """Massive aggregates adapter. All calls share one requests.Session."""
+
+    name = "massive"
+    supports_session_snapshot = True
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str | None = None,
+        session: requests.Session | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self._key = check_api_key(api_key)
+        self.base_url = check_base_url(base_url or DEFAULT_BASE_URL)
+        self._http = HttpClient(self.name, self._key, session, timeout)
+
+    # -- public operations -------------------------------------------------------------------------
+
+    def daily_bar(self, ticker: str, day: dt.date) -> FetchResult:
+        """One call: `range/1/day/{day}/{day}`; exactly one bar dated `day`, else NoData/MalformedResponse."""
+        ticker, day = check_ticker(ticker), check_day(day)
+        label = f"range {ticker} {day}"
+        reply, payload = self._call(f"/v2/aggs/ticker/{ticker}/range/1/day/{day}/{day}", label, _RANGE_PARAMS)
+        bars = self._bars(payload, label, ticker=ticker)
+        return FetchResult(self.name, (_only(bars, day, label),), (reply.body,), 1)
+
+    def range_bars(self, ticker: str, start: dt.date, end: dt.date) -> FetchResult:
+        """`range/1/day/{start}/{end}` following `next_url`; bars sorted by date, empty when none."""
+        ticker = check_ticker(ticker)
+        start, end = check_span(start, end)
+        label = f"range {ticker} {start}..{end}"
+        url: str | None = self.base_url + f"/v2/aggs/ticker/{ticker}/range/1/day/{start}/{end}"
+        params: dict[str, str] | None = _RANGE_PARAMS
+        pages: list[bytes] = []
+        bars: dict[dt.date, DailyBar] = {}
+        seen_urls: set[str] = set()
+        while url is not None:
+            if len(pages) >= MAX_PAGES:
+                raise MalformedResponse(f"massive {label}: more than {MAX_PAGES} pages")
+            reply, payload = self._get(url, label, params)
+            pages.append(reply.body)
+            for bar in self._bars(payload, label, ticker=ticker):
+                if not start <= bar.date <= end:
+                    raise MalformedResponse(f"massive {label}: bar for {bar.date} is outside the range")
+                if bar.date in bars:
+                    raise MalformedResponse(f"massive {label}: two bars for {bar.date}")
+                bars[bar.date] = bar
+            url, params = self._next_page(payload, label), None
+            if url is not None:
+                if url in seen_urls:
+                    raise MalformedResponse(f"massive {label}: next_url repeats a page")
+                seen_urls.add(url)
+        return FetchResult(self.name, tuple(bars[d] for d in sorted(bars)), tuple(pages), len(pages))
+
+    def session_bars(self, day: dt.date, tickers: Sequence[str]) -> FetchResult:
+        """One grouped-daily call for every US stock on `day`, filtered to `tickers`.
+
+        Requested tickers absent from the snapshot are simply not in the result (the caller decides);
+        a non-session gives an empty result.
+        """
+        day, wanted = check_day(day), set(check_watchlist(tickers))
+        label = f"grouped {day}"
+        reply, payload = self._call(
+            f"/v2/aggs/grouped/locale/us/market/stocks/{day}", label, {"adjusted": "true"}
+        )
+        rows = _results(payload, label)
+        found: dict[str, DailyBar] = {}
+        for row in rows:
+            symbol = row.get("T")
+            if not isinstance(symbol, str):
+                raise MalformedResponse(f"massive {label}: a row has no ticker 'T'")
+            if symbol not in wanted:
+                continue
+            if symbol in found:
+                raise MalformedResponse(f"massive {label}: two rows for {symbol}")
+            bar = _bar(row, symbol, f"massive {label} {symbol}")
+            if bar.date != day:
+                raise MalformedResponse(f"massive {label}: {symbol} row is for {bar.date}")
+            found[symbol] = bar
+        return FetchResult(self.name, tuple(found[t] for t in sorted(found)), (reply.body,), 1)
+
+    def previous_close(self, ticker: str) -> FetchResult:
+        """`/v2/aggs/ticker/{T}/prev`: the session before *now* (not idempotent; not for scheduled runs)."""
+        ticker = check_ticker(ticker)
+        label = f"prev {ticker}"
+        reply, payload = self._call(f"/v2/aggs/ticker/{ticker}/prev", label, {"adjusted": "true"})
+        bars = self._bars(payload, label, ticker=ticker)
+        if not bars:
+            raise NoData(f"massive {label}: no previous close")
+        if len(bars) != 1:
+            raise MalformedResponse(f"massive {label}: expected one bar, got {len(bars)}")
+        return FetchResult(self.name, bars, (reply.body,), 1)
+
+    def open_close(self, ticker: str, day: dt.date) -> FetchResult:
+        """`/v1/open-close/{T}/{day}`: one bar from the flat daily open/close object (404 -> NoData)."""
+        ticker, day = check_ticker(ticker), check_day(day)
+        label = f"open-close {ticker} {day}"
+        reply, payload = self._call(f"/v1/open-close/{ticker}/{day}", label, {"adjusted": "true"})
+        where = f"massive {label}"
+        if not isinstance(payload, dict):
+            raise MalformedResponse(f"{where}: body is not an object")
+        if payload.get("from") != day.isoformat():
+            raise MalformedResponse(f"{where}: body is for {str(payload.get('from'))[:20]!r}")
+        symbol = payload.get("symbol", ticker)
+        if symbol != ticker:
+            raise MalformedResponse(f"{where}: body is for symbol {str(symbol)[:12]!r}")
+        bar = DailyBar(
+            ticker=ticker,
+            date=day,
+            open=number(payload.get("open"), "open", where),
+            high=number(payload.get("high"), "high", where),
+            low=number(payload.get("low"), "low", where),
+            close=number(payload.get("close"), "close", where),
+            volume=number(payload.get("volume"), "volume", where),
+        )
+        return FetchResult(self.name, (bar,), (reply.body,), 1)
+
+    # -- plumbing ----------------------------------------------------------------------------------
+
+    def _call(self, path: str, label: str, params: dict[str, str]) -> tuple[Reply, Any]:
+        return self._get(self.base_url + path, label, params)
+
+    def _get(self, url: str, label: str, params: dict[str, str] | None) -> tuple[Reply, Any]:
+        reply = self._http.get(
+            url, label=label, params=params, headers={"Authorization": f"Bearer {self._key}"}
+        )
+        where = f"massive {label}"
+        if reply.status == 200:
+            return reply, load_json(reply.body, where)
+        payload = lenient_json(reply.body)
+        detail = self._http.redact(message_of(payload))
+        status = payload.get("status") if isinstance(payload, dict) else None
+        self._http.raise_for_transport(reply, label, detail)
+        if reply.status == 401 or (reply.status == 400 and "api key" in detail.lower()):
+            raise ProviderAuthError(f"{where}: HTTP {reply.status} {detail}".rstrip())
+        if reply.status == 403:
+            if status == "NOT_AUTHORIZED":
+                raise PlanLimitError(f"{where}: {detail}")
+            raise ProviderAuthError(f"{where}: HTTP 403 {detail}".rstrip())
+        if reply.status == 404:
+            raise NoData(f"{where}: HTTP 404 {detail}".rstrip())
+        raise RequestRejected(f"{where}: HTTP {reply.status} {detail}".rstrip())
+
+    def _bars(self, payload: Any, label: str, *, ticker: str) -> tuple[DailyBar, ...]:
+        return tuple(_bar(row, ticker, f"massive {label}") for row in _results(payload, label))
+
+    def _next_page(self, payload: Any, label: str) -> str | None:
+        """The next page's URL, pinned to our base URL's origin so the Bearer key never goes elsewhere."""
+        next_url = payload.get("next_url") if isinstance(payload, dict) else None
+        if next_url is None:
+            return None
+        if not isinstance(next_url, str) or not next_url:
+            raise MalformedResponse(f"massive {label}: next_url is not a URL")
+        parts, base = urlsplit(next_url), urlsplit(self.base_url)
+        if not parts.path.startswith("/"):
+            raise MalformedResponse(f"massive {label}: next_url is not absolute")
+        return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+
+
+_RANGE_PARAMS = {"adjusted": "true", "sort": "asc", "limit": "50000"}
+
+
+def _results(payload: Any, label: str) -> list[dict[str, Any]]:
+    """`results` as a list of objects; missing, null and [] all mean "no bars" (all three occur)."""
+    if not isinstance(payload, dict):
+        raise MalformedResponse(f"massive {label}: body is not an object")
+    rows = payload.get("results")
+    if rows is None:
+        return []
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise MalformedResponse(f"massive {label}: results is not a list of objects")
+    return rows
+
+
+def _session_date(value: object, where: str) -> dt.date:
+    ms = number(value, "t", where)
+    if ms != ms.to_integral_value():
+        raise MalformedResponse(f"{where}: field 't' is not whole milliseconds")
+    try:
+        return dt.datetime.fromtimestamp(int(ms) / 1000, tz=NEW_YORK).date()
+    except (OverflowError, OSError, ValueError):
+        raise MalformedResponse(f"{where}: field 't' is not a valid timestamp") from None
+
+
+def _bar(row: dict[str, Any], ticker: str, where: str) -> DailyBar:
+    return DailyBar(
+        ticker=ticker,
+        date=_session_date(row.get("t"), where),
+        open=number(row.get("o"), "o", where),
+        high=number(row.get("h"), "h", where),
+        low=number(row.get("l"), "l", where),
+        close=number(row.get("c"), "c", where),
+        volume=number(row.get("v"), "v", where),
+    )
+
+
+def _only(bars: tuple[DailyBar, ...], day: dt.date, label: str) -> DailyBar:
+    if not bars:
+        raise NoData(f"massive {label}: no bar (not a session, or no trades)")
+    if len(bars) != 1 or bars[0].date != day:
+        dates = ", ".join(sorted({b.date.isoformat() for b in bars}))
+        raise MalformedResponse(f"massive {label}: expected one bar for {day}, got bars for {dates}")
+    return bars[0]

@@ -9,12 +9,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from stock_movers.domain.calendar import NEW_YORK
 
 from movers.market import app as market
 from movers.market.app import MarketApp, Request
 from movers.market.dataset import Dataset, bundled
 from movers.market.faults import FaultConfig
-from stock_movers.domain.calendar import NEW_YORK
 
 KEY = "unit-key"
 AUTH = {"authorization": f"Bearer {KEY}"}
@@ -101,7 +101,7 @@ def test_route_matches_the_four_paths_only() -> None:
     assert market.route("/v2/aggs/ticker/AAPL") is None
 
 
-# -- endpoints ----------------------------------------------------------------------------------------------
+# -- endpoints ------------------------------------------------------------------------------------------
 
 
 def test_range_returns_massive_envelope_with_start_of_day_t(data: Dataset) -> None:
@@ -269,7 +269,7 @@ def test_bad_path_is_404_not_found(data: Dataset) -> None:
     assert response.status == 404 and response.json()["status"] == "NOT_FOUND"
 
 
-# -- faults ---------------------------------------------------------------------------------------------------
+# -- faults ---------------------------------------------------------------------------------------------
 
 
 def test_each_fault_kind_changes_the_answer_as_documented(data: Dataset) -> None:
@@ -315,7 +315,7 @@ def test_faults_are_not_drawn_for_rejected_requests(data: Dataset) -> None:
     assert get(app, "/v2/aggs/ticker/AAPL/prev").status == 500
 
 
-# -- admin --------------------------------------------------------------------------------------------------------
+# -- admin ----------------------------------------------------------------------------------------------
 
 
 def admin(app: MarketApp, method: str, name: str, body: object = None) -> market.Response:

@@ -12,9 +12,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from stock_movers.domain.calendar import sessions_in_range
 
 from movers.market import dataset as ds
-from stock_movers.domain.calendar import sessions_in_range
 
 HEADER = "ticker,date,open,high,low,close,volume\n"
 
@@ -106,7 +106,9 @@ def test_given_csv_without_source_when_loaded_then_rows_are_served_as_csv(tmp_pa
     path = _write(
         tmp_path,
         HEADER
-        + "AAPL,2024-01-02,10,12,9,11,100\nTSLA,2024-01-02,20,21,19,19.5,200\nAAPL,2024-01-03,11,11,10,10.5,50\n",
+        + "AAPL,2024-01-02,10,12,9,11,100\n"
+        + "TSLA,2024-01-02,20,21,19,19.5,200\n"
+        + "AAPL,2024-01-03,11,11,10,10.5,50\n",
     )
     data = ds.load_csv(path)
     assert data.tickers == ("AAPL", "TSLA")
@@ -143,7 +145,7 @@ def test_given_bad_row_when_loaded_then_dataset_error_names_line(
 
 def test_given_missing_column_then_header_error(tmp_path: Path) -> None:
     path = _write(tmp_path, "ticker,date,open,high,low,close\nAAPL,2024-01-02,1,1,1,1\n")
-    with pytest.raises(ds.DatasetError, match="missing column.*volume"):
+    with pytest.raises(ds.DatasetError, match=r"missing column.*volume"):
         ds.load_csv(path)
 
 

@@ -1,0 +1,136 @@
+# stock-movers: every developer and CI entry point. `make help` lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT        := $(abspath .)
+VENV        := $(ROOT)/.venv
+PY          := $(VENV)/bin/python
+STAMP       := $(VENV)/.installed
+DIST        := $(ROOT)/build/dist
+RUNTIME     := $(ROOT)/build/local-runtime/python3.12
+# Lambda architecture for AWS builds; local builds use the host's so native wheels (pyarrow) import.
+ARCH        ?= arm64
+HOST_ARCH   := $(shell [ "$$(uname -m)" = "aarch64" ] && echo arm64 || echo x86_64)
+TF_DIR      := $(ROOT)/infrastructure
+ENV         ?= dev
+
+export CHECKPOINT_DISABLE := 1
+export PYTHONDONTWRITEBYTECODE := 1
+# Machines that carry the AWS provider in a filesystem mirror (ours, CI) use it; others download as usual.
+ifneq ($(wildcard /opt/tf-plugins/registry.terraform.io),)
+export TF_CLI_CONFIG_FILE := $(TF_DIR)/terraformrc.local
+endif
+
+# Prefer a python3.12 that really runs (a pyenv shim may exist but fail unless a version is selected).
+PYTHON_BOOT ?= $(shell \
+  if python3.12 -c 'import sys' >/dev/null 2>&1; then echo python3.12; \
+  else v=$$(pyenv versions --bare 2>/dev/null | grep -E '^3\.12(\.|$$)' | tail -n1 || true); \
+    if [ -n "$$v" ] && PYENV_VERSION=$$v python3.12 -c 'import sys' >/dev/null 2>&1; then echo "env PYENV_VERSION=$$v python3.12"; \
+    else echo python3; fi; fi)
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# ---------------------------------------------------------------------------------------------- setup
+$(STAMP): pyproject.toml requirements/constraints.txt
+	@$(PYTHON_BOOT) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"' \
+	  || { echo "error: Python 3.11+ is required (python3.12 preferred)"; exit 1; }
+	@[ -x $(PY) ] || $(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements/constraints.txt -e '.[dev]'
+	@touch $@
+
+.PHONY: install
+install: $(STAMP) ## Create .venv and install pinned dependencies and the `movers` CLI
+	@echo "virtualenv ready: $(VENV) ($$($(PY) --version))"
+
+.PHONY: tools
+tools: ## Check external tools (terraform) and install Debian packages the tests need (chromium)
+	@command -v terraform >/dev/null 2>&1 || { echo "error: terraform not found: install Terraform >= 1.6 (https://developer.hashicorp.com/terraform/install)"; exit 1; }
+	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian chromium (browser tests)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# ---------------------------------------------------------------------------------------------- build
+.PHONY: build
+build: $(STAMP) ## Build function and layer zips for AWS (ARCH=arm64|x86_64) into build/dist
+	$(PY) -m movers.build --arch $(ARCH) --out $(DIST)
+
+.PHONY: build-local
+build-local: $(STAMP) ## Build zips for the local stack (host architecture) and the local Lambda runtime
+	$(PY) -m movers.build --arch $(HOST_ARCH) --out $(DIST)
+	$(PY) -m movers.local.executor --prepare-runtime $(RUNTIME)
+
+# ---------------------------------------------------------------------------------------------- quality
+.PHONY: fmt
+fmt: $(STAMP) ## Format Python and Terraform
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+	terraform fmt -recursive $(TF_DIR)
+
+.PHONY: lint
+lint: $(STAMP) ## ruff, mypy, terraform fmt -check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	terraform fmt -check -recursive $(TF_DIR)
+
+# ---------------------------------------------------------------------------------------------- tests
+.PHONY: test
+test: $(STAMP) tools build-local ## Install everything, then run every test (unit, local AWS, Terraform, e2e, browser)
+	$(VENV)/bin/pytest -q
+
+.PHONY: test-unit
+test-unit: $(STAMP) ## Pure unit tests only (no servers)
+	$(VENV)/bin/pytest -q tests/unit
+
+.PHONY: test-int
+test-int: $(STAMP) tools build-local ## Tests that need the local AWS and Terraform
+	$(VENV)/bin/pytest -q tests/local tests/integration tests/e2e
+
+.PHONY: check
+check: lint test ## What a reviewer runs: lint + every test
+
+# ---------------------------------------------------------------------------------------------- local stack
+.PHONY: local-up
+local-up: $(STAMP) build-local ## Start the local AWS (moto + Lambda executor) in the background
+	$(PY) -m movers.cli local up
+
+.PHONY: local-down
+local-down: $(STAMP) ## Stop the local stack started by local-up / demo
+	$(PY) -m movers.cli local down
+
+.PHONY: market
+market: $(STAMP) ## Run the local Massive-compatible market server in the foreground (port 8181)
+	MARKET_API_KEY=$${MARKET_API_KEY:-local-demo-key} $(PY) -m movers.market --port $${MARKET_PORT:-8181}
+
+.PHONY: demo
+demo: $(STAMP) tools build-local ## Local AWS + market server + terraform apply + a daily run; prints the URL
+	$(PY) -m movers.cli demo
+
+# ---------------------------------------------------------------------------------------------- AWS
+.PHONY: plan
+plan: build ## terraform plan for ENV=dev|prod against AWS
+	cd $(TF_DIR) && terraform init -input=false && terraform plan -var-file=environments/$(ENV).tfvars
+
+.PHONY: deploy
+deploy: build ## terraform apply for ENV=dev|prod against AWS
+	cd $(TF_DIR) && terraform init -input=false && terraform apply -var-file=environments/$(ENV).tfvars
+
+.PHONY: destroy
+destroy: ## terraform destroy for ENV=dev|prod
+	cd $(TF_DIR) && terraform destroy -var-file=environments/$(ENV).tfvars
+
+# ---------------------------------------------------------------------------------------------- misc
+.PHONY: bench
+bench: $(STAMP) tools build-local ## Benchmarks; prints figures with ratios and writes bench/results.json
+	$(PY) -m bench
+
+.PHONY: clean
+clean: ## Remove build output, caches and local stack state (keeps .venv)
+	rm -rf build .local .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +
+	rm -rf $(TF_DIR)/.terraform

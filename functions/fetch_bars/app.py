@@ -1,0 +1,91 @@
+"""Fetch Bars: one ticker's session bar (or, with mode=snapshot, the whole session) via the shared limiter.
+
+Input: {"ticker", "date", "snapshotKey"?, "executionName"} or {"mode": "snapshot", "date", "tickers",
+"executionName"}. Provider faults surface as their error names (RateLimited, ProviderUnavailable, ...), which
+the state machine retries or fails on. Per-ticker fetches are idempotent by provider, ticker and date, so a
+retry or a redrive never spends quota twice.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from stock_movers.adapters.ratelimiter import TokenBucket
+from stock_movers.adapters.secrets import api_key
+from stock_movers.adapters.storage import RawStore
+from stock_movers.domain.inputs import parse_date, parse_ticker
+from stock_movers.observability import correlate, logger, metrics
+from stock_movers.providers import make_provider
+from stock_movers.settings import pipeline_settings
+from stock_movers.usecases.fetch import FetchContext, fetch_snapshot, fetch_ticker
+
+_settings = pipeline_settings()
+_idempotency = IdempotencyConfig(
+    event_key_jmespath="[provider, ticker, date]",
+    expires_after_seconds=int(os.environ.get("IDEMPOTENCY_TTL_SECONDS", "3600")),
+    raise_on_no_idempotency_key=True,
+)
+_persistence = DynamoDBPersistenceLayer(
+    table_name=_settings.control_table_name, key_attr="id", expiry_attr="expiration"
+)
+
+
+@cache
+def _context(key: str) -> FetchContext:
+    """One provider (one HTTP session) and limiter per API key, reused while the worker is warm."""
+    s = _settings
+
+    def on_call(waited: float) -> None:
+        metrics.add_metric(name="ProviderCalls", unit=MetricUnit.Count, value=1)
+        if waited > 0:
+            metrics.add_metric(name="RateLimitedWaitSeconds", unit=MetricUnit.Seconds, value=waited)
+
+    return FetchContext(
+        provider=make_provider(s.provider, api_key=key, base_url=s.provider_base_url),
+        limiter=TokenBucket(
+            s.control_table_name, s.provider, key, s.rate_limit_calls, s.rate_limit_period_seconds
+        ),
+        raw=RawStore(s.bucket_name),
+        max_wait_seconds=s.rate_limit_max_wait_seconds,
+        on_call=on_call,
+    )
+
+
+@idempotent_function(data_keyword_argument="request", config=_idempotency, persistence_store=_persistence)
+def _fetch_once(request: dict[str, str]) -> dict[str, Any]:
+    ctx = _context(api_key(_settings.api_key_secret_arn))
+    result = fetch_ticker(ctx, request["ticker"], parse_date(request["date"]), request.get("snapshotKey", ""))
+    metrics.add_metric(name="TickersFetched", unit=MetricUnit.Count, value=1)
+    return result
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(log_event=False)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    correlate(event)
+    _idempotency.register_lambda_context(context)
+    day = parse_date(event.get("date"))
+    if event.get("mode") == "snapshot":
+        tickers = [parse_ticker(t, "tickers") for t in event.get("tickers") or []]
+        ctx = _context(api_key(_settings.api_key_secret_arn))
+        out = fetch_snapshot(ctx, day, tickers, str(event.get("executionName", "manual")))
+        logger.info("Session snapshot stored", extra={"date": day.isoformat(), "key": out["key"]})
+        return out
+    ticker = parse_ticker(event.get("ticker"))
+    request = {
+        "provider": _settings.provider,
+        "ticker": ticker,
+        "date": day.isoformat(),
+        "snapshotKey": str(event.get("snapshotKey") or ""),
+    }
+    result = _fetch_once(request=request)
+    logger.info("Bar fetched", extra={"ticker": ticker, "date": day.isoformat(), "source": result["source"]})
+    return result

@@ -1,0 +1,6 @@
+# The local stack (make demo, tests): every endpoint points at the local AWS. The stack's tools pass
+# local_endpoint and provider_base_url for the ports they started.
+environment         = "local"
+lambda_architecture = "x86_64"
+log_retention_days  = 1
+sfn_log_level       = "ALL"

@@ -1,0 +1,92 @@
+# The ingest pipeline's functions. Each gets only the permissions it uses, on exact ARNs.
+
+locals {
+  pipeline_env = {
+    TABLE_NAME                = aws_dynamodb_table.main.name
+    CONTROL_TABLE_NAME        = aws_dynamodb_table.control.name
+    BUCKET_NAME               = aws_s3_bucket.data.bucket
+    MARKET_PROVIDER           = var.market_provider
+    PROVIDER_BASE_URL         = var.provider_base_url
+    API_KEY_SECRET_ARN        = aws_secretsmanager_secret.provider_api_key.arn
+    RATE_LIMIT_CALLS          = tostring(var.rate_limit_calls)
+    RATE_LIMIT_PERIOD_SECONDS = tostring(var.rate_limit_period_seconds)
+    WATCHLIST                 = join(",", var.watchlist)
+  }
+  base_layers = [aws_lambda_layer_version.shared.arn, aws_lambda_layer_version.deps.arn]
+}
+
+module "fn_validate_input" {
+  source      = "./modules/function"
+  name_prefix = local.name_prefix
+  name        = "validate_input"
+  zip_path    = "${local.dist_dir}/functions/validate_input.zip"
+  layer_arns  = local.base_layers
+  environment = { WATCHLIST = join(",", var.watchlist), FETCH_STRATEGY = var.fetch_strategy }
+  timeout     = 10
+  memory_size = 256
+  common      = local.fn_common
+}
+
+module "fn_fetch_bars" {
+  source      = "./modules/function"
+  name_prefix = local.name_prefix
+  name        = "fetch_bars"
+  zip_path    = "${local.dist_dir}/functions/fetch_bars.zip"
+  layer_arns  = local.base_layers
+  environment = local.pipeline_env
+  timeout     = 60
+  memory_size = 256
+  policy_statements = [
+    {
+      sid       = "RateLimiterAndIdempotency"
+      actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+      resources = [aws_dynamodb_table.control.arn]
+    },
+    {
+      sid       = "RawObjects"
+      actions   = ["s3:PutObject", "s3:GetObject"]
+      resources = ["${aws_s3_bucket.data.arn}/raw/*"]
+    },
+    {
+      sid       = "ProviderApiKey"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [aws_secretsmanager_secret.provider_api_key.arn]
+    },
+  ]
+  common = local.fn_common
+}
+
+module "fn_pick_winner" {
+  source      = "./modules/function"
+  name_prefix = local.name_prefix
+  name        = "pick_winner"
+  zip_path    = "${local.dist_dir}/functions/pick_winner.zip"
+  layer_arns  = local.base_layers
+  timeout     = 10
+  memory_size = 256
+  common      = local.fn_common
+}
+
+module "fn_store_day" {
+  source      = "./modules/function"
+  name_prefix = local.name_prefix
+  name        = "store_day"
+  zip_path    = "${local.dist_dir}/functions/store_day.zip"
+  layer_arns  = concat(local.base_layers, [aws_lambda_layer_version.arrow.arn])
+  environment = local.pipeline_env
+  timeout     = 30
+  memory_size = 512
+  policy_statements = [
+    {
+      sid       = "WriteDayItems"
+      actions   = ["dynamodb:PutItem", "dynamodb:BatchWriteItem"]
+      resources = [aws_dynamodb_table.main.arn]
+    },
+    {
+      sid       = "WriteCuratedParquet"
+      actions   = ["s3:PutObject"]
+      resources = ["${aws_s3_bucket.data.arn}/curated/*"]
+    },
+  ]
+  common = local.fn_common
+}

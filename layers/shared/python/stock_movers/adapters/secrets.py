@@ -1,0 +1,24 @@
+"""The provider API key from Secrets Manager, cached by Powertools Parameters (5 minutes)."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.utilities import parameters
+
+CACHE_SECONDS = 300
+
+
+class ApiKeyMissing(RuntimeError):
+    """The secret has no usable value (set it with `aws secretsmanager put-secret-value`)."""
+
+
+def api_key(secret_arn: str) -> str:
+    try:
+        value = parameters.get_secret(secret_arn, max_age=CACHE_SECONDS)
+    except parameters.exceptions.GetParameterError as exc:
+        # The message names the secret, never its value.
+        raise ApiKeyMissing(
+            f"could not read the provider API key from {secret_arn}: {type(exc).__name__}"
+        ) from None
+    if not isinstance(value, str) or not value.strip():
+        raise ApiKeyMissing(f"the provider API key secret {secret_arn} is empty")
+    return value.strip()

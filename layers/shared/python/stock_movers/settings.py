@@ -1,0 +1,69 @@
+"""Typed settings read from environment variables, validated once, with errors naming the variable."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+class SettingsError(RuntimeError):
+    """A required environment variable is missing or malformed (a deployment error, not bad input)."""
+
+
+def _get(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None or value == "":
+        if default is not None:
+            return default
+        raise SettingsError(f"environment variable {name} is required")
+    return value
+
+
+def _number(name: str, default: str, kind: type[int] | type[float]) -> float:
+    raw = _get(name, default)
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise SettingsError(f"environment variable {name} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"environment variable {name} must be positive, got {raw!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    control_table_name: str
+    bucket_name: str
+    provider: str
+    provider_base_url: str | None
+    api_key_secret_arn: str
+    rate_limit_calls: int
+    rate_limit_period_seconds: float
+    rate_limit_max_wait_seconds: float
+    watchlist: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def pipeline_settings() -> Settings:
+    """Settings of the pipeline functions (fetch, store)."""
+    return Settings(
+        table_name=_get("TABLE_NAME"),
+        control_table_name=_get("CONTROL_TABLE_NAME"),
+        bucket_name=_get("BUCKET_NAME"),
+        provider=_get("MARKET_PROVIDER", "massive"),
+        provider_base_url=os.environ.get("PROVIDER_BASE_URL") or None,
+        api_key_secret_arn=_get("API_KEY_SECRET_ARN"),
+        rate_limit_calls=int(_number("RATE_LIMIT_CALLS", "5", int)),
+        rate_limit_period_seconds=_number("RATE_LIMIT_PERIOD_SECONDS", "60", float),
+        rate_limit_max_wait_seconds=_number("RATE_LIMIT_MAX_WAIT_SECONDS", "20", float),
+        watchlist=watchlist(),
+    )
+
+
+def watchlist() -> tuple[str, ...]:
+    """Default tickers from WATCHLIST (comma-separated)."""
+    return tuple(
+        t.strip() for t in _get("WATCHLIST", "AAPL,MSFT,GOOGL,AMZN,TSLA,NVDA").split(",") if t.strip()
+    )

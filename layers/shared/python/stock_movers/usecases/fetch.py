@@ -1,0 +1,85 @@
+"""Fetch one ticker's bar for a session (or the whole session snapshot) through the shared rate limiter.
+
+Every provider call first takes a token from the DynamoDB token bucket shared by all callers. The provider's
+raw body is stored in S3 before anything is returned, and only a small summary flows back to Step Functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from stock_movers.adapters.ratelimiter import TokenBucket, TokenUnavailable
+from stock_movers.adapters.storage import RawStore, raw_key
+from stock_movers.domain.bars import DailyBar
+from stock_movers.providers.base import FetchResult, Provider
+from stock_movers.providers.errors import NoData, RateLimited
+
+T = TypeVar("T")
+
+
+@dataclass
+class FetchContext:
+    provider: Provider
+    limiter: TokenBucket
+    raw: RawStore
+    max_wait_seconds: float
+    on_call: Callable[[float], None] = lambda waited: None  # metrics hook: seconds waited for a token
+
+
+def _limited(ctx: FetchContext, call: Callable[[], T]) -> T:
+    try:
+        acquired = ctx.limiter.acquire(ctx.max_wait_seconds)
+    except TokenUnavailable as exc:
+        raise RateLimited(
+            f"shared rate limit: next token in {exc.retry_after:.1f}s", exc.retry_after
+        ) from None
+    ctx.on_call(acquired.waited_seconds)
+    return call()
+
+
+def _store(ctx: FetchContext, result: FetchResult, keys: Sequence[str]) -> list[str]:
+    return ctx.raw.put_pages(keys[: len(result.raw_pages)], result.raw_pages)
+
+
+def fetch_ticker(ctx: FetchContext, ticker: str, day: dt.date, snapshot_key: str = "") -> dict[str, Any]:
+    """One ticker's bar: from the session snapshot when it holds the ticker, else one provider call."""
+    if snapshot_key:
+        bars = json.loads(ctx.raw.get(snapshot_key))
+        if ticker in bars:
+            bar = DailyBar.from_dict(bars[ticker])
+            return _summary(ctx, bar, rawKey=bars["_rawKey"], source="snapshot")
+    result = _limited(ctx, lambda: ctx.provider.daily_bar(ticker, day))
+    keys = [raw_key(ctx.provider.name, day, ticker, page) for page in range(len(result.raw_pages))]
+    stored = _store(ctx, result, keys)
+    matching = [b for b in result.bars if b.ticker == ticker and b.date == day]
+    if not matching:
+        raise NoData(f"{ticker}: the provider returned no bar for session {day.isoformat()}")
+    return _summary(ctx, matching[0], rawKey=stored[0], source="api")
+
+
+def fetch_snapshot(ctx: FetchContext, day: dt.date, tickers: Sequence[str], execution: str) -> dict[str, str]:
+    """The whole session in one provider call (e.g. Massive grouped daily).
+
+    The raw body goes to raw/.../_session.json; the watchlist's bars go to a small work object that every
+    Map iteration reads. Tickers missing from the snapshot are left out: their iteration falls back to a
+    per-ticker call.
+    """
+    result = _limited(ctx, lambda: ctx.provider.session_bars(day, tickers))
+    keys = [raw_key(ctx.provider.name, day, "_session", page) for page in range(len(result.raw_pages))]
+    stored = _store(ctx, result, keys)
+    wanted = set(tickers)
+    bars: dict[str, Any] = {
+        b.ticker: b.to_dict() for b in result.bars if b.ticker in wanted and b.date == day
+    }
+    bars["_rawKey"] = stored[0] if stored else ""
+    work_key = f"raw/provider={ctx.provider.name}/date={day.isoformat()}/_snapshot-{execution}.json"
+    ctx.raw.put_bytes(work_key, json.dumps(bars, sort_keys=True).encode(), "application/json")
+    return {"key": work_key}
+
+
+def _summary(ctx: FetchContext, bar: DailyBar, **extra: str) -> dict[str, Any]:
+    return {"ticker": bar.ticker, "provider": ctx.provider.name, "bar": bar.to_dict(), **extra}

@@ -1,0 +1,16 @@
+"""Lambda entry point of the read API: an API Gateway REST proxy event in, a proxy response out.
+
+The resolver, routes and error mapping live in the ``movers_api`` package beside this file (zipped together
+at the zip root); this module only wires the Powertools decorators around ``app.resolve``.
+"""
+
+from typing import Any
+
+from movers_api.observability import instrument
+from movers_api.resolver import app
+
+
+@instrument
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Resolve one proxy event to a proxy response (statusCode, headers, body)."""
+    return app.resolve(event, context)

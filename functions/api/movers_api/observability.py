@@ -1,0 +1,32 @@
+"""Logger (and, only when enabled, Tracer) for the API function, plus the handler decorator stack."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging import correlation_paths
+
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "movers-api"))
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def tracing_enabled() -> bool:
+    """Tracing is opt-in: the X-Ray SDK is heavy at cold start and not in the deps layer by default."""
+    return os.environ.get("POWERTOOLS_TRACE_DISABLED", "true").strip().lower() not in ("true", "1")
+
+
+def instrument(handler: Handler) -> Handler:
+    """Wrap a Lambda handler with the Logger context (correlation id = API Gateway request id) and Tracer."""
+    wrapped: Handler = logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)(
+        handler
+    )
+    if tracing_enabled():
+        # Imported here so that a disabled tracer costs nothing at import time.
+        from aws_lambda_powertools import Tracer
+
+        wrapped = Tracer().capture_lambda_handler(wrapped)
+    return wrapped

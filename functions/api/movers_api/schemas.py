@@ -1,0 +1,63 @@
+"""Response shapes, used only to document the OpenAPI spec (the routes build plain dicts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ConfigDict
+from typing_extensions import TypedDict
+
+
+class Mover(TypedDict):
+    """A day's biggest mover (contract: exactly these four keys)."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+
+    Date: str
+    Ticker: str
+    PercentChange: float
+    ClosingPrice: float
+
+
+class TickerDay(TypedDict):
+    """One ticker's bar for one trading day."""
+
+    Date: str
+    Ticker: str
+    Open: float
+    High: float
+    Low: float
+    Close: float
+    Volume: float
+    PercentChange: float
+
+
+class Error(TypedDict):
+    """The one error shape."""
+
+    error: str
+    message: str
+
+
+class Health(TypedDict):
+    status: str
+
+
+def json_content(model: Any, description: str) -> dict[str, Any]:
+    """A ``responses`` entry with a JSON body of ``model``."""
+    return {"description": description, "content": {"application/json": {"model": model}}}
+
+
+def errors(*codes: int) -> dict[int, dict[str, Any]]:
+    """``responses`` entries for the error codes a route can answer."""
+    text = {
+        400: "Invalid parameter",
+        404: "Not found",
+        500: "Internal error",
+    }
+    return {code: json_content(Error, text[code]) for code in codes}
+
+
+NOT_MODIFIED: dict[int, dict[str, Any]] = {
+    304: {"description": "Not modified (If-None-Match matched the ETag)"}
+}

@@ -1,0 +1,43 @@
+"""docs/openapi.json is generated from the API's route definitions and must not drift from them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from functions.api import openapi
+
+COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+
+
+def test_given_the_routes_when_the_spec_is_regenerated_then_it_equals_the_committed_file():
+    regenerated = openapi.render(openapi.build_spec())
+    committed = COMMITTED.read_text(encoding="utf-8")
+    assert regenerated == committed, "docs/openapi.json is out of date: run `make openapi`"
+
+
+def test_the_spec_lists_every_route_and_no_422():
+    spec = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    assert set(spec["paths"]) == {
+        "/movers",
+        "/movers/{date}",
+        "/tickers/{symbol}/history",
+        "/analysis/latest",
+        "/analysis/{date}",
+        "/health",
+    }
+    for operations in spec["paths"].values():
+        assert set(operations) == {"get"}
+        assert "422" not in operations["get"]["responses"]
+    mover = spec["components"]["schemas"]["Mover"]
+    assert mover["required"] == ["Date", "Ticker", "PercentChange", "ClosingPrice"]
+    assert mover["additionalProperties"] is False
+
+
+def test_check_mode_fails_on_a_stale_file(tmp_path, capsys):
+    stale = tmp_path / "openapi.json"
+    stale.write_text("{}\n")
+    assert openapi.main(["--check", "--output", str(stale)]) == 1
+    assert "make openapi" in capsys.readouterr().err
+    assert openapi.main(["--output", str(stale)]) == 0
+    assert openapi.main(["--check", "--output", str(stale)]) == 0

@@ -1,0 +1,382 @@
+"""Every fix this project applies to moto, in one place; :func:`apply` installs them all (idempotent).
+
+Each fix is a small function whose docstring says what AWS does and why the fix is faithful. They exist only
+where moto lacks or mis-implements an API that Terraform's AWS provider or our state machines use. Each has
+a test in ``tests/local/test_compat.py``.
+
+Environment: ``MOVERS_TIME_SCALE`` (float, default 1.0) scales every Wait state and Retry interval sleep
+(Step Functions Local calls the same knob WAIT_TIME_SCALE); history timestamps stay real.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+_applied = False
+_lock = threading.Lock()
+_time_scale = 1.0
+
+
+class DefinitionError(ValueError):
+    """An ASL definition that AWS would refuse, with AWS-style diagnostics."""
+
+    def __init__(self, diagnostics: list[dict[str, str]]) -> None:
+        self.diagnostics = diagnostics
+        first = diagnostics[0]
+        super().__init__(f"{first['code']}: {first['message']} at {first['location']}")
+
+
+# --------------------------------------------------------------------------------------------------
+# Time scale
+
+
+def time_scale() -> float:
+    """The current factor applied to Wait/Retry sleeps."""
+    return _time_scale
+
+
+def set_time_scale(scale: float) -> None:
+    """Sets the Wait/Retry sleep factor (``MOVERS_TIME_SCALE``); must be > 0."""
+    global _time_scale
+    if not (scale > 0):
+        raise ValueError(f"time scale must be a positive number, got {scale!r}")
+    _time_scale = float(scale)
+
+
+def _scaled_sleep(seconds: float) -> None:
+    import time
+
+    time.sleep(max(0.0, seconds) * _time_scale)
+
+
+class _ScaledTime:
+    """Stands in for the ``time`` module inside the retrier module: only ``sleep`` is scaled."""
+
+    def __getattr__(self, name: str) -> Any:
+        import time
+
+        return getattr(time, name)
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        _scaled_sleep(seconds)
+
+
+def fix_time_scale() -> None:
+    """Scales Wait-state and Retry-interval sleeps by ``MOVERS_TIME_SCALE``.
+
+    AWS waits real time. Tests cannot wait minutes for a backoff, so, like Step Functions Local's
+    WAIT_TIME_SCALE, the interpreter's two sleeps (``WaitFunction._wait_interval`` and the
+    ``time.sleep`` in ``RetrierDecl._eval_body``) are multiplied by the factor. Nothing else changes: the
+    order of events, the retry count and the history timestamps (real clock) are as on AWS.
+    """
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+
+    retrier_decl.time = _ScaledTime()  # type: ignore[assignment]
+
+    def _wait_interval(self: Any, env: Any, wait_seconds: float) -> None:
+        # Same contract as moto's: wake early if the execution stops (program_state_event is set then).
+        if wait_seconds > 0:
+            env.program_state_event.wait(wait_seconds * _time_scale)
+
+    WaitFunction._wait_interval = _wait_interval  # type: ignore[method-assign]
+
+
+# --------------------------------------------------------------------------------------------------
+# State machine definition validation
+
+
+_NEEDS_TRANSITION = {"Task", "Pass", "Wait", "Parallel", "Map"}
+_KNOWN_TYPES = _NEEDS_TRANSITION | {"Choice", "Succeed", "Fail"}
+
+
+def _diag(code: str, message: str, location: str) -> dict[str, str]:
+    return {"severity": "ERROR", "code": code, "message": message, "location": location}
+
+
+def _check_scope(machine: Any, where: str) -> Iterator[dict[str, str]]:
+    """Checks one States scope (top level, a Parallel branch or a Map processor)."""
+    if not isinstance(machine, dict):
+        yield _diag("SCHEMA_VALIDATION_FAILED", "Expected an object", where or "/")
+        return
+    states = machine.get("States")
+    if not isinstance(states, dict) or not states:
+        yield _diag(
+            "SCHEMA_VALIDATION_FAILED",
+            "The field 'States' is required and must not be empty",
+            f"{where}/States",
+        )
+        return
+    start = machine.get("StartAt")
+    if not isinstance(start, str):
+        yield _diag("SCHEMA_VALIDATION_FAILED", "The field 'StartAt' is required", f"{where}/StartAt")
+    elif start not in states:
+        yield _diag("MISSING_TRANSITION_TARGET", f"Missing 'Next' target: {start}", f"{where}/StartAt")
+    for name, state in states.items():
+        loc = f"{where}/States/{name}"
+        if not isinstance(state, dict):
+            yield _diag("SCHEMA_VALIDATION_FAILED", "A state must be an object", loc)
+            continue
+        typ = state.get("Type")
+        if typ not in _KNOWN_TYPES:
+            yield _diag("SCHEMA_VALIDATION_FAILED", f"Unknown state type {typ!r}", f"{loc}/Type")
+            continue
+        targets: list[tuple[Any, str]] = []
+        if "Next" in state:
+            targets.append((state["Next"], f"{loc}/Next"))
+        elif typ in _NEEDS_TRANSITION and state.get("End") is not True:
+            yield _diag("SCHEMA_VALIDATION_FAILED", "Every state must have 'Next' or 'End': true", loc)
+        if typ == "Choice":
+            if "Default" in state:
+                targets.append((state["Default"], f"{loc}/Default"))
+            choices = state.get("Choices")
+            if not isinstance(choices, list) or not choices:
+                yield _diag(
+                    "SCHEMA_VALIDATION_FAILED", "A Choice state needs a non-empty 'Choices'", f"{loc}/Choices"
+                )
+            else:
+                for i, choice in enumerate(choices):
+                    nxt = choice.get("Next") if isinstance(choice, dict) else None
+                    targets.append((nxt, f"{loc}/Choices/{i}/Next"))
+        for catcher_i, catcher in enumerate(state.get("Catch") or []):
+            nxt = catcher.get("Next") if isinstance(catcher, dict) else None
+            targets.append((nxt, f"{loc}/Catch/{catcher_i}/Next"))
+        for target, target_loc in targets:
+            if target not in states:
+                yield _diag("MISSING_TRANSITION_TARGET", f"Missing 'Next' target: {target}", target_loc)
+        if typ == "Parallel":
+            branches = state.get("Branches")
+            if not isinstance(branches, list) or not branches:
+                yield _diag(
+                    "SCHEMA_VALIDATION_FAILED", "A Parallel state needs 'Branches'", f"{loc}/Branches"
+                )
+            else:
+                for i, branch in enumerate(branches):
+                    yield from _check_scope(branch, f"{loc}/Branches/{i}")
+        if typ == "Map":
+            key = "ItemProcessor" if "ItemProcessor" in state else "Iterator"
+            yield from _check_scope(state.get(key), f"{loc}/{key}")
+
+
+def validate_definition(definition: str) -> list[dict[str, str]]:
+    """Returns AWS-style diagnostics for an ASL definition (empty when it is valid).
+
+    Checks what AWS's validator checks that matters here: valid JSON, ``StartAt`` and every ``Next``,
+    ``Default``, ``Choices[].Next`` and ``Catch[].Next`` naming a state of the same scope (recursively in
+    Parallel branches and Map ``ItemProcessor``/``Iterator``), a transition on every non-terminal state,
+    and that moto's ASL grammar (the interpreter that will run it) accepts it.
+    """
+    try:
+        machine = json.loads(definition)
+    except (TypeError, ValueError) as exc:
+        return [_diag("INVALID_JSON_DESCRIPTION", f"Invalid JSON: {exc}", "/")]
+    diagnostics = list(_check_scope(machine, ""))
+    if not diagnostics:
+        from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+        try:
+            AmazonStateLanguageParser.parse(definition)
+        except Exception as exc:  # the parser raises many types; all mean "AWS would refuse it"
+            diagnostics.append(_diag("SCHEMA_VALIDATION_FAILED", f"{type(exc).__name__}: {exc}", "/"))
+    return diagnostics
+
+
+def fix_validate_state_machine_definition() -> None:
+    """Adds ``states:ValidateStateMachineDefinition`` and makes Create/UpdateStateMachine validate.
+
+    AWS answers ValidateStateMachineDefinition with ``{"result": "OK"|"FAIL", "diagnostics": [...],
+    "truncated": false}``; Terraform's provider calls it at plan and apply for ``aws_sfn_state_machine``
+    and moto lacks it. AWS also refuses an invalid definition in CreateStateMachine/UpdateStateMachine with
+    ``InvalidDefinition``; moto accepts e.g. a ``StartAt`` naming a missing state. Both use
+    :func:`validate_definition`, so a definition that fails here would fail on AWS too.
+    """
+    from moto.core.exceptions import AWSError
+    from moto.core.responses import ActionResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    class InvalidDefinition(AWSError):
+        TYPE = "InvalidDefinition"
+        STATUS = 400
+
+    def validate_state_machine_definition(self: Any) -> Any:
+        diagnostics = validate_definition(self._get_param("definition"))
+        result = "FAIL" if diagnostics else "OK"
+        return ActionResult({"result": result, "diagnostics": diagnostics, "truncated": False})
+
+    StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition  # type: ignore[attr-defined]
+
+    def checked(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        def handler(self: Any) -> Any:
+            definition = self._get_param("definition")
+            if definition is not None:
+                diagnostics = validate_definition(definition)
+                if diagnostics:
+                    first = diagnostics[0]
+                    raise InvalidDefinition(
+                        f"Invalid State Machine Definition: '{first['code']}: {first['message']} "
+                        f"at {first['location']}'"
+                    )
+            return original(self)
+
+        handler.__name__ = original.__name__
+        return handler
+
+    StepFunctionResponse.create_state_machine = checked(StepFunctionResponse.create_state_machine)  # type: ignore[method-assign]
+    StepFunctionResponse.update_state_machine = checked(StepFunctionResponse.update_state_machine)  # type: ignore[method-assign]
+
+
+def fix_list_state_machine_versions() -> None:
+    """Adds ``states:ListStateMachineVersions``, answered from the versions moto tracks on publish.
+
+    Terraform's provider lists versions when it reads ``aws_sfn_state_machine`` (moto lacks the API, so
+    the state machine and everything after it fails). moto keeps ``publish=true`` versions on the state
+    machine; AWS lists them newest first.
+    """
+    from moto.core.responses import ActionResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def list_state_machine_versions(self: Any) -> Any:
+        arn = self._get_param("stateMachineArn")
+        machine = self.stepfunction_backend.describe_state_machine(arn)
+        versions = sorted(getattr(machine, "versions", {}).items(), reverse=True)
+        items = [{"stateMachineVersionArn": v.arn, "creationDate": v.creation_date} for _, v in versions]
+        return ActionResult({"stateMachineVersions": items})
+
+    StepFunctionResponse.list_state_machine_versions = list_state_machine_versions  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------------------------------
+# Executions
+
+
+def aws_timestamp(value: datetime) -> str:
+    """``2026-11-20T21:05:00.123Z``: the ISO-8601 form AWS uses in the context object."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def fix_execution_start_time() -> None:
+    """Makes ``$$.Execution.StartTime`` an ISO-8601 string, as AWS documents it.
+
+    moto passes the Python datetime into the context object, so a state that stores it (e.g. a DynamoDB
+    ``putItem`` with ``"S.$": "$$.Execution.StartTime"``) fails to serialise. AWS gives a string such as
+    ``2026-11-20T21:05:00.123Z``; we format the same instant that way.
+    """
+    from moto.stepfunctions.parser.backend.execution import Execution
+
+    original = Execution.get_start_execution_details
+
+    def get_start_execution_details(self: Any) -> Any:
+        details = original(self)
+        if isinstance(details.start_time, datetime):
+            details.start_time = aws_timestamp(details.start_time)
+        return details
+
+    Execution.get_start_execution_details = get_start_execution_details  # type: ignore[method-assign]
+
+
+def fix_execution_name_and_output() -> None:
+    """An unnamed StartExecution gets a UUID name; DescribeExecution output is always JSON text.
+
+    AWS generates a UUID when ``name`` is omitted; moto builds the ARN ``...:None`` so a second unnamed
+    start is refused as a duplicate. AWS's ``output`` is the JSON encoding of the final state's output, so a
+    plain string result comes back as ``"\\"text\\""``; moto returns the raw string.
+    """
+    from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
+    from moto.stepfunctions.parser.backend.execution import Execution as ParserExecution
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    original_start = StepFunctionsParserBackend.start_execution
+
+    def start_execution(
+        self: Any, state_machine_arn: str, name: Any = None, *args: Any, **kwargs: Any
+    ) -> Any:
+        return original_start(self, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
+
+    StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign]
+
+    original_describe = StepFunctionResponse.describe_execution
+
+    def describe_execution(self: Any) -> Any:
+        result = original_describe(self)
+        execution = self.stepfunction_backend.describe_execution(self._get_param("executionArn"))
+        body = result.result
+        if isinstance(execution, ParserExecution) and isinstance(body, dict) and "output" in body:
+            body["output"] = to_json_str(execution.output, separators=(",", ":"))
+        return result
+
+    StepFunctionResponse.describe_execution = describe_execution  # type: ignore[method-assign]
+
+
+# --------------------------------------------------------------------------------------------------
+# Lambda configuration
+
+
+def fix_lambda_stored_config() -> None:
+    """Stores and returns Lambda ``DeadLetterConfig`` and ``LoggingConfig`` like AWS.
+
+    moto drops both, so Terraform sees a difference on every plan for ``dead_letter_config`` and
+    ``logging_config``. AWS returns what was set (and a default ``LoggingConfig`` of Text format with the
+    ``/aws/lambda/<name>`` group), which is what we return.
+    """
+    from moto.awslambda.models import LambdaFunction
+
+    original_init = LambdaFunction.__init__
+    original_get = LambdaFunction.get_configuration
+    original_update = LambdaFunction.update_configuration
+
+    def __init__(self: Any, account_id: str, spec: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        original_init(self, account_id, spec, *args, **kwargs)
+        self.movers_dead_letter_config = spec.get("DeadLetterConfig")
+        self.movers_logging_config = spec.get("LoggingConfig")
+
+    def get_configuration(self: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        config = original_get(self, *args, **kwargs)
+        dlq = getattr(self, "movers_dead_letter_config", None)
+        if dlq and dlq.get("TargetArn"):
+            config["DeadLetterConfig"] = dlq
+        logging_config = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{self.function_name}"}
+        logging_config.update(getattr(self, "movers_logging_config", None) or {})
+        config["LoggingConfig"] = logging_config
+        return config
+
+    def update_configuration(self: Any, config_updates: dict[str, Any]) -> Any:
+        if "DeadLetterConfig" in config_updates:
+            self.movers_dead_letter_config = config_updates["DeadLetterConfig"]
+        if "LoggingConfig" in config_updates:
+            self.movers_logging_config = config_updates["LoggingConfig"]
+        return original_update(self, config_updates)
+
+    LambdaFunction.__init__ = __init__  # type: ignore[method-assign]
+    LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
+    LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign]
+
+
+FIXES: list[Callable[[], None]] = [
+    fix_time_scale,
+    fix_validate_state_machine_definition,
+    fix_list_state_machine_versions,
+    fix_execution_start_time,
+    fix_execution_name_and_output,
+    fix_lambda_stored_config,
+]
+
+
+def apply(time_scale: float | None = None) -> None:
+    """Applies every fix once per process; sets the time scale from the argument or ``MOVERS_TIME_SCALE``."""
+    global _applied
+    scale = time_scale if time_scale is not None else float(os.environ.get("MOVERS_TIME_SCALE", "1.0"))
+    set_time_scale(scale)
+    with _lock:
+        if _applied:
+            return
+        for fix in FIXES:
+            fix()
+        _applied = True

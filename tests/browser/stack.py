@@ -1,0 +1,293 @@
+"""A running read API for the browser, schemathesis and benchmark runs: local AWS + API function + gateway.
+
+``ApiStack.start()`` starts the local AWS (moto + the Lambda executor), creates the table and the API
+function from its real zip and layers, seeds deterministic demo items and starts the local API gateway that
+also serves the frontend. This is the one place to swap for the Terraform-applied stack later: callers only
+use ``base_url``, ``api_url``, ``aws_endpoint``, ``function_name``, ``table_name`` and ``gateway()``.
+
+Artifacts: the function zip is built from the working tree (``functions/api``) so tests run the code under
+test; the dependency layer is ``build/dist/layers/deps.zip`` when present, else the venv's Powertools; when
+that layer lacks Pydantic (needed by Powertools' validation) an extra layer is made from the venv's copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import random
+import sys
+import sysconfig
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from movers.local.apigw import LocalApiGateway
+
+REPO = Path(__file__).resolve().parents[2]
+API_DIR = REPO / "functions" / "api"
+DIST = REPO / "build" / "dist"
+FRONTEND = REPO / "frontend"
+REGION = "us-east-1"
+FUNCTION = "movers-local-api"
+TABLE = "movers-local-main"
+SITE = Path(sysconfig.get_paths()["purelib"])
+POWERTOOLS_PACKAGES = ("aws_lambda_powertools", "jmespath", "typing_extensions.py")
+VALIDATION_PACKAGES = ("pydantic", "pydantic_core", "annotated_types", "typing_inspection", "typing_extensions.py")
+WATCHLIST = ("AAPL", "MSFT", "NVDA", "AMZN", "GOOG", "META", "TSLA", "AMD", "NFLX", "BRK.B")
+
+
+def _zip_bytes(entries: Iterable[tuple[Path, str]]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for src, name in sorted(entries, key=lambda e: e[1]):
+            zf.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), src.read_bytes())
+    return buffer.getvalue()
+
+
+def _tree(base: Path, prefix: str = "") -> list[tuple[Path, str]]:
+    if base.is_file():
+        return [(base, prefix + base.name)]
+    return [
+        (p, prefix + p.relative_to(base.parent).as_posix())
+        for p in sorted(base.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    ]
+
+
+def function_zip() -> bytes:
+    """The API function's zip from the working tree (same layout as movers.build: folder contents at root)."""
+    return _zip_bytes(
+        (p, p.relative_to(API_DIR).as_posix())
+        for p in sorted(API_DIR.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    )
+
+
+def _site_layer(packages: Iterable[str]) -> bytes:
+    entries: list[tuple[Path, str]] = []
+    for name in packages:
+        entries.extend(_tree(SITE / name, "python/"))
+    return _zip_bytes(entries)
+
+
+def layer_zips() -> list[tuple[str, bytes]]:
+    """(name, zip) of the layers the API function needs, in order."""
+    deps = DIST / "layers" / "deps.zip"
+    layers = [("deps", deps.read_bytes())] if deps.is_file() else [("deps", _site_layer(POWERTOOLS_PACKAGES))]
+    names = zipfile.ZipFile(io.BytesIO(layers[0][1])).namelist()
+    if not any(n.startswith("python/pydantic/") for n in names):
+        # Powertools' enable_validation imports Pydantic; the deps layer may not carry it (yet).
+        layers.append(("validation", _site_layer(VALIDATION_PACKAGES)))
+    return layers
+
+
+def _d(value: float, places: str = "0.000001") -> Decimal:
+    return Decimal(str(value)).quantize(Decimal(places), rounding=ROUND_HALF_EVEN)
+
+
+def demo_items(days: int = 40, seed: int = 7) -> list[dict[str, Any]]:
+    """Deterministic winners and per-ticker bars over the last ``days`` weekdays before 2026-01-16."""
+    import datetime as dt
+
+    rng = random.Random(seed)
+    dates: list[str] = []
+    day = dt.date(2026, 1, 16)
+    while len(dates) < days:
+        if day.weekday() < 5:
+            dates.append(day.isoformat())
+        day -= dt.timedelta(days=1)
+    dates.reverse()
+    price = {t: 50 + 40 * i + rng.random() * 20 for i, t in enumerate(WATCHLIST)}
+    items: list[dict[str, Any]] = []
+    for date in dates:
+        moves = {}
+        for ticker in WATCHLIST:
+            open_ = price[ticker] * (1 + rng.uniform(-0.01, 0.01))
+            close = open_ * (1 + rng.gauss(0, 0.025))
+            high, low = max(open_, close) * 1.004, min(open_, close) * 0.996
+            price[ticker] = close
+            pct = _d((close - open_) / open_ * 100)
+            moves[ticker] = (pct, _d(close, "0.01"), _d(open_, "0.01"))
+            items.append(
+                {
+                    "pk": f"TICKER#{ticker}",
+                    "sk": date,
+                    "Date": date,
+                    "Ticker": ticker,
+                    "Open": _d(open_, "0.01"),
+                    "High": _d(high, "0.01"),
+                    "Low": _d(low, "0.01"),
+                    "Close": _d(close, "0.01"),
+                    "Volume": Decimal(rng.randint(1_000_000, 90_000_000)),
+                    "PercentChange": pct,
+                }
+            )
+        winner = max(sorted(moves), key=lambda t: abs(moves[t][0]))
+        pct, close, open_ = moves[winner]
+        items.append(
+            {
+                "pk": "MOVERS",
+                "sk": date,
+                "Date": date,
+                "Ticker": winner,
+                "PercentChange": pct,
+                "ClosingPrice": close,
+                "Open": open_,
+                "Provider": "local",
+                "ExecutionArn": f"arn:aws:states:{REGION}:123456789012:execution:movers-local-ingest:daily-{date}",
+                "StoredAt": f"{date}T21:30:00Z",
+            }
+        )
+    return items
+
+
+@dataclass
+class ApiStack:
+    """The local read API, ready for HTTP: ``base_url`` serves the page, ``api_url`` the API."""
+
+    seed_items: bool = True
+    local_aws: Any = None
+    aws_endpoint: str = ""
+    function_name: str = FUNCTION
+    table_name: str = TABLE
+    items: list[dict[str, Any]] = field(default_factory=list)
+    _gateways: list[LocalApiGateway] = field(default_factory=list)
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.aws_endpoint,
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",  # noqa: S106 - the local AWS's dummy credentials
+            config=Config(retries={"max_attempts": 2}),
+        )
+
+    def start(self) -> ApiStack:
+        from movers.local.server import LocalAws
+
+        self.local_aws = LocalAws(port=0, time_scale=0.01)
+        self.aws_endpoint = self.local_aws.start()
+        try:
+            self._create_table()
+            self._create_function()
+            if self.seed_items:
+                self.items = demo_items()
+                self.put(self.items)
+        except BaseException:
+            self.stop()
+            raise
+        self.main = self.gateway()
+        return self
+
+    def gateway(self, **kwargs: Any) -> LocalApiGateway:
+        """Start one more local gateway onto the same function (e.g. with another config.js)."""
+        gw = LocalApiGateway(self.function_name, self.aws_endpoint, FRONTEND, 0, **kwargs)
+        gw.start()
+        self._gateways.append(gw)
+        return gw
+
+    @property
+    def base_url(self) -> str:
+        return self.main.url
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.main.url}/v1"
+
+    def stop(self) -> None:
+        for gw in self._gateways:
+            gw.stop()
+        self._gateways.clear()
+        if self.local_aws is not None:
+            self.local_aws.stop()
+            self.local_aws = None
+
+    def put(self, items: Iterable[dict[str, Any]]) -> None:
+        table = boto3.resource(
+            "dynamodb",
+            endpoint_url=self.aws_endpoint,
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",  # noqa: S106
+        ).Table(self.table_name)
+        with table.batch_writer() as batch:
+            for item in items:
+                batch.put_item(Item=item)
+
+    def _create_table(self) -> None:
+        ddb = self.client("dynamodb")
+        ddb.create_table(
+            TableName=self.table_name,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+
+    def _create_function(self) -> None:
+        iam = self.client("iam")
+        role = iam.create_role(
+            RoleName=f"{self.function_name}-role",
+            AssumeRolePolicyDocument=(
+                '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":'
+                '{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+            ),
+        )["Role"]["Arn"]
+        lam = self.client("lambda")
+        layer_arns = []
+        for name, content in layer_zips():
+            digest = hashlib.sha256(content).hexdigest()[:8]
+            layer_arns.append(
+                lam.publish_layer_version(
+                    LayerName=f"movers-local-{name}-{digest}",
+                    Content={"ZipFile": content},
+                    CompatibleRuntimes=["python3.12"],
+                )["LayerVersionArn"]
+            )
+        lam.create_function(
+            FunctionName=self.function_name,
+            Runtime="python3.12",
+            Role=role,
+            Handler="app.handler",
+            Code={"ZipFile": function_zip()},
+            Layers=layer_arns,
+            Timeout=10,
+            MemorySize=256,
+            Environment={
+                "Variables": {
+                    "TABLE_NAME": self.table_name,
+                    "POWERTOOLS_SERVICE_NAME": "movers-api",
+                    "LOG_LEVEL": "WARNING",
+                    "POWERTOOLS_TRACE_DISABLED": "true",
+                }
+            },
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the stack in the foreground (``python -m tests.browser.stack``) to look at the page by hand."""
+    import time
+
+    stack = ApiStack().start()
+    print(f"page: {stack.base_url}/  api: {stack.api_url}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

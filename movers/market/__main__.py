@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--faults", help="fault config as JSON, or @FILE holding it")
     p.add_argument("--history-days", type=int, help="plan depth: older data gets 403 NOT_AUTHORIZED")
     p.add_argument("--now", help="the server's 'now' as an ISO datetime with offset (default: last session)")
+    p.add_argument("--max-limit", type=int, default=50_000, help="largest range page (default 50000)")
     p.add_argument("--quiet", action="store_true", help="no access log on stderr")
     return p
 
@@ -62,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             port=args.port,
             history_days=args.history_days,
             now=now,
+            max_limit=args.max_limit,
             access_log=not args.quiet,
         )
         url = server.start()

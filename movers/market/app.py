@@ -264,6 +264,7 @@ class MarketApp:
         faults: FaultConfig | None = None,
         history_days: int | None = None,
         now: dt.datetime | Clock | None = None,
+        max_limit: int = MAX_LIMIT,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -276,6 +277,10 @@ class MarketApp:
         if history_days is not None and history_days < 1:
             raise ValueError("history_days must be >= 1 or None")
         self.history_days = history_days
+        if not 1 <= max_limit <= MAX_LIMIT:
+            raise ValueError(f"max_limit must be within 1..{MAX_LIMIT}")
+        # Lower than Massive's 50,000 only to make clients exercise next_url pagination in tests.
+        self.max_limit = max_limit
         self._sleep = sleep
         self.stats = Stats()
         self.set_now(now)
@@ -411,6 +416,7 @@ class MarketApp:
         cursor = req.param("cursor")
         if cursor:
             offset, limit, sort = decode_cursor(cursor)
+            limit = min(limit, self.max_limit)
         else:
             offset = 0
             sort = (req.param("sort") or "asc").lower()
@@ -419,7 +425,7 @@ class MarketApp:
             limit_text = req.param("limit") or str(DEFAULT_LIMIT)
             if not limit_text.isdigit() or int(limit_text) < 1:
                 raise BadParameter("limit must be a positive integer")
-            limit = min(int(limit_text), MAX_LIMIT)
+            limit = min(int(limit_text), self.max_limit)
         denied = self._plan_check(start)
         if denied:
             return denied
@@ -557,4 +563,5 @@ class MarketApp:
             "now": self.now().isoformat(),
             "rate_limit": None if limit is None else {"calls": limit[0], "period_seconds": limit[1]},
             "history_days": self.history_days,
+            "max_limit": self.max_limit,
         }

@@ -134,6 +134,7 @@ class MarketServer:
     list of keys, or None for no auth. rate_limit: (calls, period_seconds) per key, or None. faults: a
     FaultConfig, its dict form, a list (a script), or None. history_days: plan depth (403 beyond it).
     now: the server's "now" (aware datetime or a callable); default the evening of the last session.
+    max_limit: the largest page a range call returns (Massive: 50,000); lower it to test pagination.
     """
 
     def __init__(
@@ -147,6 +148,7 @@ class MarketServer:
         *,
         history_days: int | None = None,
         now: dt.datetime | Clock | None = None,
+        max_limit: int = 50_000,
         access_log: bool = False,
     ) -> None:
         if dataset is None:
@@ -163,6 +165,7 @@ class MarketServer:
             faults=_fault_config(faults),
             history_days=history_days,
             now=now,
+            max_limit=max_limit,
         )
         self.host = _loopback(host)
         if not 0 <= port <= 65535:

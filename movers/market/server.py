@@ -64,6 +64,8 @@ class _Handler(BaseHTTPRequestHandler):
     # HTTP/1.1 keep-alive: clients using a requests.Session reuse one connection, like against Massive.
     protocol_version = "HTTP/1.1"
     server_version = "LocalMassive/1.0"
+    # Headers and body go out in separate writes; without TCP_NODELAY, Nagle + delayed ACK adds ~40 ms.
+    disable_nagle_algorithm = True
     server: _Server
 
     def do_GET(self) -> None:

@@ -1,6 +1,6 @@
 locals {
   name_prefix = "${var.project}-${var.environment}"
-  dist_dir    = abspath("${path.module}/${var.dist_dir}")
+  dist_dir    = startswith(var.dist_dir, "/") ? var.dist_dir : abspath("${path.module}/${var.dist_dir}")
 
   tags = merge({
     Project     = var.project

@@ -1,0 +1,170 @@
+"""The whole local stack as one object: local AWS, market server, the Terraform stack applied, the API key set.
+
+Used by the tests (one stack per session), `make demo` and `movers local up`. Terraform runs exactly as for
+AWS, with the `local` environment's tfvars plus the ports this stack started; its state and plugin data live
+under the stack's own directory, so a test stack never touches a developer's state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from movers.local.server import LocalAws
+
+ROOT = Path(__file__).resolve().parents[2]
+TF_DIR = ROOT / "infrastructure"
+DIST_DIR = ROOT / "build" / "dist"
+MIRROR = Path("/opt/tf-plugins/registry.terraform.io")
+LOCAL_API_KEY = "local-demo-key"  # the local market server's key; a real key never goes here
+
+
+class StackError(RuntimeError):
+    """The local stack could not be brought up (a one-line reason)."""
+
+
+def terraform_env(data_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["CHECKPOINT_DISABLE"] = "1"
+    env["TF_IN_AUTOMATION"] = "1"
+    env["TF_INPUT"] = "0"
+    env["TF_DATA_DIR"] = str(data_dir)
+    if MIRROR.is_dir():
+        env["TF_CLI_CONFIG_FILE"] = str(TF_DIR / "terraformrc.local")
+    return env
+
+
+def require_terraform() -> str:
+    path = shutil.which("terraform")
+    if path is None:
+        raise StackError("terraform not found: install Terraform >= 1.6 (https://developer.hashicorp.com/terraform/install)")
+    return path
+
+
+@dataclass
+class Terraform:
+    """terraform against infrastructure/ with a private data dir and state file."""
+
+    work_dir: Path
+    variables: dict[str, Any] = field(default_factory=dict)
+    var_file: Path = TF_DIR / "environments" / "local.tfvars"
+
+    @property
+    def state(self) -> Path:
+        return self.work_dir / "terraform.tfstate"
+
+    def _run(self, *args: str, capture: bool = False) -> subprocess.CompletedProcess[str]:
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        cmd = [require_terraform(), f"-chdir={TF_DIR}", *args]
+        proc = subprocess.run(
+            cmd, env=terraform_env(self.work_dir / ".terraform"), text=True, capture_output=True, check=False
+        )
+        (self.work_dir / "terraform.log").open("a").write(f"$ {' '.join(args)}\n{proc.stdout}\n{proc.stderr}\n")
+        if proc.returncode != 0:
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-12:]
+            raise StackError(f"terraform {args[0]} failed:\n" + "\n".join(tail))
+        return proc
+
+    def _var_args(self) -> list[str]:
+        args = [f"-var-file={self.var_file}"]
+        for name, value in sorted(self.variables.items()):
+            rendered = json.dumps(value) if not isinstance(value, str) else value
+            args.append(f"-var={name}={rendered}")
+        return args
+
+    def init(self) -> None:
+        self._run("init", "-input=false", "-no-color", "-backend=false")
+
+    def apply(self) -> float:
+        started = time.monotonic()
+        self._run("apply", "-auto-approve", "-input=false", "-no-color", f"-state={self.state}", *self._var_args())
+        return time.monotonic() - started
+
+    def plan_changes(self) -> int:
+        """Number of resource changes a plan would make (0 = no drift)."""
+        plan = self.work_dir / "check.tfplan"
+        self._run("plan", "-input=false", "-no-color", f"-state={self.state}", f"-out={plan}", *self._var_args())
+        shown = self._run("show", "-json", str(plan), capture=True)
+        changes = json.loads(shown.stdout).get("resource_changes", [])
+        return sum(1 for c in changes if c["change"]["actions"] not in (["no-op"], ["read"]))
+
+    def destroy(self) -> None:
+        self._run("destroy", "-auto-approve", "-input=false", "-no-color", f"-state={self.state}", *self._var_args())
+
+    def outputs(self) -> dict[str, Any]:
+        shown = self._run("output", "-json", f"-state={self.state}", capture=True)
+        return {k: v["value"] for k, v in json.loads(shown.stdout).items()}
+
+
+@dataclass
+class LocalStack:
+    """Local AWS + market server + applied Terraform stack. `start()` returns the Terraform outputs."""
+
+    work_dir: Path
+    aws_port: int = 0
+    time_scale: float = 1.0
+    market: Any = None  # a started movers.market.server.MarketServer, or None to start the bundled one
+    market_rate_limit: tuple[int, float] | None = (5, 60.0)
+    variables: dict[str, Any] = field(default_factory=dict)
+    aws: LocalAws | None = None
+    outputs: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    _own_market: bool = False
+
+    def start(self) -> dict[str, Any]:
+        require_terraform()
+        if not (DIST_DIR / "layers" / "deps.zip").exists():
+            raise StackError("build/dist is missing: run `make build-local` first")
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        self.aws = LocalAws(port=self.aws_port, time_scale=self.time_scale, state_dir=self.work_dir / "aws")
+        endpoint = self.aws.start()
+        self.timings["localaws_start_s"] = self.aws.start_seconds
+        if self.market is None:
+            from movers.market.server import MarketServer
+
+            self.market = MarketServer(api_key=LOCAL_API_KEY, rate_limit=self.market_rate_limit)
+            self.market.start()
+            self._own_market = True
+        variables = {
+            "local_endpoint": endpoint,
+            "provider_base_url": self.market.url,
+            "dist_dir": str(DIST_DIR),
+            **self.variables,
+        }
+        if self.market_rate_limit is not None and "rate_limit_calls" not in variables:
+            variables["rate_limit_calls"] = self.market_rate_limit[0]
+            variables["rate_limit_period_seconds"] = self.market_rate_limit[1]
+        self.terraform = Terraform(self.work_dir / "tf", variables)
+        started = time.monotonic()
+        self.terraform.init()
+        self.timings["terraform_init_s"] = time.monotonic() - started
+        self.timings["terraform_apply_s"] = self.terraform.apply()
+        self.outputs = self.terraform.outputs()
+        self.client("secretsmanager").put_secret_value(
+            SecretId=self.outputs["api_key_secret_arn"], SecretString=LOCAL_API_KEY
+        )
+        return self.outputs
+
+    def client(self, service: str) -> Any:
+        import boto3
+
+        assert self.aws is not None, "stack not started"
+        return boto3.client(
+            service,
+            endpoint_url=self.aws.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",  # noqa: S106 - the local AWS's dummy credentials
+        )
+
+    def stop(self) -> None:
+        if self._own_market and self.market is not None:
+            self.market.stop()
+        if self.aws is not None:
+            self.aws.stop()

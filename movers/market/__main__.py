@@ -46,7 +46,10 @@ def _faults(text: str | None) -> object:
     if text is None:
         return None
     raw = Path(text[1:]).read_text() if text.startswith("@") else text
-    return json.loads(raw)
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"--faults is not valid JSON ({exc})") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -37,8 +37,11 @@ REGION = "us-east-1"
 FUNCTION = "movers-local-api"
 TABLE = "movers-local-main"
 SITE = Path(sysconfig.get_paths()["purelib"])
+if str(REPO / "layers" / "shared" / "python") not in sys.path:
+    sys.path.append(str(REPO / "layers" / "shared" / "python"))  # stock_movers, outside pytest too
 POWERTOOLS_PACKAGES = ("aws_lambda_powertools", "jmespath", "typing_extensions.py")
 VALIDATION_PACKAGES = ("pydantic", "pydantic_core", "annotated_types", "typing_inspection", "typing_extensions.py")
+DATA_NOTE = "Demo data: SYNTHETIC prices generated for the local stack, not market data."
 WATCHLIST = ("AAPL", "MSFT", "NVDA", "AMZN", "GOOG", "META", "TSLA", "AMD", "NFLX", "BRK.B")
 
 
@@ -92,17 +95,13 @@ def _d(value: float, places: str = "0.000001") -> Decimal:
 
 
 def demo_items(days: int = 40, seed: int = 7) -> list[dict[str, Any]]:
-    """Deterministic winners and per-ticker bars over the last ``days`` weekdays before 2026-01-16."""
+    """Deterministic winners and per-ticker bars for the last ``days`` NYSE sessions up to 2026-01-16."""
     import datetime as dt
 
+    from stock_movers.domain.calendar import last_n_sessions
+
     rng = random.Random(seed)
-    dates: list[str] = []
-    day = dt.date(2026, 1, 16)
-    while len(dates) < days:
-        if day.weekday() < 5:
-            dates.append(day.isoformat())
-        day -= dt.timedelta(days=1)
-    dates.reverse()
+    dates = sorted(d.isoformat() for d in last_n_sessions(dt.date(2026, 1, 16), days))
     price = {t: 50 + 40 * i + rng.random() * 20 for i, t in enumerate(WATCHLIST)}
     items: list[dict[str, Any]] = []
     for date in dates:
@@ -183,7 +182,7 @@ class ApiStack:
         except BaseException:
             self.stop()
             raise
-        self.main = self.gateway()
+        self.main = self.gateway(data_note=DATA_NOTE)
         return self
 
     def gateway(self, **kwargs: Any) -> LocalApiGateway:

@@ -1,0 +1,268 @@
+// stock-movers page: reads the REST API named in config.js (window.MOVERS_CONFIG.apiUrl) and shows the
+// last 7 winners (sortable), a 30-session chart, and one ticker's history on demand. No framework.
+"use strict";
+
+(function () {
+  const config = window.MOVERS_CONFIG || {};
+  const apiUrl = String(config.apiUrl || "/v1").replace(/\/+$/, "");
+  const TIMEOUT_MS = 10000;
+
+  const $ = (id) => document.getElementById(id);
+  const state = { movers: [], sortKey: "Date", sortDir: "descending", trendChart: null, historyChart: null };
+
+  // window.moversPage lets tests and curious users inspect what was drawn.
+  window.moversPage = state;
+
+  class ApiError extends Error {}
+
+  async function getJson(path) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+    let response;
+    try {
+      response = await fetch(apiUrl + path, { signal: controller.signal, headers: { Accept: "application/json" } });
+    } catch (err) {
+      throw new ApiError("The API is unreachable (" + apiUrl + "). Check your connection and try again.");
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!response.ok) {
+      let detail = "";
+      try {
+        const body = await response.json();
+        detail = body && body.message ? ": " + body.message : "";
+      } catch (_) { /* not JSON: the status says enough */ }
+      throw new ApiError("The API answered HTTP " + response.status + detail + ".");
+    }
+    return response.json();
+  }
+
+  const pctFormat = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2, signDisplay: "always" });
+  const priceFormat = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const volumeFormat = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 });
+  const clock = (timeZone) => new Intl.DateTimeFormat("en-US", {
+    timeZone, hour: "numeric", minute: "2-digit", second: "2-digit", timeZoneName: "short",
+  });
+  const clockET = clock("America/New_York");
+  const clockPT = clock("America/Los_Angeles");
+  const dayFormat = new Intl.DateTimeFormat("en-US", { timeZone: "UTC", weekday: "short", month: "short", day: "numeric" });
+
+  const signClass = (value) => (value > 0 ? "gain" : value < 0 ? "loss" : "flat");
+  const formatPct = (value) => pctFormat.format(value) + "%";
+  const formatDay = (iso) => dayFormat.format(new Date(iso + "T00:00:00Z"));
+
+  function show(id, visible) { $(id).hidden = !visible; }
+
+  function setStatus(text) { $("status").textContent = text; }
+
+  function showError(message) {
+    $("error-message").textContent = message;
+    show("error", true);
+    ["movers", "trend", "empty"].forEach((id) => show(id, false));
+  }
+
+  function markRefreshed(when) {
+    $("last-refreshed").textContent = "Last refreshed " + clockET.format(when) + " · " + clockPT.format(when);
+  }
+
+  // ------------------------------------------------------------------ movers table
+
+  function sortedMovers() {
+    const dir = state.sortDir === "ascending" ? 1 : -1;
+    const key = state.sortKey;
+    return state.movers.slice().sort((a, b) => {
+      const x = a[key], y = b[key];
+      const cmp = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
+      return cmp * dir || String(b.Date).localeCompare(String(a.Date));
+    });
+  }
+
+  function renderTable() {
+    const tbody = $("movers-table").querySelector("tbody");
+    tbody.replaceChildren();
+    const maxAbs = Math.max(...state.movers.map((m) => Math.abs(m.PercentChange)));
+    for (const mover of sortedMovers()) {
+      const row = document.createElement("tr");
+      row.dataset.date = mover.Date;
+      const biggest = Math.abs(mover.PercentChange) === maxAbs;
+      if (biggest) row.classList.add("biggest");
+
+      const date = document.createElement("td");
+      date.textContent = formatDay(mover.Date);
+      date.title = mover.Date;
+
+      const ticker = document.createElement("td");
+      const link = document.createElement("button");
+      link.type = "button";
+      link.className = "ticker";
+      link.textContent = mover.Ticker;
+      link.setAttribute("aria-label", "Show history of " + mover.Ticker);
+      link.addEventListener("click", () => loadHistory(mover.Ticker));
+      ticker.append(link);
+      if (biggest) {
+        const badge = document.createElement("span");
+        badge.className = "badge";
+        badge.textContent = "biggest";
+        ticker.append(badge);
+      }
+
+      const change = document.createElement("td");
+      change.className = "num change " + signClass(mover.PercentChange);
+      change.textContent = (mover.PercentChange > 0 ? "▲ " : mover.PercentChange < 0 ? "▼ " : "") + formatPct(mover.PercentChange);
+      change.title = mover.PercentChange + "%";
+
+      const close = document.createElement("td");
+      close.className = "num";
+      close.textContent = "$" + priceFormat.format(mover.ClosingPrice);
+
+      row.append(date, ticker, change, close);
+      tbody.append(row);
+    }
+    for (const th of $("movers-table").querySelectorAll("th[data-key]")) {
+      th.setAttribute("aria-sort", th.dataset.key === state.sortKey ? state.sortDir : "none");
+    }
+  }
+
+  function onSort(key) {
+    if (state.sortKey === key) {
+      state.sortDir = state.sortDir === "ascending" ? "descending" : "ascending";
+    } else {
+      state.sortKey = key;
+      // Dates and changes read best biggest/newest first; names and prices A→Z / low→high.
+      state.sortDir = key === "Date" || key === "PercentChange" ? "descending" : "ascending";
+    }
+    renderTable();
+  }
+
+  // ------------------------------------------------------------------ charts
+
+  function chartAvailable() { return typeof window.Chart === "function"; }
+
+  function renderTrend(items) {
+    const points = items.slice().reverse(); // oldest → newest, left → right
+    if (!chartAvailable()) { return; }
+    const data = {
+      labels: points.map((m) => m.Date.slice(5)),
+      datasets: [{
+        label: "Winner's % change",
+        data: points.map((m) => m.PercentChange),
+        backgroundColor: points.map((m) => (m.PercentChange >= 0 ? "#12784a" : "#b42318")),
+        tickers: points.map((m) => m.Ticker),
+      }],
+    };
+    if (state.trendChart) state.trendChart.destroy();
+    state.trendChart = new window.Chart($("trend-chart"), {
+      type: "bar",
+      data,
+      options: {
+        maintainAspectRatio: false,
+        animation: false,
+        plugins: {
+          legend: { display: false },
+          tooltip: {
+            callbacks: {
+              title: (ctx) => points[ctx[0].dataIndex].Date + " · " + points[ctx[0].dataIndex].Ticker,
+              label: (ctx) => formatPct(ctx.parsed.y),
+            },
+          },
+        },
+        scales: { y: { title: { display: true, text: "% change (close vs open)" } } },
+      },
+    });
+  }
+
+  function renderHistoryChart(items) {
+    if (!chartAvailable()) { return; }
+    const points = items.slice().reverse();
+    if (state.historyChart) state.historyChart.destroy();
+    state.historyChart = new window.Chart($("history-chart"), {
+      type: "line",
+      data: {
+        labels: points.map((d) => d.Date.slice(5)),
+        datasets: [{ label: "Close", data: points.map((d) => d.Close), borderColor: "#2457c5", pointRadius: 2, tension: 0.2 }],
+      },
+      options: { maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } } },
+    });
+  }
+
+  // ------------------------------------------------------------------ per-ticker history
+
+  async function loadHistory(ticker) {
+    show("history", true);
+    $("history-heading").textContent = "History: " + ticker;
+    $("history-caption").textContent = ticker + ": daily bars, newest first";
+    $("history-status").textContent = "Loading " + ticker + "…";
+    const tbody = $("history-table").querySelector("tbody");
+    tbody.replaceChildren();
+    try {
+      const days = await getJson("/tickers/" + encodeURIComponent(ticker) + "/history?days=30");
+      $("history-status").textContent = days.length ? days.length + " trading days" : "No stored days for " + ticker;
+      for (const day of days) {
+        const row = document.createElement("tr");
+        const cells = [
+          [formatDay(day.Date), ""],
+          ["$" + priceFormat.format(day.Open), "num"],
+          ["$" + priceFormat.format(day.Close), "num"],
+          [formatPct(day.PercentChange), "num " + signClass(day.PercentChange)],
+          [volumeFormat.format(day.Volume), "num"],
+        ];
+        for (const [text, cls] of cells) {
+          const td = document.createElement("td");
+          td.textContent = text;
+          if (cls) td.className = cls;
+          row.append(td);
+        }
+        tbody.append(row);
+      }
+      renderHistoryChart(days);
+      $("history").scrollIntoView({ behavior: "smooth", block: "start" });
+    } catch (err) {
+      $("history-status").textContent = err.message;
+    }
+  }
+
+  // ------------------------------------------------------------------ load
+
+  async function load() {
+    setStatus("Loading…");
+    show("error", false);
+    try {
+      const [week, month] = await Promise.all([getJson("/movers?limit=7"), getJson("/movers?limit=30")]);
+      markRefreshed(new Date());
+      setStatus("");
+      state.movers = week;
+      if (!week.length) {
+        show("empty", true);
+        show("movers", false);
+        show("trend", false);
+        return;
+      }
+      show("empty", false);
+      show("movers", true);
+      show("trend", true);
+      renderTable();
+      renderTrend(month);
+    } catch (err) {
+      setStatus("");
+      showError(err instanceof ApiError ? err.message : "Something went wrong: " + err.message);
+    }
+  }
+
+  function init() {
+    $("api-url").textContent = apiUrl;
+    $("data-note").textContent = config.dataNote || "";
+    for (const th of $("movers-table").querySelectorAll("th[data-key]")) {
+      th.querySelector("button").addEventListener("click", () => onSort(th.dataset.key));
+    }
+    $("retry-button").addEventListener("click", load);
+    $("refresh-button").addEventListener("click", load);
+    $("history-close").addEventListener("click", () => show("history", false));
+    load();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

@@ -54,11 +54,16 @@ class _RedactQueryKeys(logging.Filter):
 _FILTER = _RedactQueryKeys()
 
 
+# The urllib3 loggers that print request URLs (request line, redirects, retries).
+URLLIB3_URL_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry")
+
+
 def install_urllib3_redaction() -> None:
-    """Attach the redacting filter to urllib3's connection-pool logger (idempotent)."""
-    logger = logging.getLogger("urllib3.connectionpool")
-    if _FILTER not in logger.filters:
-        logger.addFilter(_FILTER)
+    """Attach the redacting filter to urllib3's URL-printing loggers (idempotent)."""
+    for name in URLLIB3_URL_LOGGERS:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
 
 
 def check_api_key(api_key: object) -> str:

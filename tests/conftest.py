@@ -1,0 +1,31 @@
+"""Fixtures shared by every test folder: the full local stack (one Terraform apply per test session).
+
+The stack is started lazily, the first time a test asks for it, and torn down (local AWS discarded) at the
+end of the session. The market server runs with a scaled rate limit (5 calls per 2 s) so rate-limit paths
+are exercised without minute-long waits; Wait/Retry sleeps of the state machines run at 1/50 speed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from movers.local.stack import LocalStack
+from tests.support.localstack import StackHandle
+
+MARKET_RATE_LIMIT = (5, 2.0)
+TIME_SCALE = 0.02
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackHandle]:
+    """Given the Terraform stack applied to a fresh local AWS with the bundled SYNTHETIC market server."""
+    work: Path = tmp_path_factory.mktemp("stack")
+    local = LocalStack(work_dir=work, time_scale=TIME_SCALE, market_rate_limit=MARKET_RATE_LIMIT)
+    try:
+        local.start()
+        yield StackHandle(local)
+    finally:
+        local.stop()

@@ -1,0 +1,81 @@
+"""StackHandle: a started LocalStack plus the helpers the stack tests share."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from movers.local.stack import LocalStack
+
+
+class StackHandle:
+    """A started LocalStack plus helpers the tests share."""
+
+    def __init__(self, stack: LocalStack) -> None:
+        self.stack = stack
+        self.outputs = stack.outputs
+        self.market = stack.market
+        self.sfn = stack.client("stepfunctions")
+        self.ddb = stack.client("dynamodb")
+        self.s3 = stack.client("s3")
+        self.logs = stack.client("logs")
+
+    @property
+    def endpoint(self) -> str:
+        assert self.stack.aws is not None
+        return self.stack.aws.endpoint
+
+    def run(self, machine: str, name: str, payload: Any, timeout: float = 240.0) -> dict[str, Any]:
+        """Start an execution and wait for its end; returns DescribeExecution."""
+        arn = self.outputs[f"{machine}_state_machine_arn"]
+        started = self.sfn.start_execution(stateMachineArn=arn, name=name, input=json.dumps(payload))
+        return self.wait(started["executionArn"], timeout)
+
+    def wait(self, execution_arn: str, timeout: float = 240.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            desc = self.sfn.describe_execution(executionArn=execution_arn)
+            if desc["status"] != "RUNNING":
+                return desc
+            if time.monotonic() > deadline:
+                raise AssertionError(f"execution {execution_arn} still RUNNING after {timeout}s")
+            time.sleep(0.2)
+
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
+        while True:
+            page = self.sfn.get_execution_history(**kwargs)
+            events += page["events"]
+            if not page.get("nextToken"):
+                return events
+            kwargs["nextToken"] = page["nextToken"]
+
+    def items(self, pk: str) -> list[dict[str, Any]]:
+        out = self.ddb.query(
+            TableName=self.outputs["table_name"],
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}},
+        )
+        return list(out["Items"])
+
+    def item(self, pk: str, sk: str) -> dict[str, Any] | None:
+        got = self.ddb.get_item(TableName=self.outputs["table_name"], Key={"pk": {"S": pk}, "sk": {"S": sk}})
+        return got.get("Item")
+
+    def keys(self, prefix: str) -> list[str]:
+        out = self.s3.list_objects_v2(Bucket=self.outputs["bucket_name"], Prefix=prefix)
+        return sorted(o["Key"] for o in out.get("Contents", []))
+
+    def day_written(self, day: str) -> dict[str, Any]:
+        """Everything a run may have written for `day` (winner, per-ticker items, Parquet)."""
+        tickers = [
+            i for i in self.ddb.scan(TableName=self.outputs["table_name"])["Items"]
+            if i["sk"]["S"] == day and i["pk"]["S"].startswith("TICKER#")
+        ]  # fmt: skip
+        return {
+            "winner": self.item("MOVERS", day),
+            "ticker_items": tickers,
+            "parquet": self.keys(f"curated/daily_bars/year={day[:4]}/date={day}/"),
+        }

@@ -228,8 +228,9 @@ def fix_validate_state_machine_definition() -> None:
         handler.__name__ = original.__name__
         return handler
 
-    StepFunctionResponse.create_state_machine = checked(StepFunctionResponse.create_state_machine)  # type: ignore[method-assign]
-    StepFunctionResponse.update_state_machine = checked(StepFunctionResponse.update_state_machine)  # type: ignore[method-assign]
+    responses: Any = StepFunctionResponse
+    responses.create_state_machine = checked(StepFunctionResponse.create_state_machine)
+    responses.update_state_machine = checked(StepFunctionResponse.update_state_machine)
 
 
 def fix_list_state_machine_versions() -> None:

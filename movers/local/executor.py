@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import base64
+import contextlib
 import hashlib
 import io
 import json
@@ -176,7 +177,8 @@ def runtime_dir() -> Path:
     path = Path(os.environ.get("MOVERS_LAMBDA_RUNTIME", DEFAULT_RUNTIME_DIR))
     if not (path / "boto3").is_dir():
         raise ExecutorError(
-            f"Lambda runtime dir {path} has no boto3: run `python -m movers.local.executor --prepare-runtime {path}`"
+            f"Lambda runtime dir {path} has no boto3: "
+            f"run `python -m movers.local.executor --prepare-runtime {path}`"
         )
     return path
 
@@ -336,7 +338,7 @@ class Worker:
         return self.proc.poll() is None
 
     def _read_line(self, deadline: float) -> bytes | None:
-        """Reads one protocol line, or None on timeout / worker exit."""
+        """Reads one protocol line; b"" when the worker closed its end (exited), None on timeout."""
         assert self.proc.stdout is not None
         fd = self.proc.stdout.fileno()
         while b"\n" not in self._buffer:
@@ -348,7 +350,7 @@ class Worker:
                 return None
             chunk = os.read(fd, 65536)
             if not chunk:
-                return None
+                return b""
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
         return line
@@ -377,25 +379,20 @@ class Worker:
         except (BrokenPipeError, OSError):
             return None, self._read_log(), False
         line = self._read_line(time.monotonic() + timeout_s)
-        if line is None:
-            timed_out = self.alive()
+        if not line:
             self.kill()
-            return None, self._read_log(), timed_out
+            return None, self._read_log(), line is None
         return json.loads(line), self._read_log(), False
 
     def kill(self) -> None:
         if self.alive():
             self.proc.kill()
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
         for stream in (self.proc.stdin, self.proc.stdout):
             if stream:
-                try:
+                with contextlib.suppress(OSError):
                     stream.close()
-                except OSError:
-                    pass
         self.log_file.unlink(missing_ok=True)
 
 
@@ -476,7 +473,7 @@ class Executor:
         """Runs one invoke on a warm (or new) worker and returns its payload, error flag and log."""
         pool = self.pool_for(spec)
         started = time.monotonic()
-        worker, cold = pool.acquire()
+        worker, _cold = pool.acquire()
         answer, output, timed_out = worker.invoke(event, request_id)
         keep = answer is not None and not answer.get("fatal")
         max_rss_mb = _max_rss_mb(worker.proc.pid)
@@ -491,10 +488,10 @@ class Executor:
                 code = worker.proc.returncode
                 message = f"RequestId: {request_id} Error: Runtime exited with error: exit status {code}"
                 error = {"errorType": "Runtime.ExitError", "errorMessage": message}
-            status = "timeout" if timed_out else "error"
-            log = _framed(spec, request_id, output, duration_ms, None, status, max_rss_mb)
+            failure = "timeout" if timed_out else "error"
+            log = _framed(spec, request_id, output, duration_ms, None, failure, max_rss_mb)
             return InvokeResult(json.dumps(error), True, log, duration_ms, worker.log_stream)
-        status = None
+        status: str | None = None
         if answer["ok"]:
             payload, is_error = answer["payload"], False
         else:
@@ -550,7 +547,8 @@ def _framed(
     if status:
         report += f"\tStatus: {status}"
     body = output if not output or output.endswith("\n") else output + "\n"
-    return f"START RequestId: {request_id} Version: {spec.version}\n{body}END RequestId: {request_id}\n{report}\n"
+    start = f"START RequestId: {request_id} Version: {spec.version}\n"
+    return f"{start}{body}END RequestId: {request_id}\n{report}\n"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -591,6 +589,8 @@ def spec_for(fn: Any) -> FunctionSpec:
     layer_roots = []
     for layer in fn.layers:
         version = backend.layers_versions_by_arn(layer["Arn"])
+        if version is None:
+            raise ExecutorError(f"function {fn.function_name}: layer {layer['Arn']} does not exist")
         layer_roots.append(extract_zip(version.code_bytes, "layers", version.code_digest or None))
     return FunctionSpec(
         function_arn=fn.function_arn,
@@ -613,16 +613,15 @@ def ship_logs(fn: Any, stream: str, log: str) -> None:
 
     backend = fn.logs_backend
     group = f"/aws/lambda/{fn.function_name}"
+    from moto.logs.exceptions import ResourceAlreadyExistsException
+
+    # Lambda creates its log group and stream on first use; a concurrent invoke may win the race.
     if group not in backend.groups:
-        try:
+        with contextlib.suppress(ResourceAlreadyExistsException):
             backend.create_log_group(group, {})
-        except Exception:  # created concurrently by another invoke
-            pass
     if stream not in backend.groups[group].streams:
-        try:
+        with contextlib.suppress(ResourceAlreadyExistsException):
             backend.create_log_stream(group, stream)
-        except Exception:
-            pass
     now = int(unix_time_millis())
     events = [{"timestamp": now, "message": line} for line in log.splitlines() if line]
     if events:

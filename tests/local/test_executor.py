@@ -26,7 +26,8 @@ ECHO = {
                 "pid": os.getpid(),
                 "env": {k: os.environ.get(k) for k in (
                     "GREETING", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION",
-                    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+                    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_LOG_GROUP_NAME",
+                    "AWS_LAMBDA_LOG_STREAM_NAME",
                     "AWS_REGION", "AWS_DEFAULT_REGION", "_HANDLER", "LAMBDA_TASK_ROOT", "TZ",
                     "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "VIRTUAL_ENV", "HOME_SECRET")},
                 "cwd": os.getcwd(),

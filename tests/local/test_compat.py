@@ -1,0 +1,234 @@
+"""Each moto fix in movers.local.compat, checked against the local AWS (and the validator on its own)."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+from movers.local import compat
+
+SFN_ROLE = "arn:aws:iam::123456789012:role/sfn-test"
+
+
+def _machine(states: dict, start: str = "A") -> str:
+    return json.dumps({"StartAt": start, "States": states})
+
+
+def _run(aws_client, definition: str, execution_input: str = "{}", timeout_s: float = 20.0) -> dict:
+    sfn = aws_client("stepfunctions")
+    arn = sfn.create_state_machine(name=f"m-{uuid.uuid4().hex[:8]}", definition=definition, roleArn=SFN_ROLE)[
+        "stateMachineArn"
+    ]
+    execution = sfn.start_execution(stateMachineArn=arn, input=execution_input)["executionArn"]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        described = sfn.describe_execution(executionArn=execution)
+        if described["status"] != "RUNNING":
+            return described
+        time.sleep(0.05)
+    raise AssertionError(f"execution {execution} still running")
+
+
+# --- validate_definition (pure) -----------------------------------------------------------------
+
+
+def test_valid_definition_with_nested_parallel_and_map_has_no_diagnostics():
+    definition = _machine(
+        {
+            "A": {"Type": "Pass", "Next": "P"},
+            "P": {
+                "Type": "Parallel",
+                "Branches": [{"StartAt": "B1", "States": {"B1": {"Type": "Succeed"}}}],
+                "Next": "M",
+            },
+            "M": {
+                "Type": "Map",
+                "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": True}}},
+                "Next": "C",
+            },
+            "C": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.x", "BooleanEquals": True, "Next": "Done"}],
+                "Default": "Done",
+            },
+            "Done": {"Type": "Succeed"},
+        }
+    )
+    assert compat.validate_definition(definition) == []
+
+
+@pytest.mark.parametrize(
+    ("definition", "code", "location"),
+    [
+        ("{not json", "INVALID_JSON_DESCRIPTION", "/"),
+        (_machine({"A": {"Type": "Pass", "End": True}}, start="X"), "MISSING_TRANSITION_TARGET", "/StartAt"),
+        (_machine({"A": {"Type": "Pass", "Next": "Nope"}}), "MISSING_TRANSITION_TARGET", "/States/A/Next"),
+        (
+            _machine(
+                {"A": {"Type": "Choice", "Choices": [{"Variable": "$.x", "IsNull": True, "Next": "Z"}]}}
+            ),
+            "MISSING_TRANSITION_TARGET",
+            "/States/A/Choices/0/Next",
+        ),
+        (
+            _machine(
+                {
+                    "A": {
+                        "Type": "Parallel",
+                        "End": True,
+                        "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Pass", "Next": "Q"}}}],
+                    }
+                }
+            ),
+            "MISSING_TRANSITION_TARGET",
+            "/States/A/Branches/0/States/B/Next",
+        ),
+        (
+            _machine(
+                {
+                    "A": {
+                        "Type": "Map",
+                        "End": True,
+                        "Iterator": {"StartAt": "Missing", "States": {"I": {"Type": "Succeed"}}},
+                    }
+                }
+            ),
+            "MISSING_TRANSITION_TARGET",
+            "/States/A/Iterator/StartAt",
+        ),
+        (
+            _machine({"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke"}}),
+            "SCHEMA_VALIDATION_FAILED",
+            "/States/A",
+        ),
+    ],
+)
+def test_invalid_definitions_give_aws_style_diagnostics(definition, code, location):
+    diagnostics = compat.validate_definition(definition)
+    assert diagnostics and diagnostics[0]["code"] == code and diagnostics[0]["location"] == location
+    assert diagnostics[0]["severity"] == "ERROR"
+
+
+def test_time_scale_refuses_non_positive_values():
+    with pytest.raises(ValueError, match="positive"):
+        compat.set_time_scale(0)
+
+
+def test_aws_timestamp_has_millisecond_z_form():
+    from datetime import UTC, datetime
+
+    assert (
+        compat.aws_timestamp(datetime(2026, 11, 20, 21, 5, 0, 123456, tzinfo=UTC))
+        == "2026-11-20T21:05:00.123Z"
+    )
+
+
+# --- against the local AWS ----------------------------------------------------------------------
+
+
+def test_validate_state_machine_definition_api_answers_ok_and_fail(aws_client):
+    sfn = aws_client("stepfunctions")
+    ok = sfn.validate_state_machine_definition(definition=_machine({"A": {"Type": "Succeed"}}))
+    assert ok["result"] == "OK" and ok["diagnostics"] == []
+    bad = sfn.validate_state_machine_definition(definition=_machine({"A": {"Type": "Succeed"}}, start="B"))
+    assert bad["result"] == "FAIL"
+    assert bad["diagnostics"][0]["code"] == "MISSING_TRANSITION_TARGET"
+
+
+def test_create_and_update_state_machine_refuse_an_invalid_definition(aws_client):
+    sfn = aws_client("stepfunctions")
+    with pytest.raises(ClientError) as err:
+        sfn.create_state_machine(
+            name="bad-start", definition=_machine({"A": {"Type": "Succeed"}}, start="Z"), roleArn=SFN_ROLE
+        )
+    assert err.value.response["Error"]["Code"] == "InvalidDefinition"
+    arn = sfn.create_state_machine(
+        name=f"ok-{uuid.uuid4().hex[:6]}", definition=_machine({"A": {"Type": "Succeed"}}), roleArn=SFN_ROLE
+    )["stateMachineArn"]
+    with pytest.raises(ClientError) as err:
+        sfn.update_state_machine(
+            stateMachineArn=arn, definition=_machine({"A": {"Type": "Pass", "Next": "Q"}})
+        )
+    assert err.value.response["Error"]["Code"] == "InvalidDefinition"
+
+
+def test_list_state_machine_versions_lists_published_versions(aws_client):
+    sfn = aws_client("stepfunctions")
+    plain = sfn.create_state_machine(
+        name=f"v0-{uuid.uuid4().hex[:6]}", definition=_machine({"A": {"Type": "Succeed"}}), roleArn=SFN_ROLE
+    )["stateMachineArn"]
+    assert sfn.list_state_machine_versions(stateMachineArn=plain)["stateMachineVersions"] == []
+    published = sfn.create_state_machine(
+        name=f"v1-{uuid.uuid4().hex[:6]}",
+        definition=_machine({"A": {"Type": "Succeed"}}),
+        roleArn=SFN_ROLE,
+        publish=True,
+    )
+    versions = sfn.list_state_machine_versions(stateMachineArn=published["stateMachineArn"])[
+        "stateMachineVersions"
+    ]
+    assert [v["stateMachineVersionArn"] for v in versions] == [published["stateMachineVersionArn"]]
+
+
+@pytest.mark.timeout(30)
+def test_wait_and_retry_sleeps_are_scaled_by_the_time_scale(aws_client):
+    # Given a 600 s Wait (the session's local AWS runs with time scale 0.01)
+    definition = _machine({"A": {"Type": "Wait", "Seconds": 600, "Next": "B"}, "B": {"Type": "Succeed"}})
+    # When it runs, Then it finishes within the test's 30 s timeout (it would take 10 minutes unscaled)
+    assert _run(aws_client, definition)["status"] == "SUCCEEDED"
+
+
+def test_execution_start_time_is_an_iso_8601_string(aws_client):
+    definition = _machine(
+        {"A": {"Type": "Pass", "Parameters": {"t.$": "$$.Execution.StartTime"}, "End": True}}
+    )
+    described = _run(aws_client, definition)
+    assert described["status"] == "SUCCEEDED", described
+    started = json.loads(described["output"])["t"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", started)
+
+
+def test_a_plain_string_output_is_json_encoded(aws_client):
+    described = _run(aws_client, _machine({"A": {"Type": "Pass", "Result": "hello", "End": True}}))
+    assert described["output"] == '"hello"'
+    described = _run(aws_client, _machine({"A": {"Type": "Pass", "Result": {"k": [1, 2]}, "End": True}}))
+    assert json.loads(described["output"]) == {"k": [1, 2]}
+
+
+def test_unnamed_executions_get_distinct_uuid_names(aws_client):
+    sfn = aws_client("stepfunctions")
+    arn = sfn.create_state_machine(
+        name=f"u-{uuid.uuid4().hex[:6]}", definition=_machine({"A": {"Type": "Succeed"}}), roleArn=SFN_ROLE
+    )["stateMachineArn"]
+    first = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    second = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    assert first != second
+    for execution_arn in (first, second):
+        name = execution_arn.rsplit(":", 1)[1]
+        assert str(uuid.UUID(name)) == name
+
+
+def test_lambda_dead_letter_and_logging_config_are_stored(aws_client, lambda_role, lambda_zip):
+    lam = aws_client("lambda")
+    name = f"cfg-{uuid.uuid4().hex[:6]}"
+    dlq = "arn:aws:sqs:us-east-1:123456789012:dlq"
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=lambda_role,
+        Handler="app.handler",
+        Code={"ZipFile": lambda_zip({"app.py": "def handler(e, c):\n    return 1\n"})},
+        DeadLetterConfig={"TargetArn": dlq},
+        LoggingConfig={"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "WARN"},
+    )
+    config = lam.get_function_configuration(FunctionName=name)
+    assert config["DeadLetterConfig"] == {"TargetArn": dlq}
+    assert config["LoggingConfig"]["LogFormat"] == "JSON"
+    assert config["LoggingConfig"]["LogGroup"] == f"/aws/lambda/{name}"
+    lam.update_function_configuration(FunctionName=name, LoggingConfig={"LogFormat": "Text"})
+    assert lam.get_function_configuration(FunctionName=name)["LoggingConfig"]["LogFormat"] == "Text"

@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 
 import pytest
+
 from stock_movers.domain.bars import DailyBar, validate_bar
 from stock_movers.domain.errors import InvalidBar
 

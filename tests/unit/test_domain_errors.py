@@ -3,6 +3,7 @@
 import pickle
 
 import pytest
+
 from stock_movers.domain.errors import (
     DataIntegrityError,
     DuplicateTicker,

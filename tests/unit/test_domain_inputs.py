@@ -4,6 +4,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from stock_movers.domain.errors import InvalidInput
 from stock_movers.domain.inputs import (
     BackfillRequest,

@@ -8,6 +8,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from stock_movers.domain.bars import DailyBar
 from stock_movers.domain.errors import (
     DataIntegrityError,

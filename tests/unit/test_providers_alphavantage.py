@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import responses
 from responses import matchers
+
 from stock_movers.domain.bars import DailyBar
 from stock_movers.providers import (
     AlphaVantageProvider,

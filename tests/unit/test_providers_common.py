@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 import responses
+
 from stock_movers.domain.errors import InvalidInput
 from stock_movers.providers import (
     AlphaVantageProvider,
@@ -87,7 +88,8 @@ def test_bad_arguments_raise_invalid_input_before_any_http_call(name, method, ar
 
 
 @pytest.mark.parametrize(
-    ("tickers", "field"), [([], "tickers"), ("AAPL", "tickers"), (["AAPL", "msft"], "tickers[1]")]
+    ("tickers", "field"),
+    [([], "tickers"), ("AAPL", "tickers"), (["AAPL", "msft"], "tickers[1]"), (["AAPL", "AAPL"], "tickers")],
 )
 def test_session_bars_with_a_bad_watchlist_is_invalid_input(tickers, field):
     with pytest.raises(InvalidInput) as info:

@@ -8,6 +8,7 @@ import pytest
 import requests
 import responses
 from responses import matchers
+
 from stock_movers.domain.bars import DailyBar
 from stock_movers.providers import (
     MalformedResponse,

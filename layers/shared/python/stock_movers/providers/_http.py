@@ -115,7 +115,10 @@ def check_watchlist(tickers: object) -> tuple[str, ...]:
         raise InvalidInput("tickers", f"must be a list of symbols, got {type(tickers).__name__}")
     if not tickers:
         raise InvalidInput("tickers", "must not be empty")
-    return tuple(parse_ticker(t, f"tickers[{i}]") for i, t in enumerate(tickers))
+    symbols = tuple(parse_ticker(t, f"tickers[{i}]") for i, t in enumerate(tickers))
+    if len(set(symbols)) != len(symbols):
+        raise InvalidInput("tickers", "duplicate symbols")
+    return symbols
 
 
 @dataclass(frozen=True)

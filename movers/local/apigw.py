@@ -295,7 +295,12 @@ class _Handler(BaseHTTPRequestHandler):
             reply = json_reply(502, INTERNAL_ERROR)
         self._send(reply)
 
-    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _handle
+    def __getattr__(self, name: str) -> Any:
+        # http.server looks up do_<METHOD>; every method (also TRACE, QUERY, ...) goes through _handle,
+        # so the function can answer 405 for methods a resource does not have.
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
 
 
 class _Server(ThreadingHTTPServer):

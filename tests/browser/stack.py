@@ -143,6 +143,20 @@ def demo_items(days: int = 40, seed: int = 7) -> list[dict[str, Any]]:
                 "StoredAt": f"{date}T21:30:00Z",
             }
         )
+    winners = [i for i in items if i["pk"] == "MOVERS"]
+    wins: dict[str, int] = {}
+    for w in winners:
+        wins[w["Ticker"]] = wins.get(w["Ticker"], 0) + 1
+    items.append(
+        {
+            "pk": "ANALYSIS",
+            "sk": dates[-1],
+            "Date": dates[-1],
+            "Sessions": Decimal(len(dates)),
+            "WinsByTicker": {t: Decimal(n) for t, n in sorted(wins.items())},
+            "LargestMove": max((abs(w["PercentChange"]) for w in winners), default=Decimal(0)),
+        }
+    )
     return items
 
 

@@ -330,6 +330,13 @@ def test_given_bad_symbol_when_history_then_400(seeded, lambda_context, symbol):
     assert json.loads(body)["message"].startswith("symbol:")
 
 
+def test_given_unroutable_characters_in_symbol_when_history_then_400(seeded, lambda_context):
+    # Given API Gateway matched /tickers/{symbol}/history but the decoded symbol contains a control char
+    event = proxy_event("/tickers/A\x01B/history", resource="/tickers/{symbol}/history")
+    status, _, body = call(event, lambda_context)
+    assert status == 400 and json.loads(body)["message"].startswith("symbol:")
+
+
 @pytest.mark.parametrize("days", ["0", "366", "x"])
 def test_given_bad_days_when_history_then_400(seeded, lambda_context, days):
     status, _, body = call(proxy_event("/tickers/AAPL/history", query={"days": days}), lambda_context)

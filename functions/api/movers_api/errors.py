@@ -93,6 +93,18 @@ def _allowed_methods(app: APIGatewayRestResolver, path: str) -> list[str]:
     return sorted(methods | {"OPTIONS"}) if methods else []
 
 
+def _bad_path_parameter(app: APIGatewayRestResolver, resource: str | None) -> str | None:
+    """The first path parameter of ``resource`` if it is one of our templated routes, else None."""
+    if not resource or "{" not in resource:
+        return None
+    templates = {
+        route.path.replace("<", "{").replace(">", "}") for route in app._dynamic_routes + app._static_routes
+    }
+    if resource not in templates:
+        return None
+    return resource.split("{", 1)[1].split("}", 1)[0]
+
+
 def register(app: APIGatewayRestResolver) -> None:
     """Install the exception handlers that give every failure the same JSON shape."""
 
@@ -112,6 +124,11 @@ def register(app: APIGatewayRestResolver) -> None:
         allow = _allowed_methods(app, event.path)
         if allow:
             return _api_error(MethodNotAllowed(f"method {event.http_method} is not allowed here", allow))
+        # API Gateway matched one of our resources, but a path parameter holds characters that no route
+        # accepts (e.g. an encoded "/" or control characters): that is a bad parameter, not a missing route.
+        param = _bad_path_parameter(app, event.resource)
+        if param:
+            return error_response(400, BadRequest.error, PARAM_MESSAGES.get(param, f"{param}: invalid value"))
         return error_response(404, NotFound.error, "no such route")
 
     @app.exception_handler(Exception)

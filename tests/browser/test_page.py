@@ -1,0 +1,167 @@
+"""The page, driven in headless Debian chromium against the local read API (tests/browser/stack.py)."""
+
+from __future__ import annotations
+
+import json
+import socket
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def open_page(page: Any, url: str) -> None:
+    page.goto(url + "/")
+    page.wait_for_selector("#movers-table tbody tr")
+
+
+def row_tickers(page: Any) -> list[str]:
+    return page.eval_on_selector_all(
+        "#movers-table tbody tr", "rows => rows.map(r => r.querySelector('button.ticker').textContent)"
+    )
+
+
+def row_dates(page: Any) -> list[str]:
+    return page.eval_on_selector_all("#movers-table tbody tr", "rows => rows.map(r => r.dataset.date)")
+
+
+def winners(api_stack: Any, n: int) -> list[dict[str, Any]]:
+    items = sorted((i for i in api_stack.items if i["pk"] == "MOVERS"), key=lambda i: i["sk"], reverse=True)
+    return items[:n]
+
+
+def test_given_stored_winners_when_page_loads_then_seven_rows_newest_first(page, api_stack):
+    open_page(page, api_stack.base_url)
+    expected = winners(api_stack, 7)
+    assert row_dates(page) == [w["Date"] for w in expected]
+    assert row_tickers(page) == [w["Ticker"] for w in expected]
+    assert page.locator("#movers-table th[data-key=Date]").get_attribute("aria-sort") == "descending"
+    assert "Last refreshed" in page.locator("#last-refreshed").text_content()
+    refreshed = page.locator("#last-refreshed").text_content()
+    assert ("EST" in refreshed or "EDT" in refreshed) and ("PST" in refreshed or "PDT" in refreshed)
+    assert "SYNTHETIC" in page.locator("#data-note").text_content()
+
+
+def test_when_header_clicked_then_aria_sort_and_order_flip(page, api_stack):
+    open_page(page, api_stack.base_url)
+    header = page.locator("#movers-table th[data-key=PercentChange]")
+    header.locator("button").click()
+    assert header.get_attribute("aria-sort") == "descending"
+    assert page.locator("#movers-table th[data-key=Date]").get_attribute("aria-sort") == "none"
+    expected = sorted(winners(api_stack, 7), key=lambda w: w["PercentChange"], reverse=True)
+    assert row_dates(page) == [w["Date"] for w in expected]
+    header.locator("button").click()
+    assert header.get_attribute("aria-sort") == "ascending"
+    assert row_dates(page) == [w["Date"] for w in reversed(expected)]
+    # Ticker sorts A→Z first.
+    page.locator("#movers-table th[data-key=Ticker] button").click()
+    tickers = row_tickers(page)
+    assert tickers == sorted(tickers)
+
+
+def test_gains_are_green_losses_red_and_the_biggest_move_highlighted(page, api_stack):
+    open_page(page, api_stack.base_url)
+    expected = winners(api_stack, 7)
+    assert any(w["PercentChange"] > 0 for w in expected) and any(w["PercentChange"] < 0 for w in expected)
+    cells = page.eval_on_selector_all(
+        "#movers-table tbody tr",
+        """rows => rows.map(r => {
+            const c = r.cells[2];
+            return {date: r.dataset.date, cls: c.className, color: getComputedStyle(c).color,
+                    biggest: r.classList.contains('biggest')};
+        })""",
+    )
+    by_date = {c["date"]: c for c in cells}
+    for w in expected:
+        cell = by_date[w["Date"]]
+        if w["PercentChange"] > 0:
+            assert "gain" in cell["cls"] and cell["color"] == "rgb(18, 120, 74)"
+        else:
+            assert "loss" in cell["cls"] and cell["color"] == "rgb(180, 35, 24)"
+    biggest = max(expected, key=lambda w: abs(w["PercentChange"]))
+    assert [c["date"] for c in cells if c["biggest"]] == [biggest["Date"]]
+
+
+def test_the_trend_chart_is_drawn_with_thirty_sessions(page, api_stack):
+    open_page(page, api_stack.base_url)
+    page.wait_for_function("() => window.moversPage.trendChart")
+    points = page.evaluate("() => window.moversPage.trendChart.data.datasets[0].data")
+    expected = list(reversed(winners(api_stack, 30)))
+    assert points == pytest.approx([float(w["PercentChange"]) for w in expected])
+    painted = page.evaluate(
+        """() => {
+            const c = document.getElementById('trend-chart');
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let n = 0;
+            for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) n++;
+            return n;
+        }"""
+    )
+    assert painted > 1000
+
+
+def test_when_a_ticker_is_clicked_then_its_history_is_shown(page, api_stack):
+    open_page(page, api_stack.base_url)
+    assert page.locator("#history").is_hidden()
+    first = winners(api_stack, 1)[0]["Ticker"]
+    page.locator("#movers-table tbody tr").first.locator("button.ticker").click()
+    page.wait_for_selector("#history-table tbody tr")
+    assert page.locator("#history-heading").text_content() == f"History: {first}"
+    stored = [i for i in api_stack.items if i["pk"] == f"TICKER#{first}"]
+    assert page.locator("#history-table tbody tr").count() == min(30, len(stored))
+    page.locator("#history-close").click()
+    assert page.locator("#history").is_hidden()
+
+
+def test_given_no_movers_when_page_loads_then_empty_state(page, api_stack):
+    # Given an API that has nothing stored (the same stack, answered empty at the network layer)
+    page.route("**/v1/movers?*", lambda route: route.fulfill(status=200, content_type="application/json", body="[]"))
+    page.goto(api_stack.base_url + "/")
+    page.wait_for_selector("#empty:not([hidden])")
+    assert page.locator("#empty h2").text_content() == "No movers stored yet"
+    assert page.locator("#movers").is_hidden() and page.locator("#error").is_hidden()
+
+
+def test_given_api_error_when_page_loads_then_message_and_retry_recovers(page, api_stack):
+    failing = {"on": True}
+
+    def handle(route: Any) -> None:
+        if failing["on"]:
+            body = json.dumps({"error": "InternalError", "message": "internal error"})
+            route.fulfill(status=500, content_type="application/json", body=body)
+        else:
+            route.continue_()
+
+    page.route("**/v1/movers?*", handle)
+    page.goto(api_stack.base_url + "/")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "HTTP 500" in page.locator("#error-message").text_content()
+    failing["on"] = False
+    page.locator("#retry-button").click()
+    page.wait_for_selector("#movers-table tbody tr")
+    assert page.locator("#error").is_hidden()
+    assert page.locator("#movers-table tbody tr").count() == 7
+
+
+def test_given_unreachable_api_when_page_loads_then_unreachable_message(page, api_stack):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    gateway = api_stack.gateway(config_api_url=f"http://127.0.0.1:{dead}/v1")
+    page.goto(gateway.url + "/")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "unreachable" in page.locator("#error-message").text_content()
+    assert page.locator("#retry-button").is_visible()
+
+
+def test_on_a_phone_the_table_fits_without_page_scroll(browser, api_stack):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, locale="en-US")
+    try:
+        page = context.new_page()
+        open_page(page, api_stack.base_url)
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0
+        assert page.locator("meta[name=viewport]").count() == 1
+    finally:
+        context.close()

@@ -1,4 +1,4 @@
-"""Screenshot of the page against the local stack: ``python -m tests.browser.screenshot docs/screenshot.png``."""
+"""Screenshot of the page on the local stack: ``python -m tests.browser.screenshot docs/screenshot.png``."""
 
 from __future__ import annotations
 

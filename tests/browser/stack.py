@@ -40,7 +40,13 @@ SITE = Path(sysconfig.get_paths()["purelib"])
 if str(REPO / "layers" / "shared" / "python") not in sys.path:
     sys.path.append(str(REPO / "layers" / "shared" / "python"))  # stock_movers, outside pytest too
 POWERTOOLS_PACKAGES = ("aws_lambda_powertools", "jmespath", "typing_extensions.py")
-VALIDATION_PACKAGES = ("pydantic", "pydantic_core", "annotated_types", "typing_inspection", "typing_extensions.py")
+VALIDATION_PACKAGES = (
+    "pydantic",
+    "pydantic_core",
+    "annotated_types",
+    "typing_inspection",
+    "typing_extensions.py",
+)
 DATA_NOTE = "Demo data: SYNTHETIC prices generated for the local stack, not market data."
 WATCHLIST = ("AAPL", "MSFT", "NVDA", "AMZN", "GOOG", "META", "TSLA", "AMD", "NFLX", "BRK.B")
 
@@ -139,7 +145,7 @@ def demo_items(days: int = 40, seed: int = 7) -> list[dict[str, Any]]:
                 "ClosingPrice": close,
                 "Open": open_,
                 "Provider": "local",
-                "ExecutionArn": f"arn:aws:states:{REGION}:123456789012:execution:movers-local-ingest:daily-{date}",
+                "ExecutionArn": f"arn:aws:states:{REGION}:123456789012:execution:ingest:daily-{date}",
                 "StoredAt": f"{date}T21:30:00Z",
             }
         )
@@ -178,7 +184,7 @@ class ApiStack:
             endpoint_url=self.aws_endpoint,
             region_name=REGION,
             aws_access_key_id="testing",
-            aws_secret_access_key="testing",  # noqa: S106 - the local AWS's dummy credentials
+            aws_secret_access_key="testing",
             config=Config(retries={"max_attempts": 2}),
         )
 
@@ -228,7 +234,7 @@ class ApiStack:
             endpoint_url=self.aws_endpoint,
             region_name=REGION,
             aws_access_key_id="testing",
-            aws_secret_access_key="testing",  # noqa: S106
+            aws_secret_access_key="testing",
         ).Table(self.table_name)
         with table.batch_writer() as batch:
             for item in items:
@@ -238,7 +244,10 @@ class ApiStack:
         ddb = self.client("dynamodb")
         ddb.create_table(
             TableName=self.table_name,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
             AttributeDefinitions=[
                 {"AttributeName": "pk", "AttributeType": "S"},
                 {"AttributeName": "sk", "AttributeType": "S"},

@@ -116,7 +116,9 @@ def test_when_a_ticker_is_clicked_then_its_history_is_shown(page, api_stack):
 
 def test_given_no_movers_when_page_loads_then_empty_state(page, api_stack):
     # Given an API that has nothing stored (the same stack, answered empty at the network layer)
-    page.route("**/v1/movers?*", lambda route: route.fulfill(status=200, content_type="application/json", body="[]"))
+    page.route(
+        "**/v1/movers?*", lambda route: route.fulfill(status=200, content_type="application/json", body="[]")
+    )
     page.goto(api_stack.base_url + "/")
     page.wait_for_selector("#empty:not([hidden])")
     assert page.locator("#empty h2").text_content() == "No movers stored yet"

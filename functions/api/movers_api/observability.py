@@ -28,5 +28,9 @@ def instrument(handler: Handler) -> Handler:
         # Imported here so that a disabled tracer costs nothing at import time.
         from aws_lambda_powertools import Tracer
 
-        wrapped = Tracer().capture_lambda_handler(wrapped)
+        try:
+            wrapped = Tracer().capture_lambda_handler(wrapped)
+        except ImportError:
+            # The X-Ray SDK is not in the deps layer: serve untraced rather than fail every request.
+            logger.warning("tracing requested but aws_xray_sdk is not installed; serving without traces")
     return wrapped

@@ -1,0 +1,264 @@
+# The read API: the API function, and an API Gateway REST API built from docs/openapi.json (the one OpenAPI
+# source, generated from the function's Powertools routes by `make openapi`). Every path and method of the
+# document gets a Lambda proxy integration here, so deployed routes cannot drift from the code's routes.
+
+variable "api_throttle_burst" {
+  type        = number
+  description = "Stage-wide API Gateway throttling burst limit (requests)."
+  default     = 20
+  validation {
+    condition     = var.api_throttle_burst >= 1 && var.api_throttle_burst <= 5000 && floor(var.api_throttle_burst) == var.api_throttle_burst
+    error_message = "api_throttle_burst must be a whole number between 1 and 5000."
+  }
+}
+
+variable "api_throttle_rate" {
+  type        = number
+  description = "Stage-wide API Gateway steady-state throttling rate (requests per second)."
+  default     = 10
+  validation {
+    condition     = var.api_throttle_rate > 0 && var.api_throttle_rate <= 10000
+    error_message = "api_throttle_rate must be > 0 and <= 10000."
+  }
+}
+
+variable "api_cors_allow_origin" {
+  type        = string
+  description = "Access-Control-Allow-Origin of the API (\"*\" or one origin such as https://d123.cloudfront.net)."
+  default     = "*"
+  validation {
+    condition     = var.api_cors_allow_origin == "*" || can(regex("^https?://[^/*]+$", var.api_cors_allow_origin))
+    error_message = "api_cors_allow_origin must be \"*\" or an origin like https://example.org (no path)."
+  }
+}
+
+variable "api_manage_cloudwatch_role" {
+  type        = bool
+  description = "Set API Gateway's account-wide CloudWatch Logs role (needed once per account and region for access logs). Turn off if the account already has one."
+  default     = true
+}
+
+module "fn_api" {
+  source      = "./modules/function"
+  name_prefix = local.name_prefix
+  name        = "api"
+  zip_path    = "${local.dist_dir}/functions/api.zip"
+  layer_arns  = [aws_lambda_layer_version.shared.arn, aws_lambda_layer_version.deps.arn]
+  environment = {
+    TABLE_NAME              = aws_dynamodb_table.main.name
+    POWERTOOLS_SERVICE_NAME = "movers-api"
+    LOG_LEVEL               = var.log_level
+    CORS_ALLOW_ORIGIN       = var.api_cors_allow_origin
+  }
+  timeout     = 10
+  memory_size = 256
+  policy_statements = [{
+    sid       = "ReadTable"
+    actions   = ["dynamodb:Query", "dynamodb:GetItem"]
+    resources = [aws_dynamodb_table.main.arn]
+  }]
+  common = local.fn_common
+}
+
+locals {
+  api_spec = jsondecode(file("${path.module}/../docs/openapi.json"))
+
+  api_proxy_integration = {
+    type                = "aws_proxy"
+    httpMethod          = "POST" # Lambda is always invoked with POST, whatever the client's method
+    uri                 = module.fn_api.invoke_arn
+    passthroughBehavior = "when_no_match"
+  }
+
+  api_cors_origin = "'${var.api_cors_allow_origin}'"
+
+  # CORS preflight answered by API Gateway itself (mock integration): no Lambda call for OPTIONS.
+  api_preflight = {
+    summary = "CORS preflight"
+    responses = {
+      "200" = {
+        description = "CORS preflight"
+        headers = {
+          "Access-Control-Allow-Origin"  = { schema = { type = "string" } }
+          "Access-Control-Allow-Methods" = { schema = { type = "string" } }
+          "Access-Control-Allow-Headers" = { schema = { type = "string" } }
+          "Access-Control-Max-Age"       = { schema = { type = "string" } }
+        }
+      }
+    }
+    "x-amazon-apigateway-integration" = merge({
+      type                = "mock"
+      passthroughBehavior = "when_no_match"
+      requestTemplates    = { "application/json" = "{\"statusCode\": 200}" }
+      responses = {
+        default = {
+          statusCode = "200"
+          responseParameters = {
+            "method.response.header.Access-Control-Allow-Origin"  = local.api_cors_origin
+            "method.response.header.Access-Control-Allow-Methods" = "'GET,OPTIONS'"
+            "method.response.header.Access-Control-Allow-Headers" = "'Content-Type,If-None-Match'"
+            "method.response.header.Access-Control-Max-Age"       = "'600'"
+          }
+        }
+      }
+      # moto's PutRestApi requires httpMethod and uri on every integration, even a mock one; AWS does not
+      # need them for a mock integration, so they are added for the local AWS only.
+    }, { for k, v in { httpMethod = "POST", uri = "http://localhost" } : k => v if local.is_local })
+  }
+
+  # Per path: each documented operation (parameters and response descriptions kept, schemas dropped:
+  # API Gateway reads OpenAPI 3.0 models as JSON Schema draft 4, and validation happens in the function),
+  # the preflight, and ANY other method to the function so that it answers 405 with an Allow header.
+  api_paths = {
+    for path, operations in local.api_spec.paths : path => merge(
+      {
+        for method, op in operations : method => {
+          operationId = op.operationId
+          summary     = try(op.summary, method)
+          parameters = [
+            for p in try(op.parameters, []) : {
+              name     = p.name
+              in       = p.in
+              required = try(p.required, false)
+              schema   = { type = try(p.schema.type, "string") }
+            }
+          ]
+          responses                         = { for code, r in op.responses : code => { description = r.description } }
+          "x-amazon-apigateway-integration" = local.api_proxy_integration
+        }
+      },
+      {
+        options = local.api_preflight
+        "x-amazon-apigateway-any-method" = {
+          responses                         = { "405" = { description = "Method not allowed" } }
+          "x-amazon-apigateway-integration" = local.api_proxy_integration
+        }
+      }
+    )
+  }
+
+  api_body = jsonencode({
+    openapi = "3.0.1"
+    info = {
+      title       = "${local.name_prefix}-api"
+      version     = local.api_spec.info.version
+      description = try(local.api_spec.info.description, "")
+    }
+    paths = local.api_paths
+  })
+}
+
+resource "aws_api_gateway_rest_api" "api" {
+  name              = "${local.name_prefix}-api"
+  description       = "stock-movers read API (built from docs/openapi.json)"
+  body              = local.api_body
+  put_rest_api_mode = "overwrite"
+
+  endpoint_configuration {
+    types = ["REGIONAL"]
+  }
+}
+
+resource "aws_api_gateway_deployment" "api" {
+  rest_api_id = aws_api_gateway_rest_api.api.id
+
+  # A new deployment whenever the API definition changes (the body is the whole definition).
+  triggers = {
+    redeployment = sha256(local.api_body)
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_cloudwatch_log_group" "api_access" {
+  name              = "/aws/apigateway/${local.name_prefix}-api/access"
+  retention_in_days = var.log_retention_days
+}
+
+data "aws_iam_policy_document" "apigw_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["apigateway.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "apigw_cloudwatch" {
+  count              = var.api_manage_cloudwatch_role ? 1 : 0
+  name               = "${local.name_prefix}-apigw-cloudwatch"
+  assume_role_policy = data.aws_iam_policy_document.apigw_assume.json
+}
+
+resource "aws_iam_role_policy_attachment" "apigw_cloudwatch" {
+  count      = var.api_manage_cloudwatch_role ? 1 : 0
+  role       = aws_iam_role.apigw_cloudwatch[0].name
+  policy_arn = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+}
+
+resource "aws_api_gateway_account" "this" {
+  count               = var.api_manage_cloudwatch_role ? 1 : 0
+  cloudwatch_role_arn = aws_iam_role.apigw_cloudwatch[0].arn
+  depends_on          = [aws_iam_role_policy_attachment.apigw_cloudwatch]
+}
+
+resource "aws_api_gateway_stage" "v1" {
+  rest_api_id          = aws_api_gateway_rest_api.api.id
+  deployment_id        = aws_api_gateway_deployment.api.id
+  stage_name           = "v1"
+  xray_tracing_enabled = var.tracing_enabled
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.api_access.arn
+    format = jsonencode({
+      requestId      = "$context.requestId"
+      ip             = "$context.identity.sourceIp"
+      requestTime    = "$context.requestTime"
+      httpMethod     = "$context.httpMethod"
+      resourcePath   = "$context.resourcePath"
+      path           = "$context.path"
+      status         = "$context.status"
+      responseLength = "$context.responseLength"
+      latencyMs      = "$context.responseLatency"
+      integrationMs  = "$context.integrationLatency"
+      errorMessage   = "$context.error.message"
+    })
+  }
+
+  depends_on = [aws_api_gateway_account.this]
+}
+
+resource "aws_api_gateway_method_settings" "all" {
+  rest_api_id = aws_api_gateway_rest_api.api.id
+  stage_name  = aws_api_gateway_stage.v1.stage_name
+  method_path = "*/*"
+
+  settings {
+    throttling_burst_limit = var.api_throttle_burst
+    throttling_rate_limit  = var.api_throttle_rate
+    metrics_enabled        = true
+    logging_level          = "OFF" # access logs above; execution logs would log request bodies
+  }
+}
+
+resource "aws_lambda_permission" "api" {
+  statement_id  = "AllowApiGatewayInvoke"
+  action        = "lambda:InvokeFunction"
+  function_name = module.fn_api.function_name
+  principal     = "apigateway.amazonaws.com"
+  # Any stage, method and path of this API only.
+  source_arn = "${aws_api_gateway_rest_api.api.execution_arn}/*/*/*"
+}
+
+output "api_url" {
+  description = "Base URL of the read API (the v1 stage), e.g. https://abc.execute-api.us-east-1.amazonaws.com/v1."
+  value       = aws_api_gateway_stage.v1.invoke_url
+}
+
+output "api_function_name" {
+  description = "Name of the API Lambda function (the local API gateway invokes it by name)."
+  value       = module.fn_api.function_name
+}

@@ -1,0 +1,256 @@
+# The static page (frontend/) in S3, served by CloudFront through Origin Access Control by default, or as
+# an S3 website (public bucket, HTTP only), or not at all. config.js is generated here with the API's URL.
+
+variable "frontend_hosting" {
+  type        = string
+  description = "How to host frontend/: \"cloudfront\" (private bucket behind CloudFront with OAC, HTTPS), \"s3-website\" (public S3 website endpoint, HTTP) or \"none\"."
+  default     = "cloudfront"
+  validation {
+    condition     = contains(["cloudfront", "s3-website", "none"], var.frontend_hosting)
+    error_message = "frontend_hosting must be one of: cloudfront, s3-website, none."
+  }
+}
+
+variable "frontend_data_note" {
+  type        = string
+  description = "Footer note the page shows (config.js dataNote), e.g. to label demo data; empty for none."
+  default     = ""
+  validation {
+    condition     = length(var.frontend_data_note) <= 300
+    error_message = "frontend_data_note must be at most 300 characters."
+  }
+}
+
+variable "frontend_price_class" {
+  type        = string
+  description = "CloudFront price class of the page's distribution."
+  default     = "PriceClass_100"
+  validation {
+    condition     = contains(["PriceClass_100", "PriceClass_200", "PriceClass_All"], var.frontend_price_class)
+    error_message = "frontend_price_class must be PriceClass_100, PriceClass_200 or PriceClass_All."
+  }
+}
+
+locals {
+  frontend_enabled    = var.frontend_hosting != "none"
+  frontend_cloudfront = var.frontend_hosting == "cloudfront"
+  frontend_website    = var.frontend_hosting == "s3-website"
+  frontend_dir        = "${path.module}/../frontend"
+
+  # Every file of frontend/ except a locally generated config.js (Terraform writes its own below).
+  frontend_files = local.frontend_enabled ? toset([
+    for f in fileset(local.frontend_dir, "**") : f if f != "config.js" && !startswith(basename(f), ".")
+  ]) : toset([])
+
+  frontend_content_types = {
+    html = "text/html; charset=utf-8"
+    js   = "text/javascript; charset=utf-8"
+    css  = "text/css; charset=utf-8"
+    json = "application/json"
+    md   = "text/markdown; charset=utf-8"
+    txt  = "text/plain; charset=utf-8"
+    png  = "image/png"
+    svg  = "image/svg+xml"
+    ico  = "image/x-icon"
+    map  = "application/json"
+  }
+
+  frontend_config_js = "window.MOVERS_CONFIG = ${jsonencode(merge(
+    { apiUrl = aws_api_gateway_stage.v1.invoke_url },
+    { for k, v in { dataNote = var.frontend_data_note } : k => v if v != "" }
+  ))};\n"
+}
+
+resource "aws_s3_bucket" "frontend" {
+  count         = local.frontend_enabled ? 1 : 0
+  bucket        = "${local.name_prefix}-web-${substr(sha256("${local.name_prefix}/${var.region}/web"), 0, 8)}"
+  force_destroy = true # only build output lives here; terraform apply re-uploads it
+}
+
+resource "aws_s3_bucket_ownership_controls" "frontend" {
+  count  = local.frontend_enabled ? 1 : 0
+  bucket = aws_s3_bucket.frontend[0].id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "frontend" {
+  count  = local.frontend_enabled ? 1 : 0
+  bucket = aws_s3_bucket.frontend[0].id
+  # Private behind CloudFront; the S3 website alternative needs a public-read bucket policy.
+  block_public_acls       = true
+  ignore_public_acls      = true
+  block_public_policy     = !local.frontend_website
+  restrict_public_buckets = !local.frontend_website
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "frontend" {
+  count  = local.frontend_enabled ? 1 : 0
+  bucket = aws_s3_bucket.frontend[0].id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256" # SSE-S3: CloudFront OAC reads it without a KMS key policy
+    }
+  }
+}
+
+resource "aws_s3_bucket_versioning" "frontend" {
+  count  = local.frontend_enabled ? 1 : 0
+  bucket = aws_s3_bucket.frontend[0].id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_object" "frontend" {
+  for_each      = local.frontend_files
+  bucket        = aws_s3_bucket.frontend[0].id
+  key           = each.value
+  source        = "${local.frontend_dir}/${each.value}"
+  etag          = filemd5("${local.frontend_dir}/${each.value}")
+  content_type  = lookup(local.frontend_content_types, lower(reverse(split(".", each.value))[0]), "application/octet-stream")
+  cache_control = endswith(each.value, ".html") ? "no-cache" : "public, max-age=300"
+}
+
+resource "aws_s3_object" "frontend_config" {
+  count         = local.frontend_enabled ? 1 : 0
+  bucket        = aws_s3_bucket.frontend[0].id
+  key           = "config.js"
+  content       = local.frontend_config_js
+  etag          = md5(local.frontend_config_js)
+  content_type  = "text/javascript; charset=utf-8"
+  cache_control = "no-cache"
+}
+
+# ------------------------------------------------------------------------------------------- CloudFront
+
+resource "aws_cloudfront_origin_access_control" "frontend" {
+  count                             = local.frontend_cloudfront ? 1 : 0
+  name                              = "${local.name_prefix}-web"
+  description                       = "CloudFront reads the page bucket with SigV4"
+  origin_access_control_origin_type = "s3"
+  signing_behavior                  = "always"
+  signing_protocol                  = "sigv4"
+}
+
+resource "aws_cloudfront_distribution" "frontend" {
+  count               = local.frontend_cloudfront ? 1 : 0
+  enabled             = true
+  comment             = "${local.name_prefix} page"
+  default_root_object = "index.html"
+  price_class         = var.frontend_price_class
+  http_version        = "http2and3"
+
+  origin {
+    origin_id                = "page-bucket"
+    domain_name              = aws_s3_bucket.frontend[0].bucket_regional_domain_name
+    origin_access_control_id = aws_cloudfront_origin_access_control.frontend[0].id
+  }
+
+  default_cache_behavior {
+    target_origin_id       = "page-bucket"
+    viewer_protocol_policy = "redirect-to-https"
+    allowed_methods        = ["GET", "HEAD"]
+    cached_methods         = ["GET", "HEAD"]
+    compress               = true
+    # AWS managed "CachingOptimized" policy: honours the objects' Cache-Control.
+    cache_policy_id = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+  }
+
+  restrictions {
+    geo_restriction {
+      restriction_type = "none"
+    }
+  }
+
+  viewer_certificate {
+    cloudfront_default_certificate = true
+    minimum_protocol_version       = "TLSv1.2_2021"
+  }
+}
+
+data "aws_iam_policy_document" "frontend_bucket" {
+  count = local.frontend_enabled ? 1 : 0
+
+  dynamic "statement" {
+    for_each = local.frontend_cloudfront ? [1] : []
+    content {
+      sid       = "CloudFrontReadsThroughOAC"
+      actions   = ["s3:GetObject"]
+      resources = ["${aws_s3_bucket.frontend[0].arn}/*"]
+      principals {
+        type        = "Service"
+        identifiers = ["cloudfront.amazonaws.com"]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "AWS:SourceArn"
+        values   = [aws_cloudfront_distribution.frontend[0].arn]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.frontend_website ? [1] : []
+    content {
+      sid       = "PublicReadForWebsite"
+      actions   = ["s3:GetObject"]
+      resources = ["${aws_s3_bucket.frontend[0].arn}/*"]
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+    }
+  }
+
+  # HTTPS only, except for the S3 website endpoint, which speaks only HTTP.
+  dynamic "statement" {
+    for_each = local.frontend_website ? [] : [1]
+    content {
+      sid       = "DenyInsecureTransport"
+      effect    = "Deny"
+      actions   = ["s3:*"]
+      resources = [aws_s3_bucket.frontend[0].arn, "${aws_s3_bucket.frontend[0].arn}/*"]
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+      condition {
+        test     = "Bool"
+        variable = "aws:SecureTransport"
+        values   = ["false"]
+      }
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "frontend" {
+  count      = local.frontend_enabled ? 1 : 0
+  bucket     = aws_s3_bucket.frontend[0].id
+  policy     = data.aws_iam_policy_document.frontend_bucket[0].json
+  depends_on = [aws_s3_bucket_public_access_block.frontend]
+}
+
+# ------------------------------------------------------------------------------------------- S3 website
+
+resource "aws_s3_bucket_website_configuration" "frontend" {
+  count  = local.frontend_website ? 1 : 0
+  bucket = aws_s3_bucket.frontend[0].id
+  index_document {
+    suffix = "index.html"
+  }
+}
+
+output "frontend_url" {
+  description = "URL of the page: the CloudFront domain (https), the S3 website endpoint (http), or empty when frontend_hosting = none."
+  value = (
+    local.frontend_cloudfront ? "https://${aws_cloudfront_distribution.frontend[0].domain_name}" :
+    local.frontend_website ? "http://${aws_s3_bucket_website_configuration.frontend[0].website_endpoint}" : ""
+  )
+}
+
+output "frontend_bucket" {
+  description = "Bucket holding the page's files (empty when frontend_hosting = none)."
+  value       = local.frontend_enabled ? aws_s3_bucket.frontend[0].id : ""
+}

@@ -103,7 +103,7 @@
         const badge = document.createElement("span");
         badge.className = "badge";
         badge.textContent = "biggest";
-        ticker.append(badge);
+        ticker.append(" ", badge);
       }
 
       const change = document.createElement("td");

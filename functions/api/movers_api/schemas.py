@@ -43,12 +43,12 @@ class Health(TypedDict):
     status: str
 
 
-def json_content(model: Any, description: str) -> dict[str, Any]:
+def json_content(model: Any, description: str) -> Any:
     """A ``responses`` entry with a JSON body of ``model``."""
     return {"description": description, "content": {"application/json": {"model": model}}}
 
 
-def errors(*codes: int) -> dict[int, dict[str, Any]]:
+def errors(*codes: int) -> dict[int, Any]:
     """``responses`` entries for the error codes a route can answer."""
     text = {
         400: "Invalid parameter",
@@ -58,6 +58,4 @@ def errors(*codes: int) -> dict[int, dict[str, Any]]:
     return {code: json_content(Error, text[code]) for code in codes}
 
 
-NOT_MODIFIED: dict[int, dict[str, Any]] = {
-    304: {"description": "Not modified (If-None-Match matched the ETag)"}
-}
+NOT_MODIFIED: dict[int, Any] = {304: {"description": "Not modified (If-None-Match matched the ETag)"}}

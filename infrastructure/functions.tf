@@ -2,15 +2,19 @@
 
 locals {
   pipeline_env = {
-    TABLE_NAME                = aws_dynamodb_table.main.name
-    CONTROL_TABLE_NAME        = aws_dynamodb_table.control.name
-    BUCKET_NAME               = aws_s3_bucket.data.bucket
-    MARKET_PROVIDER           = var.market_provider
-    PROVIDER_BASE_URL         = var.provider_base_url
-    API_KEY_SECRET_ARN        = aws_secretsmanager_secret.provider_api_key.arn
-    RATE_LIMIT_CALLS          = tostring(var.rate_limit_calls)
-    RATE_LIMIT_PERIOD_SECONDS = tostring(var.rate_limit_period_seconds)
-    WATCHLIST                 = join(",", var.watchlist)
+    TABLE_NAME                   = aws_dynamodb_table.main.name
+    CONTROL_TABLE_NAME           = aws_dynamodb_table.control.name
+    BUCKET_NAME                  = aws_s3_bucket.data.bucket
+    MARKET_PROVIDER              = var.market_provider
+    PROVIDER_BASE_URL            = var.provider_base_url
+    API_KEY_SECRET_ARN           = aws_secretsmanager_secret.provider_api_key.arn
+    RATE_LIMIT_CALLS             = tostring(var.rate_limit_calls)
+    RATE_LIMIT_PERIOD_SECONDS    = tostring(var.rate_limit_period_seconds)
+    RATE_LIMIT_ALLOWANCE_SECONDS = tostring(var.rate_limit_allowance_seconds)
+    RATE_LIMIT_MAX_WAIT_SECONDS  = tostring(var.rate_limit_max_wait_seconds)
+    WATCHLIST                    = join(",", var.watchlist)
+    API_KEY_CACHE_SECONDS        = tostring(var.api_key_cache_seconds)
+    IDEMPOTENCY_TTL_SECONDS      = tostring(var.idempotency_ttl_seconds)
   }
   base_layers = [aws_lambda_layer_version.shared.arn, aws_lambda_layer_version.deps.arn]
 }
@@ -89,4 +93,44 @@ module "fn_store_day" {
     },
   ]
   common = local.fn_common
+}
+
+variable "api_key_cache_seconds" {
+  type        = number
+  description = "How long a warm function caches the provider API key; a rotated key takes effect within this time."
+  default     = 300
+  validation {
+    condition     = var.api_key_cache_seconds >= 0
+    error_message = "api_key_cache_seconds must be >= 0."
+  }
+}
+
+variable "idempotency_ttl_seconds" {
+  type        = number
+  description = "How long a fetched bar is remembered per provider/ticker/date, so retries and redrives spend no quota."
+  default     = 3600
+  validation {
+    condition     = var.idempotency_ttl_seconds >= 60
+    error_message = "idempotency_ttl_seconds must be at least 60."
+  }
+}
+
+variable "rate_limit_allowance_seconds" {
+  type        = number
+  description = "Extra wait after a rate-limit wait, covering the gap between taking a token and the call reaching the provider."
+  default     = 0.5
+  validation {
+    condition     = var.rate_limit_allowance_seconds > 0
+    error_message = "rate_limit_allowance_seconds must be positive."
+  }
+}
+
+variable "rate_limit_max_wait_seconds" {
+  type        = number
+  description = "Longest a fetch waits in-function for a token before failing with RateLimited for the Map's Retry."
+  default     = 20
+  validation {
+    condition     = var.rate_limit_max_wait_seconds > 0 && var.rate_limit_max_wait_seconds < 50
+    error_message = "rate_limit_max_wait_seconds must be within (0, 50) (the fetch function times out at 60 s)."
+  }
 }

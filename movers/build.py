@@ -30,10 +30,13 @@ LAMBDA_PYTHON = "3.12"
 WHEEL_LAYERS = ("deps", "arrow")
 
 
-def _files(base: Path) -> Iterable[Path]:
+def _files(base: Path, *, bytecode: bool = False) -> Iterable[Path]:
+    excluded_parts = EXCLUDED_PARTS - {"__pycache__"} if bytecode else EXCLUDED_PARTS
     for path in sorted(base.rglob("*")):
         rel = path.relative_to(base)
-        if path.is_dir() or EXCLUDED_PARTS.intersection(rel.parts) or path.suffix in EXCLUDED_SUFFIXES:
+        if path.is_dir() or excluded_parts.intersection(rel.parts):
+            continue
+        if path.suffix in EXCLUDED_SUFFIXES and not bytecode:
             continue
         yield path
 
@@ -55,8 +58,8 @@ def write_zip(dest: Path, entries: Iterable[tuple[Path, str]]) -> None:
         tmp.replace(dest)
 
 
-def zip_tree(src: Path, dest: Path, prefix: str = "") -> None:
-    write_zip(dest, ((p, prefix + p.relative_to(src).as_posix()) for p in _files(src)))
+def zip_tree(src: Path, dest: Path, prefix: str = "", *, bytecode: bool = False) -> None:
+    write_zip(dest, ((p, prefix + p.relative_to(src).as_posix()) for p in _files(src, bytecode=bytecode)))
 
 
 def function_names() -> list[str]:
@@ -106,8 +109,31 @@ def build_wheel_layer(name: str, arch: str, out: Path, cache: Path) -> None:
             "-c", str(ROOT / "requirements" / "constraints.txt"),
         ]  # fmt: skip
         subprocess.run(cmd, check=True)
+        _compile(target / "python")
         (target / ".complete").write_text(digest)
-    zip_tree(target / "python", out / "layers" / f"{name}.zip", prefix="python/")
+    zip_tree(target / "python", out / "layers" / f"{name}.zip", prefix="python/", bytecode=True)
+
+
+def _compile(tree: Path) -> None:
+    """Ship bytecode in the dependency layers: /opt is read-only in Lambda, so without it every cold start
+    recompiles Powertools and Pydantic. unchecked-hash pycs carry no timestamps; they are built with the
+    runtime's Python (3.12) when the build runs on it, and ignored (harmlessly) otherwise."""
+    if sys.version_info[:2] != (3, 12):
+        return
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compileall",
+            "-q",
+            "-j",
+            "0",
+            "--invalidation-mode",
+            "unchecked-hash",
+            str(tree),
+        ],
+        check=True,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

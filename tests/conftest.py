@@ -17,13 +17,20 @@ from tests.support.localstack import StackHandle
 
 MARKET_RATE_LIMIT = (5, 2.0)
 TIME_SCALE = 0.02
+# the gap between taking a token and the call reaching the server, on a loaded 2-core machine
+RATE_LIMIT_ALLOWANCE = 0.5
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackHandle]:
     """Given the Terraform stack applied to a fresh local AWS with the bundled SYNTHETIC market server."""
     work: Path = tmp_path_factory.mktemp("stack")
-    local = LocalStack(work_dir=work, time_scale=TIME_SCALE, market_rate_limit=MARKET_RATE_LIMIT)
+    local = LocalStack(
+        work_dir=work,
+        time_scale=TIME_SCALE,
+        market_rate_limit=MARKET_RATE_LIMIT,
+        variables={"rate_limit_allowance_seconds": RATE_LIMIT_ALLOWANCE},
+    )
     try:
         local.start()
         yield StackHandle(local)

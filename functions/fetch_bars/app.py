@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
+
 from stock_movers.adapters.ratelimiter import TokenBucket
 from stock_movers.adapters.secrets import api_key
 from stock_movers.adapters.storage import RawStore

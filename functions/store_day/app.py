@@ -12,6 +12,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from parquet import bars_parquet
+
 from stock_movers.adapters.storage import ItemStore, RawStore, parquet_key
 from stock_movers.domain.inputs import parse_date
 from stock_movers.observability import correlate, logger, metrics

@@ -4,3 +4,5 @@ environment         = "local"
 lambda_architecture = "x86_64"
 log_retention_days  = 1
 sfn_log_level       = "ALL"
+# a rotated (or, in tests, deliberately wrong) key takes effect on the next call
+api_key_cache_seconds = 0

@@ -360,6 +360,76 @@ def fix_lambda_stored_config() -> None:
     LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign]
 
 
+def fix_openapi_import_mock_integration() -> None:
+    """Imports OpenAPI operations whose ``x-amazon-apigateway-integration`` has no ``uri``/``httpMethod``.
+
+    API Gateway's PutRestApi accepts a MOCK integration (our CORS preflight OPTIONS operations) without a
+    ``uri`` and ``httpMethod``; moto's import passes only the keys present to ``put_integration``, whose
+    ``uri`` and ``integration_method`` are required, and answers 500. Passing them as None (what AWS stores:
+    no uri, no method for MOCK) keeps every other integration exactly as moto imports it. The type is
+    upper-cased as AWS stores it (the extension's ``mock``/``aws_proxy`` read back as MOCK/AWS_PROXY).
+    """
+    from moto.apigateway.models import APIGatewayBackend
+
+    original = APIGatewayBackend.put_integration
+
+    def put_integration(
+        self: Any,
+        function_id: str,
+        resource_id: str,
+        method_type: str,
+        integration_type: str,
+        uri: str | None = None,
+        integration_method: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        # The extension spells types in any case ("aws_proxy", "mock"); AWS stores them upper-case.
+        kind = integration_type.upper() if isinstance(integration_type, str) else integration_type
+        return original(
+            self, function_id, resource_id, method_type, kind, uri, integration_method, *args, **kwargs
+        )
+
+    APIGatewayBackend.put_integration = put_integration  # type: ignore[method-assign]
+
+
+def fix_policy_condition_on_missing_key_is_not_applicable() -> None:
+    """A policy statement conditioned on a key the request does not carry does not apply (AWS's rule).
+
+    In AWS a condition operator on a key absent from the request context evaluates to false (only
+    `...IfExists` operators and `Null` say otherwise), so the statement is not applicable. moto does not
+    model request context keys such as `aws:SecureTransport` and evaluates such conditions as matching, so
+    the standard TLS-only statement (`Deny` when `aws:SecureTransport` is `false`) on our frontend bucket
+    denies every request, Terraform's own reads included. Treating the statement as not applicable is what
+    AWS decides for our callers, who all use HTTPS there.
+    """
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+
+    original = IAMPolicyStatement.is_action_permitted
+
+    def applies(condition: dict[str, Any], known: dict[str, str]) -> bool:
+        for operator, pairs in condition.items():
+            if operator.endswith("IfExists") or operator == "Null":
+                continue
+            if any(key not in known for key in pairs):
+                return False
+        return True
+
+    def is_action_permitted(
+        self: Any,
+        action: str,
+        resource: str = "*",
+        principal: str | None = None,
+        incoming_condition_values: dict[str, str] | None = None,
+    ) -> Any:
+        condition = self._statement.get("Condition")
+        if condition and not applies(condition, incoming_condition_values or {}):
+            return PermissionResult.NEUTRAL
+        return original(self, action, resource, principal, incoming_condition_values)
+
+    IAMPolicyStatement.is_action_permitted = is_action_permitted  # type: ignore[method-assign]
+
+
 FIXES: list[Callable[[], None]] = [
     fix_time_scale,
     fix_validate_state_machine_definition,
@@ -367,6 +437,8 @@ FIXES: list[Callable[[], None]] = [
     fix_execution_start_time,
     fix_execution_name_and_output,
     fix_lambda_stored_config,
+    fix_openapi_import_mock_integration,
+    fix_policy_condition_on_missing_key_is_not_applicable,
 ]
 
 

@@ -1,4 +1,4 @@
-"""The whole local stack as one object: local AWS, market server, the Terraform stack applied, the API key set.
+"""The local stack as one object: local AWS, market server, the Terraform stack applied, the API key set.
 
 Used by the tests (one stack per session), `make demo` and `movers local up`. Terraform runs exactly as for
 AWS, with the `local` environment's tfvars plus the ports this stack started; its state and plugin data live
@@ -43,7 +43,9 @@ def terraform_env(data_dir: Path) -> dict[str, str]:
 def require_terraform() -> str:
     path = shutil.which("terraform")
     if path is None:
-        raise StackError("terraform not found: install Terraform >= 1.6 (https://developer.hashicorp.com/terraform/install)")
+        raise StackError(
+            "terraform not found: install Terraform >= 1.6 (https://developer.hashicorp.com/terraform/install)"
+        )
     return path
 
 
@@ -65,7 +67,9 @@ class Terraform:
         proc = subprocess.run(
             cmd, env=terraform_env(self.work_dir / ".terraform"), text=True, capture_output=True, check=False
         )
-        (self.work_dir / "terraform.log").open("a").write(f"$ {' '.join(args)}\n{proc.stdout}\n{proc.stderr}\n")
+        (self.work_dir / "terraform.log").open("a").write(
+            f"$ {' '.join(args)}\n{proc.stdout}\n{proc.stderr}\n"
+        )
         if proc.returncode != 0:
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-12:]
             raise StackError(f"terraform {args[0]} failed:\n" + "\n".join(tail))
@@ -83,19 +87,29 @@ class Terraform:
 
     def apply(self) -> float:
         started = time.monotonic()
-        self._run("apply", "-auto-approve", "-input=false", "-no-color", f"-state={self.state}", *self._var_args())
+        self._run(
+            "apply", "-auto-approve", "-input=false", "-no-color", f"-state={self.state}", *self._var_args()
+        )
         return time.monotonic() - started
 
-    def plan_changes(self) -> int:
-        """Number of resource changes a plan would make (0 = no drift)."""
+    def plan_changes(self) -> list[str]:
+        """The resource changes a plan would make, as "address: actions" (empty = no drift)."""
         plan = self.work_dir / "check.tfplan"
-        self._run("plan", "-input=false", "-no-color", f"-state={self.state}", f"-out={plan}", *self._var_args())
+        self._run(
+            "plan", "-input=false", "-no-color", f"-state={self.state}", f"-out={plan}", *self._var_args()
+        )
         shown = self._run("show", "-json", str(plan), capture=True)
         changes = json.loads(shown.stdout).get("resource_changes", [])
-        return sum(1 for c in changes if c["change"]["actions"] not in (["no-op"], ["read"]))
+        return [
+            f"{c['address']}: {'/'.join(c['change']['actions'])}"
+            for c in changes
+            if c["change"]["actions"] not in (["no-op"], ["read"])
+        ]
 
     def destroy(self) -> None:
-        self._run("destroy", "-auto-approve", "-input=false", "-no-color", f"-state={self.state}", *self._var_args())
+        self._run(
+            "destroy", "-auto-approve", "-input=false", "-no-color", f"-state={self.state}", *self._var_args()
+        )
 
     def outputs(self) -> dict[str, Any]:
         shown = self._run("output", "-json", f"-state={self.state}", capture=True)
@@ -135,6 +149,8 @@ class LocalStack:
             "local_endpoint": endpoint,
             "provider_base_url": self.market.url,
             "dist_dir": str(DIST_DIR),
+            # the layers in build/dist were built for the host so their native wheels import locally
+            "lambda_architecture": (DIST_DIR / "ARCH").read_text().strip(),
             **self.variables,
         }
         if self.market_rate_limit is not None and "rate_limit_calls" not in variables:

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.stack
 def test_second_plan_shows_no_changes(stack: StackHandle) -> None:
     # Given the applied stack, when Terraform plans again with the same inputs, then nothing drifts
     # (reproducible zips keep source_code_hash stable; every attribute round-trips through the local AWS).
-    assert stack.stack.terraform.plan_changes() == 0
+    assert stack.stack.terraform.plan_changes() == []
 
 
 def test_every_resource_is_created(stack: StackHandle) -> None:

@@ -232,3 +232,59 @@ def test_lambda_dead_letter_and_logging_config_are_stored(aws_client, lambda_rol
     assert config["LoggingConfig"]["LogGroup"] == f"/aws/lambda/{name}"
     lam.update_function_configuration(FunctionName=name, LoggingConfig={"LogFormat": "Text"})
     assert lam.get_function_configuration(FunctionName=name)["LoggingConfig"]["LogFormat"] == "Text"
+
+
+def test_openapi_import_accepts_a_mock_integration_without_uri(aws_client):
+    # Given an OpenAPI body with a Lambda proxy GET and a CORS preflight OPTIONS on a MOCK integration
+    # (no uri, no httpMethod, as AWS accepts), when it is imported with PutRestApi, then both methods exist.
+    apigw = aws_client("apigateway")
+    api_id = apigw.create_rest_api(name=f"compat-{uuid.uuid4().hex[:6]}")["id"]
+    proxy = {"type": "aws_proxy", "httpMethod": "POST", "uri": "arn:aws:apigateway:us-east-1:lambda:path/x"}
+    mock = {"type": "mock", "requestTemplates": {"application/json": '{"statusCode": 200}'}}
+    body = {
+        "openapi": "3.0.1",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/movers": {
+                "get": {
+                    "responses": {"200": {"description": "ok"}},
+                    "x-amazon-apigateway-integration": proxy,
+                },
+                "options": {
+                    "responses": {"200": {"description": "ok"}},
+                    "x-amazon-apigateway-integration": mock,
+                },
+            }
+        },
+    }
+    apigw.put_rest_api(restApiId=api_id, mode="overwrite", body=json.dumps(body).encode())
+    resources = apigw.get_resources(restApiId=api_id)["items"]
+    movers = next(r for r in resources if r["path"] == "/movers")
+    assert set(movers["resourceMethods"]) == {"GET", "OPTIONS"}
+    mock_integration = apigw.get_integration(restApiId=api_id, resourceId=movers["id"], httpMethod="OPTIONS")
+    assert mock_integration["type"] == "MOCK"
+
+
+def test_bucket_policy_deny_insecure_transport_does_not_deny_everything(aws_client):
+    # Given a bucket whose policy denies requests where aws:SecureTransport is false (the standard TLS-only
+    # statement), when a caller reads an object, then the read succeeds: a statement whose condition does
+    # not hold is not applicable (AWS), instead of a blanket 403 (moto).
+    s3 = aws_client("s3")
+    bucket = f"compat-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="index.html", Body=b"<html></html>")
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    assert s3.head_object(Bucket=bucket, Key="index.html")["ContentLength"] == 13

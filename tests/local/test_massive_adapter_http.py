@@ -9,6 +9,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+
+from movers.market.dataset import Bar, Dataset, bundled
+from movers.market.server import MarketServer
 from stock_movers.providers import (
     MalformedResponse,
     NoData,
@@ -19,9 +22,6 @@ from stock_movers.providers import (
     make_provider,
 )
 from stock_movers.providers.base import FetchResult, Provider
-
-from movers.market.dataset import Bar, Dataset, bundled
-from movers.market.server import MarketServer
 
 KEY = "adapter-key-0001"
 WATCHLIST = ("AAPL", "MSFT", "GOOGL", "AMZN", "TSLA", "NVDA")

@@ -9,12 +9,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from stock_movers.domain.calendar import NEW_YORK
 
 from movers.market import app as market
 from movers.market.app import MarketApp, Request
 from movers.market.dataset import Dataset, bundled
 from movers.market.faults import FaultConfig
+from stock_movers.domain.calendar import NEW_YORK
 
 KEY = "unit-key"
 AUTH = {"authorization": f"Bearer {KEY}"}

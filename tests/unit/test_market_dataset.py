@@ -12,9 +12,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from stock_movers.domain.calendar import sessions_in_range
 
 from movers.market import dataset as ds
+from stock_movers.domain.calendar import sessions_in_range
 
 HEADER = "ticker,date,open,high,low,close,volume\n"
 

@@ -42,6 +42,7 @@ class Settings:
     rate_limit_calls: int
     rate_limit_period_seconds: float
     rate_limit_max_wait_seconds: float
+    rate_limit_allowance_seconds: float
     watchlist: tuple[str, ...]
 
 
@@ -58,6 +59,7 @@ def pipeline_settings() -> Settings:
         rate_limit_calls=int(_number("RATE_LIMIT_CALLS", "5", int)),
         rate_limit_period_seconds=_number("RATE_LIMIT_PERIOD_SECONDS", "60", float),
         rate_limit_max_wait_seconds=_number("RATE_LIMIT_MAX_WAIT_SECONDS", "20", float),
+        rate_limit_allowance_seconds=_number("RATE_LIMIT_ALLOWANCE_SECONDS", "0.5", float),
         watchlist=watchlist(),
     )
 

@@ -2,8 +2,14 @@
 
 Concurrent Map iterations and concurrent executions all take tokens from the same item, so together they
 stay inside one provider quota. Every change is a conditional write on the version read: two callers can
-never spend the same token. The bucket refills continuously at `calls / period` with capacity `calls`,
-scaled by a safety margin so that clock skew between us and the provider never produces a 429.
+never spend the same token. The bucket refills continuously at `calls / period` with capacity `calls`.
+
+The provider counts a call when it arrives, we count it when the token is taken, and the gap differs from
+call to call (a busy worker sends later than an idle one), so the provider's bucket can lag ours by up to
+`allowance_seconds` of refill. The bucket therefore keeps that much refill in reserve: a token is taken
+only while `1 + reserve` are available (reserve = allowance x rate, at most capacity - 1). With Massive's
+5 per 60 s and a 0.5 s allowance the reserve is 0.04 of a token: four calls go at once, the fifth half a
+second later, then one every 12 s.
 """
 
 from __future__ import annotations
@@ -17,7 +23,6 @@ from typing import Any
 
 from stock_movers.adapters.aws import client
 
-SAFETY_MARGIN = 0.98  # refill slightly slower than the provider's quota
 RECORD_TTL_SECONDS = 7 * 24 * 3600
 
 
@@ -39,6 +44,7 @@ class TokenBucket:
         ddb: Any = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        allowance_seconds: float = 0.5,
     ) -> None:
         if calls < 1 or period_seconds <= 0:
             raise ValueError("calls must be >= 1 and period_seconds > 0")
@@ -47,7 +53,8 @@ class TokenBucket:
         self.id = f"ratelimit#{provider}#{key_digest}"
         self.table = table
         self.capacity = float(calls)
-        self.rate = calls / period_seconds * SAFETY_MARGIN
+        self.rate = calls / period_seconds
+        self.reserve = min(max(0.0, allowance_seconds) * self.rate, self.capacity - 1.0)
         self._ddb = ddb
         self._clock = clock
         self._sleep = sleep
@@ -72,8 +79,9 @@ class TokenBucket:
                 updated = float(item["updated"]["N"])
                 version = int(item["version"]["N"])
             tokens = min(self.capacity, tokens + max(0.0, now - updated) * self.rate)
-            if tokens < 1.0:
-                return (1.0 - tokens) / self.rate
+            needed = 1.0 + self.reserve
+            if tokens < needed:
+                return (needed - tokens) / self.rate
             if self._write(tokens - 1.0, now, version, exists=item is not None):
                 return 0.0
             # another caller changed the bucket between our read and write: read again

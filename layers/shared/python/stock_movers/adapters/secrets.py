@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 from aws_lambda_powertools.utilities import parameters
 
-CACHE_SECONDS = 300
+# Rotation takes effect within this many seconds (API_KEY_CACHE_SECONDS, default 5 minutes).
+CACHE_SECONDS = int(os.environ.get("API_KEY_CACHE_SECONDS", "300"))
 
 
 class ApiKeyMissing(RuntimeError):

@@ -288,3 +288,167 @@ def test_bucket_policy_deny_insecure_transport_does_not_deny_everything(aws_clie
     }
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
     assert s3.head_object(Bucket=bucket, Key="index.html")["ContentLength"] == 13
+
+
+# --- EventBridge -> Step Functions ---------------------------------------------------------------
+
+
+_EVENT = {
+    "version": "0",
+    "id": "e-1",
+    "detail-type": "MoverStored",
+    "source": "stock-movers.local",
+    "account": "123456789012",
+    "time": "2025-06-02T21:00:00Z",
+    "region": "us-east-1",
+    "resources": [],
+    "detail": {"date": "2025-06-02", "ticker": "TSLA", "percentChange": "3.1"},
+}
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ({}, _EVENT),
+        ({"Input": '{"fixed": true}'}, {"fixed": True}),
+        ({"InputPath": "$.detail"}, _EVENT["detail"]),
+        (
+            {
+                "InputTransformer": {
+                    "InputPathsMap": {"d": "$.detail.date"},
+                    "InputTemplate": '{"date": "<d>"}',
+                }
+            },
+            {"date": "2025-06-02"},
+        ),
+        (
+            {"InputTransformer": {"InputPathsMap": {"x": "$.detail"}, "InputTemplate": '{"detail": <x>}'}},
+            {"detail": _EVENT["detail"]},
+        ),
+        (
+            {
+                "InputTransformer": {
+                    "InputPathsMap": {},
+                    "InputTemplate": '{"rule": "<aws.events.rule-name>"}',
+                }
+            },
+            {"rule": "r1"},
+        ),
+    ],
+)
+def test_target_input_follows_eventbridge_input_rules(target, expected):
+    # Given a target's Input/InputPath/InputTransformer (or none), When an event is delivered,
+    # Then the execution input is what AWS documents for that setting.
+    text = compat.target_input(target, _EVENT, "r1", "arn:aws:events:us-east-1:123456789012:rule/r1")
+    assert json.loads(text) == expected
+
+
+def _wait_for_executions(sfn, arn: str, count: int, timeout_s: float = 20.0) -> list[dict]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = sfn.list_executions(stateMachineArn=arn)["executions"]
+        if len(found) >= count:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"expected {count} executions of {arn}")
+
+
+def _pass_machine(sfn) -> str:
+    definition = _machine({"A": {"Type": "Pass", "End": True}})
+    return sfn.create_state_machine(
+        name=f"t-{uuid.uuid4().hex[:8]}", definition=definition, roleArn=SFN_ROLE
+    )["stateMachineArn"]
+
+
+def test_put_events_starts_a_matching_rules_state_machine_with_the_transformed_input(aws_client):
+    # Given a rule on the default bus matching one source/detail-type, targeting a state machine through an
+    # input transformer, and a second target (an SQS queue) that moto delivers itself
+    sfn, events, sqs = aws_client("stepfunctions"), aws_client("events"), aws_client("sqs")
+    machine = _pass_machine(sfn)
+    source = f"compat.{uuid.uuid4().hex[:8]}"
+    queue_url = sqs.create_queue(QueueName=f"q-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    rule = f"r-{uuid.uuid4().hex[:8]}"
+    events.put_rule(Name=rule, EventPattern=json.dumps({"source": [source], "detail-type": ["MoverStored"]}))
+    events.put_targets(
+        Rule=rule,
+        Targets=[
+            {
+                "Id": "sfn",
+                "Arn": machine,
+                "RoleArn": SFN_ROLE,
+                "InputTransformer": {
+                    "InputPathsMap": {"date": "$.detail.date"},
+                    "InputTemplate": '{"date": "<date>"}',
+                },
+            },
+            {"Id": "queue", "Arn": queue_arn},
+        ],
+    )
+    # When a matching and a non-matching event are put
+    entry = {"Source": source, "DetailType": "MoverStored", "Detail": json.dumps({"date": "2025-06-02"})}
+    other = {**entry, "DetailType": "SomethingElse"}
+    answer = events.put_events(Entries=[entry, other])
+    # Then PutEvents succeeds, exactly one execution starts with the transformed input, and the queue
+    # target still receives the matching event
+    assert answer["FailedEntryCount"] == 0
+    (execution,) = _wait_for_executions(sfn, machine, 1)
+    assert json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"]) == {
+        "date": "2025-06-02"
+    }
+    time.sleep(0.3)
+    assert len(sfn.list_executions(stateMachineArn=machine)["executions"]) == 1
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+    assert [json.loads(m["Body"])["detail"] for m in messages] == [{"date": "2025-06-02"}]
+
+
+def test_a_state_machines_put_events_task_starts_the_target_machine_with_the_whole_event(aws_client):
+    # Given a target machine behind a rule without input settings, and a machine whose events:putEvents
+    # Task announces on the default bus (the ingest machine's Announce state)
+    sfn, events = aws_client("stepfunctions"), aws_client("events")
+    target = _pass_machine(sfn)
+    source = f"compat.{uuid.uuid4().hex[:8]}"
+    rule = f"r-{uuid.uuid4().hex[:8]}"
+    events.put_rule(Name=rule, EventPattern=json.dumps({"source": [source]}))
+    events.put_targets(Rule=rule, Targets=[{"Id": "sfn", "Arn": target, "RoleArn": SFN_ROLE}])
+    announce = {
+        "A": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::events:putEvents",
+            "Parameters": {
+                "Entries": [{"Source": source, "DetailType": "MoverStored", "Detail": {"date": "2025-06-03"}}]
+            },
+            "End": True,
+        }
+    }
+    # When the announcing machine runs
+    described = _run(aws_client, _machine(announce))
+    # Then it succeeds and the target machine runs with the AWS-shaped event (ISO time, detail as JSON)
+    assert described["status"] == "SUCCEEDED", described
+    (execution,) = _wait_for_executions(sfn, target, 1)
+    delivered = json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])
+    assert delivered["source"] == source and delivered["detail-type"] == "MoverStored"
+    assert delivered["detail"] == {"date": "2025-06-03"}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", delivered["time"])
+    assert "ingestion-time" not in delivered
+
+
+def test_a_schedule_only_rule_does_not_match_put_events(aws_client):
+    # Given a schedule-only rule and a pattern rule, each with a state machine target
+    sfn, events = aws_client("stepfunctions"), aws_client("events")
+    scheduled, matched = _pass_machine(sfn), _pass_machine(sfn)
+    source = f"compat.{uuid.uuid4().hex[:8]}"
+    schedule_rule = f"s-{uuid.uuid4().hex[:8]}"
+    events.put_rule(Name=schedule_rule, ScheduleExpression="rate(5 minutes)")
+    events.put_targets(Rule=schedule_rule, Targets=[{"Id": "sfn", "Arn": scheduled, "RoleArn": SFN_ROLE}])
+    pattern_rule = f"p-{uuid.uuid4().hex[:8]}"
+    events.put_rule(Name=pattern_rule, EventPattern=json.dumps({"source": [source]}))
+    events.put_targets(Rule=pattern_rule, Targets=[{"Id": "sfn", "Arn": matched, "RoleArn": SFN_ROLE}])
+    # When an event is put
+    events.put_events(Entries=[{"Source": source, "DetailType": "X", "Detail": "{}"}])
+    # Then only the pattern rule's machine starts
+    _wait_for_executions(sfn, matched, 1)
+    time.sleep(0.3)
+    assert sfn.list_executions(stateMachineArn=scheduled)["executions"] == []

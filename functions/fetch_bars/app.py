@@ -19,14 +19,12 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 
-from stock_movers.adapters.ratelimiter import TokenBucket
 from stock_movers.adapters.secrets import api_key
-from stock_movers.adapters.storage import RawStore
 from stock_movers.domain.inputs import parse_date, parse_ticker
 from stock_movers.observability import correlate, logger, metrics
-from stock_movers.providers import make_provider
 from stock_movers.settings import pipeline_settings
 from stock_movers.usecases.fetch import FetchContext, fetch_snapshot, fetch_ticker
+from stock_movers.usecases.wiring import fetch_context
 
 _settings = pipeline_settings()
 _idempotency = IdempotencyConfig(
@@ -42,22 +40,7 @@ _persistence = DynamoDBPersistenceLayer(
 @cache
 def _context(key: str) -> FetchContext:
     """One provider (one HTTP session) and limiter per API key, reused while the worker is warm."""
-    s = _settings
-
-    def on_call(waited: float) -> None:
-        metrics.add_metric(name="ProviderCalls", unit=MetricUnit.Count, value=1)
-        if waited > 0:
-            metrics.add_metric(name="RateLimitedWaitSeconds", unit=MetricUnit.Seconds, value=waited)
-
-    return FetchContext(
-        provider=make_provider(s.provider, api_key=key, base_url=s.provider_base_url),
-        limiter=TokenBucket(
-            s.control_table_name, s.provider, key, s.rate_limit_calls, s.rate_limit_period_seconds
-        ),
-        raw=RawStore(s.bucket_name),
-        max_wait_seconds=s.rate_limit_max_wait_seconds,
-        on_call=on_call,
-    )
+    return fetch_context(_settings, key)
 
 
 @idempotent_function(data_keyword_argument="request", config=_idempotency, persistence_store=_persistence)

@@ -30,7 +30,8 @@ class FetchContext:
     on_call: Callable[[float], None] = lambda waited: None  # metrics hook: seconds waited for a token
 
 
-def _limited(ctx: FetchContext, call: Callable[[], T]) -> T:
+def limited(ctx: FetchContext, call: Callable[[], T]) -> T:
+    """Run one provider call after taking a token; RateLimited when none comes within the allowed wait."""
     try:
         acquired = ctx.limiter.acquire(ctx.max_wait_seconds)
     except TokenUnavailable as exc:
@@ -52,7 +53,7 @@ def fetch_ticker(ctx: FetchContext, ticker: str, day: dt.date, snapshot_key: str
         if ticker in bars:
             bar = DailyBar.from_dict(bars[ticker])
             return _summary(ctx, bar, rawKey=bars["_rawKey"], source="snapshot")
-    result = _limited(ctx, lambda: ctx.provider.daily_bar(ticker, day))
+    result = limited(ctx, lambda: ctx.provider.daily_bar(ticker, day))
     keys = [raw_key(ctx.provider.name, day, ticker, page) for page in range(len(result.raw_pages))]
     stored = _store(ctx, result, keys)
     matching = [b for b in result.bars if b.ticker == ticker and b.date == day]
@@ -68,7 +69,7 @@ def fetch_snapshot(ctx: FetchContext, day: dt.date, tickers: Sequence[str], exec
     Map iteration reads. Tickers missing from the snapshot are left out: their iteration falls back to a
     per-ticker call.
     """
-    result = _limited(ctx, lambda: ctx.provider.session_bars(day, tickers))
+    result = limited(ctx, lambda: ctx.provider.session_bars(day, tickers))
     keys = [raw_key(ctx.provider.name, day, "_session", page) for page in range(len(result.raw_pages))]
     stored = _store(ctx, result, keys)
     wanted = set(tickers)

@@ -296,6 +296,36 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if final.get("status") == "SUCCEEDED" else 1
 
 
+def cmd_schedule(args: argparse.Namespace) -> int:
+    """Show the daily schedule, or fire it now: invoke its target with its input, as Scheduler would."""
+    t = target(args)
+    name = t.outputs.get("daily_schedule_name")
+    if not name:
+        raise CliError("the stack has no daily schedule")
+    schedule = t.client("scheduler").get_schedule(Name=name)
+    if args.action == "show":
+        print(f"{name}: {schedule['ScheduleExpression']} {schedule.get('ScheduleExpressionTimezone', 'UTC')}"
+              f"  {schedule['State']}  -> {schedule['Target']['Arn']}")  # fmt: skip
+        return 0
+    payload = json.loads(schedule["Target"].get("Input") or "{}")
+    if args.date:
+        payload["date"] = args.date
+    out = t.client("lambda").invoke(
+        FunctionName=schedule["Target"]["Arn"], Payload=json.dumps(payload).encode()
+    )
+    body = json.loads(out["Payload"].read() or b"{}")
+    if out.get("FunctionError"):
+        raise CliError(f"the schedule's target failed: {body.get('errorType')}: {body.get('errorMessage')}")
+    print(f"fired {name}: {body.get('status')} {body.get('name')}")
+    if args.wait and body.get("executionArn"):
+        from movers.trace import render
+
+        desc = wait(t, body["executionArn"])
+        print(render(desc, history(t, body["executionArn"])))
+        return 0 if desc["status"] == "SUCCEEDED" else 1
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="movers", description="Operate the stock-movers pipeline.")
     p.add_argument("--local", action="store_true", help="use the local stack (or set MOVERS_LOCAL=1)")
@@ -309,6 +339,10 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--name", help=argparse.SUPPRESS)
     run.set_defaults(func=cmd_run)
 
+    from movers.backfill_cli import add_parser as add_backfill  # imports this module: import late
+
+    add_backfill(sub)
+
     trace = sub.add_parser("trace", help="an execution as a readable trace")
     trace.add_argument("execution", help="execution name (e.g. daily-2026-11-20) or ARN")
     trace.set_defaults(func=cmd_trace)
@@ -320,6 +354,12 @@ def parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="latest executions of each state machine")
     status.add_argument("--limit", type=int, default=5)
     status.set_defaults(func=cmd_status)
+
+    schedule = sub.add_parser("schedule", help="show the daily schedule, or fire it now (local stack)")
+    schedule.add_argument("action", choices=["show", "fire"])
+    schedule.add_argument("--date", help="session to run when firing (default: today in New York)")
+    schedule.add_argument("--wait", action="store_true")
+    schedule.set_defaults(func=cmd_schedule)
 
     local = sub.add_parser("local", help="start/stop the local stack")
     local.add_argument("action", choices=["up", "down", "status"])

@@ -31,7 +31,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
             stateMachineArn=os.environ["STATE_MACHINE_ARN"], name=name, input=json.dumps({"date": today})
         )["executionArn"]
     except sfn.exceptions.ExecutionAlreadyExists:
-        logger.info("Daily run already started", extra={"name": name})
+        logger.info("Daily run already started", extra={"execution": name})
         return {"name": name, "status": "AlreadyStarted"}
-    logger.info("Daily run started", extra={"name": name, "executionArn": arn})
+    logger.info("Daily run started", extra={"execution": name, "executionArn": arn})
     return {"name": name, "status": "Started", "executionArn": arn}

@@ -6,3 +6,6 @@ log_retention_days  = 1
 sfn_log_level       = "ALL"
 # a rotated (or, in tests, deliberately wrong) key takes effect on the next call
 api_key_cache_seconds = 0
+# moto's CloudFront does not round-trip a distribution (cache behaviour, origin, certificate come back
+# changed: a perpetual diff), so the local stack hosts the page the seed's way: S3 website hosting.
+frontend_hosting = "s3-website"

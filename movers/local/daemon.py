@@ -14,12 +14,14 @@ import signal
 import socket
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 from movers.local.stack import ROOT, LocalStack, StackError
 
 STATE_DIR = ROOT / ".local"
-STATE_FILE = STATE_DIR / "stack.json"
+# MOVERS_STATE_FILE lets the tests point the CLI at the stack they started.
+STATE_FILE = Path(os.environ.get("MOVERS_STATE_FILE", STATE_DIR / "stack.json"))
 ERROR_FILE = STATE_DIR / "stack.error"
 DEMO_NOTE = "SYNTHETIC data from the local market server: not real prices."
 
@@ -36,8 +38,9 @@ def port_free(port: int) -> bool:
 
 def read_state() -> dict[str, Any] | None:
     """The running stack's state, or None when none is running (a stale file is ignored)."""
+    path = Path(os.environ.get("MOVERS_STATE_FILE", STATE_FILE))
     try:
-        state: dict[str, Any] = json.loads(STATE_FILE.read_text())
+        state: dict[str, Any] = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
     try:

@@ -100,11 +100,14 @@ class Terraform:
         )
         shown = self._run("show", "-json", str(plan), capture=True)
         changes = json.loads(shown.stdout).get("resource_changes", [])
-        return [
-            f"{c['address']}: {'/'.join(c['change']['actions'])}"
-            for c in changes
-            if c["change"]["actions"] not in (["no-op"], ["read"])
-        ]
+        out = []
+        for c in changes:
+            if c["change"]["actions"] in (["no-op"], ["read"]):
+                continue
+            before, after = c["change"].get("before") or {}, c["change"].get("after") or {}
+            diff = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+            out.append(f"{c['address']}: {'/'.join(c['change']['actions'])} {diff}")
+        return out
 
     def destroy(self) -> None:
         self._run(

@@ -79,3 +79,18 @@ class StackHandle:
             "ticker_items": tickers,
             "parquet": self.keys(f"curated/daily_bars/year={day[:4]}/date={day}/"),
         }
+
+    def state_file(self, path: Any) -> Any:
+        """Write a local-stack state file for this stack (read by `movers --local` via MOVERS_STATE_FILE)."""
+        import os
+
+        state = {
+            "pid": os.getpid(),
+            "aws_endpoint": self.endpoint,
+            "market_url": self.market.url,
+            "web_url": "",
+            "api_url": "",
+            "outputs": self.outputs,
+        }
+        path.write_text(json.dumps(state))
+        return path

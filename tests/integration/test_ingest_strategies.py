@@ -1,0 +1,104 @@
+"""Issue 4: the snapshot fetch strategy (one grouped-daily call per session) and the daily schedule."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from movers import cli
+from tests.support import oracle
+from tests.support.localstack import StackHandle
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.fixture
+def snapshot_strategy(stack: StackHandle) -> Iterator[None]:
+    """Given fetch_strategy=snapshot (what `terraform apply -var fetch_strategy=snapshot` sets on the
+    validate_input function), restored afterwards."""
+    lam = stack.stack.client("lambda")
+    name = stack.outputs["function_names"]["validate_input"]
+    env = lam.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
+    lam.update_function_configuration(
+        FunctionName=name, Environment={"Variables": {**env, "FETCH_STRATEGY": "snapshot"}}
+    )
+    try:
+        yield
+    finally:
+        lam.update_function_configuration(FunctionName=name, Environment={"Variables": env})
+
+
+def test_snapshot_strategy_costs_one_provider_call_and_stores_the_same_winner(
+    stack: StackHandle, snapshot_strategy: None
+) -> None:
+    day = "2025-06-02"
+    before = stack.market.stats()
+    desc = stack.run("ingest", f"snapshot-{day}", {"date": day})
+    assert desc["status"] == "SUCCEEDED", desc.get("cause")
+    after = stack.market.stats()
+    assert after["total"] - before["total"] == 1
+    assert after["by_endpoint"].get("grouped", 0) - before["by_endpoint"].get("grouped", 0) == 1
+    item = stack.item("MOVERS", day)
+    assert item is not None and (item["Ticker"]["S"], item["PercentChange"]["N"]) == oracle.winner(day)
+    # the grouped body is stored exactly as received; the per-ticker rows came from it
+    assert f"raw/provider=massive/date={day}/_session.json" in stack.keys(f"raw/provider=massive/date={day}/")
+
+
+def test_snapshot_missing_a_ticker_falls_back_to_one_per_ticker_call(
+    stack: StackHandle, snapshot_strategy: None
+) -> None:
+    day = "2025-06-03"
+    stack.market.set_faults({"script": ["missing"], "drop_tickers": ["NVDA"], "endpoints": ["grouped"]})
+    before = stack.market.stats()
+    try:
+        desc = stack.run("ingest", f"snapshot-missing-{day}", {"date": day})
+    finally:
+        stack.market.set_faults(None)
+    assert desc["status"] == "SUCCEEDED", desc.get("cause")
+    after = stack.market.stats()
+    assert after["total"] - before["total"] == 2  # the snapshot + NVDA alone
+    assert after["by_ticker"].get("NVDA", 0) - before["by_ticker"].get("NVDA", 0) == 1
+    item = stack.item("MOVERS", day)
+    assert item is not None and (item["Ticker"]["S"], item["PercentChange"]["N"]) == oracle.winner(day)
+
+
+def test_daily_schedule_runs_after_the_close_in_new_york_on_weekdays(stack: StackHandle) -> None:
+    schedule = stack.stack.client("scheduler").get_schedule(Name=stack.outputs["daily_schedule_name"])
+    assert schedule["ScheduleExpression"] == "cron(30 18 ? * MON-FRI *)"
+    assert schedule["ScheduleExpressionTimezone"] == "America/New_York"
+    assert schedule["State"] == "ENABLED"
+    assert schedule["Target"]["Arn"].endswith(stack.outputs["function_names"]["start_daily"])
+
+
+def test_firing_the_schedule_starts_daily_date(
+    stack: StackHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given the local stack, when the schedule is fired for a session (movers schedule fire --date D), then
+    # its target starts the execution named daily-<D>, which stores the day; firing again starts nothing.
+    monkeypatch.setenv("MOVERS_STATE_FILE", str(stack.state_file(tmp_path / "stack.json")))
+    day = "2025-06-04"
+    assert cli.main(["--local", "schedule", "fire", "--date", day, "--wait"]) == 0
+    out = capsys.readouterr().out
+    assert f"Started daily-{day}" in out and "SUCCEEDED" in out
+    assert stack.item("MOVERS", day) is not None
+    assert cli.main(["--local", "schedule", "fire", "--date", day]) == 0
+    assert f"AlreadyStarted daily-{day}" in capsys.readouterr().out
+    assert cli.main(["--local", "trace", f"daily-{day}"]) == 0
+    trace = capsys.readouterr().out
+    assert "Fetch Watchlist" in trace and "└ Fetch Bars" in trace and "x6" in trace
+
+
+def test_cli_errors_are_one_line(stack: StackHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                 capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    monkeypatch.setenv("MOVERS_STATE_FILE", str(stack.state_file(tmp_path / "stack.json")))
+    assert cli.main(["--local", "trace", "no-such-execution"]) == 2
+    assert capsys.readouterr().err == "error: unknown execution: no-such-execution\n"
+    monkeypatch.setenv("MOVERS_STATE_FILE", str(tmp_path / "absent.json"))
+    assert cli.main(["--local", "list"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: the local stack is not running") and err.count("\n") == 1
+    data = json.loads((tmp_path / "stack.json").read_text())
+    assert data["outputs"]["table_name"]

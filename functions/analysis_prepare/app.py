@@ -1,0 +1,26 @@
+"""Prepare Analysis: the daily-analysis execution input contract, resolved to the day and the tickers.
+
+Input: {"input": <execution input>, "executionName": str}; the execution input is {"date"?, "tickers"?} or
+the MoverStored EventBridge event. Output: {"date", "tickers"}. Bad input raises InvalidInput.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from stock_movers.observability import correlate, logger
+from stock_movers.settings import watchlist
+from stock_movers.usecases.analysis import parse_analysis_input
+
+
+@logger.inject_lambda_context(log_event=False)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    correlate(event)
+    request = parse_analysis_input(
+        event.get("input"), now=dt.datetime.now(dt.UTC), default_tickers=watchlist()
+    )
+    logger.info(
+        "Analysis resolved", extra={"date": request.date.isoformat(), "tickers": list(request.tickers)}
+    )
+    return {"date": request.date.isoformat(), "tickers": list(request.tickers)}

@@ -1,0 +1,64 @@
+"""Store Analysis: reduce the per-ticker figures with the stored winners, store the summary, word the report.
+
+Input: {"date", "analyses": [TickerAnalysis dicts], "executionName"}. Writes the ``pk="ANALYSIS"``
+item and ``curated/analysis/year=Y/date=D/analysis.parquet`` (both overwritten with identical content on a
+re-run), and returns {"date", "status", "unusual", "parquetKey", "subject", "message"} for the SNS report.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from parquet import analysis_key, analysis_parquet
+
+from stock_movers.adapters.storage import RawStore
+from stock_movers.domain.analytics import TickerAnalysis, report
+from stock_movers.domain.errors import InvalidInput
+from stock_movers.domain.inputs import parse_date
+from stock_movers.observability import correlate, logger, metrics
+from stock_movers.settings import SettingsError
+from stock_movers.usecases.analysis import HistoryStore, parse_threshold, summarise_day
+
+
+def _env(name: str) -> str:
+    value = os.environ.get(name, "")
+    if not value:
+        raise SettingsError(f"environment variable {name} is required")
+    return value
+
+
+_store = HistoryStore(_env("TABLE_NAME"))
+_objects = RawStore(_env("BUCKET_NAME"))
+_threshold = parse_threshold(os.environ.get("UNUSUAL_THRESHOLD"))
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(log_event=False)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    correlate(event)
+    day = parse_date(event.get("date"))
+    raw = event.get("analyses")
+    if not isinstance(raw, list):
+        raise InvalidInput("analyses", "must be the list of per-ticker results")
+    analyses = [TickerAnalysis.from_dict(a) for a in raw]
+    summary = summarise_day(_store, day, analyses, threshold=_threshold)
+    key = analysis_key(day)
+    _objects.put_bytes(key, analysis_parquet(summary), "application/vnd.apache.parquet")
+    _store.put_summary(summary)
+    subject, message = report(summary)
+    metrics.add_metric(name="AnalysisStored", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="UnusualMoves", unit=MetricUnit.Count, value=len(summary["Unusual"]))
+    logger.info(
+        "Analysis stored",
+        extra={"date": summary["Date"], "status": summary["Status"], "unusual": summary["Unusual"]},
+    )
+    return {
+        "date": summary["Date"],
+        "status": summary["Status"],
+        "unusual": summary["Unusual"],
+        "parquetKey": key,
+        "subject": subject,
+        "message": message,
+    }

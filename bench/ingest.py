@@ -1,0 +1,84 @@
+"""Benchmark of one daily ingest run on the local stack, both fetch strategies, against the rate-limit floor.
+
+The market server enforces Massive's free tier (5 calls per 60 s). The floor of a run that needs n calls is
+when the provider's bucket (5 tokens, one more every 12 s, starting full) first allows the n-th call:
+max(0, n - 5) x 12 s. A run that needs no waiting (the snapshot strategy: 1 call) gives the pipeline's own
+overhead, so the per-ticker run is also compared with floor + that baseline, side by side.
+
+`run() -> dict` returns the figures; the stack it starts also serves the API benchmark (bench/api.py).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from movers.local.stack import LocalStack
+
+CALLS, PERIOD = 5, 60.0
+TICKERS = 6
+
+
+def floor_seconds(calls_needed: int, capacity: int = CALLS, period: float = PERIOD) -> float:
+    """Earliest time the last of `calls_needed` calls may reach a full token bucket of `capacity`/`period`."""
+    return max(0, calls_needed - capacity) * period / capacity
+
+
+def _run(stack: LocalStack, name: str, payload: dict[str, Any]) -> dict[str, Any]:
+    sfn = stack.client("stepfunctions")
+    before = stack.market.stats()
+    started = time.monotonic()
+    arn = sfn.start_execution(
+        stateMachineArn=stack.outputs["ingest_state_machine_arn"], name=name, input=json.dumps(payload)
+    )["executionArn"]
+    while (desc := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+        time.sleep(0.05)
+    wall = time.monotonic() - started
+    events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    after = stack.market.stats()
+    return {
+        "status": desc["status"],
+        "wall_s": round(wall, 2),
+        "provider_calls": after["total"] - before["total"],
+        "provider_429s": after["rate_limited"] - before["rate_limited"],
+        "state_transitions": sum(1 for e in events if e["type"].endswith("StateEntered")),
+    }
+
+
+def set_strategy(stack: LocalStack, strategy: str) -> None:
+    lam = stack.client("lambda")
+    name = stack.outputs["function_names"]["validate_input"]
+    env = lam.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
+    lam.update_function_configuration(FunctionName=name, Environment={"Variables": {**env, "FETCH_STRATEGY": strategy}})
+
+
+def run(stack: LocalStack | None = None) -> dict[str, Any]:
+    own = stack is None
+    if stack is None:
+        stack = LocalStack(work_dir=Path(tempfile.mkdtemp(prefix="movers-bench-")), market_rate_limit=(CALLS, PERIOD))
+        stack.start()
+    try:
+        figures: dict[str, Any] = {f"stack_{k}": round(v, 2) for k, v in stack.timings.items()}
+        set_strategy(stack, "snapshot")
+        snap = _run(stack, "bench-snapshot", {"date": "2026-11-19"})
+        time.sleep(PERIOD)  # let both buckets refill completely before the rate-limited run
+        set_strategy(stack, "per_ticker")
+        per = _run(stack, "bench-per-ticker", {"date": "2026-11-20"})
+        floor = floor_seconds(TICKERS)
+        figures.update({f"ingest_per_ticker_{k}": v for k, v in per.items()})
+        figures.update({f"ingest_snapshot_{k}": v for k, v in snap.items()})
+        figures["ingest_floor_s"] = floor
+        figures["ingest_per_ticker_wall_vs_floor"] = round(per["wall_s"] / floor, 3)
+        figures["ingest_per_ticker_wall_vs_floor_plus_baseline"] = round(per["wall_s"] / (floor + snap["wall_s"]), 3)
+        figures["ingest_snapshot_calls_vs_per_ticker"] = f"{snap['provider_calls']}/{per['provider_calls']}"
+        return figures
+    finally:
+        if own:
+            stack.stop()
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2))

@@ -86,7 +86,7 @@ locals {
         }
       }
     }
-    "x-amazon-apigateway-integration" = merge({
+    "x-amazon-apigateway-integration" = {
       type                = "mock"
       passthroughBehavior = "when_no_match"
       requestTemplates    = { "application/json" = "{\"statusCode\": 200}" }
@@ -101,9 +101,9 @@ locals {
           }
         }
       }
-      # moto's PutRestApi requires httpMethod and uri on every integration, even a mock one; AWS does not
-      # need them for a mock integration, so they are added for the local AWS only.
-    }, { for k, v in { httpMethod = "POST", uri = "http://localhost" } : k => v if local.is_local })
+      # The same body locally and on AWS: movers/local/compat.py lets moto import a mock integration
+      # without httpMethod/uri, as API Gateway does.
+    }
   }
 
   # Per path: each documented operation (parameters and response descriptions kept, schemas dropped:

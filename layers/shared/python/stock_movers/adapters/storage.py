@@ -121,3 +121,23 @@ class ItemStore:
         except self.ddb.exceptions.ConditionalCheckFailedException:
             return False
         return True
+
+    def winner_dates(self, start: dt.date, end: dt.date) -> set[dt.date]:
+        """Dates in [start, end] that have a winner item (a stored day); one paginated key-only Query."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :a AND :b",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": "MOVERS"},
+                ":a": {"S": start.isoformat()},
+                ":b": {"S": end.isoformat()},
+            },
+            "ProjectionExpression": "sk",
+        }
+        out: set[dt.date] = set()
+        while True:
+            page = self.ddb.query(**kwargs)
+            out.update(dt.date.fromisoformat(i["sk"]["S"]) for i in page.get("Items", []))
+            if not page.get("LastEvaluatedKey"):
+                return out
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -1,0 +1,71 @@
+"""Fetch Range: one ticker's bars for a backfill's whole span in one provider call (shared rate limiter).
+
+Input `{"ticker", "from", "to", "executionName"}`. Output `{"ticker", "provider", "barsKey", "rawKeys",
+"bars"}`; the bars themselves stay in S3. Idempotent by provider, ticker and span (Powertools idempotency in
+the control table), so a retry or a redrive spends no quota twice. Provider faults surface as their error
+names (RateLimited, ProviderUnavailable, NoData, ...) for the state machine's Retry/Catch.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+
+from stock_movers.adapters.secrets import api_key
+from stock_movers.domain.errors import InvalidInput
+from stock_movers.domain.inputs import parse_date, parse_ticker
+from stock_movers.observability import correlate, logger, metrics
+from stock_movers.settings import pipeline_settings
+from stock_movers.usecases.fetch import FetchContext
+from stock_movers.usecases.fetch_range import fetch_range
+from stock_movers.usecases.wiring import fetch_context
+
+_settings = pipeline_settings()
+_idempotency = IdempotencyConfig(
+    event_key_jmespath="[provider, ticker, start, end]",
+    expires_after_seconds=int(os.environ.get("IDEMPOTENCY_TTL_SECONDS", "3600")),
+    raise_on_no_idempotency_key=True,
+)
+_persistence = DynamoDBPersistenceLayer(
+    table_name=_settings.control_table_name, key_attr="id", expiry_attr="expiration"
+)
+
+
+@cache
+def _context(key: str) -> FetchContext:
+    return fetch_context(_settings, key)
+
+
+@idempotent_function(data_keyword_argument="request", config=_idempotency, persistence_store=_persistence)
+def _fetch_once(request: dict[str, str]) -> dict[str, Any]:
+    ctx = _context(api_key(_settings.api_key_secret_arn))
+    return fetch_range(
+        ctx, request["ticker"], parse_date(request["start"], "from"), parse_date(request["end"], "to")
+    )
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(log_event=False)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    correlate(event)
+    _idempotency.register_lambda_context(context)
+    ticker = parse_ticker(event.get("ticker"))
+    start, end = parse_date(event.get("from"), "from"), parse_date(event.get("to"), "to")
+    if start > end:
+        raise InvalidInput("from", f"{start.isoformat()} is after to {end.isoformat()}")
+    request = {
+        "provider": _settings.provider,
+        "ticker": ticker,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+    }
+    result = _fetch_once(request=request)
+    logger.info("Range fetched", extra={**request, "bars": result["bars"]})
+    return result

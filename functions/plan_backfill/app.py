@@ -1,0 +1,92 @@
+"""Plan Backfill: the bookkeeping steps of backfills and gap healing (no provider calls).
+
+Input `{"step": "plan", "input": <execution input>, "executionName"}`: validates the backfill contract
+(InvalidInput naming the field), lists the NYSE sessions of the span, reads which are stored (one Query) and
+returns the plan (see usecases.backfill.plan).
+Input `{"step": "summarize", "plan": {...}, "results": [...]}`: the execution output
+`{sessions, stored, skipped, failed}`.
+Input `{"step": "gaps", "date", "tickers", "sessions": N}`: the sessions a daily run heals and the backfill
+input and execution name to heal them with (`found` false when there is nothing to heal).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+from stock_movers.adapters.storage import ItemStore
+from stock_movers.domain.inputs import DEFAULT_MAX_SPAN_DAYS, parse_backfill_input, parse_date
+from stock_movers.observability import correlate, logger
+from stock_movers.settings import SettingsError, watchlist
+from stock_movers.usecases.backfill import (
+    DEFAULT_BATCH_SIZE,
+    backfill_input,
+    find_gaps,
+    gap_search_span,
+    heal_name,
+    plan,
+    summarize,
+)
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name) or str(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"environment variable {name} must be an integer, got {raw!r}") from None
+    if value < 1:
+        raise SettingsError(f"environment variable {name} must be >= 1, got {raw!r}")
+    return value
+
+
+_items = ItemStore(os.environ.get("TABLE_NAME", ""))
+
+
+def _plan(event: dict[str, Any]) -> dict[str, Any]:
+    req = parse_backfill_input(
+        event.get("input"),
+        now=dt.datetime.now(dt.UTC),
+        default_tickers=watchlist(),
+        max_span_days=_int_env("BACKFILL_MAX_SPAN_DAYS", DEFAULT_MAX_SPAN_DAYS),
+    )
+    stored = set() if req.force else _items.winner_dates(req.start, req.end)
+    out = plan(req, stored, _int_env("BACKFILL_BATCH_SIZE", DEFAULT_BATCH_SIZE))
+    logger.info(
+        "Backfill planned",
+        extra={k: out[k] for k in ("from", "to", "sessions", "skipped", "todo", "fetchFrom", "fetchTo")},
+    )
+    return out
+
+
+def _gaps(event: dict[str, Any]) -> dict[str, Any]:
+    day = parse_date(event.get("date"))
+    n = int(event.get("sessions") or 0)
+    start, end = gap_search_span(day, n)
+    gaps = find_gaps(day, n, _items.winner_dates(start, end) if n > 0 else set())
+    if not gaps:
+        return {"found": False, "sessions": []}
+    payload = backfill_input(gaps[0], gaps[-1], event.get("tickers") or None)
+    logger.info("Gaps found", extra={"date": day.isoformat(), "gaps": [g.isoformat() for g in gaps]})
+    return {
+        "found": True,
+        "sessions": [g.isoformat() for g in gaps],
+        "input": payload,
+        "name": heal_name(day, gaps[0], gaps[-1]),
+    }
+
+
+@logger.inject_lambda_context(log_event=False)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    correlate(event)
+    step = event.get("step")
+    if step == "plan":
+        return _plan(event)
+    if step == "summarize":
+        summary = summarize(event["plan"], event.get("results") or [])
+        logger.info("Backfill done", extra={k: summary[k] for k in ("sessions", "stored", "skipped")})
+        return summary
+    if step == "gaps":
+        return _gaps(event)
+    raise ValueError(f"unknown step {step!r}: expected plan, summarize or gaps")

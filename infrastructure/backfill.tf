@@ -1,0 +1,214 @@
+# The backfill state machine (Standard workflow), its functions, role and log group, and the daily run's
+# permission to start it for gap healing.
+
+variable "backfill_max_span_days" {
+  type        = number
+  description = "Longest backfill span in calendar days (inclusive); longer spans fail with InvalidInput."
+  default     = 1832 # five years (with leap days) + 2
+  validation {
+    condition     = var.backfill_max_span_days >= 1 && var.backfill_max_span_days <= 1832
+    error_message = "backfill_max_span_days must be 1..1832 (the state machine is sized for five years)."
+  }
+}
+
+variable "backfill_batch_size" {
+  type        = number
+  description = "Sessions one store_sessions invocation stores (a Map iteration per batch keeps history small)."
+  default     = 40
+  validation {
+    condition     = var.backfill_batch_size >= 1 && var.backfill_batch_size <= 100
+    error_message = "backfill_batch_size must be 1..100 (100 store_day calls must fit the function timeout)."
+  }
+}
+
+variable "backfill_store_concurrency" {
+  type        = number
+  description = "Batches stored at once (Map MaxConcurrency); each batch also stores up to 4 sessions at once."
+  default     = 2
+  validation {
+    condition     = var.backfill_store_concurrency >= 1 && var.backfill_store_concurrency <= 10
+    error_message = "backfill_store_concurrency must be 1..10."
+  }
+}
+
+variable "gap_heal_sessions" {
+  type        = number
+  description = "A daily run heals missing sessions among the last N sessions before it (0 switches healing off)."
+  default     = 10
+  validation {
+    condition     = var.gap_heal_sessions >= 0 && var.gap_heal_sessions <= 60
+    error_message = "gap_heal_sessions must be 0..60."
+  }
+}
+
+locals {
+  backfill_env = merge(local.pipeline_env, {
+    BACKFILL_MAX_SPAN_DAYS = tostring(var.backfill_max_span_days)
+    BACKFILL_BATCH_SIZE    = tostring(var.backfill_batch_size)
+    STORE_DAY_FUNCTION     = module.fn_store_day.function_name
+    STORE_CONCURRENCY      = "4"
+  })
+  backfill_functions = [
+    module.fn_plan_backfill.function_arn,
+    module.fn_fetch_range.function_arn,
+    module.fn_store_sessions.function_arn,
+  ]
+}
+
+module "fn_plan_backfill" {
+  source      = "./modules/function"
+  name_prefix = local.name_prefix
+  name        = "plan_backfill"
+  zip_path    = "${local.dist_dir}/functions/plan_backfill.zip"
+  layer_arns  = local.base_layers
+  environment = local.backfill_env
+  timeout     = 30
+  memory_size = 256
+  policy_statements = [
+    {
+      sid       = "ReadStoredWinners"
+      actions   = ["dynamodb:Query"]
+      resources = [aws_dynamodb_table.main.arn]
+    },
+  ]
+  common = local.fn_common
+}
+
+module "fn_fetch_range" {
+  source      = "./modules/function"
+  name_prefix = local.name_prefix
+  name        = "fetch_range"
+  zip_path    = "${local.dist_dir}/functions/fetch_range.zip"
+  layer_arns  = local.base_layers
+  environment = local.backfill_env
+  timeout     = 60
+  memory_size = 512
+  policy_statements = [
+    {
+      sid       = "RateLimiterAndIdempotency"
+      actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+      resources = [aws_dynamodb_table.control.arn]
+    },
+    {
+      sid       = "RawAndWorkObjects"
+      actions   = ["s3:PutObject"]
+      resources = ["${aws_s3_bucket.data.arn}/raw/*", "${aws_s3_bucket.data.arn}/work/backfill/*"]
+    },
+    {
+      sid       = "ProviderApiKey"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [aws_secretsmanager_secret.provider_api_key.arn]
+    },
+  ]
+  common = local.fn_common
+}
+
+module "fn_store_sessions" {
+  source      = "./modules/function"
+  name_prefix = local.name_prefix
+  name        = "store_sessions"
+  zip_path    = "${local.dist_dir}/functions/store_sessions.zip"
+  layer_arns  = local.base_layers
+  environment = local.backfill_env
+  timeout     = 300
+  memory_size = 512
+  policy_statements = [
+    {
+      sid       = "ReadWorkObjects"
+      actions   = ["s3:GetObject"]
+      resources = ["${aws_s3_bucket.data.arn}/work/backfill/*"]
+    },
+    {
+      sid       = "StoreDayFunction"
+      actions   = ["lambda:InvokeFunction"]
+      resources = [module.fn_store_day.function_arn, "${module.fn_store_day.function_arn}:*"]
+    },
+  ]
+  common = local.fn_common
+}
+
+resource "aws_cloudwatch_log_group" "backfill" {
+  name              = "/aws/vendedlogs/states/${local.name_prefix}-backfill"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_iam_role" "backfill" {
+  name               = "${local.name_prefix}-backfill-sfn"
+  assume_role_policy = data.aws_iam_policy_document.sfn_assume.json
+}
+
+data "aws_iam_policy_document" "backfill" {
+  statement {
+    sid       = "InvokeBackfillFunctions"
+    actions   = ["lambda:InvokeFunction"]
+    resources = concat(local.backfill_functions, [for arn in local.backfill_functions : "${arn}:*"])
+  }
+  statement {
+    sid = "ExecutionLogDelivery"
+    # CloudWatch Logs delivery APIs have no resource-level permissions; AWS documents "*" for them.
+    actions = [
+      "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+      "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
+    ]
+    resources = ["*"]
+  }
+  dynamic "statement" {
+    for_each = var.tracing_enabled ? [1] : []
+    content {
+      sid       = "XRayTraces"
+      actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
+      resources = ["*"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "backfill" {
+  name   = "${local.name_prefix}-backfill-sfn"
+  role   = aws_iam_role.backfill.id
+  policy = data.aws_iam_policy_document.backfill.json
+}
+
+resource "aws_sfn_state_machine" "backfill" {
+  name     = "${local.name_prefix}-backfill"
+  role_arn = aws_iam_role.backfill.arn
+  type     = "STANDARD"
+  definition = templatefile("${path.module}/../statemachines/backfill.asl.json", {
+    plan_backfill_arn  = module.fn_plan_backfill.function_arn
+    fetch_range_arn    = module.fn_fetch_range.function_arn
+    store_sessions_arn = module.fn_store_sessions.function_arn
+    max_concurrency    = var.map_max_concurrency
+    store_concurrency  = var.backfill_store_concurrency
+  })
+
+  logging_configuration {
+    log_destination        = "${aws_cloudwatch_log_group.backfill.arn}:*"
+    include_execution_data = true
+    level                  = var.sfn_log_level
+  }
+
+  tracing_configuration {
+    enabled = var.tracing_enabled
+  }
+
+  depends_on = [aws_iam_role_policy.backfill]
+}
+
+# Gap healing: the ingest machine asks plan_backfill for the gaps and starts this machine for them.
+data "aws_iam_policy_document" "ingest_heal" {
+  statement {
+    sid       = "FindGaps"
+    actions   = ["lambda:InvokeFunction"]
+    resources = [module.fn_plan_backfill.function_arn, "${module.fn_plan_backfill.function_arn}:*"]
+  }
+  statement {
+    sid       = "StartHealingBackfill"
+    actions   = ["states:StartExecution"]
+    resources = [aws_sfn_state_machine.backfill.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "ingest_heal" {
+  name   = "${local.name_prefix}-ingest-heal"
+  role   = aws_iam_role.ingest.id
+  policy = data.aws_iam_policy_document.ingest_heal.json
+}

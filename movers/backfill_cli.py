@@ -1,0 +1,167 @@
+"""`movers backfill`: start a backfill with its deterministic name and follow it with a progress bar.
+
+The name is `backfill-<from>-<to>-<hash of tickers and force>` (stock_movers.usecases.backfill), so the same
+request twice is the same execution: Step Functions refuses a second start of a closed execution with that
+name, and the CLI then shows the existing execution instead (same input) or says why it cannot (other input).
+Progress counts sessions done: the sessions skipped by the plan plus those of every finished batch of the
+"Store Sessions" Map, read from the execution history.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from movers.cli import CliError, Target, history, target
+from stock_movers.domain.errors import InvalidInput
+from stock_movers.domain.inputs import parse_date, parse_ticker
+from stock_movers.usecases.backfill import backfill_input, execution_name
+
+TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+BAR_WIDTH = 30
+
+
+def request(start: str, end: str, tickers: list[str] | None, force: bool) -> tuple[str, dict[str, Any]]:
+    """The execution name and canonical input; bad dates or symbols raise CliError (one line)."""
+    try:
+        first, last = parse_date(start, "--from"), parse_date(end, "--to")
+        symbols = [parse_ticker(t, "--tickers") for t in tickers] if tickers else None
+    except InvalidInput as exc:
+        raise CliError(str(exc)) from None
+    if first > last:
+        raise CliError(f"--from {first} is after --to {last}")
+    return execution_name(first, last, symbols, force), backfill_input(first, last, symbols, force)
+
+
+def start(t: Target, name: str, payload: dict[str, Any]) -> tuple[str, bool]:
+    """Start the backfill; returns (execution ARN, started now). An existing execution with the same name
+    and input is reused; with other input it is a CliError."""
+    key = "backfill_state_machine_arn"
+    if key not in t.outputs:
+        raise CliError("the stack has no backfill state machine")
+    machine = str(t.outputs[key])
+    sfn = t.client("stepfunctions")
+    try:
+        out = sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(payload))
+        return str(out["executionArn"]), True
+    except sfn.exceptions.ExecutionAlreadyExists:
+        arn = machine.replace(":stateMachine:", ":execution:") + f":{name}"
+        existing = sfn.describe_execution(executionArn=arn)
+        if json.loads(existing.get("input") or "null") != payload:
+            raise CliError(f"an execution named {name} already exists with other input") from None
+        return arn, False
+
+
+def progress(events: list[dict[str, Any]]) -> tuple[int, int]:
+    """(sessions done, sessions in the span) from an execution history; (0, 0) before the plan exists."""
+    plan: dict[str, Any] | None = None
+    done_batches: set[int] = set()
+    for ev in events:
+        if ev["type"] == "TaskStateExited" and ev["stateExitedEventDetails"]["name"] == "Plan Backfill":
+            plan = json.loads(ev["stateExitedEventDetails"].get("output") or "{}").get("plan")
+        elif ev["type"] == "MapIterationSucceeded":
+            details = ev["mapIterationSucceededEventDetails"]
+            if details.get("name") == "Store Sessions":
+                done_batches.add(int(details.get("index", -1)))
+    if not plan:
+        return 0, 0
+    batches = plan.get("batches") or []
+    stored = sum(len(b["sessions"]) for i, b in enumerate(batches) if i in done_batches)
+    return int(plan["skipped"]) + stored, int(plan["sessions"])
+
+
+def bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
+    """`[#######.......]  120/250 sessions`."""
+    filled = 0 if total == 0 else round(width * min(done, total) / total)
+    return f"[{'#' * filled}{'.' * (width - filled)}] {done:>5}/{total} sessions"
+
+
+def follow(
+    t: Target,
+    arn: str,
+    out: TextIO,
+    *,
+    poll: float = 1.0,
+    timeout: float = 3600.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
+    """Wait for the execution, drawing the progress bar (redrawn in place on a terminal)."""
+    sfn = t.client("stepfunctions")
+    deadline = time.monotonic() + timeout
+    tty = out.isatty()
+    shown = ""
+    while True:
+        desc: dict[str, Any] = sfn.describe_execution(executionArn=arn)
+        done, total = progress(history(t, arn))
+        if desc["status"] == "SUCCEEDED":
+            summary = json.loads(desc.get("output") or "{}")
+            done, total = summary.get("sessions", total), summary.get("sessions", total)
+        line = bar(done, total)
+        if line != shown:
+            out.write(("\r" if tty else "") + line + ("" if tty else "\n"))
+            out.flush()
+            shown = line
+        if desc["status"] in TERMINAL:
+            if tty:
+                out.write("\n")
+            return desc
+        if time.monotonic() > deadline:
+            raise CliError(f"{desc['name']} still {desc['status']} after {timeout:.0f}s")
+        sleep(poll)
+
+
+def describe_outcome(desc: dict[str, Any]) -> str:
+    """One line: the summary of a succeeded backfill, or the error and cause of a failed one."""
+    if desc["status"] != "SUCCEEDED":
+        cause = (desc.get("cause") or "").splitlines()[0][:200] if desc.get("cause") else ""
+        return f"{desc['name']}: {desc['status']} {desc.get('error', '')}: {cause}".rstrip(": ")
+    s = json.loads(desc.get("output") or "{}")
+    failed = s.get("failed") or []
+    text = (
+        f"{desc['name']}: {s.get('sessions')} sessions, {s.get('stored')} stored, {s.get('skipped')} skipped"
+    )
+    text += f", {len(failed)} failed" if failed else ""
+    for f in failed[:10]:
+        text += f"\n  {f['date']}: {f['error']}"
+    return text
+
+
+def run_backfill(
+    t: Target,
+    start_date: str,
+    end_date: str,
+    tickers: list[str] | None = None,
+    force: bool = False,
+    wait: bool = False,
+    out: TextIO = sys.stdout,
+    poll: float = 1.0,
+) -> int:
+    """What `movers backfill` does; returns the exit status (1 for a failed execution)."""
+    name, payload = request(start_date, end_date, tickers, force)
+    arn, fresh = start(t, name, payload)
+    out.write(f"{'started' if fresh else 'already exists:'} {name}\n")
+    if not wait:
+        out.write(arn + "\n")
+        return 0
+    desc = follow(t, arn, out, poll=poll)
+    out.write(describe_outcome(desc) + "\n")
+    return 0 if desc["status"] == "SUCCEEDED" else 1
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    return run_backfill(target(args), args.start, args.end, args.tickers, args.force, args.wait)
+
+
+def add_parser(sub: Any) -> None:
+    """Register `movers backfill` on the CLI's subparsers."""
+    p = sub.add_parser("backfill", help="fill a date span (one provider call per ticker), with progress")
+    p.add_argument("--from", dest="start", required=True, help="first date YYYY-MM-DD")
+    p.add_argument("--to", dest="end", required=True, help="last date YYYY-MM-DD (inclusive)")
+    p.add_argument("--tickers", nargs="+", help="override the watchlist")
+    p.add_argument("--force", action="store_true", help="store again the sessions already stored")
+    p.add_argument("--wait", action="store_true", help="wait, showing a progress bar of sessions done")
+    p.set_defaults(func=cmd_backfill)

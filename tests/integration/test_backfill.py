@@ -1,0 +1,288 @@
+"""Issue 5 acceptance on the local AWS: backfills by StartExecution (one range call per ticker, the daily
+run's store code, skips, force, a five-year span inside Step Functions limits), gap healing by the daily
+run, and `movers backfill` end to end. Dates are in 2020-2025 so they never meet the ingest tests' days."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from movers import backfill_cli, cli
+from stock_movers.domain.calendar import sessions_in_range
+from tests.support import oracle
+from tests.support.localstack import StackHandle
+
+pytestmark = pytest.mark.stack
+DEFAULT = list(oracle.DEFAULT)
+YEAR = ("2024-12-02", "2025-11-28")  # one year of sessions, ending where the gap-healing test starts
+FIVE_YEARS = ("2020-11-27", "2025-11-28")
+
+
+def calls(stack: StackHandle) -> int:
+    return int(stack.market.stats()["total"])
+
+
+def winners(stack: StackHandle, start: str, end: str) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    kwargs: dict[str, Any] = {
+        "TableName": stack.outputs["table_name"],
+        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :a AND :b",
+        "ExpressionAttributeValues": {":pk": {"S": "MOVERS"}, ":a": {"S": start}, ":b": {"S": end}},
+    }
+    while True:
+        page = stack.ddb.query(**kwargs)
+        out.update({i["sk"]["S"]: i for i in page["Items"]})
+        if "LastEvaluatedKey" not in page:
+            return out
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def sessions(start: str, end: str) -> list[str]:
+    return [
+        d.isoformat() for d in sessions_in_range(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+    ]
+
+
+def backfill(stack: StackHandle, name: str, payload: Any, timeout: float = 300.0) -> dict[str, Any]:
+    return stack.run("backfill", name, payload, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def year(stack: StackHandle) -> dict[str, Any]:
+    """Given the default watchlist backfilled for one year by a plain StartExecution."""
+    before = calls(stack)
+    desc = backfill(stack, "year", {"from": YEAR[0], "to": YEAR[1]})
+    return {"desc": desc, "calls": calls(stack) - before}
+
+
+def test_one_year_costs_one_call_per_ticker_and_stores_the_independent_winners(
+    stack: StackHandle, year: dict[str, Any]
+) -> None:
+    desc = year["desc"]
+    assert desc["status"] == "SUCCEEDED", desc.get("cause")
+    days = sessions(*YEAR)
+    assert json.loads(desc["output"]) == {
+        "sessions": len(days),
+        "stored": len(days),
+        "skipped": 0,
+        "failed": [],
+    }
+    assert year["calls"] <= len(DEFAULT)
+    stored = winners(stack, *YEAR)
+    assert sorted(stored) == days
+    for day in days:
+        ticker, pct = oracle.winner(day)
+        item = stored[day]
+        assert (item["Ticker"]["S"], Decimal(item["PercentChange"]["N"])) == (ticker, Decimal(pct)), day
+        assert Decimal(item["ClosingPrice"]["N"]) == Decimal(oracle.rows()[(ticker, day)]["close"])
+        assert item["ExecutionArn"]["S"] == desc["executionArn"]
+    # the daily run's store code wrote per-ticker items and Parquet too
+    mid = days[len(days) // 2]
+    written = stack.day_written(mid)
+    assert len(written["ticker_items"]) == len(DEFAULT) and len(written["parquet"]) == 1
+    # raw bodies under the range key, one per ticker
+    assert stack.keys(f"raw/provider=massive/range={days[0]}_{days[-1]}/") == sorted(
+        f"raw/provider=massive/range={days[0]}_{days[-1]}/{t}.json" for t in DEFAULT
+    )
+
+
+def test_rerun_stores_nothing_and_costs_no_call(stack: StackHandle, year: dict[str, Any]) -> None:
+    before, stored_at = calls(stack), {d: i["StoredAt"]["S"] for d, i in winners(stack, *YEAR).items()}
+    desc = backfill(stack, "year-again", {"from": YEAR[0], "to": YEAR[1]})
+    assert desc["status"] == "SUCCEEDED", desc.get("cause")
+    n = len(sessions(*YEAR))
+    assert json.loads(desc["output"]) == {"sessions": n, "stored": 0, "skipped": n, "failed": []}
+    assert calls(stack) == before
+    assert {d: i["StoredAt"]["S"] for d, i in winners(stack, *YEAR).items()} == stored_at
+
+
+def test_force_rewrites_every_session_of_the_span(stack: StackHandle, year: dict[str, Any]) -> None:
+    span = ("2025-06-02", "2025-06-30")
+    desc = backfill(stack, "june-forced", {"from": span[0], "to": span[1], "force": True})
+    assert desc["status"] == "SUCCEEDED", desc.get("cause")
+    n = len(sessions(*span))
+    assert json.loads(desc["output"]) == {"sessions": n, "stored": n, "skipped": 0, "failed": []}
+    assert {i["ExecutionArn"]["S"] for i in winners(stack, *span).values()} == {desc["executionArn"]}
+
+
+def test_five_year_span_stays_inside_history_and_payload_limits(
+    stack: StackHandle, year: dict[str, Any]
+) -> None:
+    # Given the stored year, when five years (the configured maximum, ~1,260 sessions) are backfilled
+    desc = backfill(stack, "five-years", {"from": FIVE_YEARS[0], "to": FIVE_YEARS[1]}, timeout=600)
+    # then it succeeds with every session stored or skipped, in a small history with small payloads
+    assert desc["status"] == "SUCCEEDED", desc.get("cause")
+    days = sessions(*FIVE_YEARS)
+    summary = json.loads(desc["output"])
+    assert summary["sessions"] == len(days) > 1250 and summary["failed"] == []
+    assert summary["stored"] + summary["skipped"] == len(days) and summary["skipped"] >= len(sessions(*YEAR))
+    assert sorted(winners(stack, *FIVE_YEARS)) == days
+    events = stack.history(desc["executionArn"])
+    assert len(events) < 1_000  # AWS allows 25,000
+    largest = max(len(json.dumps(e, default=str)) for e in events)
+    assert largest < 64 * 1024  # AWS allows 256 KB per payload
+    for day in days[:: len(days) // 40]:
+        assert winners(stack, day, day)[day]["Ticker"]["S"] == oracle.winner(day)[0], day
+
+
+def test_gap_healing_restores_deleted_days(stack: StackHandle, year: dict[str, Any]) -> None:
+    # Given the stored year and three of the last ten sessions deleted
+    deleted = ["2025-11-18", "2025-11-20", "2025-11-25"]
+    for day in deleted:
+        stack.ddb.delete_item(
+            TableName=stack.outputs["table_name"], Key={"pk": {"S": "MOVERS"}, "sk": {"S": day}}
+        )
+        assert stack.item("MOVERS", day) is None
+    # when the daily run stores the next session
+    desc = stack.run("ingest", "daily-2025-12-01", {"date": "2025-12-01"})
+    assert desc["status"] == "SUCCEEDED", desc.get("cause")
+    out = json.loads(desc["output"])
+    assert out["status"] == "Stored" and out["heal"]["status"] == "Started", out
+    # then the healing backfill it started brings the three back (with the independent winners)
+    healed = stack.wait(out["heal"]["executionArn"], timeout=120)
+    assert healed["status"] == "SUCCEEDED", healed.get("cause")
+    assert json.loads(healed["output"])["stored"] == 3
+    for day in deleted:
+        item = stack.item("MOVERS", day)
+        assert item is not None and item["Ticker"]["S"] == oracle.winner(day)[0]
+
+
+def test_daily_run_inside_stored_history_does_not_heal(stack: StackHandle, year: dict[str, Any]) -> None:
+    # Given a hole inside the stored year, when an older day inside the history is re-run with force,
+    # then it is an operator's repair of that day: no backfill starts.
+    hole = "2025-03-12"
+    stack.ddb.delete_item(
+        TableName=stack.outputs["table_name"], Key={"pk": {"S": "MOVERS"}, "sk": {"S": hole}}
+    )
+    desc = stack.run("ingest", "repair-2025-03-14", {"date": "2025-03-14", "force": True})
+    assert desc["status"] == "SUCCEEDED", desc.get("cause")
+    assert json.loads(desc["output"])["heal"] == {"status": "NoGaps"}
+    assert stack.item("MOVERS", hole) is None
+
+
+BAD = [
+    ({"from": "2025-02-01", "to": "2025-01-01"}, "from"),
+    ({"from": "2025/01/01", "to": "2025-01-31"}, "from"),
+    ({"from": "2025-01-01", "to": "2025-02-30"}, "to"),
+    ({"from": "2019-01-01", "to": "2025-01-31"}, "to"),  # beyond the maximum span
+    ({"from": "2025-01-01"}, "to"),
+    ({"from": "2025-01-01", "to": "2025-01-31", "tickers": ["aapl"]}, "tickers"),
+    ({"from": "2025-01-01", "to": "2025-01-31", "force": "yes"}, "force"),
+    ({"from": "2025-01-01", "to": "2025-01-31", "days": 3}, "days"),
+    (["2025-01-01", "2025-01-31"], "input"),
+]
+
+
+def test_malformed_input_fails_with_invalid_input_and_costs_nothing(stack: StackHandle) -> None:
+    before = calls(stack)
+    arns = [
+        stack.sfn.start_execution(
+            stateMachineArn=stack.outputs["backfill_state_machine_arn"], name=f"bad-{i}", input=json.dumps(p)
+        )["executionArn"]
+        for i, (p, _) in enumerate(BAD)
+    ]
+    for (payload, field), arn in zip(BAD, arns, strict=True):
+        desc = stack.wait(arn)
+        assert desc["status"] == "FAILED" and desc["error"] == "InvalidInput", (payload, desc.get("cause"))
+        assert desc["cause"].startswith(field), (payload, desc["cause"])
+    assert calls(stack) == before
+
+
+def test_missing_ticker_sessions_are_listed_as_failed(stack: StackHandle) -> None:
+    # Given a ticker the provider does not know, when it is backfilled, the run fails with NoData (no session
+    # can be stored), like the daily run; nothing is written.
+    desc = backfill(
+        stack, "unknown-ticker", {"from": "2024-03-04", "to": "2024-03-08", "tickers": ["AAPL", "ZZZZ"]}
+    )
+    assert desc["status"] == "FAILED" and desc["error"] == "NoData", desc
+    assert winners(stack, "2024-03-04", "2024-03-08") == {}
+
+
+# ------------------------------------------------------------------------------------------------ the CLI
+@pytest.fixture
+def target(stack: StackHandle) -> cli.Target:
+    return cli.Target(stack.outputs, stack.endpoint)
+
+
+def test_cli_backfill_waits_with_a_progress_bar_and_prints_the_summary(
+    stack: StackHandle, target: cli.Target
+) -> None:
+    out = io.StringIO()
+    span = ("2024-04-01", "2024-05-31")
+    status = backfill_cli.run_backfill(target, *span, wait=True, out=out, poll=0.2)
+    text = out.getvalue()
+    n = len(sessions(*span))
+    name = backfill_cli.execution_name(dt.date(2024, 4, 1), dt.date(2024, 5, 31))
+    assert status == 0, text
+    assert text.startswith(f"started {name}\n")
+    assert backfill_cli.bar(n, n) in text
+    assert f"{name}: {n} sessions, {n} stored, 0 skipped" in text
+    assert sorted(winners(stack, *span)) == sessions(*span)
+    # the same request again is the same execution: shown, not started, no call
+    before, again = calls(stack), io.StringIO()
+    assert backfill_cli.run_backfill(target, *span, wait=True, out=again, poll=0.2) == 0
+    assert again.getvalue().startswith(f"already exists: {name}\n") and calls(stack) == before
+
+
+def test_cli_and_plain_start_execution_use_the_same_contract(stack: StackHandle, target: cli.Target) -> None:
+    # the CLI's input is exactly the documented one, so a plain StartExecution does the same
+    name, payload = backfill_cli.request("2024-06-03", "2024-06-07", ["AAPL", "MSFT"], True)
+    assert payload == {"from": "2024-06-03", "to": "2024-06-07", "tickers": ["AAPL", "MSFT"], "force": True}
+    assert name.startswith("backfill-2024-06-03-2024-06-07-") and len(name) <= 80
+    desc = backfill(stack, "plain-june", payload)
+    assert json.loads(desc["output"])["stored"] == 5
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (
+            ["backfill", "--from", "2025-02-01", "--to", "2025-01-01"],
+            "error: --from 2025-02-01 is after --to 2025-01-01",
+        ),
+        (["backfill", "--from", "2025-13-01", "--to", "2025-12-01"], "error: --from: must be YYYY-MM-DD"),
+        (
+            ["backfill", "--from", "2025-01-01", "--to", "2025-01-31", "--tickers", "aapl"],
+            "error: --tickers: must be",
+        ),
+    ],
+)
+def test_cli_errors_are_one_line(
+    target: cli.Target,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    line: str,
+) -> None:
+    monkeypatch.setattr(backfill_cli, "target", lambda args: target)
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(line) and err.count("\n") == 1, err
+
+
+def test_cli_error_when_the_execution_exists_with_other_input(
+    stack: StackHandle,
+    target: cli.Target,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    name, _ = backfill_cli.request("2024-07-01", "2024-07-03", None, False)
+    backfill(stack, name, {"from": "2024-07-01", "to": "2024-07-03", "tickers": DEFAULT})
+    monkeypatch.setattr(backfill_cli, "target", lambda args: target)
+    assert cli.main(["backfill", "--from", "2024-07-01", "--to", "2024-07-03"]) == 2
+    assert capsys.readouterr().err == f"error: an execution named {name} already exists with other input\n"
+
+
+def test_cli_error_when_no_local_stack_runs(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import movers.local.daemon as daemon
+
+    monkeypatch.setattr(daemon, "read_state", lambda: None)
+    assert cli.main(["--local", "backfill", "--from", "2025-01-01", "--to", "2025-01-31"]) == 2
+    assert capsys.readouterr().err.startswith("error: the local stack is not running")

@@ -1,0 +1,151 @@
+"""Backfill bookkeeping (pure): names, plan, batches, summary, and which gaps a daily run heals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from stock_movers.domain.calendar import sessions_in_range
+from stock_movers.domain.inputs import BackfillRequest
+from stock_movers.usecases.backfill import (
+    backfill_input,
+    batches,
+    execution_name,
+    find_gaps,
+    gap_search_span,
+    heal_name,
+    next_sessions,
+    plan,
+    previous_sessions,
+    summarize,
+)
+
+D = dt.date
+WATCH = ("AAPL", "MSFT", "GOOGL", "AMZN", "TSLA", "NVDA")
+
+
+def req(start: str, end: str, force: bool = False) -> BackfillRequest:
+    return BackfillRequest(D.fromisoformat(start), D.fromisoformat(end), WATCH, force)
+
+
+def test_given_equal_requests_then_equal_names_and_other_tickers_or_force_change_the_hash() -> None:
+    a = execution_name(D(2025, 1, 1), D(2025, 12, 31))
+    assert a == execution_name(D(2025, 1, 1), D(2025, 12, 31), None, False)
+    assert (
+        a.startswith("backfill-2025-01-01-2025-12-31-")
+        and len(a) == len("backfill-2025-01-01-2025-12-31-") + 8
+    )
+    others = {
+        execution_name(D(2025, 1, 1), D(2025, 12, 31), ["AAPL"]),
+        execution_name(D(2025, 1, 1), D(2025, 12, 31), None, True),
+        execution_name(D(2025, 1, 1), D(2025, 12, 31), ["AAPL"], True),
+        execution_name(D(2025, 1, 1), D(2025, 12, 30)),
+    }
+    assert a not in others and len(others) == 4
+
+
+def test_canonical_input_omits_unset_fields() -> None:
+    assert backfill_input(D(2025, 1, 1), D(2025, 1, 31)) == {"from": "2025-01-01", "to": "2025-01-31"}
+    assert backfill_input(D(2025, 1, 1), D(2025, 1, 31), ["AAPL"], True) == {
+        "from": "2025-01-01", "to": "2025-01-31", "tickers": ["AAPL"], "force": True,
+    }  # fmt: skip
+    assert (
+        heal_name(D(2025, 12, 1), D(2025, 11, 18), D(2025, 11, 25)) == "heal-2025-12-01-2025-11-18-2025-11-25"
+    )
+
+
+@given(st.lists(st.dates(), max_size=120), st.integers(1, 50))
+def test_batches_keep_order_and_size(days: list[dt.date], size: int) -> None:
+    out = batches(days, size)
+    assert [d for chunk in out for d in chunk] == [d.isoformat() for d in days]
+    assert all(1 <= len(chunk) <= size for chunk in out)
+
+
+def test_batch_size_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        batches([], 0)
+
+
+def test_plan_skips_stored_sessions_and_fetches_only_the_span_still_to_store() -> None:
+    # Given January 2025 with its first and last sessions stored
+    days = sessions_in_range(D(2025, 1, 1), D(2025, 1, 31))
+    out = plan(req("2025-01-01", "2025-01-31"), {days[0], days[-1]}, batch_size=5)
+    todo = days[1:-1]
+    assert (out["sessions"], out["skipped"], out["todo"]) == (len(days), 2, len(todo))
+    assert (out["fetchFrom"], out["fetchTo"]) == (todo[0].isoformat(), todo[-1].isoformat())
+    assert [d for b in out["batches"] for d in b["sessions"]] == [d.isoformat() for d in todo]
+    assert out["tickers"] == list(WATCH) and out["force"] is False
+
+
+def test_plan_with_force_stores_everything_and_an_all_stored_span_has_nothing_to_do() -> None:
+    days = sessions_in_range(D(2025, 1, 1), D(2025, 1, 31))
+    forced = plan(req("2025-01-01", "2025-01-31", force=True), set(days))
+    assert forced["todo"] == len(days) and forced["skipped"] == 0
+    done = plan(req("2025-01-01", "2025-01-31"), set(days))
+    assert (done["todo"], done["fetchFrom"], done["batches"]) == (0, "", [])
+    weekend = plan(req("2025-01-04", "2025-01-05"), set())
+    assert (weekend["sessions"], weekend["todo"]) == (0, 0)
+
+
+def test_five_year_plan_stays_small() -> None:
+    # the plan is the largest payload the backfill passes between states
+    out = plan(req("2020-11-27", "2025-11-28"), set(), batch_size=40)
+    assert out["sessions"] > 1250 and len(out["batches"]) == -(-out["sessions"] // 40)
+    assert len(json.dumps(out)) < 32 * 1024  # AWS allows 256 KB
+
+
+def test_summary_adds_batches_and_sorts_failures() -> None:
+    planned = {"sessions": 10, "skipped": 3}
+    results = [
+        {"stored": 3, "skipped": 0, "failed": [{"date": "2025-01-09", "error": "MissingTickers"}]},
+        {"stored": 2, "skipped": 1, "failed": [{"date": "2025-01-03", "error": "InvalidBar"}]},
+    ]
+    assert summarize(planned, results) == {
+        "sessions": 10, "stored": 5, "skipped": 4,
+        "failed": [
+            {"date": "2025-01-03", "error": "InvalidBar"},
+            {"date": "2025-01-09", "error": "MissingTickers"},
+        ],
+    }  # fmt: skip
+    assert summarize(planned, []) == {"sessions": 10, "stored": 0, "skipped": 3, "failed": []}
+
+
+def test_neighbouring_sessions_skip_holidays() -> None:
+    assert next_sessions(D(2025, 11, 26), 2) == [D(2025, 11, 28), D(2025, 12, 1)]  # Thanksgiving
+    assert previous_sessions(D(2025, 12, 1), 2) == [D(2025, 11, 26), D(2025, 11, 28)]
+    assert gap_search_span(D(2025, 12, 1), 2) == (D(2025, 11, 26), D(2025, 12, 3))
+
+
+DAY = D(2025, 12, 1)
+WINDOW = previous_sessions(DAY, 10)  # 2025-11-14 .. 2025-11-28
+
+
+def test_given_three_missing_days_in_the_window_then_exactly_they_are_the_gaps() -> None:
+    missing = {D(2025, 11, 18), D(2025, 11, 20), D(2025, 11, 25)}
+    stored = [d for d in WINDOW if d not in missing]
+    assert find_gaps(DAY, 10, stored) == sorted(missing)
+
+
+def test_given_recent_days_missing_after_an_outage_then_they_are_healed() -> None:
+    assert find_gaps(DAY, 10, WINDOW[:6]) == WINDOW[6:]
+
+
+def test_given_a_fresh_deployment_then_nothing_is_healed() -> None:
+    # nothing stored before the first run: history before it is an explicit backfill's job
+    assert find_gaps(DAY, 10, []) == []
+    # sessions before the oldest stored one in the window are not gaps either
+    assert find_gaps(DAY, 10, WINDOW[4:]) == []
+
+
+def test_given_a_run_inside_the_stored_history_then_it_does_not_heal() -> None:
+    later = next_sessions(DAY, 10)[-1]
+    assert find_gaps(DAY, 10, [WINDOW[0], later]) == []
+    assert find_gaps(DAY, 10, [WINDOW[0], next_sessions(DAY, 11)[-1]]) == WINDOW[1:]  # beyond the horizon
+
+
+def test_given_n_zero_then_healing_is_off() -> None:
+    assert find_gaps(DAY, 0, [WINDOW[0]]) == []

@@ -1,0 +1,189 @@
+"""Storing backfill sessions and fetching a range, with in-memory fakes (no AWS, no HTTP)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
+
+from stock_movers.domain.bars import DailyBar
+from stock_movers.providers.base import FetchResult
+from stock_movers.providers.errors import NoData, RateLimited
+from stock_movers.usecases.fetch import FetchContext
+from stock_movers.usecases.fetch_range import bars_key, fetch_range
+from stock_movers.usecases.pick import reduce_day
+from stock_movers.usecases.store_sessions import StoreFailed, bars_by_session, store_sessions
+
+D = dt.date
+TICKERS = ["AAPL", "MSFT"]
+
+
+def bar(ticker: str, day: dt.date, open_: str, close: str) -> DailyBar:
+    hi, lo = max(open_, close, key=float), min(open_, close, key=float)
+    return DailyBar.from_dict(
+        {"ticker": ticker, "date": day.isoformat(), "open": open_, "high": hi, "low": lo, "close": close,
+         "volume": "1000"}
+    )  # fmt: skip
+
+
+DAYS = [D(2025, 3, 3), D(2025, 3, 4), D(2025, 3, 5)]
+OBJECTS = [
+    {"ticker": "AAPL", "provider": "massive", "bars": [bar("AAPL", d, "100", "101").to_dict() for d in DAYS]},
+    {
+        "ticker": "MSFT",
+        "provider": "massive",
+        "bars": [bar("MSFT", d, "100", "98").to_dict() for d in DAYS[:2]],
+    },
+]
+
+
+class FakeStore:
+    """store_day as a fake: the conditional winner put and the payloads it was given."""
+
+    def __init__(self, stored: Sequence[str] = (), fail: str = "") -> None:
+        self.winners = set(stored)
+        self.payloads: list[dict[str, Any]] = []
+        self.fail = fail
+        self.lock = threading.Lock()
+
+    def __call__(self, payload: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            self.payloads.append(payload)
+            if payload["date"] == self.fail:
+                raise StoreFailed("ProvisionedThroughputExceededException", "slow down")
+            if payload["date"] in self.winners and not payload["force"]:
+                return {"status": "AlreadyStored"}
+            self.winners.add(payload["date"])
+            return {"status": "Stored"}
+
+
+def run(store: FakeStore, days: Sequence[dt.date] = DAYS, force: bool = False) -> dict[str, Any]:
+    by_day, provider = bars_by_session(OBJECTS)
+    return store_sessions(
+        days, TICKERS, by_day, provider, store, force=force, execution_arn="arn:x", execution_name="bf"
+    )
+
+
+def test_each_session_is_stored_with_the_daily_runs_reduction_and_a_missing_ticker_is_listed() -> None:
+    # Given MSFT has no bar on the third day
+    store = FakeStore()
+    out = run(store)
+    # then two days are stored with exactly what reduce_day gives, the third is failed with MissingTickers
+    assert out["stored"] == 2 and out["skipped"] == 0
+    assert [(f["date"], f["error"]) for f in out["failed"]] == [("2025-03-05", "MissingTickers")]
+    by_date = {p["date"]: p for p in store.payloads}
+    assert sorted(by_date) == ["2025-03-03", "2025-03-04"]
+    day = DAYS[0]
+    expected = reduce_day(
+        day, TICKERS, [bar("AAPL", day, "100", "101"), bar("MSFT", day, "100", "98")], "massive"
+    )
+    assert by_date["2025-03-03"] == {
+        "date": "2025-03-03", "force": False, "winner": expected["winner"], "rows": expected["rows"],
+        "executionArn": "arn:x", "executionName": "bf",
+    }  # fmt: skip
+    assert expected["winner"]["ticker"] == "MSFT"  # |-2%| beats |+1%|
+
+
+def test_a_session_stored_meanwhile_counts_as_skipped_and_force_stores_it_again() -> None:
+    assert run(FakeStore(stored=["2025-03-03"]), DAYS[:2]) == {"stored": 1, "skipped": 1, "failed": []}
+    assert run(FakeStore(stored=["2025-03-03"]), DAYS[:2], force=True) == {
+        "stored": 2,
+        "skipped": 0,
+        "failed": [],
+    }
+
+
+def test_a_store_day_failure_is_listed_with_its_error_name_and_the_batch_carries_on() -> None:
+    out = run(FakeStore(fail="2025-03-04"), DAYS[:2])
+    assert out["stored"] == 1
+    assert [(f["date"], f["error"]) for f in out["failed"]] == [
+        ("2025-03-04", "ProvisionedThroughputExceededException")
+    ]
+
+
+def test_bars_of_other_tickers_are_ignored() -> None:
+    tsla = {"ticker": "TSLA", "provider": "massive", "bars": [bar("TSLA", DAYS[0], "100", "150").to_dict()]}
+    by_day, _ = bars_by_session([*OBJECTS, tsla])
+    out = store_sessions(
+        DAYS[:1],
+        TICKERS,
+        by_day,
+        "massive",
+        (store := FakeStore()),
+        force=False,
+        execution_arn="",
+        execution_name="",
+    )
+    assert out["stored"] == 1 and store.payloads[0]["winner"]["ticker"] == "MSFT"
+
+
+# ------------------------------------------------------------------------------------------- fetch_range
+class FakeProvider:
+    name = "massive"
+    supports_session_snapshot = True
+
+    def __init__(self, bars: Sequence[DailyBar]) -> None:
+        self.bars = tuple(bars)
+        self.calls: list[tuple[str, dt.date, dt.date]] = []
+
+    def range_bars(self, ticker: str, start: dt.date, end: dt.date) -> FetchResult:
+        self.calls.append((ticker, start, end))
+        mine = tuple(b for b in self.bars if b.ticker == ticker and start <= b.date <= end)
+        return FetchResult(self.name, mine, (b'{"status":"OK"}',), 1)
+
+
+class FakeLimiter:
+    def __init__(self, wait: float | None = None) -> None:
+        self.wait = wait
+        self.taken = 0
+
+    def acquire(self, max_wait_seconds: float) -> Any:
+        from stock_movers.adapters.ratelimiter import Acquired, TokenUnavailable
+
+        if self.wait is not None:
+            raise TokenUnavailable(self.wait)
+        self.taken += 1
+        return Acquired(0.0, 1)
+
+
+class FakeRaw:
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def put_pages(self, keys: Sequence[str], pages: Sequence[bytes]) -> list[str]:
+        self.objects.update(zip(keys, pages, strict=True))
+        return list(keys)
+
+    def put_bytes(self, key: str, body: bytes, content_type: str) -> None:
+        self.objects[key] = body
+
+
+def ctx(provider: FakeProvider, limiter: FakeLimiter, raw: FakeRaw) -> FetchContext:
+    return FetchContext(provider=provider, limiter=limiter, raw=raw, max_wait_seconds=5)  # type: ignore[arg-type]
+
+
+def test_fetch_range_is_one_limited_call_with_raw_and_bars_in_storage() -> None:
+    provider, limiter, raw = FakeProvider([bar("AAPL", d, "1", "2") for d in DAYS]), FakeLimiter(), FakeRaw()
+    out = fetch_range(ctx(provider, limiter, raw), "AAPL", DAYS[0], DAYS[-1])
+    assert provider.calls == [("AAPL", DAYS[0], DAYS[-1])] and limiter.taken == 1
+    raw_key = "raw/provider=massive/range=2025-03-03_2025-03-05/AAPL.json"
+    assert raw.objects[raw_key] == b'{"status":"OK"}'
+    work = json.loads(raw.objects[bars_key("massive", DAYS[0], DAYS[-1], "AAPL")])
+    assert [b["date"] for b in work["bars"]] == [d.isoformat() for d in DAYS]
+    key = bars_key("massive", DAYS[0], DAYS[-1], "AAPL")
+    assert out == {"ticker": "AAPL", "provider": "massive", "barsKey": key, "rawKeys": 1, "bars": 3}
+
+
+@pytest.mark.parametrize(
+    ("limiter", "bars", "error"),
+    [(lambda: FakeLimiter(wait=30.0), [], RateLimited), (FakeLimiter, [], NoData)],
+)
+def test_fetch_range_errors_keep_their_names(limiter: Callable[[], FakeLimiter], bars: list[DailyBar],
+                                             error: type[Exception]) -> None:  # fmt: skip
+    provider = FakeProvider(bars)
+    with pytest.raises(error):
+        fetch_range(ctx(provider, limiter(), FakeRaw()), "ZZZZ", DAYS[0], DAYS[-1])

@@ -547,6 +547,142 @@ def fix_schedule_rules_ignore_put_events() -> None:
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
 
 
+def fix_events_lambda_and_sns_targets() -> None:
+    """Delivers matching events to Lambda and SNS targets of a rule, as AWS does.
+
+    AWS invokes a Lambda target asynchronously (InvocationType Event) with the event, or the target's
+    ``Input`` / ``InputPath`` / ``InputTransformer`` result, as payload, and publishes that same text as the
+    message to an SNS target. moto raises NotImplementedError for both (PutEvents answers 500, and any target
+    listed after one of them gets nothing). This fix delivers those two target types itself and leaves every
+    other target to the delivery chain below it. A failed delivery is logged and dropped; PutEvents, like
+    AWS's, still succeeds.
+    """
+    import copy
+    import logging
+
+    from moto.awslambda.models import lambda_backends
+    from moto.events.models import Rule
+    from moto.sns.models import sns_backends
+    from moto.utilities.arns import parse_arn
+
+    log = logging.getLogger("movers.local.compat")
+    original = Rule.send_to_targets
+    mine = {"lambda", "sns"}
+
+    def deliver(rule: Any, target: dict[str, Any], payload: str) -> None:
+        arn = parse_arn(target["Arn"])
+        if arn.service == "lambda":
+            fn = lambda_backends[arn.account][arn.region].get_function(target["Arn"])
+            fn.invoke(payload, {"x-amz-invocation-type": "Event"}, {})
+        else:
+            sns_backends[arn.account][arn.region].publish(message=payload, arn=target["Arn"])
+
+    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        own = [t for t in self.targets if parse_arn(t["Arn"]).service in mine]
+        if not own:
+            return original(self, original_event, transform_input)
+        others = [t for t in self.targets if t not in own]
+        if others:
+            clone = copy.copy(self)  # the rest of the chain on a copy holding only the other targets
+            clone.targets = others
+            original(clone, original_event, transform_input)
+        if not self.event_pattern.matches_event(original_event):
+            return
+        event = _aws_event(original_event)
+        for target in own:
+            try:
+                deliver(self, target, target_input(target, event, self.name, self.arn))
+            except Exception:  # AWS retries, then drops (or dead-letters); PutEvents still succeeds
+                log.exception("EventBridge rule %s: delivery to %s failed", self.name, target["Arn"])
+
+    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+
+
+def _epoch_ms(value: Any) -> int | None:
+    if isinstance(value, datetime):
+        return int(value.timestamp() * 1000)
+    if isinstance(value, str):
+        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
+    return None
+
+
+def status_change_detail(execution: Any, running: bool = False) -> dict[str, Any]:
+    """The ``detail`` of AWS's "Step Functions Execution Status Change" event for a parser execution.
+
+    ``running`` builds the start event whatever the execution's status is by now (a short execution may
+    already have ended on its worker thread).
+    """
+    from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
+
+    status = "RUNNING" if running or execution.exec_status is None else execution.exec_status.value
+    output = None
+    if status == "SUCCEEDED":
+        output = to_json_str(execution.output, separators=(",", ":"))
+    return {
+        "executionArn": execution.exec_arn,
+        "stateMachineArn": execution.state_machine_arn,
+        "name": execution.name,
+        "status": status,
+        "startDate": _epoch_ms(execution.start_date),
+        "stopDate": _epoch_ms(execution.stop_date) if status != "RUNNING" else None,
+        "input": to_json_str(execution.input_data, separators=(",", ":")),
+        "output": output,
+        "inputDetails": {"included": True},
+        "outputDetails": {"included": True} if output is not None else None,
+        "error": None if status == "RUNNING" else execution.error,
+        "cause": None if status == "RUNNING" else execution.cause,
+    }
+
+
+def fix_step_functions_status_change_events() -> None:
+    """Step Functions publishes "Execution Status Change" events to the default event bus, as on AWS.
+
+    AWS sends an event (source ``aws.states``, detail-type ``Step Functions Execution Status Change``,
+    ``resources`` = [execution ARN]) to the account's default bus when a Standard execution starts
+    (RUNNING) and when it ends (SUCCEEDED, FAILED, TIMED_OUT, ABORTED); ``detail`` carries executionArn,
+    stateMachineArn, name, status, startDate and stopDate (epoch ms), input, output, error and cause.
+    moto emits nothing, so rules on these events (our dead-letter queue and audit trail) never fire. The
+    events are put through moto's own PutEvents from a separate thread, so delivery is asynchronous to
+    the execution, as on AWS.
+    """
+    from moto.events.models import events_backends
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication, Execution
+
+    def publish(execution: Any, running: bool = False) -> None:
+        detail = status_change_detail(execution, running)
+        entry = {
+            "Source": "aws.states",
+            "DetailType": "Step Functions Execution Status Change",
+            "Detail": json.dumps(detail),
+            "Resources": [execution.exec_arn],
+        }
+        backend = events_backends[execution.account_id][execution.region_name]
+
+        def put() -> None:
+            try:
+                backend.put_events([entry])
+            except Exception:  # a broken target must never break the execution itself
+                import logging
+
+                logging.getLogger("movers.local.compat").exception("status-change event not delivered")
+
+        threading.Thread(target=put, name="sfn-status-event", daemon=True).start()
+
+    original_start = Execution.start
+    original_terminated = BaseExecutionWorkerCommunication.terminated
+
+    def start(self: Any) -> None:
+        original_start(self)
+        publish(self, running=True)
+
+    def terminated(self: Any) -> None:
+        original_terminated(self)
+        publish(self.execution)
+
+    Execution.start = start  # type: ignore[method-assign]
+    BaseExecutionWorkerCommunication.terminated = terminated  # type: ignore[method-assign]
+
+
 FIXES: list[Callable[[], None]] = [
     fix_time_scale,
     fix_validate_state_machine_definition,
@@ -558,6 +694,8 @@ FIXES: list[Callable[[], None]] = [
     fix_policy_condition_on_missing_key_is_not_applicable,
     fix_events_step_functions_targets,
     fix_schedule_rules_ignore_put_events,
+    fix_events_lambda_and_sns_targets,
+    fix_step_functions_status_change_events,
 ]
 
 

@@ -452,3 +452,113 @@ def test_a_schedule_only_rule_does_not_match_put_events(aws_client):
     _wait_for_executions(sfn, matched, 1)
     time.sleep(0.3)
     assert sfn.list_executions(stateMachineArn=scheduled)["executions"] == []
+
+
+# --- Step Functions status-change events; Lambda and SNS targets (operations) ---------------------
+
+
+def _queue(aws_client) -> tuple[str, str]:
+    sqs = aws_client("sqs")
+    url = sqs.create_queue(QueueName=f"q-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url, arn
+
+
+def _drain(aws_client, url: str, count: int, timeout_s: float = 20.0) -> list[dict]:
+    sqs, got = aws_client("sqs"), []
+    deadline = time.monotonic() + timeout_s
+    while len(got) < count and time.monotonic() < deadline:
+        for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+            "Messages", []
+        ):
+            got.append(json.loads(m["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    return got
+
+
+def test_executions_publish_aws_shaped_status_change_events(aws_client):
+    # Given a rule on this machine's status-change events with an SQS target
+    sfn, events = aws_client("stepfunctions"), aws_client("events")
+    definition = _machine(
+        {
+            "A": {"Type": "Choice", "Choices": [{"Variable": "$.fail", "BooleanEquals": True, "Next": "F"}],
+                  "Default": "S"},
+            "S": {"Type": "Pass", "Result": {"status": "Stored"}, "End": True},
+            "F": {"Type": "Fail", "Error": "MalformedResponse", "Cause": "bad body"},
+        }
+    )  # fmt: skip
+    machine = sfn.create_state_machine(
+        name=f"m-{uuid.uuid4().hex[:8]}", definition=definition, roleArn=SFN_ROLE
+    )
+    url, queue_arn = _queue(aws_client)
+    rule = f"r-{uuid.uuid4().hex[:8]}"
+    events.put_rule(
+        Name=rule,
+        EventPattern=json.dumps(
+            {
+                "source": ["aws.states"],
+                "detail-type": ["Step Functions Execution Status Change"],
+                "detail": {"stateMachineArn": [{"prefix": machine["stateMachineArn"]}]},
+            }
+        ),
+    )
+    events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": queue_arn}])
+    # When one execution succeeds and one fails
+    ok = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], name="ok", input='{"fail": false}')
+    bad = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], name="bad", input='{"fail": true}')
+    # Then each publishes RUNNING and its terminal status, with AWS's detail fields
+    got = _drain(aws_client, url, 4)
+    by = {(e["detail"]["name"], e["detail"]["status"]): e for e in got}
+    assert set(by) == {("ok", "RUNNING"), ("ok", "SUCCEEDED"), ("bad", "RUNNING"), ("bad", "FAILED")}
+    done = by[("ok", "SUCCEEDED")]
+    assert done["source"] == "aws.states" and done["detail-type"] == "Step Functions Execution Status Change"
+    assert done["resources"] == [ok["executionArn"]]
+    assert done["detail"]["executionArn"] == ok["executionArn"]
+    assert done["detail"]["stateMachineArn"] == machine["stateMachineArn"]
+    assert json.loads(done["detail"]["input"]) == {"fail": False}
+    assert json.loads(done["detail"]["output"]) == {"status": "Stored"}
+    assert done["detail"]["stopDate"] >= done["detail"]["startDate"] > 1_600_000_000_000
+    failed = by[("bad", "FAILED")]["detail"]
+    assert failed["executionArn"] == bad["executionArn"]
+    assert (failed["error"], failed["cause"], failed["output"]) == ("MalformedResponse", "bad body", None)
+    assert by[("bad", "RUNNING")]["detail"]["stopDate"] is None
+
+
+def test_put_events_reaches_lambda_sns_and_sqs_targets_of_one_rule(aws_client, make_function):
+    # Given a rule whose targets are a Lambda function, an SNS topic (with an SQS subscriber) and a queue
+    events, sns, logs = aws_client("events"), aws_client("sns"), aws_client("logs")
+    fn = make_function({"app.py": "import json\ndef handler(e, c):\n    print('GOT ' + json.dumps(e))\n"})
+    fn_arn = aws_client("lambda").get_function(FunctionName=fn)["Configuration"]["FunctionArn"]
+    topic = sns.create_topic(Name=f"t-{uuid.uuid4().hex[:8]}")["TopicArn"]
+    sub_url, sub_arn = _queue(aws_client)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=sub_arn, Attributes={"RawMessageDelivery": "true"})
+    url, queue_arn = _queue(aws_client)
+    source = f"compat.{uuid.uuid4().hex[:8]}"
+    rule = f"r-{uuid.uuid4().hex[:8]}"
+    events.put_rule(Name=rule, EventPattern=json.dumps({"source": [source]}))
+    events.put_targets(
+        Rule=rule,
+        Targets=[
+            {"Id": "fn", "Arn": fn_arn},
+            {"Id": "topic", "Arn": topic,
+             "InputTransformer": {"InputPathsMap": {"d": "$.detail.day"}, "InputTemplate": '{"day": <d>}'}},
+            {"Id": "q", "Arn": queue_arn},
+        ],
+    )  # fmt: skip
+    # When a matching event is put
+    answer = events.put_events(
+        Entries=[{"Source": source, "DetailType": "X", "Detail": '{"day": "2025-06-03"}'}]
+    )
+    # Then PutEvents succeeds and every target gets it
+    assert answer["FailedEntryCount"] == 0
+    assert _drain(aws_client, url, 1)[0]["detail"] == {"day": "2025-06-03"}
+    assert _drain(aws_client, sub_url, 1) == [{"day": "2025-06-03"}]
+    deadline, lines = time.monotonic() + 20, []
+    while not lines and time.monotonic() < deadline:
+        try:
+            found = logs.filter_log_events(logGroupName=f"/aws/lambda/{fn}")["events"]
+        except logs.exceptions.ResourceNotFoundException:
+            found = []
+        lines = [e["message"] for e in found if e["message"].startswith("GOT ")]
+        time.sleep(0.2)
+    assert lines and json.loads(lines[0][4:])["detail"] == {"day": "2025-06-03"}

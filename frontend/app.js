@@ -1,5 +1,6 @@
 // stock-movers page: reads the REST API named in config.js (window.MOVERS_CONFIG.apiUrl) and shows the
-// last 7 winners (sortable), a 30-session chart, and one ticker's history on demand. No framework.
+// last 7 winners (sortable), a 30-session chart, the latest daily analysis (unusual moves flagged), and one
+// ticker's history on demand. No framework.
 "use strict";
 
 (function () {
@@ -8,7 +9,7 @@
   const TIMEOUT_MS = 10000;
 
   const $ = (id) => document.getElementById(id);
-  const state = { movers: [], sortKey: "Date", sortDir: "descending", trendChart: null, historyChart: null };
+  const state = { movers: [], sortKey: "Date", sortDir: "descending", trendChart: null, historyChart: null, analysis: null };
 
   // window.moversPage lets tests and curious users inspect what was drawn.
   window.moversPage = state;
@@ -221,11 +222,92 @@
     }
   }
 
+  // ------------------------------------------------------------------ daily analysis
+
+  const fixed2 = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const zFormat = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2, signDisplay: "always" });
+  const orDash = (value, format) => (typeof value === "number" ? format(value) : "—");
+
+  function renderAnalysis(summary) {
+    // Only the daily-analysis machine's summary shape is drawn (docs/analysis.md); anything else hides the panel.
+    if (!summary || !Array.isArray(summary.Tickers)) { show("analysis", false); return; }
+    state.analysis = summary;
+    $("analysis-heading").textContent = "Daily analysis · " + formatDay(summary.Date);
+    $("analysis-heading").title = summary.Date;
+    if (summary.Status === "Partial") {
+      const badge = document.createElement("span");
+      badge.className = "badge partial-badge";
+      badge.textContent = "partial";
+      $("analysis-heading").append(" ", badge);
+    }
+    const d = summary.Dispersion || {};
+    const unusual = summary.Unusual || [];
+    const parts = [
+      "Dispersion of the day's moves: std dev " + orDash(d.StdDev, (v) => fixed2.format(v)) +
+        " pts, range " + orDash(d.Range, (v) => fixed2.format(v)) + " pts across " + (d.Tickers || 0) + " tickers.",
+      unusual.length
+        ? "Unusual (|z| > " + summary.UnusualThreshold + "): " + unusual.join(", ") + "."
+        : "No unusual move (|z| > " + summary.UnusualThreshold + ").",
+    ];
+    $("analysis-summary").textContent = parts.join(" ");
+
+    const tbody = $("analysis-table").querySelector("tbody");
+    tbody.replaceChildren();
+    for (const r of summary.Tickers) {
+      const row = document.createElement("tr");
+      row.dataset.ticker = r.Ticker;
+      if (r.Unusual === true) row.classList.add("unusual");
+      const ticker = document.createElement("td");
+      ticker.textContent = r.Ticker;
+      if (r.Unusual === true) {
+        const badge = document.createElement("span");
+        badge.className = "badge unusual-badge";
+        badge.textContent = "unusual";
+        ticker.append(" ", badge);
+      }
+      const cells = [
+        [orDash(r.PercentChange, formatPct), "num " + (typeof r.PercentChange === "number" ? signClass(r.PercentChange) : "")],
+        [orDash(r.ZScore, (v) => zFormat.format(v)), "num"],
+        [orDash(r.Volatility, (v) => fixed2.format(v) + "%"), "num"],
+        [[r.Wins7, r.Wins30, r.Wins90].map((n) => (typeof n === "number" ? n : "—")).join(" / "), "num"],
+        [r.Streak ? String(r.Streak) : "—", "num"],
+      ];
+      row.append(ticker);
+      for (const [text, cls] of cells) {
+        const td = document.createElement("td");
+        td.textContent = text;
+        td.className = cls.trim();
+        row.append(td);
+      }
+      tbody.append(row);
+    }
+
+    const reasons = summary.Reasons || [];
+    $("analysis-reasons").replaceChildren(...reasons.map((text) => {
+      const li = document.createElement("li");
+      li.textContent = text;
+      return li;
+    }));
+    show("analysis-partial", reasons.length > 0);
+    show("analysis", true);
+  }
+
+  async function loadAnalysis() {
+    // Independent of the movers: no analysis yet (404) or a failing call only hides this panel.
+    try {
+      renderAnalysis(await getJson("/analysis/latest"));
+    } catch (_) {
+      state.analysis = null;
+      show("analysis", false);
+    }
+  }
+
   // ------------------------------------------------------------------ load
 
   async function load() {
     setStatus("Loading…");
     show("error", false);
+    loadAnalysis();
     try {
       const [week, month] = await Promise.all([getJson("/movers?limit=7"), getJson("/movers?limit=30")]);
       markRefreshed(new Date());

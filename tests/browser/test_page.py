@@ -167,3 +167,66 @@ def test_on_a_phone_the_table_fits_without_page_scroll(browser, api_stack):
         assert page.locator("meta[name=viewport]").count() == 1
     finally:
         context.close()
+
+
+def _analysis_summary() -> dict[str, Any]:
+    """A summary in the daily-analysis machine's exact shape, built by its own domain code (as JSON)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from stock_movers.domain.analytics import analyse_ticker, summarise
+    from stock_movers.domain.calendar import last_n_sessions
+
+    day = dt.date(2026, 11, 20)
+    sessions = last_n_sessions(day, 90)
+    moves = {"AAPL": ["0.5", "-1", "1.5"] * 7, "TSLA": ["2", "-2", "1"] * 7, "MSFT": ["1"]}
+    moves["TSLA"][-1] = "9.5"  # far outside TSLA's own range: unusual
+    analyses = [
+        analyse_ticker(t, day, list(zip(sessions[-len(v) :], map(Decimal, v), strict=True)))
+        for t, v in moves.items()
+    ]
+    winners = {d: "AAPL" for d in sessions}
+    winners[day] = "TSLA"
+    summary = summarise(day, analyses, winners, Decimal("9.5"))
+    return json.loads(json.dumps(summary, default=float))
+
+
+def test_the_analysis_panel_flags_unusual_moves_and_shows_dispersion_and_wins(page, api_stack):
+    # Given the API's latest analysis (the machine's summary shape), served at the network layer
+    summary = _analysis_summary()
+    page.route(
+        "**/v1/analysis/latest",
+        lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(summary)),
+    )
+    # When the page loads
+    open_page(page, api_stack.base_url)
+    page.wait_for_selector("#analysis:not([hidden]) #analysis-table tbody tr")
+    # Then one row per ticker, the unusual move flagged, dispersion and wins shown, partial reasons listed
+    rows = page.locator("#analysis-table tbody tr")
+    assert rows.count() == 3
+    flagged = page.eval_on_selector_all(
+        "#analysis-table tbody tr.unusual", "rows => rows.map(r => r.dataset.ticker)"
+    )
+    assert flagged == summary["Unusual"] == ["TSLA"]
+    assert "unusual" in page.locator("#analysis-table tr[data-ticker=TSLA] .badge").text_content()
+    text = page.locator("#analysis-summary").text_content()
+    assert f"range {summary['Dispersion']['Range']:.2f} pts" in text and "Unusual (|z| > 2): TSLA" in text
+    tsla = next(r for r in summary["Tickers"] if r["Ticker"] == "TSLA")
+    cells = page.locator("#analysis-table tr[data-ticker=TSLA] td").all_text_contents()
+    assert cells[4] == f"{tsla['Wins7']} / {tsla['Wins30']} / {tsla['Wins90']}" and cells[5] == "1"
+    msft = page.locator("#analysis-table tr[data-ticker=MSFT] td").all_text_contents()
+    assert msft[2] == "—" and msft[3] == "—"  # one stored session: no z-score, no volatility
+    assert page.locator("#analysis-partial").is_visible()
+    assert page.locator("#analysis-reasons li").count() == len(summary["Reasons"])
+
+
+def test_without_an_analysis_the_panel_stays_hidden(page, api_stack):
+    page.route(
+        "**/v1/analysis/latest",
+        lambda route: route.fulfill(
+            status=404, content_type="application/json", body='{"error":"NotFound","message":"no analysis"}'
+        ),
+    )
+    open_page(page, api_stack.base_url)
+    assert page.locator("#analysis").is_hidden()
+    assert page.locator("#movers-table tbody tr").count() == 7

@@ -683,6 +683,63 @@ def fix_step_functions_status_change_events() -> None:
     BaseExecutionWorkerCommunication.terminated = terminated  # type: ignore[method-assign]
 
 
+def fix_events_task_service_errors() -> None:
+    """Names a failed ``events:putEvents`` task after the EventBridge error, as AWS does.
+
+    For an optimized integration AWS fails the Task with the service's exception name under the
+    integration's prefix - ``Lambda.ServiceException``, ``DynamoDB.ProvisionedThroughputExceededException``,
+    and for EventBridge ``EventBridge.<code>`` (the prefix of its documented ``EventBridge.FailedEntry``),
+    e.g. ``EventBridge.InternalException`` or ``EventBridge.ThrottlingException`` - with a cause naming the
+    service, status, error code and request id. Such an error is an ordinary task error that Retry and Catch
+    match. moto's events integration has no such mapping (its Lambda and DynamoDB ones do): any PutEvents
+    error surfaces as ``States.Runtime``, which on AWS means an unrecoverable runtime fault that no Retry or
+    Catch may handle. This fix names the error exactly like moto's Lambda and DynamoDB integrations do
+    theirs (``<prefix>.<error code>`` and the same cause format); FailedEntry handling is unchanged.
+    """
+    from botocore.exceptions import ClientError
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_events,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    StateTaskServiceEvents = state_task_service_events.StateTaskServiceEvents
+    original = StateTaskServiceEvents._from_error
+
+    def _from_error(self: Any, env: Any, ex: Exception) -> Any:
+        if not isinstance(ex, ClientError):
+            return original(self, env, ex)
+        code = ex.response["Error"]["Code"]
+        meta = ex.response["ResponseMetadata"]
+        details = "; ".join(
+            [
+                "Service: AmazonEventBridge",
+                f"Status Code: {meta['HTTPStatusCode']}",
+                f"Error Code: {code}",
+                f"Request ID: {meta.get('RequestId', '')}",
+                "Proxy: null",
+            ]
+        )
+        error = f"EventBridge.{code}"
+        return FailureEvent(
+            env=env,
+            error_name=CustomErrorName(error),
+            event_type=HistoryEventType.TaskFailed,
+            event_details=EventDetails(  # type: ignore[typeddict-item]  # moto's own calls look the same
+                taskFailedEventDetails=TaskFailedEventDetails(
+                    error=error,
+                    cause=f"{ex.response['Error']['Message']} ({details})",
+                    resource=self._get_sfn_resource(),
+                    resourceType=self._get_sfn_resource_type(),
+                )
+            ),
+        )
+
+    StateTaskServiceEvents._from_error = _from_error  # type: ignore[method-assign]
+
+
 FIXES: list[Callable[[], None]] = [
     fix_time_scale,
     fix_validate_state_machine_definition,
@@ -696,6 +753,7 @@ FIXES: list[Callable[[], None]] = [
     fix_schedule_rules_ignore_put_events,
     fix_events_lambda_and_sns_targets,
     fix_step_functions_status_change_events,
+    fix_events_task_service_errors,
 ]
 
 

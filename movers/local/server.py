@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -76,13 +77,14 @@ def serve(port: int, time_scale: float = 1.0, pid_file: str | None = None) -> in
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
-    from movers.local import compat, executor
+    from movers.local import compat, executor, faults
 
     moto_config.default_user_config["stepfunctions"] = {"execute_state_machine": True}
     compat.apply(time_scale)
     executor.install()
 
-    app = DomainDispatcherApplication(create_backend_app)
+    # The fault switch sits in front of moto: armed, it answers matching requests with AWS errors.
+    app = faults.FaultInjector(DomainDispatcherApplication(create_backend_app))
     try:
         server = make_server(HOST, bound_port, app, threaded=True, request_handler=MotoRequestHandler)
     except OSError as exc:  # lost a race for the port between the probe and here
@@ -212,6 +214,54 @@ class LocalAws:
             self._tmp.cleanup()
             self._tmp = None
             self.state_dir = None
+
+    # -- fault injection (see movers.local.faults) --------------------------------------------------
+
+    def _faults_call(self, method: str, body: Any = None) -> Any:
+        from movers.local.faults import ADMIN_PATH, FaultError
+
+        if not self.endpoint:
+            raise LocalAwsError("the local AWS is not started")
+        data = json.dumps(body).encode() if body is not None else None
+        # endpoint is always http://127.0.0.1:PORT, built by us
+        req = urllib.request.Request(f"{self.endpoint}{ADMIN_PATH}", data=data, method=method)  # noqa: S310
+        req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+                return json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            message = json.loads(exc.read() or b"{}").get("message", str(exc))
+            raise FaultError(message) from None
+
+    def inject(
+        self,
+        service: str,
+        action: str,
+        errors: list[str | dict[str, Any]],
+        function: str | None = None,
+        body_contains: str | None = None,
+    ) -> dict[str, Any]:
+        """Arms a fault: the next ``len(errors)`` matching requests get these AWS errors, one each.
+
+        ``service`` is the boto3 name (lambda, dynamodb, events, stepfunctions, secretsmanager), ``action``
+        the API action (``GetItem``, ``PutEvents``, ``Invoke``...), ``function`` a Lambda function name or
+        ARN, ``body_contains`` a substring the request body must contain. Returns the armed rule; a bad
+        rule raises :class:`movers.local.faults.FaultError`.
+        """
+        spec: dict[str, Any] = {"service": service, "action": action, "errors": errors}
+        if function is not None:
+            spec["function"] = function
+        if body_contains is not None:
+            spec["body_contains"] = body_contains
+        return dict(self._faults_call("POST", spec))
+
+    def clear_faults(self) -> None:
+        """Disarms every fault and forgets the injection log."""
+        self._faults_call("DELETE")
+
+    def faults(self) -> dict[str, Any]:
+        """``{"rules": [...], "injected": N, "log": [...]}``: armed rules and what was injected."""
+        return dict(self._faults_call("GET"))
 
     def __enter__(self) -> LocalAws:
         self.start()

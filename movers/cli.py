@@ -343,6 +343,10 @@ def parser() -> argparse.ArgumentParser:
 
     add_backfill(sub)
 
+    from movers.ops_cli import add_parsers as add_ops  # redrive, replay (imports this module: import late)
+
+    add_ops(sub)
+
     trace = sub.add_parser("trace", help="an execution as a readable trace")
     trace.add_argument("execution", help="execution name (e.g. daily-2026-11-20) or ARN")
     trace.set_defaults(func=cmd_trace)

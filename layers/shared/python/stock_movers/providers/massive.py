@@ -252,3 +252,24 @@ def _only(bars: tuple[DailyBar, ...], day: dt.date, label: str) -> DailyBar:
         dates = ", ".join(sorted({b.date.isoformat() for b in bars}))
         raise MalformedResponse(f"massive {label}: expected one bar for {day}, got bars for {dates}")
     return bars[0]
+
+
+def parse_stored_body(
+    body: bytes, ticker: str | None = None, label: str = "stored body"
+) -> tuple[DailyBar, ...]:
+    """Bars from a raw Massive body as stored in S3 (no HTTP): the restore drill's parser.
+
+    With `ticker`, `body` is an aggregates-range page (daily or backfill range) and every row is that
+    ticker's; without, it is a grouped-daily body and each row names its ticker in `T`. Same field
+    parsing and session-date rules as the live adapter; MalformedResponse on a body it cannot read.
+    """
+    payload = load_json(body, f"massive {label}")
+    if ticker is not None:
+        return tuple(_bar(row, ticker, f"massive {label}") for row in _results(payload, label))
+    bars = []
+    for row in _results(payload, label):
+        symbol = row.get("T")
+        if not isinstance(symbol, str):
+            raise MalformedResponse(f"massive {label}: a row has no ticker 'T'")
+        bars.append(_bar(row, symbol, f"massive {label} {symbol}"))
+    return tuple(bars)

@@ -40,11 +40,17 @@ def build_zip(files: dict[str, str]) -> bytes:
 
 
 @pytest.fixture(scope="session")
-def local_aws() -> Iterator[str]:
-    """Given a local AWS (time scale 0.01) on a free port for the whole session, yields its endpoint URL."""
+def local_aws_server() -> Iterator[LocalAws]:
+    """Given a local AWS (time scale 0.01) on a free port for the whole session, yields the LocalAws."""
     executor.ensure_runtime()
     with LocalAws(port=0, time_scale=0.01) as aws:
-        yield aws.endpoint
+        yield aws
+
+
+@pytest.fixture(scope="session")
+def local_aws(local_aws_server: LocalAws) -> str:
+    """The session local AWS's endpoint URL."""
+    return local_aws_server.endpoint
 
 
 @pytest.fixture(scope="session")

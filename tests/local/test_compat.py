@@ -562,3 +562,33 @@ def test_put_events_reaches_lambda_sns_and_sqs_targets_of_one_rule(aws_client, m
         lines = [e["message"] for e in found if e["message"].startswith("GOT ")]
         time.sleep(0.2)
     assert lines and json.loads(lines[0][4:])["detail"] == {"day": "2025-06-03"}
+
+
+# --- events:putEvents task errors (fix_events_task_service_errors) --------------------------------
+
+
+def test_a_put_events_task_error_is_named_eventbridge_code_and_is_caught(aws_client, local_aws_server):
+    # Given PutEvents answering InternalException once (the fault switch), when a putEvents task runs with
+    # a Catch on EventBridge.InternalException, then the task fails with that name (not States.Runtime)
+    # and the Catch routes on it, as on AWS.
+    states = {
+        "A": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::events:putEvents",
+            "Parameters": {"Entries": [{"Source": "compat", "DetailType": "t", "Detail": {}}]},
+            "Catch": [
+                {"ErrorEquals": ["EventBridge.InternalException"], "ResultPath": "$.error", "Next": "B"}
+            ],
+            "End": True,
+        },
+        "B": {"Type": "Pass", "End": True},
+    }
+    local_aws_server.inject("events", "PutEvents", ["InternalException"], body_contains='"compat"')
+    try:
+        described = _run(aws_client, _machine(states))
+    finally:
+        local_aws_server.clear_faults()
+    assert described["status"] == "SUCCEEDED"
+    error = json.loads(described["output"])["error"]
+    assert error["Error"] == "EventBridge.InternalException"
+    assert "Error Code: InternalException" in error["Cause"] and "Status Code: 500" in error["Cause"]

@@ -21,7 +21,6 @@ class StateLine:
     total: float = 0.0
     longest: float = 0.0
     errors: dict[str, int] = field(default_factory=dict)
-    open_starts: list[dt.datetime] = field(default_factory=list)
 
 
 def _error_of(event: dict[str, Any]) -> tuple[str, str] | None:
@@ -32,8 +31,13 @@ def _error_of(event: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def fold(events: list[dict[str, Any]]) -> list[StateLine]:
-    """One line per state (per state name inside Maps), in order of first entry."""
-    owner: dict[int, str] = {}
+    """One line per state (per state name inside Maps), in order of first entry.
+
+    Every event is attributed to the state entry it descends from (through previousEventId), so exits and
+    failures of concurrent Map iterations are matched to their own entries, not by order.
+    """
+    owner: dict[int, int] = {}  # event id -> id of the StateEntered event it belongs to
+    entered: dict[int, tuple[str, dt.datetime]] = {}
     depth_of: dict[str, int] = {}
     lines: OrderedDict[str, StateLine] = OrderedDict()
     map_depth = 0
@@ -45,19 +49,19 @@ def fold(events: list[dict[str, Any]]) -> list[StateLine]:
             map_depth = max(0, map_depth - 1)
         if kind.endswith("StateEntered"):
             name = ev["stateEnteredEventDetails"]["name"]
-            owner[eid] = name
-            line = lines.get(name)
-            if line is None:
-                line = lines[name] = StateLine(name, depth_of.setdefault(name, map_depth), ev["timestamp"])
-            line.open_starts.append(ev["timestamp"])
+            owner[eid] = eid
+            entered[eid] = (name, ev["timestamp"])
+            if name not in lines:
+                lines[name] = StateLine(name, depth_of.setdefault(name, map_depth), ev["timestamp"])
             continue
-        name = owner.get(prev, "")
-        owner[eid] = name
-        line = lines.get(name)
-        if line is None:
+        entry = owner.get(prev)
+        if entry is None:
             continue
-        if kind.endswith("StateExited") and line.open_starts:
-            seconds = (ev["timestamp"] - line.open_starts.pop(0)).total_seconds()
+        owner[eid] = entry
+        name, started = entered[entry]
+        line = lines[name]
+        if kind.endswith("StateExited"):
+            seconds = (ev["timestamp"] - started).total_seconds()
             line.runs += 1
             line.total += seconds
             line.longest = max(line.longest, seconds)

@@ -62,11 +62,12 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
 }
 
 resource "aws_dynamodb_table" "main" {
-  name                        = "${local.name_prefix}-movers"
-  billing_mode                = "PAY_PER_REQUEST"
-  hash_key                    = "pk"
-  range_key                   = "sk"
-  deletion_protection_enabled = var.environment == "prod"
+  name         = "${local.name_prefix}-movers"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "pk"
+  range_key    = "sk"
+  # Every AWS environment: dropping the table takes a deliberate change first (local stacks are disposable).
+  deletion_protection_enabled = var.environment != "local"
 
   attribute {
     name = "pk"
@@ -109,4 +110,75 @@ resource "aws_dynamodb_table" "control" {
   server_side_encryption {
     enabled = true
   }
+}
+
+# Weekly inventory of the data bucket (CSV under inventory/ in the same bucket): what exists, its storage
+# class and encryption, for audits and for checking a restore drill's inputs.
+resource "aws_s3_bucket_inventory" "data" {
+  bucket                   = aws_s3_bucket.data.id
+  name                     = "weekly-inventory"
+  included_object_versions = "Current"
+  optional_fields          = ["Size", "LastModifiedDate", "StorageClass", "EncryptionStatus"]
+
+  schedule {
+    frequency = "Weekly"
+  }
+
+  filter {
+    prefix = "raw/"
+  }
+
+  destination {
+    bucket {
+      format     = "CSV"
+      bucket_arn = aws_s3_bucket.data.arn
+      prefix     = "inventory"
+      encryption {
+        sse_s3 {}
+      }
+    }
+  }
+}
+
+data "aws_iam_policy_document" "data_bucket" {
+  statement {
+    sid       = "InventoryDelivery"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.data.arn}/inventory/*"]
+    principals {
+      type        = "Service"
+      identifiers = ["s3.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = [aws_s3_bucket.data.arn]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.data.arn, "${aws_s3_bucket.data.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "data" {
+  bucket     = aws_s3_bucket.data.id
+  policy     = data.aws_iam_policy_document.data_bucket.json
+  depends_on = [aws_s3_bucket_public_access_block.data]
 }

@@ -1,0 +1,31 @@
+"""Audit Record: writes one kept record per finished execution (EventBridge target of the audit rule).
+
+Input: an EventBridge "Step Functions Execution Status Change" event with a terminal status. The record
+(see audit.py for its shape) is a plain overwrite, so EventBridge's at-least-once delivery is harmless.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from audit import audit_item
+
+from stock_movers.adapters.aws import client
+from stock_movers.observability import logger
+
+_TABLE = os.environ.get("TABLE_NAME", "")
+
+
+@logger.inject_lambda_context(log_event=False)
+def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
+    if not _TABLE:
+        raise RuntimeError("TABLE_NAME is not set")
+    item = audit_item(event)
+    logger.set_correlation_id(item["ExecutionName"]["S"])
+    client("dynamodb").put_item(TableName=_TABLE, Item=item)
+    logger.info(
+        "Audit record stored",
+        extra={"pk": item["pk"]["S"], "sk": item["sk"]["S"], "status": item["Status"]["S"]},
+    )
+    return {"pk": item["pk"]["S"], "sk": item["sk"]["S"]}

@@ -1,0 +1,534 @@
+# Observability: the alert topic, alarms, the dashboard, the SuccessCount log metric filter and the scheduled
+# staleness check. What each alarm means and what to do: docs/operations.md.
+#
+# The function and state-machine lists below are the single source for alarms and dashboard widgets;
+# tests/infrastructure checks from the plan that every Lambda function and state machine of the stack is in
+# them, so a new function without alarms fails the tests instead of going unwatched.
+
+variable "alert_email" {
+  type        = string
+  description = "E-mail address subscribed to the alert topic (empty: no subscription; subscribe out of band)."
+  default     = ""
+  validation {
+    condition     = var.alert_email == "" || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alert_email))
+    error_message = "alert_email must be empty or an e-mail address."
+  }
+}
+
+variable "staleness_check_hour_et" {
+  type        = number
+  description = "Hour (America/New_York, Mon-Fri) by which the latest completed session's winner must be stored."
+  default     = 19
+  validation {
+    condition     = var.staleness_check_hour_et >= 0 && var.staleness_check_hour_et <= 23 && floor(var.staleness_check_hour_et) == var.staleness_check_hour_et
+    error_message = "staleness_check_hour_et must be a whole hour 0-23."
+  }
+}
+
+variable "api_latency_alarm_ms" {
+  type        = number
+  description = "p99 API latency (ms) above which the API latency alarm fires."
+  default     = 3000
+  validation {
+    condition     = var.api_latency_alarm_ms > 0
+    error_message = "api_latency_alarm_ms must be positive."
+  }
+}
+
+locals {
+  # Every function and state machine of the stack: alarms and dashboard widgets are generated from these.
+  observed_functions = {
+    validate_input   = module.fn_validate_input.function_name
+    fetch_bars       = module.fn_fetch_bars.function_name
+    pick_winner      = module.fn_pick_winner.function_name
+    store_day        = module.fn_store_day.function_name
+    start_daily      = module.fn_start_daily.function_name
+    api              = module.fn_api.function_name
+    analysis_prepare = module.fn_analysis_prepare.function_name
+    analysis_ticker  = module.fn_analysis_ticker.function_name
+    analysis_store   = module.fn_analysis_store.function_name
+    plan_backfill    = module.fn_plan_backfill.function_name
+    fetch_range      = module.fn_fetch_range.function_name
+    store_sessions   = module.fn_store_sessions.function_name
+    audit_record     = module.fn_audit_record.function_name
+    staleness_check  = module.fn_staleness_check.function_name
+  }
+  observed_state_machines = {
+    ingest         = aws_sfn_state_machine.ingest.arn
+    daily_analysis = aws_sfn_state_machine.daily_analysis.arn
+    backfill       = aws_sfn_state_machine.backfill.arn
+  }
+  observed_tables = {
+    main    = aws_dynamodb_table.main.name
+    control = aws_dynamodb_table.control.name
+  }
+  metrics_namespace = "StockMovers"
+  metrics_service   = "stock-movers" # POWERTOOLS_SERVICE_NAME of the pipeline functions (the EMF dimension)
+  api_name          = aws_api_gateway_rest_api.api.name
+  api_stage         = aws_api_gateway_stage.v1.stage_name
+  alarm_prefix      = "${local.name_prefix}-"
+}
+
+# ---------------------------------------------------------------------------------------------- alert topic
+
+resource "aws_sns_topic" "alerts" {
+  #checkov:skip=CKV_AWS_26:CloudWatch alarms and EventBridge cannot publish to a topic encrypted with the AWS managed key; a customer key is a deployment choice (alert messages hold no secrets, only execution names and errors)
+  name = "${local.name_prefix}-alerts"
+}
+
+data "aws_iam_policy_document" "alerts" {
+  statement {
+    sid       = "AlarmsPublish"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alerts.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:aws:cloudwatch:${var.region}:${local.account_id}:alarm:${local.alarm_prefix}*"]
+    }
+  }
+  statement {
+    sid       = "FailureRulePublishes"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alerts.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.execution_failed.arn]
+    }
+  }
+}
+
+resource "aws_sns_topic_policy" "alerts" {
+  arn    = aws_sns_topic.alerts.arn
+  policy = data.aws_iam_policy_document.alerts.json
+}
+
+resource "aws_sns_topic_subscription" "alert_email" {
+  count     = var.alert_email == "" ? 0 : 1
+  topic_arn = aws_sns_topic.alerts.arn
+  protocol  = "email"
+  endpoint  = var.alert_email
+}
+
+# ---------------------------------------------------------------------------------------------- alarms
+
+resource "aws_cloudwatch_metric_alarm" "execution_failed" {
+  for_each            = local.observed_state_machines
+  alarm_name          = "${local.alarm_prefix}${each.key}-executions-failed"
+  alarm_description   = "A ${each.key} execution failed. See docs/operations.md#executions-failed."
+  namespace           = "AWS/States"
+  metric_name         = "ExecutionsFailed"
+  dimensions          = { StateMachineArn = each.value }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "execution_timed_out" {
+  for_each            = local.observed_state_machines
+  alarm_name          = "${local.alarm_prefix}${each.key}-executions-timed-out"
+  alarm_description   = "A ${each.key} execution timed out. See docs/operations.md#executions-timed-out."
+  namespace           = "AWS/States"
+  metric_name         = "ExecutionsTimedOut"
+  dimensions          = { StateMachineArn = each.value }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "lambda_errors" {
+  for_each            = local.observed_functions
+  alarm_name          = "${local.alarm_prefix}${each.key}-errors"
+  alarm_description   = "The ${each.key} function raised errors. See docs/operations.md#lambda-errors."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = each.value }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "lambda_throttles" {
+  for_each            = local.observed_functions
+  alarm_name          = "${local.alarm_prefix}${each.key}-throttles"
+  alarm_description   = "The ${each.key} function was throttled. See docs/operations.md#lambda-throttles."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Throttles"
+  dimensions          = { FunctionName = each.value }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "api_5xx" {
+  alarm_name          = "${local.alarm_prefix}api-5xx"
+  alarm_description   = "The read API answered 5xx. See docs/operations.md#api-5xx."
+  namespace           = "AWS/ApiGateway"
+  metric_name         = "5XXError"
+  dimensions          = { ApiName = local.api_name, Stage = local.api_stage }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "api_latency" {
+  alarm_name          = "${local.alarm_prefix}api-latency-p99"
+  alarm_description   = "p99 API latency above ${var.api_latency_alarm_ms} ms for 15 minutes. See docs/operations.md#api-latency."
+  namespace           = "AWS/ApiGateway"
+  metric_name         = "Latency"
+  dimensions          = { ApiName = local.api_name, Stage = local.api_stage }
+  extended_statistic  = "p99"
+  period              = 300
+  evaluation_periods  = 3
+  threshold           = var.api_latency_alarm_ms
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "dynamodb_throttles" {
+  for_each            = local.observed_tables
+  alarm_name          = "${local.alarm_prefix}${each.key}-table-throttles"
+  alarm_description   = "Requests to the ${each.key} table were throttled. See docs/operations.md#dynamodb-throttles."
+  comparison_operator = "GreaterThanThreshold"
+  evaluation_periods  = 1
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+
+  metric_query {
+    id          = "throttles"
+    expression  = "reads + writes"
+    label       = "Throttle events"
+    return_data = true
+  }
+  metric_query {
+    id = "reads"
+    metric {
+      namespace   = "AWS/DynamoDB"
+      metric_name = "ReadThrottleEvents"
+      dimensions  = { TableName = each.value }
+      stat        = "Sum"
+      period      = 300
+    }
+  }
+  metric_query {
+    id = "writes"
+    metric {
+      namespace   = "AWS/DynamoDB"
+      metric_name = "WriteThrottleEvents"
+      dimensions  = { TableName = each.value }
+      stat        = "Sum"
+      period      = 300
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "winner_missing" {
+  alarm_name          = "${local.alarm_prefix}winner-missing"
+  alarm_description   = "No winner stored for the latest completed session by ${var.staleness_check_hour_et}:00 ET. See docs/operations.md#winner-missing."
+  namespace           = local.metrics_namespace
+  metric_name         = "WinnerMissing"
+  dimensions          = { service = local.metrics_service }
+  statistic           = "Maximum"
+  period              = 3600
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  # The check runs once per weekday: no data between runs is normal. A check that cannot run raises the
+  # staleness_check function's own error alarm instead.
+  treat_missing_data = "notBreaching"
+  alarm_actions      = [aws_sns_topic.alerts.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "dead_letters" {
+  alarm_name          = "${local.alarm_prefix}failed-executions-queued"
+  alarm_description   = "Failed, timed-out or aborted executions wait in the dead-letter queue. See docs/operations.md#failed-executions-queued."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.execution_dlq.name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+}
+
+# "Success: Stored <T> for <date>" lines of store_day (seed 000's SuccessCount).
+resource "aws_cloudwatch_log_metric_filter" "success_count" {
+  name           = "${local.name_prefix}-success-count"
+  log_group_name = module.fn_store_day.log_group_name
+  pattern        = "\"Success: Stored\""
+  metric_transformation {
+    name          = "SuccessCount"
+    namespace     = local.metrics_namespace
+    value         = "1"
+    default_value = "0"
+  }
+}
+
+# ---------------------------------------------------------------------------------------------- staleness check
+
+module "fn_staleness_check" {
+  source      = "./modules/function"
+  name_prefix = local.name_prefix
+  name        = "staleness_check"
+  zip_path    = "${local.dist_dir}/functions/staleness_check.zip"
+  layer_arns  = local.base_layers
+  environment = { TABLE_NAME = aws_dynamodb_table.main.name }
+  timeout     = 10
+  memory_size = 256
+  policy_statements = [{
+    sid       = "ReadWinner"
+    actions   = ["dynamodb:GetItem"]
+    resources = [aws_dynamodb_table.main.arn]
+  }]
+  common = local.fn_common
+}
+
+data "aws_iam_policy_document" "scheduler_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["scheduler.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "staleness_schedule" {
+  name               = "${local.name_prefix}-staleness-schedule"
+  assume_role_policy = data.aws_iam_policy_document.scheduler_assume.json
+}
+
+data "aws_iam_policy_document" "staleness_schedule" {
+  statement {
+    sid       = "InvokeStalenessCheck"
+    actions   = ["lambda:InvokeFunction"]
+    resources = [module.fn_staleness_check.function_arn, "${module.fn_staleness_check.function_arn}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "staleness_schedule" {
+  name   = "${local.name_prefix}-staleness-schedule"
+  role   = aws_iam_role.staleness_schedule.id
+  policy = data.aws_iam_policy_document.staleness_schedule.json
+}
+
+resource "aws_scheduler_schedule" "staleness_check" {
+  name                         = "${local.name_prefix}-staleness-check"
+  description                  = "Checks on weekdays at ${var.staleness_check_hour_et}:00 ET that the latest completed session's winner is stored."
+  schedule_expression          = "cron(0 ${var.staleness_check_hour_et} ? * MON-FRI *)"
+  schedule_expression_timezone = "America/New_York"
+  flexible_time_window {
+    mode = "OFF"
+  }
+  target {
+    arn      = module.fn_staleness_check.function_arn
+    role_arn = aws_iam_role.staleness_schedule.arn
+    input    = jsonencode({})
+    retry_policy {
+      maximum_retry_attempts = 2
+    }
+  }
+}
+
+# ---------------------------------------------------------------------------------------------- dashboard
+
+locals {
+  dashboard_region = var.region
+  fn_widgets = [
+    for title, spec in {
+      "Lambda invocations"     = { metric = "Invocations", stat = "Sum" }
+      "Lambda errors"          = { metric = "Errors", stat = "Sum" }
+      "Lambda throttles"       = { metric = "Throttles", stat = "Sum" }
+      "Lambda duration p99 ms" = { metric = "Duration", stat = "p99" }
+      } : {
+      type   = "metric"
+      width  = 12
+      height = 6
+      properties = {
+        title   = title
+        region  = local.dashboard_region
+        view    = "timeSeries"
+        stat    = spec.stat
+        period  = 300
+        metrics = [for short, name in local.observed_functions : ["AWS/Lambda", spec.metric, "FunctionName", name, { label = short }]]
+      }
+    }
+  ]
+  sfn_widgets = [
+    for short, arn in local.observed_state_machines : {
+      type   = "metric"
+      width  = 12
+      height = 6
+      properties = {
+        title  = "${short} executions"
+        region = local.dashboard_region
+        view   = "timeSeries"
+        period = 300
+        metrics = [
+          ["AWS/States", "ExecutionsStarted", "StateMachineArn", arn, { stat = "Sum", label = "started" }],
+          ["AWS/States", "ExecutionsSucceeded", "StateMachineArn", arn, { stat = "Sum", label = "succeeded" }],
+          ["AWS/States", "ExecutionsFailed", "StateMachineArn", arn, { stat = "Sum", label = "failed" }],
+          ["AWS/States", "ExecutionsTimedOut", "StateMachineArn", arn, { stat = "Sum", label = "timed out" }],
+          ["AWS/States", "ExecutionTime", "StateMachineArn", arn, { stat = "Average", label = "duration ms (avg)", yAxis = "right" }],
+        ]
+      }
+    }
+  ]
+  pipeline_widgets = [
+    {
+      type   = "metric"
+      width  = 12
+      height = 6
+      properties = {
+        title  = "Provider calls and rate-limited waits"
+        region = local.dashboard_region
+        view   = "timeSeries"
+        period = 300
+        metrics = [
+          [local.metrics_namespace, "ProviderCalls", "service", local.metrics_service, { stat = "Sum", label = "provider calls" }],
+          [local.metrics_namespace, "RateLimitedWaitSeconds", "service", local.metrics_service, { stat = "Sum", label = "rate-limited wait s", yAxis = "right" }],
+          [local.metrics_namespace, "TickersFetched", "service", local.metrics_service, { stat = "Sum", label = "tickers fetched" }],
+        ]
+      }
+    },
+    {
+      type   = "metric"
+      width  = 12
+      height = 6
+      properties = {
+        title  = "Winners stored"
+        region = local.dashboard_region
+        view   = "timeSeries"
+        period = 3600
+        metrics = [
+          [local.metrics_namespace, "WinnerStored", "service", local.metrics_service, { stat = "Sum", label = "WinnerStored (EMF)" }],
+          [local.metrics_namespace, "SuccessCount", { stat = "Sum", label = "SuccessCount (log filter)" }],
+          [local.metrics_namespace, "WinnerMissing", "service", local.metrics_service, { stat = "Maximum", label = "WinnerMissing (staleness check)" }],
+        ]
+      }
+    },
+    {
+      type   = "metric"
+      width  = 12
+      height = 6
+      properties = {
+        title  = "API requests, 4xx, 5xx and latency"
+        region = local.dashboard_region
+        view   = "timeSeries"
+        period = 300
+        metrics = [
+          ["AWS/ApiGateway", "Count", "ApiName", local.api_name, "Stage", local.api_stage, { stat = "Sum", label = "requests" }],
+          ["AWS/ApiGateway", "4XXError", "ApiName", local.api_name, "Stage", local.api_stage, { stat = "Sum", label = "4xx" }],
+          ["AWS/ApiGateway", "5XXError", "ApiName", local.api_name, "Stage", local.api_stage, { stat = "Sum", label = "5xx" }],
+          ["AWS/ApiGateway", "Latency", "ApiName", local.api_name, "Stage", local.api_stage, { stat = "p99", label = "latency p99 ms", yAxis = "right" }],
+        ]
+      }
+    },
+    {
+      type   = "metric"
+      width  = 12
+      height = 6
+      properties = {
+        title  = "DynamoDB throttle events"
+        region = local.dashboard_region
+        view   = "timeSeries"
+        period = 300
+        metrics = flatten([
+          for short, table in local.observed_tables : [
+            ["AWS/DynamoDB", "ReadThrottleEvents", "TableName", table, { stat = "Sum", label = "${short} reads" }],
+            ["AWS/DynamoDB", "WriteThrottleEvents", "TableName", table, { stat = "Sum", label = "${short} writes" }],
+          ]
+        ])
+      }
+    },
+    {
+      type   = "metric"
+      width  = 12
+      height = 6
+      properties = {
+        title  = "Data bucket: objects and size (daily)"
+        region = local.dashboard_region
+        view   = "timeSeries"
+        period = 86400
+        metrics = [
+          ["AWS/S3", "NumberOfObjects", "BucketName", aws_s3_bucket.data.bucket, "StorageType", "AllStorageTypes", { stat = "Average", label = "objects" }],
+          ["AWS/S3", "BucketSizeBytes", "BucketName", aws_s3_bucket.data.bucket, "StorageType", "StandardStorage", { stat = "Average", label = "bytes (Standard)", yAxis = "right" }],
+          ["AWS/S3", "BucketSizeBytes", "BucketName", aws_s3_bucket.data.bucket, "StorageType", "StandardIAStorage", { stat = "Average", label = "bytes (Standard-IA)", yAxis = "right" }],
+        ]
+      }
+    },
+    {
+      type   = "metric"
+      width  = 12
+      height = 6
+      properties = {
+        title   = "Failed executions waiting in the dead-letter queue"
+        region  = local.dashboard_region
+        view    = "timeSeries"
+        period  = 300
+        metrics = [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", aws_sqs_queue.execution_dlq.name, { stat = "Maximum", label = "messages" }]]
+      }
+    },
+  ]
+}
+
+resource "aws_cloudwatch_dashboard" "main" {
+  dashboard_name = "${local.name_prefix}-operations"
+  dashboard_body = jsonencode({
+    widgets = concat(local.sfn_widgets, local.pipeline_widgets, local.fn_widgets)
+  })
+}
+
+output "alert_topic_arn" {
+  description = "SNS topic that receives every alarm and every failed, timed-out or aborted execution."
+  value       = aws_sns_topic.alerts.arn
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the stack."
+  value       = aws_cloudwatch_dashboard.main.dashboard_name
+}
+
+output "staleness_function_name" {
+  description = "Name of the staleness-check function (invoke it for a drill)."
+  value       = module.fn_staleness_check.function_name
+}

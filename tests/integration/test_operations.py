@@ -1,0 +1,257 @@
+"""Operations on the local AWS: alarms, dashboard and failure rule exist; a permanent provider fault lands
+in the dead-letter queue and the audit trail; successes are audited; the staleness check; the restore
+drill (replay) rebuilds deleted items item for item; the API key is stored nowhere.
+
+Dates: 2023-03-14..2023-03-16 (no other test uses 2023), so stored days never collide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+import uuid
+from typing import Any
+
+import pytest
+
+from movers.local.stack import LOCAL_API_KEY
+from movers.ops_cli import replay
+from tests.support.localstack import StackHandle
+
+GOOD_DAYS = ("2023-03-14", "2023-03-15")
+FAULT_DAY = "2023-03-16"
+TICKERS = ["AAPL", "MSFT", "NVDA"]
+
+
+def _poll(fetch: Any, timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = fetch()
+        if got:
+            return got
+        time.sleep(0.3)
+    return fetch()
+
+
+def _audit(stack: StackHandle, execution_name: str) -> dict[str, Any] | None:
+    """The audit item of one execution (any day's partition: the stop date is today's, in New York)."""
+    items = stack.ddb.scan(
+        TableName=stack.outputs["table_name"],
+        FilterExpression="begins_with(pk, :p) AND ExecutionName = :n",
+        ExpressionAttributeValues={":p": {"S": "AUDIT#"}, ":n": {"S": execution_name}},
+    )["Items"]
+    return items[0] if items else None
+
+
+@pytest.fixture(scope="module")
+def good_runs(stack: StackHandle) -> dict[str, dict[str, Any]]:
+    """Given two days ingested successfully (three tickers each)."""
+    out = {}
+    for day in GOOD_DAYS:
+        name = f"ops-{day}-{uuid.uuid4().hex[:6]}"
+        out[day] = stack.run("ingest", name, {"date": day, "tickers": TICKERS})
+        assert out[day]["status"] == "SUCCEEDED", out[day]
+    return out
+
+
+def test_alarms_dashboard_failure_rule_and_schedule_exist(stack: StackHandle) -> None:
+    # Given the applied stack, When its monitoring resources are listed
+    prefix = stack.outputs["name_prefix"]
+    cw, events = stack.stack.client("cloudwatch"), stack.stack.client("events")
+    alarms = {a["AlarmName"]: a for a in cw.describe_alarms(AlarmNamePrefix=prefix)["MetricAlarms"]}
+    alarms.update({a["AlarmName"]: a for a in cw.describe_alarms(AlarmNamePrefix=prefix)["CompositeAlarms"]})
+    # Then every state machine and function has its alarms, all sending to the alert topic
+    topic = stack.outputs["alert_topic_arn"]
+    for short in [
+        k.removesuffix("_state_machine_arn") for k in stack.outputs if k.endswith("_state_machine_arn")
+    ]:
+        assert f"{prefix}-{short}-executions-failed" in alarms
+        assert f"{prefix}-{short}-executions-timed-out" in alarms
+    functions = {
+        k: v
+        for key, names in stack.outputs.items()
+        if key.endswith("function_names")
+        for k, v in names.items()
+    }
+    assert functions
+    for short in functions:
+        assert f"{prefix}-{short}-errors" in alarms, short
+    for name in ("api-5xx", "winner-missing", "failed-executions-queued", "main-table-throttles"):
+        assert f"{prefix}-{name}" in alarms
+    assert all(a["AlarmActions"] == [topic] for a in alarms.values())
+    # And the failure rule targets the dead-letter queue and the topic
+    rule = events.describe_rule(Name=f"{prefix}-execution-failed")
+    pattern = json.loads(rule["EventPattern"])
+    assert pattern["detail"]["status"] == ["FAILED", "TIMED_OUT", "ABORTED"]
+    targets = {t["Arn"] for t in events.list_targets_by_rule(Rule=f"{prefix}-execution-failed")["Targets"]}
+    assert topic in targets and any(arn.endswith(f"{prefix}-failed-executions") for arn in targets)
+    # And the dashboard, the SuccessCount filter and the staleness schedule exist
+    body = json.loads(cw.get_dashboard(DashboardName=stack.outputs["dashboard_name"])["DashboardBody"])
+    assert len(body["widgets"]) >= 8
+    filters = stack.logs.describe_metric_filters(metricName="SuccessCount", metricNamespace="StockMovers")
+    assert [f["filterPattern"] for f in filters["metricFilters"]] == ['"Success: Stored"']
+    schedule = stack.stack.client("scheduler").get_schedule(Name=f"{prefix}-staleness-check")
+    assert schedule["ScheduleExpressionTimezone"] == "America/New_York"
+    assert schedule["ScheduleExpression"].endswith("? * MON-FRI *)")
+    # And the dead-letter queue keeps messages 14 days, encrypted
+    sqs = stack.stack.client("sqs")
+    attrs = sqs.get_queue_attributes(QueueUrl=stack.outputs["dead_letter_queue_url"], AttributeNames=["All"])
+    assert attrs["Attributes"]["MessageRetentionPeriod"] == "1209600"
+    assert attrs["Attributes"]["SqsManagedSseEnabled"] == "true"
+
+
+def test_permanent_provider_fault_lands_in_dead_letter_queue_and_audit(stack: StackHandle) -> None:
+    # Given a provider that answers malformed bodies (a permanent fault: no Retry for MalformedResponse)
+    name = f"ops-fault-{uuid.uuid4().hex[:8]}"
+    stack.market.set_faults({"script": ["malformed"] * 3})
+    try:
+        # When an ingest runs
+        desc = stack.run("ingest", name, {"date": FAULT_DAY, "tickers": TICKERS})
+    finally:
+        stack.market.set_faults(None)
+    # Then it fails with the provider's error and nothing is stored
+    assert desc["status"] == "FAILED" and desc["error"] == "MalformedResponse", desc
+    assert stack.item("MOVERS", FAULT_DAY) is None
+    # And the dead-letter queue holds its status-change event
+    sqs, url = stack.stack.client("sqs"), stack.outputs["dead_letter_queue_url"]
+
+    def dead_letter() -> dict[str, Any] | None:
+        for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+            "Messages", []
+        ):
+            body = json.loads(m["Body"])
+            if body["detail"]["name"] == name:
+                return body
+        return None
+
+    message = _poll(dead_letter)
+    assert message is not None, "no dead-letter message"
+    assert message["source"] == "aws.states" and message["detail"]["status"] == "FAILED"
+    assert message["detail"]["executionArn"] == desc["executionArn"]
+    assert message["detail"]["error"] == "MalformedResponse"
+    # And an audit record names the execution, its input, the outcome and the error
+    record = _poll(lambda: _audit(stack, name))
+    assert record is not None, "no audit record"
+    assert record["Status"]["S"] == "FAILED" and record["Outcome"]["S"] == "MalformedResponse"
+    assert record["Error"]["S"] == "MalformedResponse" and "Cause" in record
+    assert json.loads(record["Input"]["S"]) == {"date": FAULT_DAY, "tickers": TICKERS}
+    assert record["Counts"]["M"]["inputTickers"] == {"N": "3"}
+    assert int(record["DurationMs"]["N"]) >= 0
+    assert record["sk"]["S"].endswith(f"#{name}") and record["pk"]["S"].startswith("AUDIT#20")
+
+
+def test_successful_executions_are_audited_with_their_outcome(stack: StackHandle, good_runs) -> None:
+    # Given the successful runs, When their audit records are read
+    for day, desc in good_runs.items():
+        record = _poll(lambda desc=desc: _audit(stack, desc["name"]))
+        # Then each says SUCCEEDED / Stored with its output, and no error
+        assert record is not None, day
+        assert (record["Status"]["S"], record["Outcome"]["S"]) == ("SUCCEEDED", "Stored")
+        assert json.loads(record["Output"]["S"])["date"] == day
+        assert "Error" not in record
+        # And the day's partition is queryable by date
+        partition = stack.items(record["pk"]["S"])
+        assert any(i["ExecutionName"]["S"] == desc["name"] for i in partition)
+
+
+def test_staleness_check_reports_stored_and_missing_sessions(stack: StackHandle, good_runs) -> None:
+    lam = stack.stack.client("lambda")
+    fn = stack.outputs["staleness_function_name"]
+
+    def check(now: str) -> dict[str, Any]:
+        out = lam.invoke(FunctionName=fn, Payload=json.dumps({"now": now}).encode())
+        assert "FunctionError" not in out
+        return json.loads(out["Payload"].read())
+
+    # Given 2023-03-15 stored, When the check runs that evening (19:00 ET), Then the day is stored
+    assert check("2023-03-15T23:00:00+00:00") == {"date": "2023-03-15", "stored": True}
+    # Given 2023-03-16 not stored (its run failed), When the check runs that evening, Then it is missing
+    assert check("2023-03-16T23:00:00+00:00") == {"date": "2023-03-16", "stored": False}
+
+
+def _day_items(stack: StackHandle, day: str) -> dict[str, dict[str, Any]]:
+    items = {"MOVERS": stack.item("MOVERS", day)}
+    for t in TICKERS:
+        items[f"TICKER#{t}"] = stack.item(f"TICKER#{t}", day)
+    return items
+
+
+def test_replay_rebuilds_deleted_items_item_for_item(stack: StackHandle, good_runs) -> None:
+    # Given the stored items of two days, then deleted
+    table = stack.outputs["table_name"]
+    before = {day: _day_items(stack, day) for day in GOOD_DAYS}
+    assert all(item is not None for day in before.values() for item in day.values())
+    for day, items in before.items():
+        for pk in items:
+            stack.ddb.delete_item(TableName=table, Key={"pk": {"S": pk}, "sk": {"S": day}})
+    assert stack.item("MOVERS", GOOD_DAYS[0]) is None
+    # When the restore drill replays the range from the raw S3 bodies
+    report = replay(
+        stack.s3,
+        stack.ddb,
+        bucket=stack.outputs["bucket_name"],
+        table=table,
+        start=dt.date.fromisoformat(GOOD_DAYS[0]),
+        end=dt.date.fromisoformat(FAULT_DAY),
+        tickers=TICKERS,
+    )
+    # Then both days are rebuilt; the failed day (no complete raw bodies) is skipped, not half-written
+    assert report.stored == list(GOOD_DAYS)
+    assert FAULT_DAY in report.skipped and stack.item("MOVERS", FAULT_DAY) is None
+    # And every item equals the original except StoredAt and ExecutionArn (the replay's own)
+    for day in GOOD_DAYS:
+        after = _day_items(stack, day)
+        for pk, original in before[day].items():
+            rebuilt = after[pk]
+            assert rebuilt is not None, (day, pk)
+            volatile = {"StoredAt", "ExecutionArn"}
+            assert {k: v for k, v in rebuilt.items() if k not in volatile} == {
+                k: v for k, v in original.items() if k not in volatile
+            }, (day, pk)
+        assert after["MOVERS"]["ExecutionArn"]["S"].startswith("replay:")
+
+
+def test_api_key_is_in_no_log_object_output_state_or_history(stack: StackHandle, good_runs) -> None:
+    # Given the stack after successful and failed runs that used the key
+    key = LOCAL_API_KEY
+    assert (
+        key
+        and stack.stack.client("secretsmanager").get_secret_value(
+            SecretId=stack.outputs["api_key_secret_arn"]
+        )["SecretString"]
+        == key
+    )
+    # Then no CloudWatch Logs line of any log group holds it
+    groups = [g["logGroupName"] for g in stack.logs.describe_log_groups()["logGroups"]]
+    assert any(g.endswith("fetch-bars") for g in groups)
+    scanned = 0
+    for group in groups:
+        kwargs: dict[str, Any] = {"logGroupName": group}
+        while True:
+            page = stack.logs.filter_log_events(**kwargs)
+            for event in page["events"]:
+                scanned += 1
+                assert key not in event["message"], f"API key in a log line of {group}"
+            if not page.get("nextToken"):
+                break
+            kwargs["nextToken"] = page["nextToken"]
+    assert scanned > 0
+    # And no S3 object of any bucket
+    objects = 0
+    for bucket in stack.s3.list_buckets()["Buckets"]:
+        for page in stack.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket["Name"]):
+            for obj in page.get("Contents", []):
+                body = stack.s3.get_object(Bucket=bucket["Name"], Key=obj["Key"])["Body"].read()
+                objects += 1
+                assert key.encode() not in body, f"API key in s3://{bucket['Name']}/{obj['Key']}"
+    assert objects > 0
+    # And no Terraform output or state
+    assert key not in json.dumps(stack.stack.terraform.outputs())
+    assert key not in stack.stack.terraform.state.read_text()
+    # And no execution history of any state machine
+    for machine in stack.sfn.list_state_machines()["stateMachines"]:
+        for execution in stack.sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]:
+            desc = stack.sfn.describe_execution(executionArn=execution["executionArn"])
+            assert key not in json.dumps(desc, default=str)
+            assert key not in json.dumps(stack.history(execution["executionArn"]), default=str)

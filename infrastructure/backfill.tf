@@ -48,6 +48,8 @@ locals {
     STORE_DAY_FUNCTION     = module.fn_store_day.function_name
     STORE_CONCURRENCY      = "4"
   })
+  # Built from its name, not read from the resource: the machine's definition needs plan_backfill's ARN.
+  backfill_machine_arn = "arn:aws:states:${var.region}:${local.account_id}:stateMachine:${local.name_prefix}-backfill"
   backfill_functions = [
     module.fn_plan_backfill.function_arn,
     module.fn_fetch_range.function_arn,
@@ -61,7 +63,7 @@ module "fn_plan_backfill" {
   name        = "plan_backfill"
   zip_path    = "${local.dist_dir}/functions/plan_backfill.zip"
   layer_arns  = local.base_layers
-  environment = local.backfill_env
+  environment = merge(local.backfill_env, { BACKFILL_STATE_MACHINE_ARN = local.backfill_machine_arn })
   timeout     = 30
   memory_size = 256
   policy_statements = [
@@ -69,6 +71,11 @@ module "fn_plan_backfill" {
       sid       = "ReadStoredWinners"
       actions   = ["dynamodb:Query"]
       resources = [aws_dynamodb_table.main.arn]
+    },
+    {
+      sid       = "StartHealingBackfill"
+      actions   = ["states:StartExecution"]
+      resources = [local.backfill_machine_arn]
     },
   ]
   common = local.fn_common
@@ -193,17 +200,14 @@ resource "aws_sfn_state_machine" "backfill" {
   depends_on = [aws_iam_role_policy.backfill]
 }
 
-# Gap healing: the ingest machine asks plan_backfill for the gaps and starts this machine for them.
+# Gap healing: the ingest machine invokes plan_backfill (step "heal"), which starts this machine for the gaps.
+# (A Lambda starts it rather than the states:startExecution integration: moto's interpreter passes that
+# integration's parameters to boto3 unconverted, so it cannot run locally.)
 data "aws_iam_policy_document" "ingest_heal" {
   statement {
-    sid       = "FindGaps"
+    sid       = "HealGaps"
     actions   = ["lambda:InvokeFunction"]
     resources = [module.fn_plan_backfill.function_arn, "${module.fn_plan_backfill.function_arn}:*"]
-  }
-  statement {
-    sid       = "StartHealingBackfill"
-    actions   = ["states:StartExecution"]
-    resources = [aws_sfn_state_machine.backfill.arn]
   }
 }
 

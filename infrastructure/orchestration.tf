@@ -105,9 +105,8 @@ resource "aws_sfn_state_machine" "ingest" {
     event_bus_name     = "default"
     event_source       = local.event_source
     # gap healing (see backfill.tf)
-    plan_backfill_arn          = module.fn_plan_backfill.function_arn
-    backfill_state_machine_arn = aws_sfn_state_machine.backfill.arn
-    gap_heal_sessions          = var.gap_heal_sessions
+    plan_backfill_arn = module.fn_plan_backfill.function_arn
+    gap_heal_sessions = var.gap_heal_sessions
   })
 
   logging_configuration {

@@ -5,16 +5,20 @@ Input `{"step": "plan", "input": <execution input>, "executionName"}`: validates
 returns the plan (see usecases.backfill.plan).
 Input `{"step": "summarize", "plan": {...}, "results": [...]}`: the execution output
 `{sessions, stored, skipped, failed}`.
-Input `{"step": "gaps", "date", "tickers", "sessions": N}`: the sessions a daily run heals and the backfill
-input and execution name to heal them with (`found` false when there is nothing to heal).
+Input `{"step": "heal", "date", "tickers", "sessions": N}` (the daily run, after storing its day): finds the
+missing sessions among the N before `date` (usecases.backfill.find_gaps) and starts the backfill machine for
+their span as execution `heal-<date>-<from>-<to>`, without waiting. Output `{"status": "NoGaps"}` or
+`{"status": "Started" | "AlreadyStarted", "executionArn", "sessions"}`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from typing import Any
 
+from stock_movers.adapters.aws import client
 from stock_movers.adapters.storage import ItemStore
 from stock_movers.domain.inputs import DEFAULT_MAX_SPAN_DAYS, parse_backfill_input, parse_date
 from stock_movers.observability import correlate, logger
@@ -60,21 +64,31 @@ def _plan(event: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _gaps(event: dict[str, Any]) -> dict[str, Any]:
+def _heal(event: dict[str, Any]) -> dict[str, Any]:
+    """Find the gaps before the run's session and start the backfill for them (without waiting)."""
     day = parse_date(event.get("date"))
     n = int(event.get("sessions") or 0)
     start, end = gap_search_span(day, n)
     gaps = find_gaps(day, n, _items.winner_dates(start, end) if n > 0 else set())
     if not gaps:
-        return {"found": False, "sessions": []}
+        return {"status": "NoGaps"}
     payload = backfill_input(gaps[0], gaps[-1], event.get("tickers") or None)
-    logger.info("Gaps found", extra={"date": day.isoformat(), "gaps": [g.isoformat() for g in gaps]})
-    return {
-        "found": True,
-        "sessions": [g.isoformat() for g in gaps],
-        "input": payload,
-        "name": heal_name(day, gaps[0], gaps[-1]),
-    }
+    name = heal_name(day, gaps[0], gaps[-1])
+    machine = os.environ.get("BACKFILL_STATE_MACHINE_ARN", "")
+    if not machine:
+        raise SettingsError("environment variable BACKFILL_STATE_MACHINE_ARN is required")
+    sfn = client("stepfunctions")
+    status = "Started"
+    try:
+        arn = sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(payload))[
+            "executionArn"
+        ]
+    except sfn.exceptions.ExecutionAlreadyExists:
+        # A retry, a redrive or a forced re-run of the day: that heal already ran (names are kept 90 days).
+        arn, status = machine.replace(":stateMachine:", ":execution:") + f":{name}", "AlreadyStarted"
+    sessions = [g.isoformat() for g in gaps]
+    logger.info("Healing gaps", extra={"date": day.isoformat(), "gaps": sessions, "execution": name})
+    return {"status": status, "executionArn": arn, "sessions": sessions}
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -87,6 +101,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         summary = summarize(event["plan"], event.get("results") or [])
         logger.info("Backfill done", extra={k: summary[k] for k in ("sessions", "stored", "skipped")})
         return summary
-    if step == "gaps":
-        return _gaps(event)
-    raise ValueError(f"unknown step {step!r}: expected plan, summarize or gaps")
+    if step == "heal":
+        return _heal(event)
+    raise ValueError(f"unknown step {step!r}: expected plan, summarize or heal")

@@ -1,0 +1,422 @@
+"""Issue 4 acceptance: every Retry and Catch path of statemachines/ingest.asl.json is executed by a test.
+
+Faults come from two honest switches: the market server's scripted faults (provider errors: RateLimited,
+slow calls) and the local AWS fault switch (movers.local.faults), which answers the next matching AWS API
+call - the interpreter's Lambda Invoke, DynamoDB GetItem or EventBridge PutEvents - with the error AWS sends.
+Each test reads the execution history: which state failed with which error name, what was entered next,
+and the outcome (SUCCEEDED after a retry; FAILED with the original error via "Run Failed" after a Catch).
+
+Every run uses force=true and its own 2024 date (a month apart, so one run's gap healing never reaches
+another's date), so what other tests stored never changes the path taken. `COVERED` lists the path each
+test takes; `test_every_retry_and_catch_of_the_machine_is_covered` fails when the machine gains a path no
+test takes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from movers.local.server import LocalAws
+from tests.support.localstack import StackHandle
+
+pytestmark = pytest.mark.stack
+ASL = Path(__file__).resolve().parents[2] / "statemachines" / "ingest.asl.json"
+RETRIES = 3  # MaxAttempts of the Lambda/DynamoDB/EventBridge clauses: 1 + 3 attempts exhaust them
+
+# (kind, state, representative error) -> the test that makes that state fail with that error and checks
+# the clause handled it. A Catch row names the error that reaches the Catch.
+RETRIED = "test_transient_aws_faults_are_retried_and_the_day_is_stored"
+SNAPSHOT = "test_snapshot_faults_are_retried"
+SAME_BAR = "test_concurrent_fetch_of_one_bar_waits_for_the_first"
+CAUGHT_RUN = "test_exhausted_retries_are_caught_and_fail_the_run"
+SVC = "Lambda.ServiceException"
+TMR = "Lambda.TooManyRequestsException"
+PTEE = "DynamoDB.ProvisionedThroughputExceededException"
+EB = "EventBridge.InternalException"
+COVERED: dict[tuple[str, str, str], str] = {
+    ("Retry", "Validate Input", SVC): RETRIED,
+    ("Retry", "Check Already Stored", PTEE): RETRIED,
+    ("Retry", "Fetch Bars", TMR): RETRIED,
+    ("Retry", "Fetch Bars", "RateLimited"): RETRIED,
+    ("Retry", "Pick Winner", SVC): RETRIED,
+    ("Retry", "Store Day", SVC): RETRIED,
+    ("Retry", "Announce", EB): RETRIED,
+    ("Retry", "Heal Gaps", SVC): RETRIED,
+    ("Retry", "Fetch Session Snapshot", "RateLimited"): SNAPSHOT,
+    ("Retry", "Fetch Session Snapshot", SVC): SNAPSHOT,
+    ("Retry", "Fetch Bars", "IdempotencyAlreadyInProgressError"): SAME_BAR,
+    ("Catch", "Validate Input", SVC): CAUGHT_RUN,
+    ("Catch", "Check Already Stored", PTEE): CAUGHT_RUN,
+    ("Catch", "Fetch Watchlist", SVC): CAUGHT_RUN,
+    ("Catch", "Pick Winner", SVC): CAUGHT_RUN,
+    ("Catch", "Store Day", TMR): CAUGHT_RUN,
+    ("Catch", "Fetch Session Snapshot", SVC): "test_exhausted_snapshot_retries_fail_the_run",
+    ("Catch", "Announce", EB): "test_announce_failure_fails_the_run_after_the_day_is_stored",
+    ("Catch", "Heal Gaps", SVC): "test_heal_failure_never_fails_the_run",
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# The machine's paths
+
+
+def _machine() -> dict[str, Any]:
+    text = re.sub(r"\$\{[a-z_]+\}", "1", ASL.read_text())  # template variables; only the shape matters here
+    return dict(json.loads(text))
+
+
+def machine_paths() -> list[tuple[str, str, list[str]]]:
+    """Every (kind, state, ErrorEquals) of the machine, Map processors included."""
+    out: list[tuple[str, str, list[str]]] = []
+
+    def walk(states: dict[str, Any]) -> None:
+        for name, state in states.items():
+            out.extend(("Retry", name, r["ErrorEquals"]) for r in state.get("Retry", []))
+            out.extend(("Catch", name, c["ErrorEquals"]) for c in state.get("Catch", []))
+            for nested in ("ItemProcessor", "Iterator"):
+                if nested in state:
+                    walk(state[nested]["States"])
+            for branch in state.get("Branches", []):
+                walk(branch["States"])
+
+    walk(_machine()["States"])
+    return out
+
+
+def _handles(error_equals: list[str], error: str) -> bool:
+    """Whether a clause matches an error name (States.ALL: any; States.TaskFailed: any but States.*)."""
+    return (
+        error in error_equals
+        or "States.ALL" in error_equals
+        or ("States.TaskFailed" in error_equals and not error.startswith("States."))
+    )
+
+
+def test_every_retry_and_catch_of_the_machine_is_covered() -> None:
+    # Given the machine's definition and the table of covered paths: every clause is taken by a test (the
+    # first clause of its kind in that state that matches the error), and every row names a real clause
+    # and a test in this module.
+    paths = machine_paths()
+    assert paths, "no Retry/Catch found: did the definition move?"
+    taken: set[tuple[str, str, int]] = set()
+    for (kind, state, error), test in COVERED.items():
+        assert test in globals(), f"COVERED names a missing test {test}"
+        clauses = [(i, eq) for i, (k, s, eq) in enumerate(paths) if (k, s) == (kind, state)]
+        first = next((i for i, eq in clauses if _handles(eq, error)), None)
+        assert first is not None, f"{kind} of {state!r} has no clause for {error} (stale COVERED row)"
+        taken.add((kind, state, first))
+    missing = [(k, s, eq) for i, (k, s, eq) in enumerate(paths) if (k, s, i) not in taken]
+    assert not missing, f"Retry/Catch clauses no test takes (add a test and a COVERED row): {missing}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Helpers
+
+
+@pytest.fixture
+def switch(stack: StackHandle) -> Iterator[LocalAws]:
+    """Given the stack's local AWS fault switch, disarmed before and after the test."""
+    aws = stack.stack.aws
+    assert aws is not None
+    aws.clear_faults()
+    try:
+        yield aws
+    finally:
+        aws.clear_faults()
+        stack.market.set_faults(None)
+
+
+def fn(stack: StackHandle, short: str) -> str:
+    names = {**stack.outputs["function_names"], **stack.outputs.get("backfill_function_names", {})}
+    return str(names[short])
+
+
+def quiesce(stack: StackHandle, quiet: float = 1.0, limit: float = 30.0) -> None:
+    """Waits until the market server saw no call for `quiet` s (background heals and stray iterations)."""
+    deadline = time.monotonic() + limit
+    last = stack.market.stats()["total"]
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = stack.market.stats()["total"]
+        if now == last:
+            return
+        last = now
+
+
+def start(stack: StackHandle, label: str, payload: dict[str, Any]) -> str:
+    name = f"paths-{label}-{payload['date']}-{uuid.uuid4().hex[:6]}"
+    arn = stack.outputs["ingest_state_machine_arn"]
+    return str(
+        stack.sfn.start_execution(stateMachineArn=arn, name=name, input=json.dumps(payload))["executionArn"]
+    )
+
+
+class History:
+    """An execution's history, read as: which state failed with what, and what was entered."""
+
+    def __init__(self, stack: StackHandle, execution_arn: str) -> None:
+        self.events = stack.history(execution_arn)
+        self._by_id = {e["id"]: e for e in self.events}
+
+    def _state_of(self, event: dict[str, Any]) -> str:
+        # follow previousEventId back to the state's *StateEntered event (robust to Map interleaving)
+        e: dict[str, Any] | None = event
+        while e is not None:
+            if e["type"].endswith("StateEntered"):
+                return str(e["stateEnteredEventDetails"]["name"])
+            e = self._by_id.get(e.get("previousEventId", 0))
+        return ""
+
+    def failures(self, state: str) -> list[str]:
+        """Error names of the TaskFailed events of `state`, in order."""
+        return [
+            e["taskFailedEventDetails"]["error"]
+            for e in self.events
+            if e["type"] == "TaskFailed" and self._state_of(e) == state
+        ]
+
+    def succeeded(self, state: str) -> int:
+        return sum(1 for e in self.events if e["type"] == "TaskSucceeded" and self._state_of(e) == state)
+
+    def entered(self) -> list[str]:
+        return [
+            e["stateEnteredEventDetails"]["name"] for e in self.events if e["type"].endswith("StateEntered")
+        ]
+
+
+def winner_item(stack: StackHandle, day: str) -> dict[str, Any] | None:
+    return stack.item("MOVERS", day)
+
+
+# --------------------------------------------------------------------------------------------------
+# Retries: a transient fault, then the state succeeds and the run stores its day
+
+
+def test_transient_aws_faults_are_retried_and_the_day_is_stored(stack: StackHandle, switch: LocalAws) -> None:
+    # Given one transient fault for every task of the per-ticker path (the AWS ones through the fault switch,
+    # a 429 from the provider for one ticker), when the day runs, then each task fails once with the name
+    # AWS gives that error, its Retry runs it again, and the day is stored and announced as usual.
+    day, tickers = "2024-01-17", ["AAPL", "MSFT"]
+    quiesce(stack)
+    stack.market.set_faults({"script": ["429"], "tickers": ["MSFT"]})
+    faults = {
+        "Validate Input": ("lambda", "validate_input", "ServiceException"),
+        "Fetch Bars": ("lambda", "fetch_bars", "TooManyRequestsException"),
+        "Pick Winner": ("lambda", "pick_winner", "ServiceException"),
+        "Store Day": ("lambda", "store_day", "ServiceException"),
+        "Heal Gaps": ("lambda", "plan_backfill", "ServiceException"),
+    }
+    for service, short, code in faults.values():
+        switch.inject(service, "Invoke", [code], function=fn(stack, short), body_contains=day)
+    switch.inject("dynamodb", "GetItem", ["ProvisionedThroughputExceededException"], body_contains=day)
+    switch.inject("events", "PutEvents", ["InternalException"], body_contains=day)
+    arn = start(stack, "retried", {"date": day, "tickers": tickers, "force": True})
+    desc = stack.wait(arn)
+    h = History(stack, arn)
+    assert desc["status"] == "SUCCEEDED", (desc.get("error"), desc.get("cause"))
+    expected = {
+        "Validate Input": ["Lambda.ServiceException"],
+        "Check Already Stored": ["DynamoDB.ProvisionedThroughputExceededException"],
+        "Pick Winner": ["Lambda.ServiceException"],
+        "Store Day": ["Lambda.ServiceException"],
+        "Announce": ["EventBridge.InternalException"],
+        "Heal Gaps": ["Lambda.ServiceException"],
+    }
+    for state, errors in expected.items():
+        assert h.failures(state) == errors, (state, h.failures(state))
+        assert h.succeeded(state) == 1, state
+    assert sorted(h.failures("Fetch Bars")) == ["Lambda.TooManyRequestsException", "RateLimited"]
+    assert h.succeeded("Fetch Bars") == len(tickers)
+    assert switch.faults()["injected"] == 7
+    out = json.loads(desc["output"])
+    assert out["status"] == "Stored" and (winner_item(stack, day) or {})["ExecutionArn"]["S"] == arn
+    assert "Run Failed" not in h.entered() and "Heal Failed" not in h.entered()
+
+
+@pytest.fixture
+def snapshot_strategy(stack: StackHandle) -> Iterator[None]:
+    """Given fetch_strategy=snapshot on the validate_input function (as Terraform sets it), restored after."""
+    lam = stack.stack.client("lambda")
+    name = fn(stack, "validate_input")
+    env = lam.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
+    lam.update_function_configuration(
+        FunctionName=name, Environment={"Variables": {**env, "FETCH_STRATEGY": "snapshot"}}
+    )
+    try:
+        yield
+    finally:
+        lam.update_function_configuration(FunctionName=name, Environment={"Variables": env})
+
+
+def test_snapshot_faults_are_retried(stack: StackHandle, switch: LocalAws, snapshot_strategy: None) -> None:
+    # Given the snapshot strategy, a Lambda ServiceException on the first snapshot invoke and a 429 on the
+    # first grouped-daily call, when the day runs, then the snapshot task is retried by each of its two
+    # clauses (the invoke fault never reaches the provider) and the day is stored from the snapshot.
+    day = "2024-02-14"
+    quiesce(stack)
+    stack.market.set_faults({"script": ["429"], "endpoints": ["grouped"]})
+    switch.inject(
+        "lambda", "Invoke", ["ServiceException"], function=fn(stack, "fetch_bars"), body_contains=day
+    )
+    arn = start(stack, "snapshot-retried", {"date": day, "force": True})
+    desc = stack.wait(arn)
+    h = History(stack, arn)
+    assert desc["status"] == "SUCCEEDED", (desc.get("error"), desc.get("cause"))
+    assert h.failures("Fetch Session Snapshot") == ["Lambda.ServiceException", "RateLimited"]
+    assert h.succeeded("Fetch Session Snapshot") == 1 and h.failures("Fetch Bars") == []
+    assert (winner_item(stack, day) or {})["ExecutionArn"]["S"] == arn
+
+
+def test_concurrent_fetch_of_one_bar_waits_for_the_first(stack: StackHandle, switch: LocalAws) -> None:
+    # Given three runs of one date and ticker started together and a slow provider answer for the first
+    # call, when they fetch the same bar, then the later fetches find the first one's idempotency record in
+    # progress (IdempotencyAlreadyInProgressError), retry, and get its result: one provider call in all.
+    day, ticker = "2024-03-13", "TSLA"
+    quiesce(stack)
+    before = stack.market.stats()["by_ticker"].get(ticker, 0)
+    stack.market.set_faults({"script": ["slow"], "slow_ms": 500, "tickers": [ticker]})
+    arns = [
+        start(stack, f"same-bar-{i}", {"date": day, "tickers": [ticker], "force": True}) for i in range(3)
+    ]
+    results = [stack.wait(a) for a in arns]
+    assert [r["status"] for r in results] == ["SUCCEEDED"] * 3, [r.get("cause") for r in results]
+    histories = [History(stack, a) for a in arns]
+    waited = [h for h in histories if "IdempotencyAlreadyInProgressError" in h.failures("Fetch Bars")]
+    assert waited, [h.failures("Fetch Bars") for h in histories]
+    assert all(h.succeeded("Fetch Bars") == 1 for h in histories)
+    assert stack.market.stats()["by_ticker"].get(ticker, 0) - before == 1
+
+
+# --------------------------------------------------------------------------------------------------
+# Catches: retries exhausted, the error is caught and the run fails with it (or, for healing, succeeds)
+
+
+CAUGHT = [
+    # (state whose Catch is taken, fault (service, action, function short name or None, code), error, date)
+    ("Validate Input", ("lambda", "Invoke", "validate_input", "ServiceException"), SVC, "2024-04-17"),
+    ("Check Already Stored", ("dynamodb", "GetItem", None, PTEE.split(".")[1]), PTEE, "2024-05-15"),
+    ("Fetch Watchlist", ("lambda", "Invoke", "fetch_bars", "ServiceException"), SVC, "2024-06-12"),
+    ("Pick Winner", ("lambda", "Invoke", "pick_winner", "ServiceException"), SVC, "2024-07-17"),
+    ("Store Day", ("lambda", "Invoke", "store_day", "TooManyRequestsException"), TMR, "2024-08-14"),
+]
+
+
+@pytest.mark.parametrize(("state", "fault", "error", "day"), CAUGHT, ids=[c[0] for c in CAUGHT])
+def test_exhausted_retries_are_caught_and_fail_the_run(
+    stack: StackHandle,
+    switch: LocalAws,
+    state: str,
+    fault: tuple[str, str, str | None, str],
+    error: str,
+    day: str,
+) -> None:
+    # Given a fault on every attempt of one state (1 + 3 retries), when the day runs, then the state's Catch
+    # sends the error to "Run Failed", the run fails with the original error name, and the day's winner
+    # item is exactly as before (nothing before Store Day writes it; a Store Day that never ran cannot).
+    service, action, short, code = fault
+    before = winner_item(stack, day)
+    function = fn(stack, short) if short else None
+    switch.inject(service, action, [code] * (RETRIES + 1), function=function, body_contains=day)
+    arn = start(
+        stack, f"caught-{state.lower().replace(' ', '-')}", {"date": day, "tickers": ["NVDA"], "force": True}
+    )
+    desc = stack.wait(arn)
+    h = History(stack, arn)
+    assert desc["status"] == "FAILED" and desc["error"] == error, (desc.get("error"), desc.get("cause"))
+    failing_task = "Fetch Bars" if state == "Fetch Watchlist" else state
+    assert h.failures(failing_task) == [error] * (RETRIES + 1)
+    entered = h.entered()
+    assert entered[-1] == "Run Failed" and entered[-2] in (state, failing_task), entered
+    assert switch.faults()["injected"] == RETRIES + 1
+    assert winner_item(stack, day) == before
+
+
+def test_exhausted_snapshot_retries_fail_the_run(
+    stack: StackHandle, switch: LocalAws, snapshot_strategy: None
+) -> None:
+    # Given the snapshot strategy and a ServiceException on every snapshot attempt, when the day runs, then
+    # the snapshot's Catch fails the run with Lambda.ServiceException before the Map starts.
+    day = "2024-09-18"
+    before, calls = winner_item(stack, day), stack.market.stats()["total"]
+    switch.inject(
+        "lambda",
+        "Invoke",
+        ["ServiceException"] * (RETRIES + 1),
+        function=fn(stack, "fetch_bars"),
+        body_contains=day,
+    )
+    arn = start(stack, "caught-snapshot", {"date": day, "force": True})
+    desc = stack.wait(arn)
+    h = History(stack, arn)
+    assert desc["status"] == "FAILED" and desc["error"] == "Lambda.ServiceException", desc.get("cause")
+    assert h.failures("Fetch Session Snapshot") == ["Lambda.ServiceException"] * (RETRIES + 1)
+    assert h.entered()[-2:] == ["Fetch Session Snapshot", "Run Failed"]
+    assert "Fetch Watchlist" not in h.entered() and winner_item(stack, day) == before
+    assert stack.market.stats()["total"] == calls  # no attempt reached the provider
+
+
+def test_announce_failure_fails_the_run_after_the_day_is_stored(stack: StackHandle, switch: LocalAws) -> None:
+    # Given PutEvents failing on every attempt, when the day runs, then Announce's Catch fails the run with
+    # EventBridge.InternalException; the day itself was stored before (a redrive re-announces it).
+    day = "2024-10-16"
+    switch.inject("events", "PutEvents", ["InternalException"] * (RETRIES + 1), body_contains=day)
+    arn = start(stack, "caught-announce", {"date": day, "tickers": ["GOOGL"], "force": True})
+    desc = stack.wait(arn)
+    h = History(stack, arn)
+    assert desc["status"] == "FAILED" and desc["error"] == "EventBridge.InternalException", desc.get("cause")
+    assert h.failures("Announce") == ["EventBridge.InternalException"] * (RETRIES + 1)
+    assert h.entered()[-2:] == ["Announce", "Run Failed"]
+    assert (winner_item(stack, day) or {})["ExecutionArn"]["S"] == arn
+
+
+def test_heal_failure_never_fails_the_run(stack: StackHandle, switch: LocalAws) -> None:
+    # Given the gap-healing task failing on every attempt, when the day runs, then its Catch records the
+    # error in the summary ("Heal Failed") and the run still succeeds with the day stored.
+    day = "2024-11-13"
+    switch.inject(
+        "lambda",
+        "Invoke",
+        ["ServiceException"] * (RETRIES + 1),
+        function=fn(stack, "plan_backfill"),
+        body_contains=day,
+    )
+    arn = start(stack, "caught-heal", {"date": day, "tickers": ["AMZN"], "force": True})
+    desc = stack.wait(arn)
+    h = History(stack, arn)
+    assert desc["status"] == "SUCCEEDED", (desc.get("error"), desc.get("cause"))
+    assert h.failures("Heal Gaps") == ["Lambda.ServiceException"] * (RETRIES + 1)
+    assert "Heal Failed" in h.entered() and "Run Failed" not in h.entered()
+    heal = json.loads(desc["output"])["heal"]
+    assert heal["status"] == "HealFailed" and heal["error"] == "Lambda.ServiceException"
+    assert (winner_item(stack, day) or {})["ExecutionArn"]["S"] == arn
+
+
+def test_the_fault_switch_leaves_other_runs_alone(stack: StackHandle, switch: LocalAws) -> None:
+    # Given a fault armed for one date only, when another date runs at the same time, then that run takes
+    # no fault (body_contains scopes the switch) and the armed fault is still waiting.
+    armed = switch.inject(
+        "lambda",
+        "Invoke",
+        ["ServiceException"],
+        function=fn(stack, "validate_input"),
+        body_contains="2024-12-31",
+    )
+    done: dict[str, Any] = {}
+    t = threading.Thread(
+        target=lambda: done.update(
+            stack.run("ingest", f"paths-untouched-{uuid.uuid4().hex[:6]}", {"date": "2024-12-28"})
+        )
+    )
+    t.start()
+    t.join()
+    assert done["status"] == "SUCCEEDED" and json.loads(done["output"])["status"] == "MarketClosed"
+    assert switch.faults()["rules"][0] == {**armed, "injected": 0}

@@ -1,0 +1,106 @@
+# Plan-time assertions on the operations and data-protection settings, with the AWS provider mocked (no
+# credentials, no network). Run by `terraform test` (tests/infrastructure/test_terraform.py).
+
+mock_provider "aws" {
+  # Mocked values must still pass the provider's validation: policy documents are JSON, ARNs look like ARNs.
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+    }
+  }
+}
+
+variables {
+  environment = "dev"
+}
+
+run "names_derive_from_the_prefix" {
+  command = plan
+
+  assert {
+    condition     = aws_dynamodb_table.main.name == "stock-movers-dev-movers" && aws_sqs_queue.execution_dlq.name == "stock-movers-dev-failed-executions"
+    error_message = "resource names must derive from name_prefix (project-environment)"
+  }
+  assert {
+    condition     = alltrue([for name in values(local.observed_functions) : startswith(name, "stock-movers-dev-")])
+    error_message = "every observed function name must start with the name prefix"
+  }
+}
+
+run "data_protection_is_on" {
+  command = plan
+
+  assert {
+    condition     = aws_dynamodb_table.main.point_in_time_recovery[0].enabled && aws_dynamodb_table.control.point_in_time_recovery[0].enabled
+    error_message = "PITR must be on for both tables"
+  }
+  assert {
+    condition     = aws_dynamodb_table.main.deletion_protection_enabled
+    error_message = "the main table must have deletion protection outside the local environment"
+  }
+  assert {
+    condition     = length(aws_dynamodb_table.main.ttl) == 0 || !try(aws_dynamodb_table.main.ttl[0].enabled, false)
+    error_message = "the main table holds kept records (winners, audit): no TTL there"
+  }
+  assert {
+    condition     = aws_dynamodb_table.control.ttl[0].enabled
+    error_message = "the control table's transient records must expire (TTL)"
+  }
+  assert {
+    condition = alltrue([
+      aws_s3_bucket_public_access_block.data.block_public_acls,
+      aws_s3_bucket_public_access_block.data.block_public_policy,
+      aws_s3_bucket_public_access_block.data.ignore_public_acls,
+      aws_s3_bucket_public_access_block.data.restrict_public_buckets,
+    ])
+    error_message = "the data bucket must block every kind of public access"
+  }
+  assert {
+    condition     = aws_s3_bucket_versioning.data.versioning_configuration[0].status == "Enabled"
+    error_message = "the data bucket must be versioned"
+  }
+  assert {
+    condition     = aws_s3_bucket_inventory.data.schedule[0].frequency == "Weekly"
+    error_message = "the data bucket needs its inventory"
+  }
+}
+
+run "failures_are_captured_and_alarmed" {
+  command = plan
+
+  assert {
+    condition     = jsondecode(aws_cloudwatch_event_rule.execution_failed.event_pattern).detail.status == ["FAILED", "TIMED_OUT", "ABORTED"]
+    error_message = "the failure rule must match failed, timed-out and aborted executions"
+  }
+  assert {
+    condition     = aws_sqs_queue.execution_dlq.message_retention_seconds == 1209600 && aws_sqs_queue.execution_dlq.sqs_managed_sse_enabled
+    error_message = "the dead-letter queue keeps messages 14 days, encrypted"
+  }
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.lambda_errors) == length(local.observed_functions) && length(aws_cloudwatch_metric_alarm.execution_failed) == length(local.observed_state_machines)
+    error_message = "every observed function and state machine needs its alarm"
+  }
+  assert {
+    condition     = aws_scheduler_schedule.staleness_check.schedule_expression_timezone == "America/New_York" && aws_scheduler_schedule.staleness_check.schedule_expression == "cron(0 19 ? * MON-FRI *)"
+    error_message = "the staleness check runs on weekdays at the configured New York hour"
+  }
+}
+
+run "local_environment_can_be_torn_down" {
+  command = plan
+
+  variables {
+    environment    = "local"
+    local_endpoint = "http://127.0.0.1:4566"
+  }
+
+  assert {
+    condition     = !aws_dynamodb_table.main.deletion_protection_enabled
+    error_message = "local stacks are disposable: no deletion protection"
+  }
+}

@@ -7,6 +7,10 @@ ROOT        := $(abspath .)
 VENV        := $(ROOT)/.venv
 PY          := $(VENV)/bin/python
 STAMP       := $(VENV)/.installed
+# checkov lives in its own virtualenv: its pins (boto3, networkx, ...) must not move the project's.
+CHECKOV_VENV    := $(ROOT)/.venv-checkov
+CHECKOV_VERSION := 3.3.30
+CHECKOV_STAMP   := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 DIST        := $(ROOT)/build/dist
 RUNTIME     := $(ROOT)/build/local-runtime/python3.12
 # Lambda architecture for AWS builds; local builds use the host's so native wheels (pyarrow) import.
@@ -79,9 +83,27 @@ lint: $(STAMP) ## ruff, mypy, terraform fmt -check
 	terraform fmt -check -recursive $(TF_DIR)
 
 # ---------------------------------------------------------------------------------------------- tests
+$(CHECKOV_STAMP):
+	@[ -x $(CHECKOV_VENV)/bin/python ] || $(PYTHON_BOOT) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov==$(CHECKOV_VERSION)
+	@touch $@
+
+.PHONY: checkov-venv
+checkov-venv: $(CHECKOV_STAMP) ## Create .venv-checkov with the pinned checkov
+
+.PHONY: checkov
+checkov: $(CHECKOV_STAMP) ## checkov over infrastructure/, offline (skips sit next to their resources)
+	BC_SKIP_MAPPING=TRUE CKV_SKIP_PACKAGE_UPDATE_CHECK=true CKV_GITHUB_CONFIG_FETCH_DATA=False \
+	  $(CHECKOV_VENV)/bin/checkov -d $(TF_DIR) --framework terraform --quiet --compact --skip-download
+
 .PHONY: test
-test: $(STAMP) tools build-local ## Install everything, then run every test (unit, local AWS, Terraform, e2e, browser)
-	$(VENV)/bin/pytest -q
+test: $(STAMP) tools build-local $(CHECKOV_STAMP) ## Install everything, then run every test (unit, local AWS, Terraform, e2e, browser)
+	MOVERS_REQUIRE_CHECKOV=1 $(VENV)/bin/pytest -q
+
+.PHONY: test-infra
+test-infra: $(STAMP) tools build-local $(CHECKOV_STAMP) ## Terraform fmt/validate/test, checkov, IAM plan check
+	MOVERS_REQUIRE_CHECKOV=1 $(VENV)/bin/pytest -q tests/infrastructure
 
 .PHONY: test-unit
 test-unit: $(STAMP) ## Pure unit tests only (no servers)

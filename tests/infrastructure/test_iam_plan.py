@@ -1,0 +1,139 @@
+"""Least privilege, checked on the plan: `terraform show -json` of a plan of the applied local stack (with
+tracing on, so the X-Ray statements are in it) must hold no Allow statement with a `*` action (or a
+`service:*` one) and no `*` resource except where AWS offers no resource-level permission (allow-list).
+IAM is not enforced by the local AWS, so this is where least privilege is tested.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.support.localstack import StackHandle
+
+# Actions that AWS documents with "*" as the only resource (no resource-level permissions).
+STAR_RESOURCE_ALLOWED = {
+    # X-Ray: trace segments and sampling rules have no ARNs to name.
+    "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets",
+    # CloudWatch Logs delivery for Step Functions execution logging ("vended logs"): AWS's documented policy.
+    "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+}  # fmt: skip
+# AWS managed policies attached by the stack, each with its reason.
+MANAGED_POLICIES_ALLOWED = {
+    # API Gateway's account-wide logging role: AWS's own policy for exactly this purpose.
+    "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+}
+POLICY_ATTRIBUTES = {
+    "aws_iam_role_policy": "policy",
+    "aws_iam_policy": "policy",
+    "aws_iam_role": "assume_role_policy",
+    "aws_s3_bucket_policy": "policy",
+    "aws_sns_topic_policy": "policy",
+    "aws_sqs_queue_policy": "policy",
+}
+
+
+def _resources(module: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield from module.get("resources", [])
+    for child in module.get("child_modules", []):
+        yield from _resources(child)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+@pytest.fixture(scope="module")
+def plan(stack: StackHandle) -> dict[str, Any]:
+    """Given a plan of the applied local stack with tracing on (no refresh: the policies are computed)."""
+    tf = stack.stack.terraform
+    out = tf.work_dir / "iam-check.tfplan"
+    tf._run(
+        "plan", "-input=false", "-no-color", "-refresh=false", "-lock=false", f"-state={tf.state}",
+        f"-out={out}", *tf._var_args(), "-var=tracing_enabled=true",
+    )  # fmt: skip
+    return json.loads(tf._run("show", "-json", str(out), capture=True).stdout)
+
+
+def _policies(plan: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every policy document of the plan; one only known after apply (a data source read deferred by a
+    pending change elsewhere) is taken from the applied state the plan starts from."""
+    applied = {
+        r["address"]: r.get("values", {})
+        for r in _resources(plan.get("prior_state", {}).get("values", {}).get("root_module", {}))
+    }
+    found = []
+    for resource in _resources(plan["planned_values"]["root_module"]):
+        attribute = POLICY_ATTRIBUTES.get(resource["type"])
+        if attribute is None:
+            continue
+        text = resource.get("values", {}).get(attribute) or applied.get(resource["address"], {}).get(
+            attribute
+        )
+        assert isinstance(text, str) and text, (
+            f"{resource['address']}.{attribute} is known neither in plan nor state"
+        )
+        found.append((resource["address"], json.loads(text)))
+    return found
+
+
+def violations(address: str, document: dict[str, Any]) -> list[str]:
+    """Why `document` breaks least privilege (empty when it does not)."""
+    out = []
+    for i, statement in enumerate(_as_list(document.get("Statement", []))):
+        if statement.get("Effect") != "Allow":
+            continue  # a Deny on "*" only narrows access
+        where = f"{address} statement {statement.get('Sid') or i}"
+        if "NotAction" in statement or "NotResource" in statement:
+            out.append(f"{where}: NotAction/NotResource grants everything else")
+        actions = [str(a) for a in _as_list(statement.get("Action", []))]
+        for action in actions:
+            if action == "*" or action.endswith(":*"):
+                out.append(f"{where}: wildcard action {action}")
+        if "Resource" in statement and "*" in _as_list(statement["Resource"]):
+            extra = sorted(set(actions) - STAR_RESOURCE_ALLOWED)
+            if extra:
+                out.append(f"{where}: Resource '*' for {extra}, which have resource-level permissions")
+    return out
+
+
+def test_no_policy_grants_wildcard_actions_or_resources_where_an_arn_is_known(plan: dict[str, Any]) -> None:
+    policies = _policies(plan)
+    # Then there are policies to check, including the X-Ray ones (tracing is on in this plan)
+    assert len(policies) > 20
+    assert any("xray:PutTraceSegments" in json.dumps(doc) for _, doc in policies)
+    # And none breaks least privilege
+    problems = [p for address, doc in policies for p in violations(address, doc)]
+    assert problems == [], "\n".join(problems)
+
+
+def test_only_allow_listed_managed_policies_are_attached(plan: dict[str, Any]) -> None:
+    attached = {
+        r["values"]["policy_arn"]
+        for r in _resources(plan["planned_values"]["root_module"])
+        if r["type"] == "aws_iam_role_policy_attachment"
+    }
+    assert attached <= MANAGED_POLICIES_ALLOWED, attached - MANAGED_POLICIES_ALLOWED
+
+
+@pytest.mark.parametrize(
+    ("statement", "problem"),
+    [
+        ({"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b"}, "wildcard action *"),
+        ({"Effect": "Allow", "Action": ["s3:*"], "Resource": "arn:aws:s3:::b"}, "wildcard action s3:*"),
+        ({"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}, "Resource '*'"),
+        ({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}, "NotAction"),
+    ],
+)
+def test_the_checker_catches_each_kind_of_violation(statement: dict[str, Any], problem: str) -> None:
+    # Given a policy with one bad statement, Then the checker names it
+    assert any(problem in v for v in violations("x", {"Statement": [statement]}))
+    # And an allow-listed "*" resource and a Deny on "*" pass
+    ok = {"Effect": "Allow", "Action": ["xray:PutTraceSegments"], "Resource": "*"}
+    deny = {"Effect": "Deny", "Action": "s3:*", "Resource": "*"}
+    assert violations("x", {"Statement": [ok, deny]}) == []

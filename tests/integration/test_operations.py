@@ -255,3 +255,21 @@ def test_api_key_is_in_no_log_object_output_state_or_history(stack: StackHandle,
             desc = stack.sfn.describe_execution(executionArn=execution["executionArn"])
             assert key not in json.dumps(desc, default=str)
             assert key not in json.dumps(stack.history(execution["executionArn"]), default=str)
+
+
+def test_redrive_says_in_one_line_that_the_local_aws_lacks_it(stack: StackHandle) -> None:
+    # Given a failed execution on the local AWS (moto implements no RedriveExecution)
+    from movers.cli import CliError
+    from movers.ops_cli import redrive
+
+    failed = [
+        e
+        for e in stack.sfn.list_executions(stateMachineArn=stack.outputs["ingest_state_machine_arn"])[
+            "executions"
+        ]
+        if e["status"] == "FAILED"
+    ]
+    assert failed
+    # When it is redriven, Then a clear one-line error names the gap and where the docs are
+    with pytest.raises(CliError, match=r"does not implement RedriveExecution.*docs/operations\.md#redrive"):
+        redrive(stack.sfn, failed[0]["executionArn"])

@@ -371,7 +371,8 @@ def fix_openapi_import_mock_integration() -> None:
     """
     from moto.apigateway.models import APIGatewayBackend
 
-    original = APIGatewayBackend.put_integration
+    # moto types uri and integration_method as str; None is what a mock integration has.
+    original: Callable[..., Any] = APIGatewayBackend.put_integration
 
     def put_integration(
         self: Any,

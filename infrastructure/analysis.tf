@@ -109,59 +109,11 @@ resource "aws_sns_topic_subscription" "analysis_report_email" {
 
 # ------------------------------------------------------------------------------------------ state machine
 
-resource "aws_cloudwatch_log_group" "daily_analysis" {
-  #checkov:skip=CKV_AWS_158:log data holds no secrets (the API key never reaches logs, tested); CloudWatch Logs encrypts it with an AWS key; a customer key adds key-policy operations
-  #checkov:skip=CKV_AWS_338:retention is var.log_retention_days per environment (1-90 days): cost over a year of debug logs; the audit trail in DynamoDB is the kept record
-  name              = "/aws/vendedlogs/states/${local.name_prefix}-daily-analysis"
-  retention_in_days = var.log_retention_days
-}
+module "sfn_daily_analysis" {
+  source = "./modules/state_machine"
 
-resource "aws_iam_role" "daily_analysis" {
-  name               = "${local.name_prefix}-daily-analysis-sfn"
-  assume_role_policy = data.aws_iam_policy_document.sfn_assume.json
-}
-
-data "aws_iam_policy_document" "daily_analysis" {
-  statement {
-    sid       = "InvokeAnalysisFunctions"
-    actions   = ["lambda:InvokeFunction"]
-    resources = concat(local.analysis_functions, [for arn in local.analysis_functions : "${arn}:*"])
-  }
-  statement {
-    sid       = "PublishReport"
-    actions   = ["sns:Publish"]
-    resources = [aws_sns_topic.analysis_report.arn]
-  }
-  statement {
-    sid = "ExecutionLogDelivery"
-    # CloudWatch Logs delivery APIs have no resource-level permissions; AWS documents "*" for them.
-    actions = [
-      "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
-      "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
-    ]
-    resources = ["*"]
-  }
-  dynamic "statement" {
-    for_each = var.tracing_enabled ? [1] : []
-    content {
-      sid       = "XRayTraces"
-      actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
-      resources = ["*"]
-    }
-  }
-}
-
-resource "aws_iam_role_policy" "daily_analysis" {
-  name   = "${local.name_prefix}-daily-analysis-sfn"
-  role   = aws_iam_role.daily_analysis.id
-  policy = data.aws_iam_policy_document.daily_analysis.json
-}
-
-resource "aws_sfn_state_machine" "daily_analysis" {
-  #checkov:skip=CKV_AWS_284:X-Ray tracing is var.tracing_enabled (on in prod.tfvars, off in dev/local for cost); checkov cannot resolve the variable
-  name     = "${local.name_prefix}-daily-analysis"
-  role_arn = aws_iam_role.daily_analysis.arn
-  type     = "STANDARD"
+  name_prefix = local.name_prefix
+  name        = "daily-analysis"
   definition = templatefile("${path.module}/../statemachines/daily_analysis.asl.json", {
     prepare_arn      = module.fn_analysis_prepare.function_arn
     ticker_arn       = module.fn_analysis_ticker.function_arn
@@ -169,18 +121,21 @@ resource "aws_sfn_state_machine" "daily_analysis" {
     report_topic_arn = aws_sns_topic.analysis_report.arn
     max_concurrency  = var.map_max_concurrency
   })
-
-  logging_configuration {
-    log_destination        = "${aws_cloudwatch_log_group.daily_analysis.arn}:*"
-    include_execution_data = true
-    level                  = var.sfn_log_level
-  }
-
-  tracing_configuration {
-    enabled = var.tracing_enabled
-  }
-
-  depends_on = [aws_iam_role_policy.daily_analysis]
+  policy_statements = [
+    {
+      sid       = "InvokeAnalysisFunctions"
+      actions   = ["lambda:InvokeFunction"]
+      resources = concat(local.analysis_functions, [for arn in local.analysis_functions : "${arn}:*"])
+    },
+    {
+      sid       = "PublishReport"
+      actions   = ["sns:Publish"]
+      resources = [aws_sns_topic.analysis_report.arn]
+    },
+  ]
+  log_level          = var.sfn_log_level
+  log_retention_days = var.log_retention_days
+  tracing_enabled    = var.tracing_enabled
 }
 
 # ------------------------------------------------------------------------------------------ MoverStored -> analysis
@@ -213,7 +168,7 @@ data "aws_iam_policy_document" "mover_stored_target" {
   statement {
     sid       = "StartDailyAnalysis"
     actions   = ["states:StartExecution"]
-    resources = [aws_sfn_state_machine.daily_analysis.arn]
+    resources = [module.sfn_daily_analysis.arn]
   }
 }
 
@@ -225,7 +180,7 @@ resource "aws_iam_role_policy" "mover_stored_target" {
 
 resource "aws_cloudwatch_event_target" "daily_analysis" {
   rule     = aws_cloudwatch_event_rule.mover_stored.name
-  arn      = aws_sfn_state_machine.daily_analysis.arn
+  arn      = module.sfn_daily_analysis.arn
   role_arn = aws_iam_role.mover_stored_target.arn
 
   # The machine's own input contract; it also accepts the raw event, so this only keeps inputs small.

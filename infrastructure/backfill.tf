@@ -134,54 +134,11 @@ module "fn_store_sessions" {
   common = local.fn_common
 }
 
-resource "aws_cloudwatch_log_group" "backfill" {
-  #checkov:skip=CKV_AWS_158:log data holds no secrets (the API key never reaches logs, tested); CloudWatch Logs encrypts it with an AWS key; a customer key adds key-policy operations
-  #checkov:skip=CKV_AWS_338:retention is var.log_retention_days per environment (1-90 days): cost over a year of debug logs; the audit trail in DynamoDB is the kept record
-  name              = "/aws/vendedlogs/states/${local.name_prefix}-backfill"
-  retention_in_days = var.log_retention_days
-}
+module "sfn_backfill" {
+  source = "./modules/state_machine"
 
-resource "aws_iam_role" "backfill" {
-  name               = "${local.name_prefix}-backfill-sfn"
-  assume_role_policy = data.aws_iam_policy_document.sfn_assume.json
-}
-
-data "aws_iam_policy_document" "backfill" {
-  statement {
-    sid       = "InvokeBackfillFunctions"
-    actions   = ["lambda:InvokeFunction"]
-    resources = concat(local.backfill_functions, [for arn in local.backfill_functions : "${arn}:*"])
-  }
-  statement {
-    sid = "ExecutionLogDelivery"
-    # CloudWatch Logs delivery APIs have no resource-level permissions; AWS documents "*" for them.
-    actions = [
-      "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
-      "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
-    ]
-    resources = ["*"]
-  }
-  dynamic "statement" {
-    for_each = var.tracing_enabled ? [1] : []
-    content {
-      sid       = "XRayTraces"
-      actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
-      resources = ["*"]
-    }
-  }
-}
-
-resource "aws_iam_role_policy" "backfill" {
-  name   = "${local.name_prefix}-backfill-sfn"
-  role   = aws_iam_role.backfill.id
-  policy = data.aws_iam_policy_document.backfill.json
-}
-
-resource "aws_sfn_state_machine" "backfill" {
-  #checkov:skip=CKV_AWS_284:X-Ray tracing is var.tracing_enabled (on in prod.tfvars, off in dev/local for cost); checkov cannot resolve the variable
-  name     = "${local.name_prefix}-backfill"
-  role_arn = aws_iam_role.backfill.arn
-  type     = "STANDARD"
+  name_prefix = local.name_prefix
+  name        = "backfill"
   definition = templatefile("${path.module}/../statemachines/backfill.asl.json", {
     plan_backfill_arn  = module.fn_plan_backfill.function_arn
     fetch_range_arn    = module.fn_fetch_range.function_arn
@@ -189,33 +146,19 @@ resource "aws_sfn_state_machine" "backfill" {
     max_concurrency    = var.map_max_concurrency
     store_concurrency  = var.backfill_store_concurrency
   })
-
-  logging_configuration {
-    log_destination        = "${aws_cloudwatch_log_group.backfill.arn}:*"
-    include_execution_data = true
-    level                  = var.sfn_log_level
-  }
-
-  tracing_configuration {
-    enabled = var.tracing_enabled
-  }
-
-  depends_on = [aws_iam_role_policy.backfill]
+  policy_statements = [
+    {
+      sid       = "InvokeBackfillFunctions"
+      actions   = ["lambda:InvokeFunction"]
+      resources = concat(local.backfill_functions, [for arn in local.backfill_functions : "${arn}:*"])
+    },
+  ]
+  log_level          = var.sfn_log_level
+  log_retention_days = var.log_retention_days
+  tracing_enabled    = var.tracing_enabled
 }
 
 # Gap healing: the ingest machine invokes plan_backfill (step "heal"), which starts this machine for the gaps.
 # (A Lambda starts it rather than the states:startExecution integration: moto's interpreter passes that
 # integration's parameters to boto3 unconverted, so it cannot run locally.)
-data "aws_iam_policy_document" "ingest_heal" {
-  statement {
-    sid       = "HealGaps"
-    actions   = ["lambda:InvokeFunction"]
-    resources = [module.fn_plan_backfill.function_arn, "${module.fn_plan_backfill.function_arn}:*"]
-  }
-}
-
-resource "aws_iam_role_policy" "ingest_heal" {
-  name   = "${local.name_prefix}-ingest-heal"
-  role   = aws_iam_role.ingest.id
-  policy = data.aws_iam_policy_document.ingest_heal.json
-}
+# (its permission is in orchestration.tf's InvokePipelineFunctions statement)

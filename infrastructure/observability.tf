@@ -54,9 +54,9 @@ locals {
     staleness_check  = module.fn_staleness_check.function_name
   }
   observed_state_machines = {
-    ingest         = aws_sfn_state_machine.ingest.arn
-    daily_analysis = aws_sfn_state_machine.daily_analysis.arn
-    backfill       = aws_sfn_state_machine.backfill.arn
+    ingest         = module.sfn_ingest.arn
+    daily_analysis = module.sfn_daily_analysis.arn
+    backfill       = module.sfn_backfill.arn
   }
   observed_tables = {
     main    = aws_dynamodb_table.main.name

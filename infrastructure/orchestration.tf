@@ -27,77 +27,15 @@ locals {
     module.fn_fetch_bars.function_arn,
     module.fn_pick_winner.function_arn,
     module.fn_store_day.function_arn,
+    module.fn_plan_backfill.function_arn, # gap healing (backfill.tf)
   ]
 }
 
-resource "aws_cloudwatch_log_group" "ingest" {
-  #checkov:skip=CKV_AWS_158:log data holds no secrets (the API key never reaches logs, tested); CloudWatch Logs encrypts it with an AWS key; a customer key adds key-policy operations
-  #checkov:skip=CKV_AWS_338:retention is var.log_retention_days per environment (1-90 days): cost over a year of debug logs; the audit trail in DynamoDB is the kept record
-  name              = "/aws/vendedlogs/states/${local.name_prefix}-ingest"
-  retention_in_days = var.log_retention_days
-}
+module "sfn_ingest" {
+  source = "./modules/state_machine"
 
-data "aws_iam_policy_document" "sfn_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["states.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "ingest" {
-  name               = "${local.name_prefix}-ingest-sfn"
-  assume_role_policy = data.aws_iam_policy_document.sfn_assume.json
-}
-
-data "aws_iam_policy_document" "ingest" {
-  statement {
-    sid       = "InvokePipelineFunctions"
-    actions   = ["lambda:InvokeFunction"]
-    resources = concat(local.ingest_functions, [for arn in local.ingest_functions : "${arn}:*"])
-  }
-  statement {
-    sid       = "ReadWinner"
-    actions   = ["dynamodb:GetItem"]
-    resources = [aws_dynamodb_table.main.arn]
-  }
-  statement {
-    sid       = "AnnounceMoverStored"
-    actions   = ["events:PutEvents"]
-    resources = ["arn:aws:events:${var.region}:${local.account_id}:event-bus/default"]
-  }
-  statement {
-    sid = "ExecutionLogDelivery"
-    # CloudWatch Logs delivery APIs have no resource-level permissions; AWS documents "*" for them.
-    actions = [
-      "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
-      "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
-    ]
-    resources = ["*"]
-  }
-  dynamic "statement" {
-    for_each = var.tracing_enabled ? [1] : []
-    content {
-      sid       = "XRayTraces"
-      actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
-      resources = ["*"]
-    }
-  }
-}
-
-resource "aws_iam_role_policy" "ingest" {
-  name   = "${local.name_prefix}-ingest-sfn"
-  role   = aws_iam_role.ingest.id
-  policy = data.aws_iam_policy_document.ingest.json
-}
-
-resource "aws_sfn_state_machine" "ingest" {
-  #checkov:skip=CKV_AWS_284:X-Ray tracing is var.tracing_enabled (on in prod.tfvars, off in dev/local for cost); checkov cannot resolve the variable
-  name     = "${local.name_prefix}-ingest"
-  role_arn = aws_iam_role.ingest.arn
-  type     = "STANDARD"
+  name_prefix = local.name_prefix
+  name        = "ingest"
   definition = templatefile("${path.module}/../statemachines/ingest.asl.json", {
     validate_input_arn = module.fn_validate_input.function_arn
     fetch_bars_arn     = module.fn_fetch_bars.function_arn
@@ -111,16 +49,24 @@ resource "aws_sfn_state_machine" "ingest" {
     plan_backfill_arn = module.fn_plan_backfill.function_arn
     gap_heal_sessions = var.gap_heal_sessions
   })
-
-  logging_configuration {
-    log_destination        = "${aws_cloudwatch_log_group.ingest.arn}:*"
-    include_execution_data = true
-    level                  = var.sfn_log_level
-  }
-
-  tracing_configuration {
-    enabled = var.tracing_enabled
-  }
-
-  depends_on = [aws_iam_role_policy.ingest]
+  policy_statements = [
+    {
+      sid       = "InvokePipelineFunctions"
+      actions   = ["lambda:InvokeFunction"]
+      resources = concat(local.ingest_functions, [for arn in local.ingest_functions : "${arn}:*"])
+    },
+    {
+      sid       = "ReadWinner"
+      actions   = ["dynamodb:GetItem"]
+      resources = [aws_dynamodb_table.main.arn]
+    },
+    {
+      sid       = "AnnounceMoverStored"
+      actions   = ["events:PutEvents"]
+      resources = ["arn:aws:events:${var.region}:${local.account_id}:event-bus/default"]
+    },
+  ]
+  log_level          = var.sfn_log_level
+  log_retention_days = var.log_retention_days
+  tracing_enabled    = var.tracing_enabled
 }

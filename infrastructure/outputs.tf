@@ -5,7 +5,7 @@ output "name_prefix" {
 
 output "ingest_state_machine_arn" {
   description = "ARN of the ingest state machine (daily runs, `daily-<date>` executions)."
-  value       = aws_sfn_state_machine.ingest.arn
+  value       = module.sfn_ingest.arn
 }
 
 output "table_name" {
@@ -44,7 +44,7 @@ output "function_names" {
 
 output "daily_analysis_state_machine_arn" {
   description = "ARN of the daily-analysis state machine (started by MoverStored events, or by hand with {\"date\": ...})."
-  value       = aws_sfn_state_machine.daily_analysis.arn
+  value       = module.sfn_daily_analysis.arn
 }
 
 output "analysis_report_topic_arn" {
@@ -54,7 +54,7 @@ output "analysis_report_topic_arn" {
 
 output "backfill_state_machine_arn" {
   description = "ARN of the backfill state machine (input {from, to, tickers?, force?}; `backfill-<from>-<to>-<hash>` executions)."
-  value       = aws_sfn_state_machine.backfill.arn
+  value       = module.sfn_backfill.arn
 }
 
 output "backfill_function_names" {

@@ -29,14 +29,14 @@ module "fn_start_daily" {
   name        = "start_daily"
   zip_path    = "${local.dist_dir}/functions/start_daily.zip"
   layer_arns  = local.base_layers
-  environment = { STATE_MACHINE_ARN = aws_sfn_state_machine.ingest.arn }
+  environment = { STATE_MACHINE_ARN = module.sfn_ingest.arn }
   timeout     = 15
   memory_size = 128
   policy_statements = [
     {
       sid       = "StartDailyExecution"
       actions   = ["states:StartExecution"]
-      resources = [aws_sfn_state_machine.ingest.arn]
+      resources = [module.sfn_ingest.arn]
     },
   ]
   common = local.fn_common

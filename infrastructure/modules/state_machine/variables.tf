@@ -1,0 +1,48 @@
+variable "name_prefix" {
+  type        = string
+  description = "Prefix of every resource name, e.g. stock-movers-dev."
+}
+
+variable "name" {
+  type        = string
+  description = "Short state machine name, e.g. ingest."
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,40}$", var.name))
+    error_message = "name must be lowercase kebab-case, 2-41 characters."
+  }
+}
+
+variable "definition" {
+  type        = string
+  description = "The rendered ASL definition (templatefile of statemachines/<name>.asl.json)."
+}
+
+variable "policy_statements" {
+  type = list(object({
+    sid       = string
+    actions   = list(string)
+    resources = list(string)
+  }))
+  description = "Least-privilege IAM statements for what the machine's tasks call (exact ARNs)."
+}
+
+variable "log_level" {
+  type        = string
+  description = "Execution logging level: ALL, ERROR, FATAL or OFF."
+  default     = "ERROR"
+  validation {
+    condition     = contains(["ALL", "ERROR", "FATAL", "OFF"], var.log_level)
+    error_message = "log_level must be ALL, ERROR, FATAL or OFF."
+  }
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Retention of the execution log group."
+}
+
+variable "tracing_enabled" {
+  type        = bool
+  description = "X-Ray tracing of executions."
+  default     = false
+}

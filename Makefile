@@ -119,11 +119,11 @@ check: lint test ## What a reviewer runs: lint + every test
 # ---------------------------------------------------------------------------------------------- local stack
 .PHONY: local-up
 local-up: $(STAMP) build-local ## Start the local AWS (moto + Lambda executor) in the background
-	$(PY) -m movers.cli local up
+	$(PY) -m movers local up
 
 .PHONY: local-down
 local-down: $(STAMP) ## Stop the local stack started by local-up / demo
-	$(PY) -m movers.cli local down
+	$(PY) -m movers local down
 
 .PHONY: market
 market: $(STAMP) ## Run the local Massive-compatible market server in the foreground (port 8181)
@@ -131,7 +131,7 @@ market: $(STAMP) ## Run the local Massive-compatible market server in the foregr
 
 .PHONY: demo
 demo: $(STAMP) tools build-local ## Local AWS + market server + terraform apply + a daily run; prints the URL
-	$(PY) -m movers.cli demo
+	$(PY) -m movers demo
 
 # ---------------------------------------------------------------------------------------------- AWS
 .PHONY: plan

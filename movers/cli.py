@@ -269,27 +269,27 @@ def print_endpoints(state: dict[str, Any]) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """Local stack, then the way a user fills and runs it: one backfill of the last sessions (one range
+    call per ticker), then the daily run for the last session; prints its trace and the page's URL."""
+    from movers.backfill_cli import run_backfill
     from movers.trace import render
-    from stock_movers.domain.calendar import last_n_sessions
+    from stock_movers.domain.calendar import last_n_sessions, previous_session
 
     state = local_up(args.rate_period)
     t = Target(state["outputs"], state["aws_endpoint"], state["web_url"])
     last = dt.date.fromisoformat(args.date)
-    arns = []
-    for day in last_n_sessions(last, args.days):
-        name = f"daily-{day.isoformat()}"
-        try:
-            arns.append((name, start_execution(t, "ingest", name, {"date": day.isoformat()})))
-        except CliError:
-            arns.append((name, resolve_execution(t, name)))  # re-running the demo: the same execution
-    print(f"ran the daily pipeline for {len(arns)} sessions up to {last} (SYNTHETIC data):")
-    final: dict[str, Any] = {}
-    for name, arn in arns:
-        final = wait(t, arn)
-        winner = json.loads(final.get("output") or "{}").get("winner", {})
-        print(f"  {name}: {final['status']}  {winner.get('ticker', '')} {winner.get('percentChange', '')}")
-    print()
-    print(render(final, history(t, arns[-1][1])))
+    history = last_n_sessions(previous_session(last), args.days)
+    print(f"\nbackfill {history[0]}..{history[-1]} ({len(history)} sessions, SYNTHETIC data):", flush=True)
+    if run_backfill(t, history[0].isoformat(), history[-1].isoformat(), wait=True) != 0:
+        raise CliError("the demo backfill failed (see `movers --local status`)")
+    name = f"daily-{last.isoformat()}"
+    try:
+        arn = start_execution(t, "ingest", name, {"date": last.isoformat()})
+    except CliError:
+        arn = resolve_execution(t, name)  # re-running the demo: the same execution
+    print(f"\ndaily run {name}:", flush=True)
+    final = wait(t, arn)
+    print(render(final, history(t, arn)))
     print()
     print_endpoints(state)
     print(f"\nOpen {state['web_url']}/  (stop everything with `make local-down`)")
@@ -378,7 +378,7 @@ def parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--days", type=int, default=7)
     demo.add_argument(
-        "--rate-period", type=float, default=5.0, help="market server: 5 calls per N seconds (free tier: 60)"
+        "--rate-period", type=float, default=60.0, help="market server: 5 calls per N seconds (free tier: 60)"
     )
     demo.set_defaults(func=cmd_demo)
     return p

@@ -38,6 +38,7 @@ def fold(events: list[dict[str, Any]]) -> list[StateLine]:
     """
     owner: dict[int, int] = {}  # event id -> id of the StateEntered event it belongs to
     entered: dict[int, tuple[str, dt.datetime]] = {}
+    open_by_name: dict[str, list[int]] = {}
     depth_of: dict[str, int] = {}
     lines: OrderedDict[str, StateLine] = OrderedDict()
     map_depth = 0
@@ -51,21 +52,34 @@ def fold(events: list[dict[str, Any]]) -> list[StateLine]:
             name = ev["stateEnteredEventDetails"]["name"]
             owner[eid] = eid
             entered[eid] = (name, ev["timestamp"])
+            open_by_name.setdefault(name, []).append(eid)
             if name not in lines:
                 lines[name] = StateLine(name, depth_of.setdefault(name, map_depth), ev["timestamp"])
             continue
         entry = owner.get(prev)
-        if entry is None:
-            continue
-        owner[eid] = entry
-        name, started = entered[entry]
-        line = lines[name]
         if kind.endswith("StateExited"):
+            # An exit names its state; a Map's exit follows its last iteration's event, so the chain alone
+            # would credit it to the inner state.
+            name = ev.get("stateExitedEventDetails", {}).get("name", "")
+            pending = open_by_name.get(name, [])
+            if entry not in pending:
+                entry = pending[-1] if pending else None
+            if entry is None:
+                continue
+            pending.remove(entry)
+            owner[eid] = entry
+            started = entered[entry][1]
+            line = lines[name]
             seconds = (ev["timestamp"] - started).total_seconds()
             line.runs += 1
             line.total += seconds
             line.longest = max(line.longest, seconds)
-        elif kind in ("TaskFailed", "LambdaFunctionFailed", "TaskTimedOut", "LambdaFunctionTimedOut"):
+            continue
+        if entry is None:
+            continue
+        owner[eid] = entry
+        line = lines[entered[entry][0]]
+        if kind in ("TaskFailed", "LambdaFunctionFailed", "TaskTimedOut", "LambdaFunctionTimedOut"):
             error = _error_of(ev)
             if error:
                 line.errors[error[0]] = line.errors.get(error[0], 0) + 1

@@ -34,12 +34,14 @@ def sample() -> list[dict[str, Any]]:
     e = h.add("TaskStateExited", 0.4, e, stateExitedEventDetails={"name": "Validate Input"})
     e = h.state("Map", "Fetch Watchlist", 0.5, e)
     m = h.add("MapStateStarted", 0.5, e)
+    last = m
     for i in range(3):
         s = h.state("Task", "Fetch Bars", 0.6 + i * 0.1, m)
         if i == 1:
             s = h.add("TaskFailed", 0.8, s, taskFailedEventDetails={"error": "RateLimited", "cause": "x"})
-        h.add("TaskStateExited", 1.0 + i, s, stateExitedEventDetails={"name": "Fetch Bars"})
-    e = h.add("MapStateSucceeded", 3.5, m)
+        last = h.add("TaskStateExited", 1.0 + i, s, stateExitedEventDetails={"name": "Fetch Bars"})
+    # as in moto's and AWS's histories, the Map's end follows its last iteration's last event
+    e = h.add("MapStateSucceeded", 3.5, last)
     e = h.add("MapStateExited", 3.5, e, stateExitedEventDetails={"name": "Fetch Watchlist"})
     e = h.state("Fail", "Run Failed", 3.6, e)
     h.add("ExecutionFailed", 3.6, e, executionFailedEventDetails={"error": "MissingTickers", "cause": "NVDA"})

@@ -278,9 +278,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     state = local_up(args.rate_period)
     t = Target(state["outputs"], state["aws_endpoint"], state["web_url"])
     last = dt.date.fromisoformat(args.date)
-    history = last_n_sessions(previous_session(last), args.days)
-    print(f"\nbackfill {history[0]}..{history[-1]} ({len(history)} sessions, SYNTHETIC data):", flush=True)
-    if run_backfill(t, history[0].isoformat(), history[-1].isoformat(), wait=True) != 0:
+    span = last_n_sessions(previous_session(last), args.days)
+    print(f"\nbackfill {span[0]}..{span[-1]} ({len(span)} sessions, SYNTHETIC data):", flush=True)
+    if run_backfill(t, span[0].isoformat(), span[-1].isoformat(), wait=True) != 0:
         raise CliError("the demo backfill failed (see `movers --local status`)")
     name = f"daily-{last.isoformat()}"
     try:

@@ -2,7 +2,8 @@
 in the dead-letter queue and the audit trail; successes are audited; the staleness check; the restore
 drill (replay) rebuilds deleted items item for item; the API key is stored nowhere.
 
-Dates: 2023-03-14..2023-03-16 (no other test uses 2023), so stored days never collide.
+Dates: 2025-07-14..2025-07-16 (no other test uses July 2025; 2020-2024 is the backfill tests' five-year
+span), so stored days never collide.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from movers.local.stack import LOCAL_API_KEY
 from movers.ops_cli import replay
 from tests.support.localstack import StackHandle
 
-GOOD_DAYS = ("2023-03-14", "2023-03-15")
-FAULT_DAY = "2023-03-16"
+GOOD_DAYS = ("2025-07-14", "2025-07-15")
+FAULT_DAY = "2025-07-16"
 TICKERS = ["AAPL", "MSFT", "NVDA"]
 
 
@@ -164,10 +165,10 @@ def test_staleness_check_reports_stored_and_missing_sessions(stack: StackHandle,
         assert "FunctionError" not in out
         return json.loads(out["Payload"].read())
 
-    # Given 2023-03-15 stored, When the check runs that evening (19:00 ET), Then the day is stored
-    assert check("2023-03-15T23:00:00+00:00") == {"date": "2023-03-15", "stored": True}
-    # Given 2023-03-16 not stored (its run failed), When the check runs that evening, Then it is missing
-    assert check("2023-03-16T23:00:00+00:00") == {"date": "2023-03-16", "stored": False}
+    # Given 2025-07-15 stored, When the check runs that evening (19:00 ET), Then the day is stored
+    assert check("2025-07-15T23:00:00+00:00") == {"date": "2025-07-15", "stored": True}
+    # Given 2025-07-16 not stored (its run failed), When the check runs that evening, Then it is missing
+    assert check("2025-07-16T23:00:00+00:00") == {"date": "2025-07-16", "stored": False}
 
 
 def _day_items(stack: StackHandle, day: str) -> dict[str, dict[str, Any]]:

@@ -372,11 +372,9 @@ def parser() -> argparse.ArgumentParser:
     )
     local.set_defaults(func=cmd_local)
 
-    demo = sub.add_parser("demo", help="local stack + daily runs over the last sessions of the dataset")
-    demo.add_argument(
-        "--date", default="2026-11-20", help="last session to run (the dataset ends 2026-11-20)"
-    )
-    demo.add_argument("--days", type=int, default=7)
+    demo = sub.add_parser("demo", help="local stack, a backfill of the last sessions, then the daily run")
+    demo.add_argument("--date", default="2026-11-20", help="daily run session (dataset ends there)")
+    demo.add_argument("--days", type=int, default=40, help="sessions to backfill first")
     demo.add_argument(
         "--rate-period", type=float, default=60.0, help="market server: 5 calls per N seconds (free tier: 60)"
     )

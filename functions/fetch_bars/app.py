@@ -8,44 +8,24 @@ retry or a redrive never spends quota twice.
 
 from __future__ import annotations
 
-import os
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from aws_lambda_powertools.utilities.idempotency import idempotent_function
 
-from stock_movers.adapters.secrets import api_key
 from stock_movers.domain.inputs import parse_date, parse_ticker
 from stock_movers.observability import correlate, logger, metrics
 from stock_movers.settings import pipeline_settings
-from stock_movers.usecases.fetch import FetchContext, fetch_snapshot, fetch_ticker
-from stock_movers.usecases.wiring import fetch_context
+from stock_movers.usecases.fetch import fetch_snapshot, fetch_ticker
+from stock_movers.usecases.wiring import idempotency, provider_context
 
 _settings = pipeline_settings()
-_idempotency = IdempotencyConfig(
-    event_key_jmespath="[provider, ticker, date]",
-    expires_after_seconds=int(os.environ.get("IDEMPOTENCY_TTL_SECONDS", "3600")),
-    raise_on_no_idempotency_key=True,
-)
-_persistence = DynamoDBPersistenceLayer(
-    table_name=_settings.control_table_name, key_attr="id", expiry_attr="expiration"
-)
-
-
-@cache
-def _context(key: str) -> FetchContext:
-    """One provider (one HTTP session) and limiter per API key, reused while the worker is warm."""
-    return fetch_context(_settings, key)
+_idempotency, _persistence = idempotency("[provider, ticker, date]")
 
 
 @idempotent_function(data_keyword_argument="request", config=_idempotency, persistence_store=_persistence)
 def _fetch_once(request: dict[str, str]) -> dict[str, Any]:
-    ctx = _context(api_key(_settings.api_key_secret_arn))
+    ctx = provider_context()
     result = fetch_ticker(ctx, request["ticker"], parse_date(request["date"]), request.get("snapshotKey", ""))
     metrics.add_metric(name="TickersFetched", unit=MetricUnit.Count, value=1)
     return result
@@ -59,7 +39,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     day = parse_date(event.get("date"))
     if event.get("mode") == "snapshot":
         tickers = [parse_ticker(t, "tickers") for t in event.get("tickers") or []]
-        ctx = _context(api_key(_settings.api_key_secret_arn))
+        ctx = provider_context()
         out = fetch_snapshot(ctx, day, tickers, str(event.get("executionName", "manual")))
         logger.info("Session snapshot stored", extra={"date": day.isoformat(), "key": out["key"]})
         return out

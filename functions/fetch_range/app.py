@@ -8,44 +8,24 @@ names (RateLimited, ProviderUnavailable, NoData, ...) for the state machine's Re
 
 from __future__ import annotations
 
-import os
-from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from aws_lambda_powertools.utilities.idempotency import idempotent_function
 
-from stock_movers.adapters.secrets import api_key
 from stock_movers.domain.errors import InvalidInput
 from stock_movers.domain.inputs import parse_date, parse_ticker
 from stock_movers.observability import correlate, logger, metrics
 from stock_movers.settings import pipeline_settings
-from stock_movers.usecases.fetch import FetchContext
 from stock_movers.usecases.fetch_range import fetch_range
-from stock_movers.usecases.wiring import fetch_context
+from stock_movers.usecases.wiring import idempotency, provider_context
 
 _settings = pipeline_settings()
-_idempotency = IdempotencyConfig(
-    event_key_jmespath="[provider, ticker, start, end]",
-    expires_after_seconds=int(os.environ.get("IDEMPOTENCY_TTL_SECONDS", "3600")),
-    raise_on_no_idempotency_key=True,
-)
-_persistence = DynamoDBPersistenceLayer(
-    table_name=_settings.control_table_name, key_attr="id", expiry_attr="expiration"
-)
-
-
-@cache
-def _context(key: str) -> FetchContext:
-    return fetch_context(_settings, key)
+_idempotency, _persistence = idempotency("[provider, ticker, start, end]")
 
 
 @idempotent_function(data_keyword_argument="request", config=_idempotency, persistence_store=_persistence)
 def _fetch_once(request: dict[str, str]) -> dict[str, Any]:
-    ctx = _context(api_key(_settings.api_key_secret_arn))
+    ctx = provider_context()
     return fetch_range(
         ctx, request["ticker"], parse_date(request["start"], "from"), parse_date(request["end"], "to")
     )

@@ -6,13 +6,18 @@ bucket (same id: provider and a digest of the key) with the same settings, and c
 
 from __future__ import annotations
 
+import os
+from functools import cache
+
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
 from stock_movers.adapters.ratelimiter import TokenBucket
+from stock_movers.adapters.secrets import api_key
 from stock_movers.adapters.storage import RawStore
 from stock_movers.observability import metrics
 from stock_movers.providers import make_provider
-from stock_movers.settings import Settings
+from stock_movers.settings import Settings, pipeline_settings
 from stock_movers.usecases.fetch import FetchContext
 
 
@@ -39,3 +44,29 @@ def fetch_context(settings: Settings, key: str) -> FetchContext:
         max_wait_seconds=settings.rate_limit_max_wait_seconds,
         on_call=count_call,
     )
+
+
+@cache
+def _context_for(key: str) -> FetchContext:
+    return fetch_context(pipeline_settings(), key)
+
+
+def provider_context() -> FetchContext:
+    """The provider context for the current API key (read from Secrets Manager, cached by Powertools):
+    one per key, reused while the worker is warm, and a rotated key gets its own."""
+    settings = pipeline_settings()
+    return _context_for(api_key(settings.api_key_secret_arn))
+
+
+def idempotency(key_fields: str) -> tuple[IdempotencyConfig, DynamoDBPersistenceLayer]:
+    """Powertools idempotency keyed by `key_fields` (a JMESPath list such as "[provider, ticker, date]") in
+    the control table, remembered for IDEMPOTENCY_TTL_SECONDS: a retry or a redrive spends no quota twice."""
+    config = IdempotencyConfig(
+        event_key_jmespath=key_fields,
+        expires_after_seconds=int(os.environ.get("IDEMPOTENCY_TTL_SECONDS", "3600")),
+        raise_on_no_idempotency_key=True,
+    )
+    store = DynamoDBPersistenceLayer(
+        table_name=pipeline_settings().control_table_name, key_attr="id", expiry_attr="expiration"
+    )
+    return config, store

@@ -45,7 +45,8 @@ def main() -> int:
     results |= _section("localaws", localaws.run)
     results |= _section("market", market.run)
 
-    stack = LocalStack(work_dir=Path(tempfile.mkdtemp(prefix="movers-bench-")), market_rate_limit=(5, 60.0))
+    work = Path(tempfile.mkdtemp(prefix="movers-bench-"))
+    stack = LocalStack(work_dir=work, market_rate_limit=(ingest.CALLS, ingest.PERIOD))
     try:
         stack.start()
         results |= _section("ingest", ingest.run, stack)

@@ -147,7 +147,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         payload["tickers"] = args.tickers
     if args.force:
         payload["force"] = True
-    day = args.date or dt.datetime.now(dt.UTC).date().isoformat()
+    if not args.date:
+        from stock_movers.domain.calendar import latest_completed_session
+
+        # name and input agree: daily-<session> processes that session (the machine would resolve the same)
+        payload["date"] = latest_completed_session(dt.datetime.now(dt.UTC)).isoformat()
+    day = payload["date"]
     name = args.name or (
         f"daily-{day}" + ("-force-" + dt.datetime.now(dt.UTC).strftime("%H%M%S") if args.force else "")
     )

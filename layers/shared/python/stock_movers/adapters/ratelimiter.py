@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from stock_movers.adapters.aws import client
+from stock_movers.adapters.aws import LazyClient
 
 RECORD_TTL_SECONDS = 7 * 24 * 3600
 
@@ -33,6 +33,8 @@ class Acquired:
 
 
 class TokenBucket:
+    ddb = LazyClient("dynamodb")
+
     def __init__(
         self,
         table: str,
@@ -58,12 +60,6 @@ class TokenBucket:
         self._ddb = ddb
         self._clock = clock
         self._sleep = sleep
-
-    @property
-    def ddb(self) -> Any:
-        if self._ddb is None:
-            self._ddb = client("dynamodb")
-        return self._ddb
 
     def try_acquire(self) -> float:
         """Take one token; return 0.0 on success or the seconds until one is available (nothing taken)."""

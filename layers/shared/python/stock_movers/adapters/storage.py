@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from stock_movers.adapters.aws import client
+from stock_movers.adapters.aws import LazyClient
 
 
 def raw_key(provider: str, day: dt.date, name: str, page: int = 0) -> str:
@@ -34,15 +34,11 @@ def parquet_key(day: dt.date) -> str:
 class RawStore:
     """Raw provider bodies in S3, stored exactly as received (they never contain the API key)."""
 
+    s3 = LazyClient("s3")
+
     def __init__(self, bucket: str, s3: Any = None) -> None:
         self.bucket = bucket
         self._s3 = s3
-
-    @property
-    def s3(self) -> Any:
-        if self._s3 is None:
-            self._s3 = client("s3")
-        return self._s3
 
     def put_pages(self, keys: Sequence[str], pages: Sequence[bytes]) -> list[str]:
         for key, body in zip(keys, pages, strict=True):
@@ -63,15 +59,11 @@ def _n(value: Decimal | int | str) -> dict[str, str]:
 class ItemStore:
     """The main table's winner and per-ticker items."""
 
+    ddb = LazyClient("dynamodb")
+
     def __init__(self, table: str, ddb: Any = None) -> None:
         self.table = table
         self._ddb = ddb
-
-    @property
-    def ddb(self) -> Any:
-        if self._ddb is None:
-            self._ddb = client("dynamodb")
-        return self._ddb
 
     def put_ticker_days(self, rows: Sequence[dict[str, Any]]) -> None:
         """Per-ticker day items (idempotent overwrites of the same content)."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from stock_movers.adapters.aws import client
+from stock_movers.adapters.aws import LazyClient
 from stock_movers.domain.analytics import (
     HISTORY_SESSIONS,
     VOLATILITY_WINDOW,
@@ -94,15 +94,11 @@ def parse_threshold(raw: str | None) -> Decimal:
 class HistoryStore:
     """The main table's reads for the analysis and the summary item's write."""
 
+    ddb = LazyClient("dynamodb")
+
     def __init__(self, table: str, ddb: Any = None) -> None:
         self.table = table
         self._ddb = ddb
-
-    @property
-    def ddb(self) -> Any:
-        if self._ddb is None:
-            self._ddb = client("dynamodb")
-        return self._ddb
 
     def ticker_history(
         self, ticker: str, day: dt.date, limit: int = HISTORY_SESSIONS

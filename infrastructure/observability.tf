@@ -121,76 +121,40 @@ resource "aws_sns_topic_subscription" "alert_email" {
 
 # ---------------------------------------------------------------------------------------------- alarms
 
-resource "aws_cloudwatch_metric_alarm" "execution_failed" {
-  for_each            = local.observed_state_machines
-  alarm_name          = "${local.alarm_prefix}${each.key}-executions-failed"
-  alarm_description   = "A ${each.key} execution failed. See docs/operations.md#executions-failed."
-  namespace           = "AWS/States"
-  metric_name         = "ExecutionsFailed"
-  dimensions          = { StateMachineArn = each.value }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alerts.arn]
+# Every "this count went above zero in five minutes" alarm, one per (metric, resource), from one map so a
+# new function or state machine gets all of its alarms by joining observed_functions/_state_machines.
+locals {
+  count_alarms = merge(
+    { for k, arn in local.observed_state_machines : "${k}-executions-failed" => {
+      description = "A ${k} execution failed. See docs/operations.md#executions-failed."
+      namespace   = "AWS/States", metric = "ExecutionsFailed", dimensions = { StateMachineArn = arn }
+    } },
+    { for k, arn in local.observed_state_machines : "${k}-executions-timed-out" => {
+      description = "A ${k} execution timed out. See docs/operations.md#executions-timed-out."
+      namespace   = "AWS/States", metric = "ExecutionsTimedOut", dimensions = { StateMachineArn = arn }
+    } },
+    { for k, fn in local.observed_functions : "${k}-errors" => {
+      description = "The ${k} function raised errors. See docs/operations.md#lambda-errors."
+      namespace   = "AWS/Lambda", metric = "Errors", dimensions = { FunctionName = fn }
+    } },
+    { for k, fn in local.observed_functions : "${k}-throttles" => {
+      description = "The ${k} function was throttled. See docs/operations.md#lambda-throttles."
+      namespace   = "AWS/Lambda", metric = "Throttles", dimensions = { FunctionName = fn }
+    } },
+    { "api-5xx" = {
+      description = "The read API answered 5xx. See docs/operations.md#api-5xx."
+      namespace   = "AWS/ApiGateway", metric = "5XXError", dimensions = { ApiName = local.api_name, Stage = local.api_stage }
+    } },
+  )
 }
 
-resource "aws_cloudwatch_metric_alarm" "execution_timed_out" {
-  for_each            = local.observed_state_machines
-  alarm_name          = "${local.alarm_prefix}${each.key}-executions-timed-out"
-  alarm_description   = "A ${each.key} execution timed out. See docs/operations.md#executions-timed-out."
-  namespace           = "AWS/States"
-  metric_name         = "ExecutionsTimedOut"
-  dimensions          = { StateMachineArn = each.value }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alerts.arn]
-}
-
-resource "aws_cloudwatch_metric_alarm" "lambda_errors" {
-  for_each            = local.observed_functions
-  alarm_name          = "${local.alarm_prefix}${each.key}-errors"
-  alarm_description   = "The ${each.key} function raised errors. See docs/operations.md#lambda-errors."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = each.value }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alerts.arn]
-}
-
-resource "aws_cloudwatch_metric_alarm" "lambda_throttles" {
-  for_each            = local.observed_functions
-  alarm_name          = "${local.alarm_prefix}${each.key}-throttles"
-  alarm_description   = "The ${each.key} function was throttled. See docs/operations.md#lambda-throttles."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Throttles"
-  dimensions          = { FunctionName = each.value }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alerts.arn]
-}
-
-resource "aws_cloudwatch_metric_alarm" "api_5xx" {
-  alarm_name          = "${local.alarm_prefix}api-5xx"
-  alarm_description   = "The read API answered 5xx. See docs/operations.md#api-5xx."
-  namespace           = "AWS/ApiGateway"
-  metric_name         = "5XXError"
-  dimensions          = { ApiName = local.api_name, Stage = local.api_stage }
+resource "aws_cloudwatch_metric_alarm" "count_above_zero" {
+  for_each            = local.count_alarms
+  alarm_name          = "${local.alarm_prefix}${each.key}"
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
   statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1

@@ -82,7 +82,7 @@ run "failures_are_captured_and_alarmed" {
     error_message = "the dead-letter queue keeps messages 14 days, encrypted"
   }
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.lambda_errors) == length(local.observed_functions) && length(aws_cloudwatch_metric_alarm.execution_failed) == length(local.observed_state_machines)
+    condition     = alltrue([for k in keys(local.observed_functions) : contains(keys(aws_cloudwatch_metric_alarm.count_above_zero), "${k}-errors")]) && alltrue([for k in keys(local.observed_state_machines) : contains(keys(aws_cloudwatch_metric_alarm.count_above_zero), "${k}-executions-failed")])
     error_message = "every observed function and state machine needs its alarm"
   }
   assert {

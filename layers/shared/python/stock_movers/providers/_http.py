@@ -252,3 +252,23 @@ def message_of(payload: Any) -> str:
             if isinstance(value, str) and value:
                 return value[:300]
     return ""
+
+
+class HttpProvider:
+    """What every adapter holds: its validated key and base URL and one HttpClient (one requests.Session,
+    timeouts, redaction). Subclasses set `name` and `default_base_url`."""
+
+    name: str
+    default_base_url: str
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str | None = None,
+        session: requests.Session | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self._key = check_api_key(api_key)
+        self.base_url = check_base_url(base_url or self.default_base_url)
+        self._http = HttpClient(self.name, self._key, session, timeout)

@@ -16,15 +16,11 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import requests
-
 from stock_movers.domain.bars import DailyBar
 from stock_movers.domain.calendar import NEW_YORK
 from stock_movers.providers._http import (
-    HttpClient,
+    HttpProvider,
     Reply,
-    check_api_key,
-    check_base_url,
     check_day,
     check_span,
     check_ticker,
@@ -47,23 +43,12 @@ DEFAULT_BASE_URL = "https://api.massive.com"
 MAX_PAGES = 100  # 100 pages x 50,000 bars is far beyond any daily range; more means a cursor loop
 
 
-class MassiveProvider:
+class MassiveProvider(HttpProvider):
     """Massive aggregates adapter. All calls share one requests.Session."""
 
     name = "massive"
+    default_base_url = DEFAULT_BASE_URL
     supports_session_snapshot = True
-
-    def __init__(
-        self,
-        *,
-        api_key: str,
-        base_url: str | None = None,
-        session: requests.Session | None = None,
-        timeout: float = 10.0,
-    ) -> None:
-        self._key = check_api_key(api_key)
-        self.base_url = check_base_url(base_url or DEFAULT_BASE_URL)
-        self._http = HttpClient(self.name, self._key, session, timeout)
 
     # -- public operations -------------------------------------------------------------------------
 

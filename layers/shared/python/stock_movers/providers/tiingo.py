@@ -11,13 +11,9 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-import requests
-
 from stock_movers.domain.bars import DailyBar
 from stock_movers.providers._http import (
-    HttpClient,
-    check_api_key,
-    check_base_url,
+    HttpProvider,
     check_day,
     check_span,
     check_ticker,
@@ -40,23 +36,12 @@ from stock_movers.providers.errors import (
 DEFAULT_BASE_URL = "https://api.tiingo.com"
 
 
-class TiingoProvider:
+class TiingoProvider(HttpProvider):
     """Tiingo adapter: one prices call per operation."""
 
     name = "tiingo"
+    default_base_url = DEFAULT_BASE_URL
     supports_session_snapshot = False
-
-    def __init__(
-        self,
-        *,
-        api_key: str,
-        base_url: str | None = None,
-        session: requests.Session | None = None,
-        timeout: float = 10.0,
-    ) -> None:
-        self._key = check_api_key(api_key)
-        self.base_url = check_base_url(base_url or DEFAULT_BASE_URL)
-        self._http = HttpClient(self.name, self._key, session, timeout)
 
     def daily_bar(self, ticker: str, day: dt.date) -> FetchResult:
         """startDate = endDate = `day`; exactly one bar dated `day`, NoData when empty."""

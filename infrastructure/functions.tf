@@ -87,9 +87,10 @@ module "fn_store_day" {
       resources = [aws_dynamodb_table.main.arn]
     },
     {
+      # DeleteObjectVersion: a failed commit removes the Parquet version its own attempt put (store_day).
       sid       = "WriteCuratedParquet"
-      actions   = ["s3:PutObject"]
-      resources = ["${aws_s3_bucket.data.arn}/curated/*"]
+      actions   = ["s3:PutObject", "s3:DeleteObjectVersion"]
+      resources = ["${aws_s3_bucket.data.arn}/curated/daily_bars/*"]
     },
   ]
   common = local.fn_common

@@ -1,7 +1,12 @@
-"""Store Day: Parquet bars, per-ticker items, then the winner item (conditional put) last.
+"""Store Day: Parquet bars first, then the per-ticker items and the winner item together (the commit).
 
-The winner item is the commit marker of a day: it is written only after everything else succeeded, and
-only if absent unless `force`. A concurrent run that loses the conditional put returns AlreadyStored.
+The winner item is the commit marker of a day: it is written with the per-ticker items in one DynamoDB
+transaction after the Parquet object, and only if absent (or written by this same execution) unless `force`.
+A concurrent run that loses the conditional put returns AlreadyStored. When the commit fails, the Parquet
+version this attempt put is removed again (the bucket is versioned), so a failed run leaves the day as it
+was, even beside a concurrent run; the error keeps its name (StorageUnavailable for throttling and other
+transient faults, which the state machine retries). Every write is an overwrite of the same content, so a
+retry or a re-run converges.
 Input: {"date", "force", "winner", "rows", "executionArn", "executionName"}.
 """
 
@@ -23,20 +28,37 @@ _items = ItemStore(_settings.table_name)
 _objects = RawStore(_settings.bucket_name)
 
 
+def _undo_parquet(key: str, version: str | None) -> None:
+    """The commit failed: remove the Parquet version this attempt put, so the object is again what the
+    committed day (if any) wrote. Best effort: a failure here is logged, and the next run overwrites it."""
+    if version is None:
+        return
+    try:
+        _objects.delete_version(key, version)
+    except Exception:
+        logger.exception("Could not remove the uncommitted Parquet version", extra={"key": key})
+
+
 @metrics.log_metrics
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     correlate(event)
     day = parse_date(event.get("date"))
     winner, rows = event["winner"], event["rows"]
-    _objects.put_bytes(parquet_key(day), bars_parquet(rows), "application/vnd.apache.parquet")
-    _items.put_ticker_days(rows)
-    stored = _items.put_winner(
-        winner,
-        execution_arn=str(event.get("executionArn", "")),
-        stored_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        force=bool(event.get("force")),
-    )
+    force = bool(event.get("force"))
+    key = parquet_key(day)
+    version = _objects.put_bytes(key, bars_parquet(rows), "application/vnd.apache.parquet")
+    try:
+        stored = _items.put_day(
+            rows,
+            winner,
+            execution_arn=str(event.get("executionArn", "")),
+            stored_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            force=force,
+        )
+    except Exception:
+        _undo_parquet(key, version)
+        raise
     status = "Stored" if stored else "AlreadyStored"
     if stored:
         metrics.add_metric(name="WinnerStored", unit=MetricUnit.Count, value=1)

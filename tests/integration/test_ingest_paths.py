@@ -38,6 +38,7 @@ RETRIED = "test_transient_aws_faults_are_retried_and_the_day_is_stored"
 SNAPSHOT = "test_snapshot_faults_are_retried"
 SAME_BAR = "test_concurrent_fetch_of_one_bar_waits_for_the_first"
 CAUGHT_RUN = "test_exhausted_retries_are_caught_and_fail_the_run"
+THROTTLED_COMMIT = "test_a_throttled_commit_is_retried_and_the_day_is_stored_whole"
 SVC = "Lambda.ServiceException"
 TMR = "Lambda.TooManyRequestsException"
 PTEE = "DynamoDB.ProvisionedThroughputExceededException"
@@ -49,6 +50,7 @@ COVERED: dict[tuple[str, str, str], str] = {
     ("Retry", "Fetch Bars", "RateLimited"): RETRIED,
     ("Retry", "Pick Winner", SVC): RETRIED,
     ("Retry", "Store Day", SVC): RETRIED,
+    ("Retry", "Store Day", "StorageUnavailable"): THROTTLED_COMMIT,
     ("Retry", "Announce", EB): RETRIED,
     ("Retry", "Heal Gaps", SVC): RETRIED,
     ("Retry", "Fetch Session Snapshot", "RateLimited"): SNAPSHOT,
@@ -294,6 +296,61 @@ def test_concurrent_fetch_of_one_bar_waits_for_the_first(stack: StackHandle, swi
     assert waited, [h.failures("Fetch Bars") for h in histories]
     assert all(h.succeeded("Fetch Bars") == 1 for h in histories)
     assert stack.market.stats()["by_ticker"].get(ticker, 0) - before == 1
+
+
+SDK_ATTEMPTS = 3  # AWS_MAX_ATTEMPTS of every function (standard mode): the throttles one attempt eats
+
+
+def test_a_throttled_commit_is_retried_and_the_day_is_stored_whole(
+    stack: StackHandle, switch: LocalAws
+) -> None:
+    # Given DynamoDB throttling four writes of the day's commit (items + winner, one transaction): the
+    # first Store Day attempt spends its SDK attempts and fails with StorageUnavailable, having written
+    # nothing; when the day runs, then the state machine retries Store Day and the whole day is stored.
+    day, tickers = "2023-12-13", ["AAPL", "MSFT", "NVDA"]
+    quiesce(stack)
+    switch.inject(
+        "dynamodb", "TransactWriteItems", ["ProvisionedThroughputExceededException"] * 4, body_contains=day
+    )
+    arn = start(stack, "commit-throttled", {"date": day, "tickers": tickers, "force": True})
+    desc = stack.wait(arn)
+    h = History(stack, arn)
+    assert desc["status"] == "SUCCEEDED", (desc.get("error"), desc.get("cause"))
+    assert h.failures("Store Day") == ["StorageUnavailable"] and h.succeeded("Store Day") == 1
+    assert switch.faults()["injected"] == 4
+    written = stack.day_written(day)
+    assert (written["winner"] or {})["ExecutionArn"]["S"] == arn
+    assert sorted(i["Ticker"]["S"] for i in written["ticker_items"]) == tickers and written["parquet"]
+    assert "Announce" in h.entered()
+
+
+def test_a_commit_throttled_past_every_retry_leaves_nothing_and_the_next_run_stores_the_day(
+    stack: StackHandle, switch: LocalAws
+) -> None:
+    # Given a day nothing has stored and DynamoDB throttling every attempt of its commit (each Store Day
+    # attempt spends its SDK attempts; 1 + 4 attempts), when the day runs, then it fails with
+    # StorageUnavailable and nothing of the day exists: no winner, no ticker item, no Parquet.
+    day, tickers = "2023-11-15", ["AMZN", "TSLA"]
+    assert stack.day_written(day) == {"winner": None, "ticker_items": [], "parquet": []}
+    switch.inject(
+        "dynamodb",
+        "TransactWriteItems",
+        ["ThrottlingException"] * (SDK_ATTEMPTS * 5),
+        body_contains=day,
+    )
+    arn = start(stack, "commit-exhausted", {"date": day, "tickers": tickers})
+    desc = stack.wait(arn)
+    assert desc["status"] == "FAILED" and desc["error"] == "StorageUnavailable", desc.get("cause")
+    assert History(stack, arn).failures("Store Day") == ["StorageUnavailable"] * 5
+    assert stack.day_written(day) == {"winner": None, "ticker_items": [], "parquet": []}
+    # When the throttling is over and the day runs again (no force), then it is stored at once
+    switch.clear_faults()
+    again = start(stack, "commit-converges", {"date": day, "tickers": tickers})
+    done = stack.wait(again)
+    assert done["status"] == "SUCCEEDED" and json.loads(done["output"])["status"] == "Stored"
+    written = stack.day_written(day)
+    assert (written["winner"] or {})["ExecutionArn"]["S"] == again
+    assert len(written["ticker_items"]) == len(tickers) and written["parquet"]
 
 
 # --------------------------------------------------------------------------------------------------

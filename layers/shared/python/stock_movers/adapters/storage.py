@@ -48,8 +48,16 @@ class RawStore:
     def get(self, key: str) -> bytes:
         return bytes(self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
 
-    def put_bytes(self, key: str, body: bytes, content_type: str) -> None:
-        self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
+    def put_bytes(self, key: str, body: bytes, content_type: str) -> str | None:
+        """Store one object; returns its version id (None when the bucket is not versioned)."""
+        out = self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
+        version = out.get("VersionId")
+        return str(version) if version and version != "null" else None
+
+    def delete_version(self, key: str, version_id: str) -> None:
+        """Remove one version of an object: the object reads as it did before that version was put, even
+        when other writers have put newer versions since (theirs stay current)."""
+        self.s3.delete_object(Bucket=self.bucket, Key=key, VersionId=version_id)
 
 
 def _n(value: Decimal | int | str) -> dict[str, str]:
@@ -67,26 +75,7 @@ class ItemStore:
 
     def put_ticker_days(self, rows: Sequence[dict[str, Any]]) -> None:
         """Per-ticker day items (idempotent overwrites of the same content)."""
-        requests = [
-            {
-                "PutRequest": {
-                    "Item": {
-                        "pk": {"S": f"TICKER#{r['ticker']}"},
-                        "sk": {"S": r["date"]},
-                        "Date": {"S": r["date"]},
-                        "Ticker": {"S": r["ticker"]},
-                        "Open": _n(r["open"]),
-                        "High": _n(r["high"]),
-                        "Low": _n(r["low"]),
-                        "Close": _n(r["close"]),
-                        "Volume": _n(r["volume"]),
-                        "PercentChange": _n(r["percentChange"]),
-                        "Provider": {"S": r["provider"]},
-                    }
-                }
-            }
-            for r in rows
-        ]
+        requests = [{"PutRequest": {"Item": _ticker_item(r)}} for r in rows]
         for i in range(0, len(requests), 25):
             pending: dict[str, Any] = {self.table: requests[i : i + 25]}
             while pending:
@@ -95,24 +84,64 @@ class ItemStore:
 
     def put_winner(self, winner: dict[str, Any], *, execution_arn: str, stored_at: str, force: bool) -> bool:
         """Write the day's winner; without `force` only if absent. Returns False when it already existed."""
-        item = {
-            "pk": {"S": "MOVERS"},
-            "sk": {"S": winner["date"]},
-            "Date": {"S": winner["date"]},
-            "Ticker": {"S": winner["ticker"]},
-            "PercentChange": _n(winner["percentChange"]),
-            "ClosingPrice": _n(winner["close"]),
-            "Open": _n(winner["open"]),
-            "Provider": {"S": winner["provider"]},
-            "ExecutionArn": {"S": execution_arn},
-            "StoredAt": {"S": stored_at},
-        }
+        item = _winner_item(winner, execution_arn, stored_at)
         kwargs: dict[str, Any] = {} if force else {"ConditionExpression": "attribute_not_exists(pk)"}
         try:
             self.ddb.put_item(TableName=self.table, Item=item, **kwargs)
         except self.ddb.exceptions.ConditionalCheckFailedException:
             return False
         return True
+
+    def put_day(
+        self,
+        rows: Sequence[dict[str, Any]],
+        winner: dict[str, Any],
+        *,
+        execution_arn: str,
+        stored_at: str,
+        force: bool,
+    ) -> bool:
+        """The day's per-ticker items and its winner as one unit; False when another run stored the day.
+
+        Up to TRANSACTION_ROWS tickers this is one TransactWriteItems, so the items and the winner commit
+        together or not at all (a throttled or failed write leaves nothing behind). Larger days write the
+        items first and the winner last. Without `force` the winner is put only when absent or written by
+        this same execution, so a retry of a Store Day whose first attempt committed (and then crashed)
+        answers Stored, not AlreadyStored. Transient DynamoDB failures raise StorageUnavailable.
+        """
+        winner_item = _winner_item(winner, execution_arn, stored_at)
+        condition: dict[str, Any] = (
+            {}
+            if force
+            else {
+                "ConditionExpression": "attribute_not_exists(pk) OR ExecutionArn = :arn",
+                "ExpressionAttributeValues": {":arn": {"S": execution_arn}},
+            }
+        )
+        try:
+            if len(rows) <= TRANSACTION_ROWS:
+                actions = [{"Put": {"TableName": self.table, "Item": _ticker_item(r)}} for r in rows]
+                actions.append({"Put": {"TableName": self.table, "Item": winner_item, **condition}})
+                try:
+                    self.ddb.transact_write_items(TransactItems=actions)
+                except self.ddb.exceptions.TransactionCanceledException as exc:
+                    reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                    if reasons and reasons[-1] == "ConditionalCheckFailed":
+                        return False
+                    if {c for c in reasons if c not in (None, "None")} <= TRANSIENT_CANCELLATIONS:
+                        raise StorageUnavailable(f"transaction cancelled: {reasons}") from exc
+                    raise
+                return True
+            self.put_ticker_days(rows)
+            try:
+                self.ddb.put_item(TableName=self.table, Item=winner_item, **condition)
+            except self.ddb.exceptions.ConditionalCheckFailedException:
+                return False
+            return True
+        except self.ddb.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in TRANSIENT_DYNAMODB_ERRORS:
+                raise StorageUnavailable(str(exc)) from exc
+            raise
 
     def winner_dates(self, start: dt.date, end: dt.date) -> set[dt.date]:
         """Dates in [start, end] that have a winner item (a stored day); one paginated key-only Query."""
@@ -133,3 +162,60 @@ class ItemStore:
             if not page.get("LastEvaluatedKey"):
                 return out
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+# One TransactWriteItems holds at most 100 actions: the tickers' items plus the winner.
+TRANSACTION_ROWS = 99
+# DynamoDB errors that a later attempt can succeed past (after the SDK's own retries are spent).
+TRANSIENT_DYNAMODB_ERRORS = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "TransactionConflictException",
+        "TransactionInProgressException",
+    }
+)
+
+
+# Per-item reasons of a cancelled transaction that a later attempt can succeed past.
+TRANSIENT_CANCELLATIONS = frozenset(
+    {"TransactionConflict", "ProvisionedThroughputExceeded", "ThrottlingError"}
+)
+
+
+class StorageUnavailable(Exception):
+    """A transient storage failure (throttling, a service error, a transaction conflict): nothing of the
+    day was committed, and the state machine retries the whole step."""
+
+
+def _ticker_item(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "pk": {"S": f"TICKER#{r['ticker']}"},
+        "sk": {"S": r["date"]},
+        "Date": {"S": r["date"]},
+        "Ticker": {"S": r["ticker"]},
+        "Open": _n(r["open"]),
+        "High": _n(r["high"]),
+        "Low": _n(r["low"]),
+        "Close": _n(r["close"]),
+        "Volume": _n(r["volume"]),
+        "PercentChange": _n(r["percentChange"]),
+        "Provider": {"S": r["provider"]},
+    }
+
+
+def _winner_item(winner: dict[str, Any], execution_arn: str, stored_at: str) -> dict[str, Any]:
+    return {
+        "pk": {"S": "MOVERS"},
+        "sk": {"S": winner["date"]},
+        "Date": {"S": winner["date"]},
+        "Ticker": {"S": winner["ticker"]},
+        "PercentChange": _n(winner["percentChange"]),
+        "ClosingPrice": _n(winner["close"]),
+        "Open": _n(winner["open"]),
+        "Provider": {"S": winner["provider"]},
+        "ExecutionArn": {"S": execution_arn},
+        "StoredAt": {"S": stored_at},
+    }

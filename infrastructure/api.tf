@@ -106,9 +106,9 @@ locals {
     }
   }
 
-  # Per path: each documented operation (parameters and response descriptions kept, schemas dropped:
-  # API Gateway reads OpenAPI 3.0 models as JSON Schema draft 4, and validation happens in the function),
-  # the preflight, and ANY other method to the function so that it answers 405 with an Allow header.
+  # Per path: each documented operation, GET and its HEAD twin (parameters and response descriptions kept,
+  # schemas dropped: API Gateway reads OpenAPI 3.0 models as JSON Schema draft 4, and validation happens in
+  # the function), the preflight, and ANY other method to the function so that it answers 405 with Allow.
   api_paths = {
     for path, operations in local.api_spec.paths : path => merge(
       {
@@ -137,6 +137,29 @@ locals {
     )
   }
 
+  # Errors API Gateway answers itself (no such resource, throttling, request too large, ...) carry the
+  # function's one error shape {"error", "message"}. A path that is no resource is a 404 NotFound, as the
+  # function answers it, instead of API Gateway's 403 "Missing Authentication Token" (the API has no auth).
+  # movers/local/apigw.py answers the same.
+  api_error_headers = {
+    "gatewayresponse.header.Access-Control-Allow-Origin" = local.api_cors_origin
+    "gatewayresponse.header.Cache-Control"               = "'no-store'"
+  }
+  api_gateway_responses = {
+    MISSING_AUTHENTICATION_TOKEN = {
+      statusCode         = "404"
+      responseParameters = local.api_error_headers
+      responseTemplates  = { "application/json" = jsonencode({ error = "NotFound", message = "no such route" }) }
+    }
+    DEFAULT_4XX = {
+      responseParameters = local.api_error_headers
+      # $context.error.messageString is the message already quoted as a JSON string.
+      responseTemplates = {
+        "application/json" = "{\"error\":\"$context.error.responseType\",\"message\":$context.error.messageString}"
+      }
+    }
+  }
+
   api_body = jsonencode({
     openapi = "3.0.1"
     info = {
@@ -144,7 +167,8 @@ locals {
       version     = local.api_spec.info.version
       description = try(local.api_spec.info.description, "")
     }
-    paths = local.api_paths
+    paths                                   = local.api_paths
+    "x-amazon-apigateway-gateway-responses" = local.api_gateway_responses
   })
 }
 

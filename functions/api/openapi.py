@@ -8,6 +8,7 @@ gateway routes by it, and schemathesis tests the running API against it.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import sys
 import warnings
@@ -48,8 +49,25 @@ def build_spec() -> dict[str, Any]:
     schemas = spec.get("components", {}).get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         schemas.pop(unused, None)
+    for operations in spec.get("paths", {}).values():
+        if "get" in operations:
+            operations["head"] = head_operation(operations["get"])
     spec["paths"] = dict(sorted(spec["paths"].items()))
     return spec
+
+
+def head_operation(get: dict[str, Any]) -> dict[str, Any]:
+    """The HEAD twin of a GET operation: same parameters and status codes, no response bodies.
+
+    The function answers HEAD on every GET route (movers_api.resolver.resolve); Powertools has no HEAD
+    route of its own, so the document gets it here, and API Gateway (built from this file) gets a HEAD method.
+    """
+    head = copy.deepcopy(get)
+    head["operationId"] = get["operationId"].removesuffix("_get") + "_head"
+    head["summary"] = f"{get.get('summary', 'GET')} (headers only)"
+    for response in head.get("responses", {}).values():
+        response.pop("content", None)
+    return head
 
 
 def render(spec: dict[str, Any]) -> str:

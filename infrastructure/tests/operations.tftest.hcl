@@ -104,3 +104,20 @@ run "local_environment_can_be_torn_down" {
     error_message = "local stacks are disposable: no deletion protection"
   }
 }
+
+run "the_api_answers_head_and_every_gateway_error_in_the_error_shape" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for path, ops in local.api_paths : contains(keys(ops), "head") if contains(keys(ops), "get")])
+    error_message = "every GET route of the API needs its HEAD method (built from docs/openapi.json)"
+  }
+  assert {
+    condition     = local.api_gateway_responses.MISSING_AUTHENTICATION_TOKEN.statusCode == "404" && jsondecode(local.api_gateway_responses.MISSING_AUTHENTICATION_TOKEN.responseTemplates["application/json"]).error == "NotFound"
+    error_message = "an unknown path must be a 404 with the {error, message} body"
+  }
+  assert {
+    condition     = strcontains(local.api_gateway_responses.DEFAULT_4XX.responseTemplates["application/json"], "{\"error\":")
+    error_message = "API Gateway's own 4xx answers must use the {error, message} body"
+  }
+}

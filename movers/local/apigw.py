@@ -5,9 +5,11 @@ matched against the resource templates of ``docs/openapi.json`` (the same file T
 from), and is sent to the API function through the local AWS's Lambda ``Invoke``; the proxy response comes
 back as the HTTP response. Behaviour mirrors what ``infrastructure/api.tf`` deploys:
 
-- a path that matches no resource -> 403 ``{"message": "Missing Authentication Token"}`` (as API Gateway);
+- a path that matches no resource -> 404 ``{"error": "NotFound", "message": "no such route"}`` (the
+  MISSING_AUTHENTICATION_TOKEN gateway response of api.tf, which replaces API Gateway's default 403);
 - ``OPTIONS`` on a resource -> the CORS preflight of the mock integration (200, no Lambda call);
-- any other method on a resource -> the function (``x-amazon-apigateway-any-method``), which answers 405;
+- any other method on a resource -> the function (HEAD as documented, the rest through
+  ``x-amazon-apigateway-any-method``); the function answers HEAD as GET without a body, and 405 otherwise;
 - a Lambda ``FunctionError`` or an unusable payload -> 502 ``{"message": "Internal server error"}``.
 
 Everything outside ``/v1`` is the frontend: files from ``frontend/`` and a generated ``/config.js``
@@ -38,7 +40,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SPEC = REPO_ROOT / "docs" / "openapi.json"
 DEFAULT_FRONTEND = REPO_ROOT / "frontend"
 STAGE = "v1"
-MISSING_TOKEN = {"message": "Missing Authentication Token"}
+# api.tf's gateway response for MISSING_AUTHENTICATION_TOKEN (a path that is no resource).
+NO_SUCH_ROUTE = {"error": "NotFound", "message": "no such route"}
 INTERNAL_ERROR = {"message": "Internal server error"}
 # The same preflight answer as the mock integration in infrastructure/api.tf.
 PREFLIGHT_HEADERS = {
@@ -362,7 +365,15 @@ class LocalApiGateway:
         """Route one stage-relative request the way the deployed REST API does."""
         found = match_resource(self.resources, raw_path)
         if found is None:
-            return json_reply(403, MISSING_TOKEN, {"x-amzn-ErrorType": "MissingAuthenticationTokenException"})
+            return json_reply(
+                404,
+                NO_SUCH_ROUTE,
+                {
+                    "Access-Control-Allow-Origin": PREFLIGHT_HEADERS["Access-Control-Allow-Origin"],
+                    "Cache-Control": "no-store",
+                    "x-amzn-ErrorType": "MissingAuthenticationTokenException",
+                },
+            )
         resource, params = found
         if method == "OPTIONS":
             return HttpReply(200, [*PREFLIGHT_HEADERS.items(), ("Content-Type", "application/json")], b"")

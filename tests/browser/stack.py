@@ -6,8 +6,9 @@ also serves the frontend. This is the one place to swap for the Terraform-applie
 use ``base_url``, ``api_url``, ``aws_endpoint``, ``function_name``, ``table_name`` and ``gateway()``.
 
 Artifacts: the function zip is built from the working tree (``functions/api``) so tests run the code under
-test; the dependency layer is ``build/dist/layers/deps.zip`` when present, else the venv's Powertools; when
-that layer lacks Pydantic (needed by Powertools' validation) an extra layer is made from the venv's copy.
+test, and so is the shared layer (stock_movers); the dependency layer is ``build/dist/layers/deps.zip``
+when present, else the venv's Powertools; when that layer lacks Pydantic (needed by Powertools'
+validation) an extra layer is made from the venv's copy.
 """
 
 from __future__ import annotations
@@ -85,11 +86,17 @@ def _site_layer(packages: Iterable[str]) -> bytes:
     return _zip_bytes(entries)
 
 
+def shared_layer() -> bytes:
+    """The shared layer from the working tree (stock_movers: the API parses parameters with its inputs)."""
+    return _zip_bytes(_tree(REPO / "layers" / "shared" / "python" / "stock_movers", "python/"))
+
+
 def layer_zips() -> list[tuple[str, bytes]]:
-    """(name, zip) of the layers the API function needs, in order."""
+    """(name, zip) of the layers the API function needs, in order (as api.tf: shared, then deps)."""
     deps = DIST / "layers" / "deps.zip"
-    layers = [("deps", deps.read_bytes())] if deps.is_file() else [("deps", _site_layer(POWERTOOLS_PACKAGES))]
-    names = zipfile.ZipFile(io.BytesIO(layers[0][1])).namelist()
+    deps_zip = deps.read_bytes() if deps.is_file() else _site_layer(POWERTOOLS_PACKAGES)
+    layers = [("shared", shared_layer()), ("deps", deps_zip)]
+    names = zipfile.ZipFile(io.BytesIO(layers[1][1])).namelist()
     if not any(n.startswith("python/pydantic/") for n in names):
         # Powertools' enable_validation imports Pydantic; the deps layer may not carry it (yet).
         layers.append(("validation", _site_layer(VALIDATION_PACKAGES)))

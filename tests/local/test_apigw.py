@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -198,11 +200,67 @@ def test_when_api_called_over_http_then_the_function_gets_the_event_and_its_repl
     assert event["headers"]["If-None-Match"] == '"x"'
 
 
-def test_given_unknown_api_path_then_403_missing_authentication_token_without_invoking(gateway):
+@pytest.mark.parametrize("path", ["/nope", "/movers/2026-01-05/extra", "/tickers/AAPL/history%0A"])
+def test_given_unknown_api_path_then_404_in_the_error_shape_without_invoking(gateway, path):
+    # As api.tf's MISSING_AUTHENTICATION_TOKEN gateway response: a 404 with the one error shape
     gw, invoker = gateway
-    status, _headers, body = fetch(f"{gw.url}/v1/nope")
-    assert status == 403 and json.loads(body) == {"message": "Missing Authentication Token"}
+    status, headers, body = fetch(f"{gw.url}/v1{path}")
+    assert status == 404 and json.loads(body) == {"error": "NotFound", "message": "no such route"}
+    assert headers["Cache-Control"] == "no-store" and headers["Access-Control-Allow-Origin"] == "*"
     assert invoker.events == []
+
+
+def test_given_an_encoded_newline_in_a_path_parameter_then_the_function_gets_it_decoded(gateway):
+    # /movers/2026-11-19%0A is the /movers/{date} resource with date "2026-11-19\n": the function refuses it
+    gw, invoker = gateway
+    fetch(f"{gw.url}/v1/movers/2026-11-19%0A")
+    [event] = invoker.events
+    assert event["resource"] == "/movers/{date}"
+    assert event["pathParameters"] == {"date": "2026-11-19\n"} and event["path"] == "/movers/2026-11-19\n"
+
+
+def test_given_a_repeated_query_parameter_then_both_views_as_api_gateway(gateway):
+    gw, invoker = gateway
+    fetch(f"{gw.url}/v1/movers?limit=1&limit=2")
+    [event] = invoker.events
+    assert event["queryStringParameters"] == {"limit": "2"}
+    assert event["multiValueQueryStringParameters"] == {"limit": ["1", "2"]}
+
+
+def raw_request(url: str, method: str) -> tuple[int, dict[str, str], bytes]:
+    """One request on its own connection; returns every byte the server sent after the headers."""
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        conn.request(method, parts.path + (f"?{parts.query}" if parts.query else ""))
+        response = conn.getresponse()
+        headers = {k.lower(): v for k, v in response.getheaders()}
+        response.read()  # HEAD: http.client reads nothing; check the socket for stray body bytes
+        conn.sock.settimeout(0.5)
+        try:
+            stray = conn.sock.recv(65536)
+        except TimeoutError:
+            stray = b""
+        return response.status, headers, stray
+    finally:
+        conn.close()
+
+
+def test_given_head_then_the_function_answers_and_no_body_is_sent(gateway):
+    # Given the function's HEAD answer: GET's headers, Content-Length of the GET body, no body
+    gw, invoker = gateway
+    invoker.payload = {
+        "statusCode": 200,
+        "multiValueHeaders": {
+            "ETag": ['"e"'],
+            "Content-Length": ["42"],
+            "Content-Type": ["application/json"],
+        },
+        "body": "",
+    }
+    status, headers, stray = raw_request(f"{gw.url}/v1/movers", "HEAD")
+    assert (status, headers["content-length"], headers["etag"], stray) == (200, "42", '"e"', b"")
+    assert invoker.events[0]["httpMethod"] == "HEAD"
 
 
 def test_given_options_then_the_cors_preflight_without_invoking(gateway):
@@ -266,3 +324,129 @@ def test_a_real_lambda_invoker_maps_function_errors_to_502(monkeypatch):
     invoker._client = FakeClient()
     reply = invoker({"httpMethod": "GET"})
     assert reply.status == 502 and b"boom" not in reply.body
+
+
+# --- the real API function behind the gateway ------------------------------------------------------------
+
+
+@pytest.fixture
+def real_gateway(frontend: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalApiGateway]:
+    """The gateway in front of functions/api/app.py, run in-process against a moto table with one winner."""
+    import importlib.util
+    import sys
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    import boto3
+    from moto import mock_aws
+
+    api_dir = Path(__file__).resolve().parents[2] / "functions" / "api"
+    monkeypatch.syspath_prepend(str(api_dir))
+    for name, value in {
+        "TABLE_NAME": "movers-apigw-test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }.items():
+        monkeypatch.setenv(name, value)
+    spec = importlib.util.spec_from_file_location("movers_api_gw_app", api_dir / "app.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    store = sys.modules["movers_api.store"]
+    context = SimpleNamespace(
+        function_name="api",
+        memory_limit_in_mb=256,
+        aws_request_id="r",
+        invoked_function_arn="arn:aws:lambda:::f",
+    )
+    with mock_aws():
+        store.set_client(None)
+        table = boto3.resource("dynamodb", region_name="us-east-1").create_table(
+            TableName="movers-apigw-test",
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        table.put_item(
+            Item={
+                "pk": "MOVERS",
+                "sk": "2026-11-19",
+                "Date": "2026-11-19",
+                "Ticker": "NVDA",
+                "PercentChange": Decimal("-3.25"),
+                "ClosingPrice": Decimal("140.5"),
+            }
+        )
+        gw = LocalApiGateway(
+            "api",
+            "http://unused",
+            frontend,
+            invoker=lambda event: proxy_reply(module.handler(event, context)),
+        )
+        gw.start()
+        try:
+            yield gw
+        finally:
+            gw.stop()
+            store.set_client(None)
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/movers", 200),
+        ("/movers?limit=1", 200),
+        ("/movers/2026-11-19", 200),
+        ("/movers/2026-11-18", 404),
+        ("/tickers/NVDA/history?days=5", 200),
+        ("/analysis/latest", 404),
+        ("/analysis/2026-11-19", 404),
+        ("/health", 200),
+        ("/movers/2026-11-19%0A", 400),
+        ("/movers?limit=%2B5", 400),
+        ("/movers?limit=%205", 400),
+        ("/movers?limit=1&limit=2", 400),
+        ("/nope", 404),
+    ],
+)
+def test_given_the_real_function_when_head_then_get_status_and_headers_without_body(
+    real_gateway, path, expected
+):
+    # Given the GET answer on the wire
+    get_status, get_headers, get_body = fetch(f"{real_gateway.url}/v1{path}")
+    # When HEAD asks the same
+    status, headers, stray = raw_request(f"{real_gateway.url}/v1{path}", "HEAD")
+    # Then the same status and headers (Content-Length = the GET body's), and no body bytes
+    assert (status, get_status) == (expected, expected)
+    assert stray == b""
+    assert headers["content-length"] == str(len(get_body))
+    skip = {"x-amzn-requestid", "date", "server"}  # per request
+    assert {k: v for k, v in headers.items() if k not in skip} == {
+        k.lower(): v for k, v in get_headers.items() if k.lower() not in skip
+    }
+    if expected >= 400:
+        assert set(json.loads(get_body)) == {"error", "message"}
+
+
+def test_given_the_real_function_when_the_reported_hostile_requests_then_400_naming_the_parameter(
+    real_gateway,
+):
+    for path, name in [
+        ("/movers/2026-11-19%0A", "date"),
+        ("/movers?limit=%2B5", "limit"),
+        ("/movers?limit=%205", "limit"),
+        ("/movers?limit=%EF%BC%95", "limit"),  # fullwidth 5
+        ("/tickers/NVDA%0A/history", "symbol"),
+        ("/tickers/NVDA/history?days=05", "days"),
+    ]:
+        status, _, body = fetch(f"{real_gateway.url}/v1{path}")
+        assert status == 400, path
+        error = json.loads(body)
+        assert error["error"] == "BadRequest" and error["message"].startswith(f"{name}: "), path

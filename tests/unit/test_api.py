@@ -189,7 +189,35 @@ def test_given_valid_limit_when_get_movers_then_at_most_limit_items(seeded, lamb
     assert len(json.loads(body)) == min(int(limit), len(WINNERS))
 
 
-@pytest.mark.parametrize("limit", ["0", "31", "abc", "1.5", "", "-1", "1e3"])
+HOSTILE_COUNTS = [
+    "0",
+    "31",
+    "abc",
+    "1.5",
+    "5.0",
+    "",
+    "-1",
+    "-0",
+    "1e3",
+    "1e1",
+    "+5",  # int() accepts a sign
+    " 5",  # %20: int() strips whitespace
+    "5 ",
+    "5\n",  # %0A
+    "\t5",
+    "05",  # a second spelling of 5: refused (one canonical form per value)
+    "007",
+    "1_0",  # int() accepts digit separators
+    "0x5",
+    "\uff15",  # fullwidth 5: str.isdigit() and int() accept it
+    "\u0665",  # Arabic-Indic 5
+    "\u00b2",  # superscript two: str.isdigit() is True
+    "5" * 40,  # overlong
+    "0" * 40 + "5",
+]
+
+
+@pytest.mark.parametrize("limit", HOSTILE_COUNTS)
 def test_given_bad_limit_when_get_movers_then_400_with_the_error_shape(seeded, lambda_context, limit):
     status, headers, body = call(proxy_event("/movers", query={"limit": limit}), lambda_context)
     assert status == 400
@@ -198,6 +226,24 @@ def test_given_bad_limit_when_get_movers_then_400_with_the_error_shape(seeded, l
         "message": "limit: must be an integer between 1 and 30",
     }
     assert headers["cache-control"] == "no-store"
+
+
+def repeated(path: str, name: str, values: list[str], **kwargs: Any) -> dict[str, Any]:
+    """A proxy event for ``?name=v1&name=v2``: API Gateway puts the last value in the single-value map."""
+    event = proxy_event(path, query={name: values[-1]}, **kwargs)
+    event["multiValueQueryStringParameters"] = {name: values}
+    return event
+
+
+@pytest.mark.parametrize(("path", "name"), [("/movers", "limit"), ("/tickers/AAPL/history", "days")])
+@pytest.mark.parametrize("values", [["1", "2"], ["2", "2"]])
+def test_given_a_repeated_count_when_get_then_400_not_first_or_last(
+    seeded, lambda_context, path, name, values
+):
+    # Given ?limit=1&limit=2: neither value is chosen silently; the parameter must be given once
+    status, _, body = call(repeated(path, name, values), lambda_context)
+    assert status == 400
+    assert json.loads(body)["message"].startswith(f"{name}: ")
 
 
 def test_given_empty_table_when_get_movers_then_empty_array(table, lambda_context):
@@ -292,14 +338,49 @@ def test_given_absent_date_when_get_mover_then_404_json(seeded, lambda_context):
     assert json.loads(body)["error"] == "NotFound"
 
 
-@pytest.mark.parametrize("date", ["2026-13-01", "2026-02-30", "20260105", "yesterday", "2026-1-5"])
-def test_given_bad_date_when_get_mover_then_400(seeded, lambda_context, date):
-    status, _, body = call(proxy_event(f"/movers/{date}", resource="/movers/{date}"), lambda_context)
+HOSTILE_DATES = [
+    "2026-13-01",
+    "2026-02-30",
+    "0000-01-01",
+    "20260105",
+    "yesterday",
+    "2026-1-5",
+    "2026-01-05\n",  # %0A: Powertools' route regex ends in $, which matches before a final newline
+    "2026-01-05\r\n",
+    " 2026-01-05",
+    "2026-01-05 ",  # %20
+    "2026-01-05\t",
+    "+2026-01-05",
+    "2026-01-05T00:00",
+    "2026-W02-1",
+    "\u0662\u0660\u0662\u0666-01-05",  # Arabic-Indic digits: \d and int() accept them
+    "\uff12\uff10\uff12\uff16-01-05",  # fullwidth digits
+    "2026-01-05" + "5" * 200,  # overlong
+]
+
+
+@pytest.mark.parametrize("date", HOSTILE_DATES)
+@pytest.mark.parametrize("route", ["/movers", "/analysis"])
+def test_given_bad_date_when_get_then_400_naming_the_date(seeded, lambda_context, date, route):
+    # Given a date that is not exactly YYYY-MM-DD (as API Gateway passes it on, URL-decoded)
+    event = proxy_event(f"{route}/{date}", resource=f"{route}/{{date}}", path_params={"date": date})
+    # When the function answers, then 400 with the date's message: never the trimmed date's 200/404
+    status, headers, body = call(event, lambda_context)
     assert status == 400
     assert json.loads(body) == {
         "error": "BadRequest",
         "message": "date: must be a calendar date in the form YYYY-MM-DD",
     }
+    assert headers["cache-control"] == "no-store"
+
+
+def test_given_a_stored_date_with_a_trailing_newline_when_get_then_400_not_that_day(seeded, lambda_context):
+    # Given 2026-01-05 is stored: "2026-01-05\n" must not be served as it
+    event = proxy_event(
+        "/movers/2026-01-05\n", resource="/movers/{date}", path_params={"date": "2026-01-05\n"}
+    )
+    status, _, body = call(event, lambda_context)
+    assert status == 400 and json.loads(body)["error"] == "BadRequest"
 
 
 # --- GET /tickers/{symbol}/history -----------------------------------------------------------------------
@@ -323,9 +404,26 @@ def test_given_unknown_ticker_when_history_then_empty_array(seeded, lambda_conte
     assert (status, json.loads(body)) == (200, [])
 
 
-@pytest.mark.parametrize("symbol", ["aapl", "TOOLONG", "A1", "BRK.BBB", "BRK_B"])
+@pytest.mark.parametrize(
+    "symbol",
+    [
+        "aapl",
+        "TOOLONG",
+        "A1",
+        "BRK.BBB",
+        "BRK_B",
+        "AAPL\n",
+        "AAPL ",
+        " AAPL",
+        "BRK.",
+        "\uff21\uff21\uff30\uff2c",  # fullwidth AAPL
+        "\u00c4APL",  # a non-ASCII capital
+        "A" * 300,
+    ],
+)
 def test_given_bad_symbol_when_history_then_400(seeded, lambda_context, symbol):
-    status, _, body = call(proxy_event(f"/tickers/{symbol}/history"), lambda_context)
+    event = proxy_event(f"/tickers/{symbol}/history", resource="/tickers/{symbol}/history")
+    status, _, body = call(event, lambda_context)
     assert status == 400
     assert json.loads(body)["message"].startswith("symbol:")
 
@@ -337,7 +435,7 @@ def test_given_unroutable_characters_in_symbol_when_history_then_400(seeded, lam
     assert status == 400 and json.loads(body)["message"].startswith("symbol:")
 
 
-@pytest.mark.parametrize("days", ["0", "366", "x"])
+@pytest.mark.parametrize("days", ["0", "366", "x", "+5", " 5", "5\n", "05", "1e1", "\uff15", "9" * 40])
 def test_given_bad_days_when_history_then_400(seeded, lambda_context, days):
     status, _, body = call(proxy_event("/tickers/AAPL/history", query={"days": days}), lambda_context)
     assert status == 400
@@ -384,11 +482,73 @@ def test_given_unknown_route_when_called_then_404_json(seeded, lambda_context):
     assert json.loads(body) == {"error": "NotFound", "message": "no such route"}
 
 
-def test_given_wrong_method_on_known_path_then_405_with_allow(seeded, lambda_context):
-    status, headers, body = call(proxy_event("/movers", method="POST"), lambda_context)
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "TRACE"])
+@pytest.mark.parametrize(
+    ("path", "resource"),
+    [("/movers", None), ("/movers/2026-01-05", "/movers/{date}"), ("/health", None)],
+)
+def test_given_wrong_method_on_known_path_then_405_with_allow(seeded, lambda_context, method, path, resource):
+    status, headers, body = call(proxy_event(path, resource=resource, method=method), lambda_context)
     assert status == 405
-    assert json.loads(body)["error"] == "MethodNotAllowed"
-    assert "GET" in headers["allow"]
+    assert json.loads(body) == {
+        "error": "MethodNotAllowed",
+        "message": f"method {method} is not allowed here",
+    }
+    assert headers["allow"] == "GET, HEAD, OPTIONS"
+    assert headers["cache-control"] == "no-store"
+
+
+# --- HEAD ------------------------------------------------------------------------------------------------
+
+HEAD_CASES = [
+    # (path, resource, query, expected status)
+    ("/movers", None, None, 200),
+    ("/movers", None, {"limit": "2"}, 200),
+    ("/movers", None, {"limit": "+5"}, 400),
+    ("/movers/2026-01-05", "/movers/{date}", None, 200),
+    ("/movers/2026-01-03", "/movers/{date}", None, 404),
+    ("/movers/2026-01-05\n", "/movers/{date}", None, 400),
+    ("/tickers/BRK.B/history", "/tickers/{symbol}/history", {"days": "2"}, 200),
+    ("/tickers/aapl/history", "/tickers/{symbol}/history", None, 400),
+    ("/analysis/latest", None, None, 404),
+    ("/analysis/2026-01-05", "/analysis/{date}", None, 404),
+    ("/analysis/2026-02-30", "/analysis/{date}", None, 400),
+    ("/health", None, None, 200),
+    ("/nope", None, None, 404),
+]
+
+
+@pytest.mark.parametrize(("path", "resource", "query", "expected"), HEAD_CASES)
+def test_when_head_then_the_get_status_and_headers_without_the_body(
+    seeded, lambda_context, path, resource, query, expected
+):
+    # Given the GET answer of the same request
+    get_status, get_headers, get_body = call(
+        proxy_event(path, resource=resource, query=query), lambda_context
+    )
+    # When HEAD asks for it
+    event = proxy_event(path, resource=resource, query=query, method="HEAD")
+    status, headers, body = call(event, lambda_context)
+    # Then the same status and headers, Content-Length of the GET body, and no body
+    assert (status, get_status) == (expected, expected)
+    assert body == ""
+    assert headers.pop("content-length") == str(len(get_body.encode("utf-8")))
+    assert headers == get_headers
+
+
+def test_given_a_fresh_etag_when_head_then_304_like_get(seeded, lambda_context):
+    _, headers, _ = call(proxy_event("/movers"), lambda_context)
+    event = proxy_event("/movers", method="HEAD", headers={"If-None-Match": headers["etag"]})
+    status, head_headers, body = call(event, lambda_context)
+    assert (status, body, head_headers["etag"]) == (304, "", headers["etag"])
+    assert "content-length" not in head_headers  # as on the GET 304
+
+
+def test_given_a_failing_store_when_head_then_500_without_body(seeded, lambda_context, monkeypatch):
+    monkeypatch.setattr(store, "latest", lambda *_a, **_k: 1 / 0)
+    status, headers, body = call(proxy_event("/movers", method="HEAD"), lambda_context)
+    expected = json.dumps({"error": "InternalError", "message": "internal error"})
+    assert (status, body, headers["content-length"]) == (500, "", str(len(expected)))
 
 
 def test_given_failing_store_when_get_then_500_without_internals(seeded, lambda_context, monkeypatch, caplog):

@@ -27,11 +27,32 @@ def test_the_spec_lists_every_route_and_no_422():
         "/health",
     }
     for operations in spec["paths"].values():
-        assert set(operations) == {"get"}
+        assert set(operations) == {"get", "head"}
         assert "422" not in operations["get"]["responses"]
+        # HEAD: the GET's parameters and status codes, no bodies
+        head, get = operations["head"], operations["get"]
+        assert head.get("parameters") == get.get("parameters")
+        assert set(head["responses"]) == set(get["responses"])
+        assert all("content" not in r for r in head["responses"].values())
+        assert head["operationId"].endswith("_head") and head["operationId"] != get["operationId"]
     mover = spec["components"]["schemas"]["Mover"]
     assert mover["required"] == ["Date", "Ticker", "PercentChange", "ClosingPrice"]
     assert mover["additionalProperties"] is False
+
+
+def test_the_spec_states_the_exact_parameter_forms():
+    spec = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    schemas = {
+        (path, p["name"]): p["schema"]
+        for path, ops in spec["paths"].items()
+        for p in ops["get"].get("parameters", [])
+    }
+    limit, days = schemas[("/movers", "limit")], schemas[("/tickers/{symbol}/history", "days")]
+    assert (limit["type"], limit["minimum"], limit["maximum"], limit["default"]) == ("integer", 1, 30, 7)
+    assert (days["type"], days["minimum"], days["maximum"], days["default"]) == ("integer", 1, 365, 30)
+    # ASCII classes, not \d (which is Unicode in several regex engines)
+    assert schemas[("/movers/{date}", "date")]["pattern"] == "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+    assert schemas[("/tickers/{symbol}/history", "symbol")]["pattern"] == "^[A-Z]{1,5}(?:[.-][A-Z]{1,2})?$"
 
 
 def test_check_mode_fails_on_a_stale_file(tmp_path, capsys):

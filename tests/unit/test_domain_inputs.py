@@ -10,6 +10,7 @@ from stock_movers.domain.inputs import (
     BackfillRequest,
     IngestRequest,
     parse_backfill_input,
+    parse_count,
     parse_date,
     parse_ingest_input,
     parse_ticker,
@@ -45,12 +46,69 @@ def test_given_a_real_date_then_parse_date_returns_it():
 
 
 @pytest.mark.parametrize(
-    "text", ["2024/01/02", "2024-1-2", "20240102", "2024-W01-1", "2024-01-02T00:00", "", 20240102]
+    "text",
+    [
+        "2024/01/02",
+        "2024-1-2",
+        "20240102",
+        "2024-W01-1",
+        "2024-01-02T00:00",
+        "",
+        20240102,
+        "2024-01-02\n",  # re.match(...$) would take it
+        " 2024-01-02",
+        "2024-01-02 ",
+        "+2024-01-02",
+        "\u0662\u0660\u0662\u0664-01-02",  # Arabic-Indic digits match \d
+        "\uff12\uff10\uff12\uff14-01-02",  # fullwidth digits
+        "0000-01-01",
+        "2024-02-30",
+    ],
 )
 def test_given_a_badly_formatted_date_then_invalid_input(text):
     with pytest.raises(InvalidInput) as info:
         parse_date(text, "date")
     assert str(info.value).startswith("date: ")
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1", 1), ("30", 30), ("7", 7), (1, 1), (30, 30)])
+def test_given_a_plain_count_then_parse_count_returns_it(value, expected):
+    assert parse_count(value, "limit", low=1, high=30) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0",
+        "31",
+        "",
+        "+5",
+        "-1",
+        " 5",
+        "5 ",
+        "5\n",
+        "05",
+        "5.0",
+        "1e1",
+        "1_0",
+        "0x5",
+        "\uff15",  # fullwidth 5: str.isdigit() and int() take it
+        "\u0665",  # Arabic-Indic 5
+        "\u00b2",  # superscript 2: isdigit() but not int()
+        "9" * 10,  # more digits than any count needs
+        "9" * 5000,  # past int()'s own digit limit: still a named error
+        0,
+        31,
+        True,  # a bool is an int in Python, not a count
+        5.0,
+        None,
+        ["5"],  # a repeated query parameter
+    ],
+)
+def test_given_a_count_not_exactly_plain_digits_in_range_then_invalid_input_names_it(value):
+    with pytest.raises(InvalidInput) as info:
+        parse_count(value, "limit", low=1, high=30)
+    assert info.value.field == "limit" and str(info.value).startswith("limit: ")
 
 
 def test_given_the_example_bad_date_then_the_message_matches_the_contract():

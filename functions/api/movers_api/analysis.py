@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from movers_api import store
 from movers_api.errors import NotFound
-from movers_api.movers import DateParam, parse_date
+from movers_api.params import DateParam
 from movers_api.responses import CACHE_MOVERS, json_response
 from movers_api.schemas import NOT_MODIFIED, errors, json_content
 
@@ -52,7 +52,7 @@ def latest_analysis():
     },
 )
 def analysis_for(date: DateParam):
-    item = store.one("ANALYSIS", parse_date(date))
+    item = store.one("ANALYSIS", date)
     if item is None:
         raise NotFound(f"no analysis stored for {date}")
     return _respond(item)

@@ -87,9 +87,14 @@ def validation_message(errors: list[dict[str, Any]]) -> str:
 
 
 def _allowed_methods(app: APIGatewayRestResolver, path: str) -> list[str]:
-    """Methods registered for a path (the resolver keeps its compiled routes; pinned Powertools 3.37)."""
+    """Methods registered for a path (the resolver keeps its compiled routes; pinned Powertools 3.37).
+
+    HEAD is allowed wherever GET is (resolver.resolve answers it); OPTIONS is API Gateway's preflight.
+    """
     routes = app._static_routes + app._dynamic_routes
     methods = {route.method for route in routes if route.rule.match(path)}
+    if "GET" in methods:
+        methods.add("HEAD")
     return sorted(methods | {"OPTIONS"}) if methods else []
 
 

@@ -2,43 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated
-
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from movers_api import store
-from movers_api.errors import PARAM_MESSAGES, BadRequest, NotFound
+from movers_api.errors import NotFound
+from movers_api.params import DateParam, Limit
 from movers_api.responses import CACHE_MOVERS, json_response
 from movers_api.schemas import NOT_MODIFIED, Mover, errors, json_content
 
 router = Router()
 
-DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 # The four keys of the contract, in this order; anything else on the item stays private.
 MOVER_KEYS = ("Date", "Ticker", "PercentChange", "ClosingPrice")
-
-DateParam = Annotated[
-    str,
-    Path(
-        description="Trading date, YYYY-MM-DD",
-        pattern=DATE_PATTERN,
-        json_schema_extra={"format": "date"},
-        examples=["2026-01-05"],
-    ),
-]
-
-
-def parse_date(value: str) -> str:
-    """The date if it is a real calendar date in YYYY-MM-DD form, else BadRequest."""
-    try:
-        parsed = dt.date.fromisoformat(value)
-    except ValueError:
-        raise BadRequest(PARAM_MESSAGES["date"]) from None
-    if parsed.isoformat() != value:  # fromisoformat also takes e.g. "20260105"
-        raise BadRequest(PARAM_MESSAGES["date"])
-    return value
 
 
 def mover(item: dict) -> dict:
@@ -52,7 +27,7 @@ def mover(item: dict) -> dict:
     responses={200: json_content(list[Mover], "Newest first"), **NOT_MODIFIED, **errors(400, 500)},
 )
 def list_movers(
-    limit: Annotated[int, Query(ge=1, le=30, description="How many trading days (1-30)")] = 7,
+    limit: Limit = 7,
 ):
     items = store.latest("MOVERS", limit)
     return json_response(
@@ -68,7 +43,7 @@ def list_movers(
     responses={200: json_content(Mover, "The day's mover"), **NOT_MODIFIED, **errors(400, 404, 500)},
 )
 def get_mover(date: DateParam):
-    item = store.one("MOVERS", parse_date(date))
+    item = store.one("MOVERS", date)
     if item is None:
         raise NotFound(f"no mover stored for {date}")
     return json_response(

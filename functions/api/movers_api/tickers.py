@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from movers_api import store
+from movers_api.params import Days, SymbolParam
 from movers_api.responses import CACHE_HISTORY, json_response
 from movers_api.schemas import NOT_MODIFIED, TickerDay, errors, json_content
 
 router = Router()
 
-SYMBOL_PATTERN = r"^[A-Z]{1,5}([.-][A-Z]{1,2})?$"
 DAY_KEYS = ("Date", "Ticker", "Open", "High", "Low", "Close", "Volume", "PercentChange")
 
 
@@ -23,8 +20,8 @@ DAY_KEYS = ("Date", "Ticker", "Open", "High", "Low", "Close", "Volume", "Percent
     responses={200: json_content(list[TickerDay], "Newest first"), **NOT_MODIFIED, **errors(400, 500)},
 )
 def ticker_history(
-    symbol: Annotated[str, Path(pattern=SYMBOL_PATTERN, description="Ticker symbol", examples=["AAPL"])],
-    days: Annotated[int, Query(ge=1, le=365, description="How many trading days (1-365)")] = 30,
+    symbol: SymbolParam,
+    days: Days = 30,
 ):
     items = store.latest(f"TICKER#{symbol}", days)
     # Only the documented keys: the table may grow attributes the API does not promise.

@@ -1,8 +1,10 @@
-"""Validation of execution inputs (ingest and backfill); every failure is an InvalidInput naming the field.
+"""Validation of caller input (execution input, API parameters); each failure is an InvalidInput naming it.
 
 Input is strict on purpose: a typo in a field name or a lowercase ticker fails the execution at once
 instead of silently fetching the default watchlist. JSON null is not "absent": omit a field to get its
-default.
+default. Text is matched whole and in ASCII only (``fullmatch`` with ``[0-9]``/``[A-Z]``; never ``$``,
+``\\d``, ``int()`` or ``str.isdigit()``, which take a trailing newline, a sign, spaces or other scripts'
+digits), so ``"2026-01-05\\n"``, ``" 5"``, ``"+5"`` and a fullwidth ``"\\uff15"`` are refused, not normalised.
 """
 
 from __future__ import annotations
@@ -12,11 +14,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from stock_movers.domain.calendar import MARKET_CLOSE, NEW_YORK, is_session, latest_completed_session
 from stock_movers.domain.errors import InvalidInput
+
+# The trading calendar (and the holidays package under it) is imported where a check needs it: the read API
+# parses its parameters with this module and never needs the calendar, so its cold start does not pay for it.
 
 TICKER_RE = re.compile(r"[A-Z]{1,5}(?:[.-][A-Z]{1,2})?")
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# A count in canonical form: no sign, no spaces, no leading zeros, at most 9 digits (int() never sees more).
+_COUNT_RE = re.compile(r"0|[1-9][0-9]{0,8}")
 INGEST_FIELDS = frozenset({"date", "tickers", "force"})
 BACKFILL_FIELDS = frozenset({"from", "to", "tickers", "force"})
 DEFAULT_MAX_TICKERS = 20
@@ -50,7 +56,30 @@ def parse_date(s: object, field: str = "date") -> dt.date:
         raise InvalidInput(field, f"is not a real calendar date: {_show(s)}") from None
 
 
+def parse_count(value: object, field: str, *, low: int, high: int) -> int:
+    """A whole number in [low, high]: a JSON integer, or text of ASCII digits in canonical form.
+
+    Text such as a query parameter must be exactly the digits: "+5", " 5", "5\\n", "05", "5.0", "1e1",
+    "1_0" and a fullwidth "\\uff15" are refused (``int()`` takes most of them; "05" is a second spelling).
+    """
+    if isinstance(value, str):
+        if not _COUNT_RE.fullmatch(value):
+            raise InvalidInput(
+                field, f"must be a whole number {low}-{high} in plain digits, got {_show(value)}"
+            )
+        number = int(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        raise InvalidInput(field, f"must be a whole number {low}-{high}, got {type(value).__name__}")
+    if not low <= number <= high:
+        raise InvalidInput(field, f"must be between {low} and {high}, got {number}")
+    return number
+
+
 def _today_et(now: dt.datetime) -> dt.date:
+    from stock_movers.domain.calendar import NEW_YORK
+
     if not isinstance(now, dt.datetime) or now.tzinfo is None:
         raise ValueError("now must be a timezone-aware datetime")
     return now.astimezone(NEW_YORK).date()
@@ -147,6 +176,8 @@ def parse_ingest_input(
 
 def _not_open(day: dt.date, field: str, now: dt.datetime) -> None:
     """Reject today's session before its close: its bars do not exist yet."""
+    from stock_movers.domain.calendar import MARKET_CLOSE, NEW_YORK, is_session
+
     local = now.astimezone(NEW_YORK)
     if day == local.date() and is_session(day) and local.time() < MARKET_CLOSE:
         raise InvalidInput(
@@ -160,6 +191,8 @@ def resolve_session(req: IngestRequest, now: dt.datetime) -> tuple[dt.date, bool
     No date: the latest completed session (always a session). A given date: that date and `is_session(date)`;
     today's session before 16:00 ET raises InvalidInput because it has not closed yet.
     """
+    from stock_movers.domain.calendar import is_session, latest_completed_session
+
     today = _today_et(now)
     if req.date is None:
         return latest_completed_session(now), True

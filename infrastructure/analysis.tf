@@ -1,5 +1,6 @@
-# The daily-analysis state machine (Standard workflow): its three functions, the report topic, and the
-# EventBridge rule that starts it from the ingest machine's MoverStored event.
+# The daily-analysis state machine (Standard workflow): its three functions, the report topic, the
+# EventBridge rule that starts it from the ingest machine's MoverStored event, and the scheduled catch-up
+# (EventBridge Scheduler -> analysis_catchup) that analyses recent stored days nothing announced.
 
 variable "analysis_unusual_threshold" {
   type        = number
@@ -18,6 +19,26 @@ variable "analysis_report_email" {
   validation {
     condition     = var.analysis_report_email == "" || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.analysis_report_email))
     error_message = "analysis_report_email must be empty or an email address."
+  }
+}
+
+variable "analysis_catchup_expression" {
+  type        = string
+  description = "Scheduler expression (in schedule_timezone) of the analysis catch-up; default 21:30 Monday-Friday, after the daily run's 18:30."
+  default     = "cron(30 21 ? * MON-FRI *)"
+  validation {
+    condition     = can(regex("^(cron|rate|at)\\(.+\\)$", var.analysis_catchup_expression))
+    error_message = "analysis_catchup_expression must be cron(...), rate(...) or at(...)."
+  }
+}
+
+variable "analysis_catchup_sessions" {
+  type        = number
+  description = "How many recent sessions the analysis catch-up looks at for days without an analysis or with a pending announcement."
+  default     = 10
+  validation {
+    condition     = var.analysis_catchup_sessions >= 1 && var.analysis_catchup_sessions <= 60 && floor(var.analysis_catchup_sessions) == var.analysis_catchup_sessions
+    error_message = "analysis_catchup_sessions must be a whole number from 1 to 60."
   }
 }
 
@@ -119,6 +140,7 @@ module "sfn_daily_analysis" {
     ticker_arn       = module.fn_analysis_ticker.function_arn
     store_arn        = module.fn_analysis_store.function_arn
     report_topic_arn = aws_sns_topic.analysis_report.arn
+    table_name       = aws_dynamodb_table.main.name
     max_concurrency  = var.map_max_concurrency
   })
   policy_statements = [
@@ -131,6 +153,12 @@ module "sfn_daily_analysis" {
       sid       = "PublishReport"
       actions   = ["sns:Publish"]
       resources = [aws_sns_topic.analysis_report.arn]
+    },
+    {
+      # Read Stored Winner (GetItem), Claim Day (PutItem), Release Claim (DeleteItem).
+      sid       = "ReadWinnerClaimDay"
+      actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]
+      resources = [aws_dynamodb_table.main.arn]
     },
   ]
   log_level          = var.sfn_log_level
@@ -188,4 +216,105 @@ resource "aws_cloudwatch_event_target" "daily_analysis" {
     input_paths    = { date = "$.detail.date" }
     input_template = "{\"date\": \"<date>\"}"
   }
+}
+
+# ------------------------------------------------------------------------------------------ catch-up
+
+module "fn_analysis_catchup" {
+  source      = "./modules/function"
+  name_prefix = local.name_prefix
+  name        = "analysis_catchup"
+  zip_path    = "${local.dist_dir}/functions/analysis_catchup.zip"
+  layer_arns  = local.base_layers
+  environment = {
+    TABLE_NAME                 = aws_dynamodb_table.main.name
+    ANALYSIS_STATE_MACHINE_ARN = module.sfn_daily_analysis.arn
+    EVENT_BUS_NAME             = "default"
+    EVENT_SOURCE               = local.event_source
+    CATCHUP_SESSIONS           = tostring(var.analysis_catchup_sessions)
+  }
+  timeout     = 30
+  memory_size = 256
+  policy_statements = [
+    {
+      # Winners, analyses and claims of the window (Query); removing a winner's pending mark (UpdateItem).
+      sid       = "ReadDaysClearPending"
+      actions   = ["dynamodb:Query", "dynamodb:UpdateItem"]
+      resources = [aws_dynamodb_table.main.arn]
+    },
+    {
+      sid       = "ReannounceMoverStored"
+      actions   = ["events:PutEvents"]
+      resources = ["arn:aws:events:${var.region}:${local.account_id}:event-bus/default"]
+    },
+    {
+      sid       = "StartDailyAnalysis"
+      actions   = ["states:StartExecution"]
+      resources = [module.sfn_daily_analysis.arn]
+    },
+  ]
+  common = local.fn_common
+}
+
+data "aws_iam_policy_document" "analysis_catchup_scheduler_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["scheduler.amazonaws.com"]
+    }
+    # Only schedules of this account may use the role (confused-deputy guard).
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "analysis_catchup_scheduler" {
+  name               = "${local.name_prefix}-analysis-catchup-scheduler"
+  assume_role_policy = data.aws_iam_policy_document.analysis_catchup_scheduler_assume.json
+}
+
+data "aws_iam_policy_document" "analysis_catchup_scheduler" {
+  statement {
+    sid       = "InvokeAnalysisCatchUp"
+    actions   = ["lambda:InvokeFunction"]
+    resources = [module.fn_analysis_catchup.function_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "analysis_catchup_scheduler" {
+  name   = "${local.name_prefix}-analysis-catchup-scheduler"
+  role   = aws_iam_role.analysis_catchup_scheduler.id
+  policy = data.aws_iam_policy_document.analysis_catchup_scheduler.json
+}
+
+resource "aws_scheduler_schedule" "analysis_catchup" {
+  #checkov:skip=CKV_AWS_297:the schedule's input is {"source": "schedule"}: nothing to protect with a customer key
+  name                         = "${local.name_prefix}-analysis-catchup"
+  description                  = "Analyses recent stored days without an analysis and re-announces pending MoverStored events."
+  schedule_expression          = var.analysis_catchup_expression
+  schedule_expression_timezone = var.schedule_timezone
+  state                        = var.schedule_enabled ? "ENABLED" : "DISABLED"
+
+  flexible_time_window {
+    mode = "OFF"
+  }
+
+  target {
+    arn      = module.fn_analysis_catchup.function_arn
+    role_arn = aws_iam_role.analysis_catchup_scheduler.arn
+    input    = jsonencode({ source = "schedule" })
+    retry_policy {
+      maximum_event_age_in_seconds = 3600
+      maximum_retry_attempts       = 3
+    }
+  }
+}
+
+output "analysis_catchup_schedule_name" {
+  description = "EventBridge Scheduler schedule of the analysis catch-up (`movers schedule fire --catchup` runs it locally)."
+  value       = aws_scheduler_schedule.analysis_catchup.name
 }

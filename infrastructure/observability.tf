@@ -47,6 +47,7 @@ locals {
     analysis_prepare = module.fn_analysis_prepare.function_name
     analysis_ticker  = module.fn_analysis_ticker.function_name
     analysis_store   = module.fn_analysis_store.function_name
+    analysis_catchup = module.fn_analysis_catchup.function_name
     plan_backfill    = module.fn_plan_backfill.function_name
     fetch_range      = module.fn_fetch_range.function_name
     store_sessions   = module.fn_store_sessions.function_name

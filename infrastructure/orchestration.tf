@@ -61,6 +61,12 @@ module "sfn_ingest" {
       resources = [aws_dynamodb_table.main.arn]
     },
     {
+      # Record Pending Announcement / Clear Pending Announcement on the winner item.
+      sid       = "MarkAnnouncementPending"
+      actions   = ["dynamodb:UpdateItem"]
+      resources = [aws_dynamodb_table.main.arn]
+    },
+    {
       sid       = "AnnounceMoverStored"
       actions   = ["events:PutEvents"]
       resources = ["arn:aws:events:${var.region}:${local.account_id}:event-bus/default"]

@@ -38,6 +38,7 @@ output "function_names" {
     analysis_prepare = module.fn_analysis_prepare.function_name
     analysis_ticker  = module.fn_analysis_ticker.function_name
     analysis_store   = module.fn_analysis_store.function_name
+    analysis_catchup = module.fn_analysis_catchup.function_name
     start_daily      = module.fn_start_daily.function_name
   }
 }

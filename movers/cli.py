@@ -302,11 +302,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    """Show the daily schedule, or fire it now: invoke its target with its input, as Scheduler would."""
+    """Show the daily (or --catchup: the analysis catch-up) schedule, or fire it now: invoke its target with
+    its input, as Scheduler would."""
     t = target(args)
-    name = t.outputs.get("daily_schedule_name")
+    which = "analysis_catchup" if args.catchup else "daily"
+    name = t.outputs.get(f"{which}_schedule_name")
     if not name:
-        raise CliError("the stack has no daily schedule")
+        raise CliError(f"the stack has no {which.replace('_', ' ')} schedule")
     schedule = t.client("scheduler").get_schedule(Name=name)
     if args.action == "show":
         print(f"{name}: {schedule['ScheduleExpression']} {schedule.get('ScheduleExpressionTimezone', 'UTC')}"
@@ -321,6 +323,9 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     body = json.loads(out["Payload"].read() or b"{}")
     if out.get("FunctionError"):
         raise CliError(f"the schedule's target failed: {body.get('errorType')}: {body.get('errorMessage')}")
+    if args.catchup:
+        print(f"fired {name}: {json.dumps(body, sort_keys=True)}")
+        return 0
     print(f"fired {name}: {body.get('status')} {body.get('name')}")
     if args.wait and body.get("executionArn"):
         from movers.trace import render
@@ -348,6 +353,10 @@ def parser() -> argparse.ArgumentParser:
 
     add_backfill(sub)
 
+    from movers.analyse_cli import add_parser as add_analyse  # imports this module: import late
+
+    add_analyse(sub)
+
     from movers.ops_cli import add_parsers as add_ops  # redrive, replay (imports this module: import late)
 
     add_ops(sub)
@@ -366,7 +375,10 @@ def parser() -> argparse.ArgumentParser:
 
     schedule = sub.add_parser("schedule", help="show the daily schedule, or fire it now (local stack)")
     schedule.add_argument("action", choices=["show", "fire"])
-    schedule.add_argument("--date", help="session to run when firing (default: today in New York)")
+    schedule.add_argument("--catchup", action="store_true", help="the analysis catch-up schedule instead")
+    schedule.add_argument(
+        "--date", help="session to run (catch-up: last day to look back from) when firing (default: today)"
+    )
     schedule.add_argument("--wait", action="store_true")
     schedule.set_defaults(func=cmd_schedule)
 

@@ -1,7 +1,8 @@
 """Prepare Analysis: the daily-analysis execution input contract, resolved to the day and the tickers.
 
-Input: {"input": <execution input>, "executionName": str}; the execution input is {"date"?, "tickers"?} or
-the MoverStored EventBridge event. Output: {"date", "tickers"}. Bad input raises InvalidInput.
+Input: {"input": <execution input>, "executionName": str}; the execution input is {"date"?, "tickers"?,
+"force"?} or the MoverStored EventBridge event. Output: {"date", "tickers", "force"}. Bad input raises
+InvalidInput.
 """
 
 from __future__ import annotations
@@ -23,4 +24,4 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     logger.info(
         "Analysis resolved", extra={"date": request.date.isoformat(), "tickers": list(request.tickers)}
     )
-    return {"date": request.date.isoformat(), "tickers": list(request.tickers)}
+    return {"date": request.date.isoformat(), "tickers": list(request.tickers), "force": request.force}

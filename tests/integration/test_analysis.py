@@ -262,3 +262,175 @@ def test_a_mover_stored_event_starts_the_analysis(stack: StackHandle, history: N
     item = stack.item("ANALYSIS", EVENT_DAY)
     assert item is not None
     assert_matches(item, expected(stack, EVENT_DAY))
+
+
+# --- one analysis per stored winner; the catch-up; movers analyse ----------------------------------
+
+CONCURRENT_DAY = "2023-09-12"  # five concurrent forced runs
+PENDING_DAY = "2023-09-13"  # its announcement fails; the catch-up re-announces it
+CATCHUP_SPAN = ("2023-08-28", "2023-08-31")  # backfilled, never announced: analysed by the catch-up
+
+
+def input_date(desc: dict[str, Any]) -> Any:
+    """The `date` of an execution's input (None for inputs that are not objects, e.g. bad-input tests)."""
+    payload = json.loads(desc["input"])
+    return payload.get("date") if isinstance(payload, dict) else None
+
+
+def analyses_of(stack: StackHandle, day: str, expect: int, settle: float = 3.0) -> list[dict[str, Any]]:
+    """The finished analysis executions whose input names `day` (waits for `expect`, then `settle` s more)."""
+    machine = stack.outputs["daily_analysis_state_machine_arn"]
+    deadline, quiet_since, found = time.monotonic() + 180, None, []
+    while time.monotonic() < deadline:
+        found = []
+        for page in stack.sfn.get_paginator("list_executions").paginate(stateMachineArn=machine):
+            for e in page["executions"]:
+                desc = stack.sfn.describe_execution(executionArn=e["executionArn"])
+                if input_date(desc) == day:
+                    found.append(desc)
+        if len(found) >= expect and all(d["status"] != "RUNNING" for d in found):
+            quiet_since = quiet_since or time.monotonic()
+            if time.monotonic() - quiet_since >= settle:
+                return found
+        else:
+            quiet_since = None
+        time.sleep(0.5)
+    raise AssertionError(f"analyses of {day}: {[(d['name'], d['status']) for d in found]}, expected {expect}")
+
+
+def outcomes(found: list[dict[str, Any]]) -> list[str]:
+    """The summary status of each analysis execution (all of them must have succeeded)."""
+    assert all(d["status"] == "SUCCEEDED" for d in found), [(d["name"], d.get("cause")) for d in found]
+    return sorted(json.loads(d["output"])["status"] for d in found)
+
+
+def catch_up(stack: StackHandle, payload: dict[str, Any]) -> dict[str, Any]:
+    """Invoke the catch-up function as its schedule does (the schedule's own target and input, plus ours)."""
+    scheduler, lam = stack.stack.client("scheduler"), stack.stack.client("lambda")
+    schedule = scheduler.get_schedule(Name=stack.outputs["analysis_catchup_schedule_name"])
+    assert schedule["ScheduleExpressionTimezone"] == "America/New_York"
+    target = schedule["Target"]
+    assert target["Arn"].endswith(stack.outputs["function_names"]["analysis_catchup"])
+    event = {**json.loads(target["Input"]), **payload}
+    out = lam.invoke(FunctionName=target["Arn"], Payload=json.dumps(event).encode())
+    body: dict[str, Any] = json.loads(out["Payload"].read())
+    assert not out.get("FunctionError"), body
+    return body
+
+
+def test_five_concurrent_forced_runs_give_one_analysis_and_a_new_winner_another(
+    stack: StackHandle, history: None
+) -> None:
+    # Given five forced runs of one day started together (each stores and announces the same winner)
+    day, tickers = CONCURRENT_DAY, ["AAPL", "MSFT"]
+    machine = stack.outputs["ingest_state_machine_arn"]
+    payload = json.dumps({"date": day, "tickers": tickers, "force": True})
+    arns = [
+        stack.sfn.start_execution(stateMachineArn=machine, name=f"analysis-forced-{i}-{day}", input=payload)[
+            "executionArn"
+        ]
+        for i in range(5)
+    ]
+    runs = [stack.wait(a) for a in arns]
+    assert [r["status"] for r in runs] == ["SUCCEEDED"] * 5, [r.get("cause") for r in runs]
+    announced = sum(
+        1 for r in runs if json.loads(r["output"]).get("announce", {}).get("status") == "Announced"
+    )
+    # Then every announcement started an analysis, and exactly one of them analysed the day
+    found = outcomes(analyses_of(stack, day, announced))
+    assert len(found) == announced and len([s for s in found if s != "AlreadyAnalysed"]) == 1, found
+    item = stack.item("ANALYSIS", day)
+    assert item is not None
+    winner = stack.item("MOVERS", day)
+    assert winner is not None and item["Winner"]["M"]["Ticker"] == winner["Ticker"]
+    # When a forced rewrite changes the winner (only the other ticker)
+    other = next(t for t in tickers if t != winner["Ticker"]["S"])
+    rewrite = stack.run(
+        "ingest", f"analysis-forced-rewrite-{day}", {"date": day, "tickers": [other], "force": True}
+    )
+    assert rewrite["status"] == "SUCCEEDED", rewrite.get("cause")
+    # Then the day is analysed once more, for the new winner
+    found = outcomes(analyses_of(stack, day, announced + 1))
+    assert len([s for s in found if s != "AlreadyAnalysed"]) == 2, found
+    item = stack.item("ANALYSIS", day)
+    assert item is not None and item["Winner"]["M"]["Ticker"] == {"S": other}
+
+
+def test_backfilled_days_are_analysed_by_the_catch_up_once(stack: StackHandle, history: None) -> None:
+    # Given backfilled days (never announced) without an analysis
+    first, last = CATCHUP_SPAN
+    days = [d for d in oracle.sessions() if first <= d <= last]
+    assert all(stack.item("MOVERS", d) and stack.item("ANALYSIS", d) is None for d in days)
+    # When the catch-up runs over them
+    out = catch_up(stack, {"date": last, "sessions": len(days)})
+    # Then it started one analysis per day, each analysed the day for its stored winner
+    assert (out["from"], out["to"], out["started"]) == (first, last, days), out
+    for d in days:
+        assert len([s for s in outcomes(analyses_of(stack, d, 1)) if s != "AlreadyAnalysed"]) == 1
+        item, winner = stack.item("ANALYSIS", d), stack.item("MOVERS", d)
+        assert item is not None and winner is not None
+        assert item["Winner"]["M"]["Ticker"] == winner["Ticker"]
+        assert_matches(item, expected(stack, d))
+    # And a second catch-up finds nothing to do
+    again = catch_up(stack, {"date": last, "sessions": len(days)})
+    assert (again["started"], again["analysed"], again["announced"]) == ([], days, []), again
+
+
+def test_a_pending_announcement_is_reannounced_by_the_catch_up(stack: StackHandle, history: None) -> None:
+    aws = stack.stack.aws
+    assert aws is not None
+    day = PENDING_DAY
+    # Given a day whose announcement failed (the run succeeded, the announcement is pending)
+    aws.clear_faults()
+    aws.inject("events", "PutEvents", ["InternalException"] * 4, body_contains=day)
+    try:
+        run = stack.run(
+            "ingest", f"analysis-pending-{day}", {"date": day, "tickers": ["AAPL", "MSFT"], "force": True}
+        )
+    finally:
+        aws.clear_faults()
+    assert run["status"] == "SUCCEEDED" and json.loads(run["output"])["announce"]["status"] == "Pending"
+    assert (stack.item("MOVERS", day) or {}).get("AnnouncePending") == {"BOOL": True}
+    # When the catch-up runs
+    out = catch_up(stack, {"date": day, "sessions": 1})
+    # Then it re-announced the day and cleared the mark, and the announcement's analysis ran once
+    assert out["announced"] == [day] and out["started"] == [], out
+    assert "AnnouncePending" not in (stack.item("MOVERS", day) or {})
+    found = outcomes(analyses_of(stack, day, 1))
+    assert len([s for s in found if s != "AlreadyAnalysed"]) == 1, found
+
+
+def test_movers_analyse_prints_one_line_per_date(stack: StackHandle, history: None) -> None:
+    from movers.analyse_cli import run_analyse
+    from movers.cli import Target
+
+    t = Target(stack.outputs, stack.endpoint)
+    # Given Fri 2023-09-01 and Tue 2023-09-05 stored (Labor Day weekend between)
+    out = io.StringIO()
+    # When analysing the span
+    assert run_analyse(t, "2023-09-01", "2023-09-05", out=out) == 0
+    lines = out.getvalue().splitlines()
+    # Then one line per date: each session analysed (or already analysed, when another test did it)
+    assert [ln.split()[0] for ln in lines] == [
+        "2023-09-01",
+        "2023-09-02",
+        "2023-09-03",
+        "2023-09-04",
+        "2023-09-05",
+    ]
+    assert lines[1:4] == ["2023-09-02 MarketClosed", "2023-09-03 MarketClosed", "2023-09-04 MarketClosed"]
+    for line in (lines[0], lines[4]):
+        assert line.split(" ", 1)[1] in ("Analysed Complete", "Analysed Partial", "AlreadyAnalysed"), line
+    # When analysing again: nothing to do; with --force: analysed again
+    again = io.StringIO()
+    assert run_analyse(t, "2023-09-01", "2023-09-01", out=again) == 0
+    assert again.getvalue() == "2023-09-01 AlreadyAnalysed\n"
+    forced = io.StringIO()
+    assert run_analyse(t, "2023-09-01", "2023-09-01", force=True, out=forced) == 0
+    assert forced.getvalue() in ("2023-09-01 Analysed Complete\n", "2023-09-01 Analysed Partial\n")
+    # And a session without a stored winner is NotStored (nothing is written)
+    empty = "2019-01-02"
+    if stack.item("MOVERS", empty) is None:
+        none = io.StringIO()
+        assert run_analyse(t, empty, empty, out=none) == 0
+        assert none.getvalue() == f"{empty} NotStored\n" and stack.item("ANALYSIS", empty) is None

@@ -43,6 +43,8 @@ SVC = "Lambda.ServiceException"
 TMR = "Lambda.TooManyRequestsException"
 PTEE = "DynamoDB.ProvisionedThroughputExceededException"
 EB = "EventBridge.InternalException"
+PENDING = "test_announce_failure_leaves_a_succeeded_run_and_a_re_run_announces_the_day_once"
+PENDING_CAUGHT = "test_failures_around_a_pending_announcement_never_fail_a_run"
 COVERED: dict[tuple[str, str, str], str] = {
     ("Retry", "Validate Input", SVC): RETRIED,
     ("Retry", "Check Already Stored", PTEE): RETRIED,
@@ -62,7 +64,15 @@ COVERED: dict[tuple[str, str, str], str] = {
     ("Catch", "Pick Winner", SVC): CAUGHT_RUN,
     ("Catch", "Store Day", TMR): CAUGHT_RUN,
     ("Catch", "Fetch Session Snapshot", SVC): "test_exhausted_snapshot_retries_fail_the_run",
-    ("Catch", "Announce", EB): "test_announce_failure_fails_the_run_after_the_day_is_stored",
+    ("Catch", "Announce", EB): PENDING,
+    ("Retry", "Record Pending Announcement", PTEE): PENDING,
+    ("Retry", "Already Stored", PTEE): PENDING,
+    ("Retry", "Re-announce", EB): PENDING,
+    ("Retry", "Clear Pending Announcement", PTEE): PENDING,
+    ("Catch", "Record Pending Announcement", PTEE): PENDING_CAUGHT,
+    ("Catch", "Already Stored", PTEE): PENDING_CAUGHT,
+    ("Catch", "Re-announce", EB): PENDING_CAUGHT,
+    ("Catch", "Clear Pending Announcement", PTEE): PENDING_CAUGHT,
     ("Catch", "Heal Gaps", SVC): "test_heal_failure_never_fails_the_run",
 }
 
@@ -421,18 +431,138 @@ def test_exhausted_snapshot_retries_fail_the_run(
     assert stack.market.stats()["total"] == calls  # no attempt reached the provider
 
 
-def test_announce_failure_fails_the_run_after_the_day_is_stored(stack: StackHandle, switch: LocalAws) -> None:
-    # Given PutEvents failing on every attempt, when the day runs, then Announce's Catch fails the run with
-    # EventBridge.InternalException; the day itself was stored before (a redrive re-announces it).
+def input_date(desc: dict[str, Any]) -> Any:
+    """The `date` of an execution's input (None for inputs that are not objects, e.g. bad-input tests)."""
+    payload = json.loads(desc["input"])
+    return payload.get("date") if isinstance(payload, dict) else None
+
+
+def analyses_of(stack: StackHandle, day: str, expect: int, settle: float = 3.0) -> list[dict[str, Any]]:
+    """The finished daily-analysis executions whose input names `day`: waits until `expect` of them exist
+    and have ended, then `settle` seconds more in which no other may appear."""
+    machine = stack.outputs["daily_analysis_state_machine_arn"]
+    deadline, quiet_since, found = time.monotonic() + 120, None, []
+    while time.monotonic() < deadline:
+        found = []
+        pages = stack.sfn.get_paginator("list_executions").paginate(stateMachineArn=machine)
+        for e in (e for page in pages for e in page["executions"]):
+            desc = stack.sfn.describe_execution(executionArn=e["executionArn"])
+            if input_date(desc) == day:
+                found.append(desc)
+        ended = all(d["status"] != "RUNNING" for d in found)
+        if len(found) >= expect and ended:
+            quiet_since = quiet_since or time.monotonic()
+            if time.monotonic() - quiet_since >= settle:
+                return found
+        else:
+            quiet_since = None
+        time.sleep(0.5)
+    raise AssertionError(f"analyses of {day}: {[(d['name'], d['status']) for d in found]}, expected {expect}")
+
+
+def analysed(found: list[dict[str, Any]]) -> list[str]:
+    """Which of the analysis executions did the analysis (the rest ended AlreadyAnalysed)."""
+    out = [json.loads(d["output"])["status"] for d in found if d["status"] == "SUCCEEDED"]
+    assert len(out) == len(found), [(d["name"], d["status"], d.get("cause")) for d in found]
+    assert set(out) <= {"Complete", "Partial", "AlreadyAnalysed"}, out
+    return [s for s in out if s != "AlreadyAnalysed"]
+
+
+def test_announce_failure_leaves_a_succeeded_run_and_a_re_run_announces_the_day_once(
+    stack: StackHandle, switch: LocalAws
+) -> None:
+    # Given PutEvents failing on every attempt of Announce and the pending mark's first write throttled
     day = "2024-10-16"
     switch.inject("events", "PutEvents", ["InternalException"] * (RETRIES + 1), body_contains=day)
-    arn = start(stack, "caught-announce", {"date": day, "tickers": ["GOOGL"], "force": True})
+    switch.inject("dynamodb", "UpdateItem", ["ProvisionedThroughputExceededException"],
+                  body_contains="SET AnnouncePending")  # fmt: skip
+    # When the day runs
+    arn = start(stack, "pending-announce", {"date": day, "tickers": ["GOOGL"], "force": True})
     desc = stack.wait(arn)
     h = History(stack, arn)
-    assert desc["status"] == "FAILED" and desc["error"] == "EventBridge.InternalException", desc.get("cause")
-    assert h.failures("Announce") == ["EventBridge.InternalException"] * (RETRIES + 1)
-    assert h.entered()[-2:] == ["Announce", "Run Failed"]
-    assert (winner_item(stack, day) or {})["ExecutionArn"]["S"] == arn
+    # Then the run SUCCEEDED (the day is committed), saying the announcement is pending
+    assert desc["status"] == "SUCCEEDED", (desc.get("error"), desc.get("cause"))
+    assert h.failures("Announce") == [EB] * (RETRIES + 1)
+    assert h.failures("Record Pending Announcement") == [PTEE] and "Run Failed" not in h.entered()
+    out = json.loads(desc["output"])
+    assert out["status"] == "Stored" and out["announce"] == {"status": "Pending", "error": EB}
+    item = winner_item(stack, day) or {}
+    assert item["ExecutionArn"]["S"] == arn and item["AnnouncePending"] == {"BOOL": True}
+    assert item["AnnounceError"] == {"S": EB}
+    # When the day runs again (no force), with one transient fault on each state of the re-announce path
+    switch.inject(
+        "dynamodb", "GetItem", ["ProvisionedThroughputExceededException"], body_contains="AnnouncePending"
+    )
+    switch.inject("events", "PutEvents", ["InternalException"], body_contains=day)
+    switch.inject("dynamodb", "UpdateItem", ["ProvisionedThroughputExceededException"],
+                  body_contains="REMOVE AnnouncePending")  # fmt: skip
+    again = stack.wait(start(stack, "re-announce", {"date": day}))
+    h2 = History(stack, again["executionArn"])
+    # Then it answers AlreadyStored, having announced the day, and the mark is gone
+    assert again["status"] == "SUCCEEDED", (again.get("error"), again.get("cause"))
+    assert json.loads(again["output"]) == {"status": "AlreadyStored", "date": day,
+                                           "announce": {"status": "Reannounced"}}  # fmt: skip
+    for state, error in (("Already Stored", PTEE), ("Re-announce", EB), ("Clear Pending Announcement", PTEE)):
+        assert h2.failures(state) == [error] and h2.succeeded(state) == 1, state
+    assert "AnnouncePending" not in (winner_item(stack, day) or {})
+    # And the day gets exactly one analysis, which ran
+    assert analysed(analyses_of(stack, day, 1)) in (["Complete"], ["Partial"])
+    # And a third run neither announces nor analyses again
+    third = stack.wait(start(stack, "after-announce", {"date": day}))
+    assert json.loads(third["output"]) == {"status": "AlreadyStored", "date": day}
+    assert len(analyses_of(stack, day, 1)) == 1
+
+
+def test_failures_around_a_pending_announcement_never_fail_a_run(
+    stack: StackHandle, switch: LocalAws
+) -> None:
+    # Each exhausted retry around the pending announcement is caught; every run SUCCEEDS.
+    day, tickers = "2024-12-11", ["AMZN"]
+
+    def run(label: str, payload: dict[str, Any]) -> tuple[dict[str, Any], History]:
+        desc = stack.wait(start(stack, label, payload))
+        assert desc["status"] == "SUCCEEDED", (label, desc.get("error"), desc.get("cause"))
+        return desc, History(stack, desc["executionArn"])
+
+    def pending() -> bool:
+        return "AnnouncePending" in (winner_item(stack, day) or {})
+
+    # Announce and the pending mark both fail: the run still succeeds and says neither was recorded
+    switch.inject("events", "PutEvents", ["InternalException"] * (RETRIES + 1), body_contains=day)
+    switch.inject("dynamodb", "UpdateItem", ["ProvisionedThroughputExceededException"] * (RETRIES + 1),
+                  body_contains="SET AnnouncePending")  # fmt: skip
+    desc, h = run("not-recorded", {"date": day, "tickers": tickers, "force": True})
+    assert h.failures("Record Pending Announcement") == [PTEE] * (RETRIES + 1)
+    assert json.loads(desc["output"])["announce"] == {
+        "status": "NotRecorded",
+        "error": EB,
+        "recordError": PTEE,
+    }
+    assert not pending()
+    # A forced rewrite whose announcement fails: pending
+    switch.inject("events", "PutEvents", ["InternalException"] * (RETRIES + 1), body_contains=day)
+    desc, h = run("pending", {"date": day, "tickers": tickers, "force": True})
+    assert json.loads(desc["output"])["announce"]["status"] == "Pending" and pending()
+    # A re-run that cannot read the winner: AlreadyStored, still pending
+    switch.inject("dynamodb", "GetItem", ["ProvisionedThroughputExceededException"] * (RETRIES + 1),
+                  body_contains="AnnouncePending")  # fmt: skip
+    desc, h = run("unread", {"date": day})
+    assert h.failures("Already Stored") == [PTEE] * (RETRIES + 1)
+    assert json.loads(desc["output"]) == {"status": "AlreadyStored", "date": day} and pending()
+    # A re-run whose re-announcement fails: AlreadyStored, still pending
+    switch.inject("events", "PutEvents", ["InternalException"] * (RETRIES + 1), body_contains=day)
+    desc, h = run("unannounced", {"date": day})
+    assert h.failures("Re-announce") == [EB] * (RETRIES + 1)
+    assert json.loads(desc["output"]) == {"status": "AlreadyStored", "date": day} and pending()
+    # A re-run that announces but cannot clear the mark: Reannounced (the mark stays; announcing again is
+    # harmless, the analysis claims the day)
+    switch.inject("dynamodb", "UpdateItem", ["ProvisionedThroughputExceededException"] * (RETRIES + 1),
+                  body_contains="REMOVE AnnouncePending")  # fmt: skip
+    desc, h = run("uncleared", {"date": day})
+    assert h.failures("Clear Pending Announcement") == [PTEE] * (RETRIES + 1)
+    assert json.loads(desc["output"])["announce"] == {"status": "Reannounced"} and pending()
+    # Only the one announcement that went out started an analysis
+    assert len(analysed(analyses_of(stack, day, 1))) == 1
 
 
 def test_heal_failure_never_fails_the_run(stack: StackHandle, switch: LocalAws) -> None:

@@ -44,7 +44,9 @@ def test_given_a_date_or_a_mover_stored_event_when_parsed_then_the_day_and_watch
     picked = parse_analysis_input(
         {"date": "2025-07-01", "tickers": ["TSLA"]}, now=NOW, default_tickers=WATCHLIST
     )
-    assert picked.tickers == ("TSLA",)
+    assert picked.tickers == ("TSLA",) and picked.force is False
+    forced = parse_analysis_input({"date": "2025-07-01", "force": True}, now=NOW, default_tickers=WATCHLIST)
+    assert forced.force is True
     # No date: the latest completed NYSE session
     assert parse_analysis_input({}, now=NOW, default_tickers=WATCHLIST).date == dt.date(2025, 7, 2)
 
@@ -60,6 +62,8 @@ def test_given_a_date_or_a_mover_stored_event_when_parsed_then_the_day_and_watch
         ({"date": "2025-07-01", "tickers": ["aapl"]}, "tickers[0]"),
         ({"date": "2025-07-01", "tickers": ["A", "A"]}, "tickers"),
         ({"detail-type": "MoverStored", "detail": {}}, "detail.date"),
+        ({"date": "2025-07-01", "force": "yes"}, "force"),
+        ({"date": "2025-07-01", "force": 1}, "force"),
     ],
 )
 def test_given_bad_input_when_parsed_then_invalid_input_names_the_field(raw, field):

@@ -26,7 +26,7 @@ from stock_movers.domain.calendar import NEW_YORK, last_n_sessions, latest_compl
 from stock_movers.domain.errors import InvalidInput
 from stock_movers.domain.inputs import parse_date, parse_ticker
 
-ANALYSIS_FIELDS = frozenset({"date", "tickers"})
+ANALYSIS_FIELDS = frozenset({"date", "tickers", "force"})
 MAX_TICKERS = 20
 
 
@@ -36,10 +36,11 @@ class AnalysisRequest:
 
     date: dt.date
     tickers: tuple[str, ...]
+    force: bool = False
 
 
 def parse_analysis_input(raw: object, *, now: dt.datetime, default_tickers: Sequence[str]) -> AnalysisRequest:
-    """Validate ``{"date"?: "YYYY-MM-DD", "tickers"?: [...]}`` or an EventBridge event with ``detail.date``.
+    """Validate ``{"date"?, "tickers"?: [...], "force"?: bool}`` or an EventBridge event with ``detail.date``.
 
     An event (an object with ``detail-type`` and ``detail``) is read for ``detail.date`` only, so the rule
     can target the machine with or without an input transformer. No date means the latest completed NYSE
@@ -77,7 +78,10 @@ def parse_analysis_input(raw: object, *, now: dt.datetime, default_tickers: Sequ
             raise InvalidInput("tickers", "duplicate symbols")
     else:
         tickers = tuple(default_tickers)
-    return AnalysisRequest(day, tickers)
+    force = raw.get("force", False)
+    if not isinstance(force, bool):
+        raise InvalidInput("force", f"must be true or false, got {force!r}")
+    return AnalysisRequest(day, tickers, force)
 
 
 def parse_threshold(raw: str | None) -> Decimal:

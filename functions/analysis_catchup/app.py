@@ -1,0 +1,59 @@
+"""Analysis Catch-up: the scheduled fallback that analyses recent stored days which have no analysis.
+
+Invoked by EventBridge Scheduler (America/New_York, after the daily run) with {"source": "schedule"}, or by
+hand with {"date"?: "YYYY-MM-DD", "sessions"?: 1..60}. Over the last N sessions up to that day it announces
+again every winner whose MoverStored is still pending and starts the daily analysis (execution
+``catchup-<day>-<date>``) for every stored day whose analysis is missing or of another winner; the analysis
+machine's claim makes a second start for the same day and winner end AlreadyAnalysed. Returns what it did.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from stock_movers.adapters.aws import client
+from stock_movers.domain.calendar import NEW_YORK
+from stock_movers.observability import logger, metrics
+from stock_movers.settings import SettingsError
+from stock_movers.usecases.catchup import CatchUpStore, CatchUpTargets, parse_catch_up_input, run_catch_up
+
+
+def _env(name: str) -> str:
+    value = os.environ.get(name, "")
+    if not value:
+        raise SettingsError(f"environment variable {name} is required")
+    return value
+
+
+_store = CatchUpStore(_env("TABLE_NAME"))
+_targets = CatchUpTargets(
+    machine_arn=_env("ANALYSIS_STATE_MACHINE_ARN"), bus=_env("EVENT_BUS_NAME"), source=_env("EVENT_SOURCE")
+)
+_sessions = int(os.environ.get("CATCHUP_SESSIONS", "10"))
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(log_event=True)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    now = dt.datetime.now(dt.UTC)
+    raw = dict(event) if isinstance(event, dict) else event
+    if isinstance(raw, dict) and "sessions" not in raw:
+        raw["sessions"] = _sessions
+    run_day, sessions = parse_catch_up_input(raw, today=now.astimezone(NEW_YORK).date())
+    result = run_catch_up(
+        _store,
+        client("events"),
+        client("stepfunctions"),
+        _targets,
+        run_day=run_day,
+        sessions=sessions,
+        now=now,
+    )
+    metrics.add_metric(name="CatchUpAnalysesStarted", unit=MetricUnit.Count, value=len(result["started"]))
+    metrics.add_metric(name="CatchUpReannounced", unit=MetricUnit.Count, value=len(result["announced"]))
+    logger.info("Analysis catch-up done", extra=result)
+    return result

@@ -3,6 +3,7 @@
 The winner item is the commit marker of a day: it is written only after everything else succeeded, and
 only if absent unless `force`. A concurrent run that loses the conditional put returns AlreadyStored.
 Input: {"date", "force", "winner", "rows", "executionArn", "executionName"}.
+Failures are named: StoreRejected for what the store refuses for good (store_errors.py, parquet.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from parquet import bars_parquet
+from store_errors import named_store_errors
 
 from stock_movers.adapters.storage import ItemStore, RawStore, parquet_key
 from stock_movers.domain.inputs import parse_date
@@ -25,6 +27,7 @@ _objects = RawStore(_settings.bucket_name)
 
 @metrics.log_metrics
 @logger.inject_lambda_context(log_event=False)
+@named_store_errors
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     correlate(event)
     day = parse_date(event.get("date"))

@@ -128,3 +128,47 @@ def test_a_permanent_refusal_or_malformed_input_is_store_rejected_and_throttling
     assert store_errors.named_store_errors(lambda e, c: {"status": "Stored"})({}, None) == {
         "status": "Stored"
     }
+
+
+# ---- the Pick Winner handler: the error Step Functions sees ------------------------------------------
+
+
+def _pick_handler() -> Any:
+    path = STORE_DAY.parent / "pick_winner" / "app.py"
+    spec = importlib.util.spec_from_file_location("pick_winner_app", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.handler
+
+
+def _context() -> Any:
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        function_name="pick_winner", memory_limit_in_mb=256, aws_request_id="req-1",
+        invoked_function_arn="arn:aws:lambda:us-east-1:000000000000:function:pick_winner",
+    )  # fmt: skip
+
+
+def _fetched(ticker: str, close: str, high: str) -> dict[str, Any]:
+    bar = {"ticker": ticker, "date": "2025-03-03", "open": "100", "high": high, "low": "99", "close": close,
+           "volume": "1000"}  # fmt: skip
+    return {"ticker": ticker, "provider": "massive", "bar": bar}
+
+
+@pytest.mark.parametrize(
+    ("fetched", "message"),
+    [
+        ([_fetched("AAPL", "101", "102"), _fetched("MSFT", "1e15", "1e15")], r"MSFT: high 1E\+15 is above"),
+        ([_fetched("AAPL", "101", "102"), _fetched("MSFT", "101", "1e20")], r"MSFT: high 1E\+20 is above"),
+        ([_fetched("AAPL", "101", "102"), {"ticker": "MSFT"}], "bar must be an object"),
+        ([_fetched("AAPL", "101", "102"), "junk"], "bar must be an object"),
+    ],
+)
+def test_pick_winner_fails_a_bad_day_with_invalid_bar_naming_ticker_and_field(fetched, message) -> None:
+    from stock_movers.domain.errors import InvalidBar
+
+    event = {"date": "2025-03-03", "tickers": ["AAPL", "MSFT"], "fetched": fetched}
+    with pytest.raises(InvalidBar, match=message):
+        _pick_handler()(event, _context())

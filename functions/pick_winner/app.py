@@ -2,6 +2,8 @@
 
 Input: {"date", "tickers", "fetched": [{"ticker", "provider", "bar", ...}]}. Output: {"winner", "rows"}.
 Raises MissingTickers / SessionMismatch / InvalidBar / DuplicateTicker: the run fails, nothing is written.
+InvalidBar covers every number outside what the stores hold or a market prints (domain.bars, PCT_MAX), so
+Store Day never meets a value its Parquet schema or DynamoDB would refuse.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     day = parse_date(event.get("date"))
     tickers = [parse_ticker(t, "tickers") for t in event.get("tickers") or []]
     fetched = event.get("fetched") or []
-    providers = {f.get("provider", "") for f in fetched}
-    bars = [DailyBar.from_dict(f["bar"]) for f in fetched]
+    # Malformed entries become InvalidBar (from_dict of a non-object), never a raw KeyError.
+    entries = [f if isinstance(f, dict) else {"bar": f} for f in fetched]
+    providers = {str(f.get("provider", "")) for f in entries}
+    bars = [DailyBar.from_dict(f.get("bar")) for f in entries]
     result = reduce_day(day, tickers, bars, provider=",".join(sorted(providers)))
     logger.info("Winner picked", extra=result["winner"])
     return result

@@ -8,6 +8,7 @@ was, even beside a concurrent run; the error keeps its name (StorageUnavailable 
 transient faults, which the state machine retries). Every write is an overwrite of the same content, so a
 retry or a re-run converges.
 Input: {"date", "force", "winner", "rows", "executionArn", "executionName"}.
+Failures are named: StoreRejected for what the store refuses for good (store_errors.py, parquet.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from parquet import bars_parquet
+from store_errors import named_store_errors
 
 from stock_movers.adapters.storage import ItemStore, RawStore, parquet_key
 from stock_movers.domain.inputs import parse_date
@@ -41,6 +43,7 @@ def _undo_parquet(key: str, version: str | None) -> None:
 
 @metrics.log_metrics
 @logger.inject_lambda_context(log_event=False)
+@named_store_errors
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     correlate(event)
     day = parse_date(event.get("date"))

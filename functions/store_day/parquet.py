@@ -14,6 +14,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from stock_movers.domain.errors import StoreRejected
+
 PRICE = pa.decimal128(28, 8)
 SCHEMA = pa.schema(
     [
@@ -31,15 +33,52 @@ SCHEMA = pa.schema(
 
 
 def bars_parquet(rows: Sequence[dict[str, Any]]) -> bytes:
+    """The rows as one Parquet file; StoreRejected (naming the ticker and field) for a row it cannot hold.
+
+    Pick Winner's bounds keep every validated row inside the schema, so this is the last line, not the rule.
+    """
     columns: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
     for r in rows:
-        columns["date"].append(dt.date.fromisoformat(r["date"]))
-        columns["ticker"].append(r["ticker"])
-        for name in ("open", "high", "low", "close", "volume"):
-            columns[name].append(Decimal(r[name]))
-        columns["pct_change"].append(Decimal(r["percentChange"]))
-        columns["provider"].append(r["provider"])
-    table = pa.Table.from_pydict(columns, schema=SCHEMA)
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="snappy")
+        ticker = str(r.get("ticker", "?"))[:12] if isinstance(r, dict) else "?"
+        for name, column, parse in _FIELDS:
+            try:
+                columns[column].append(parse(r[name]))
+            except (KeyError, TypeError, ValueError, ArithmeticError):
+                raise StoreRejected(f"parquet: {ticker}: field {name!r} is missing or malformed") from None
+    try:
+        table = pa.Table.from_pydict(columns, schema=SCHEMA)
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink, compression="snappy")
+    except (pa.ArrowException, ValueError, TypeError, ArithmeticError) as exc:
+        # e.g. ArrowInvalid: a value with more integer digits or decimal places than the column holds
+        raise StoreRejected(f"parquet: the day's rows do not fit the schema: {str(exc)[:200]}") from None
     return bytes(sink.getvalue().to_pybytes())
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not a string")
+    return value
+
+
+def _number(value: Any) -> Decimal:
+    if not isinstance(value, str | int | Decimal) or isinstance(value, bool):
+        raise TypeError("not a number")
+    number = Decimal(value)
+    if not number.is_finite():
+        raise ValueError("not finite")
+    return number
+
+
+# (row key, column, parser)
+_FIELDS = (
+    ("date", "date", lambda v: dt.date.fromisoformat(_text(v))),
+    ("ticker", "ticker", _text),
+    ("open", "open", _number),
+    ("high", "high", _number),
+    ("low", "low", _number),
+    ("close", "close", _number),
+    ("volume", "volume", _number),
+    ("percentChange", "pct_change", _number),
+    ("provider", "provider", _text),
+)

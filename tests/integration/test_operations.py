@@ -1,8 +1,9 @@
 """Operations on the local AWS: alarms, dashboard and failure rule exist; a permanent provider fault lands
 in the dead-letter queue and the audit trail; successes are audited; the staleness check; the restore
-drill (replay) rebuilds deleted items item for item; the API key is stored nowhere.
+drill (replay) rebuilds deleted items and Parquet item for item and refuses failed, incomplete and corrupted
+days; the API key is stored nowhere.
 
-Dates: 2025-07-14..2025-07-16 (no other test uses July 2025; 2020-2024 is the backfill tests' five-year
+Dates: 2025-07-14..2025-07-22 (no other test uses July 2025; 2020-2024 is the backfill tests' five-year
 span), so stored days never collide.
 """
 
@@ -17,7 +18,6 @@ from typing import Any
 import pytest
 
 from movers.local.stack import LOCAL_API_KEY
-from movers.ops_cli import replay
 from tests.support.localstack import StackHandle
 
 GOOD_DAYS = ("2025-07-14", "2025-07-15")
@@ -178,29 +178,108 @@ def _day_items(stack: StackHandle, day: str) -> dict[str, dict[str, Any]]:
     return items
 
 
-def test_replay_rebuilds_deleted_items_item_for_item(stack: StackHandle, good_runs) -> None:
-    # Given the stored items of two days, then deleted
-    table = stack.outputs["table_name"]
+# The broken history the restore drill starts from (besides FAULT_DAY's failed run)
+INCOMPLETE_DAY = "2025-07-17"  # a real run that failed: NVDA had no bar (bodies for AAPL, MSFT stay)
+HUGE_DAY = "2025-07-18"  # NVDA close = high = 1e15
+WRONG_DATE_DAY = "2025-07-21"  # MSFT's body holds the next session's bar
+NOT_JSON_DAY = "2025-07-22"  # NVDA's body is not JSON
+LAST_DAY = "2025-07-22"
+
+
+def _raw(day: str, ticker: str) -> str:
+    return f"raw/provider=massive/date={day}/{ticker}.json"
+
+
+def _body_for(template: dict[str, Any], bar_day: str, **changes: Any) -> bytes:
+    """A stored Massive body re-dated to `bar_day` (00:00 New York, as range bars are stamped)."""
+    from stock_movers.domain.calendar import NEW_YORK
+
+    midnight = dt.datetime.combine(dt.date.fromisoformat(bar_day), dt.time(), NEW_YORK)
+    row = {**template["results"][0], "t": int(midnight.timestamp() * 1000), **changes}
+    return json.dumps({**template, "results": [row], "resultsCount": 1}).encode()
+
+
+def _parquet(stack: StackHandle, day: str) -> Any:
+    import io
+
+    import pyarrow.parquet as pq
+
+    key = f"curated/daily_bars/year={day[:4]}/date={day}/bars.parquet"
+    body = stack.s3.get_object(Bucket=stack.outputs["bucket_name"], Key=key)["Body"].read()
+    return pq.read_table(io.BytesIO(body))
+
+
+def test_replay_rebuilds_good_days_item_for_item_and_refuses_failed_incomplete_and_corrupted_days(
+    stack: StackHandle, good_runs
+) -> None:
+    from movers.replay import DynamoWinners, LambdaStoreDay, S3Bodies, deployed_watchlist, replay
+
+    table, bucket = stack.outputs["table_name"], stack.outputs["bucket_name"]
+    # Given a run that failed part-way (NVDA had no bar), leaving the other bodies in S3
+    stack.market.set_faults(
+        {"probability": 1.0, "kinds": ["missing"], "drop_tickers": ["NVDA"], "tickers": ["NVDA"]}
+    )
+    try:
+        failed = stack.run(
+            "ingest", f"ops-incomplete-{uuid.uuid4().hex[:6]}", {"date": INCOMPLETE_DAY, "tickers": TICKERS}
+        )
+    finally:
+        stack.market.set_faults(None)
+    assert failed["status"] == "FAILED", failed
+    assert stack.keys(_raw(INCOMPLETE_DAY, "AAPL")) == [_raw(INCOMPLETE_DAY, "AAPL")]
+    # And raw bodies as a corrupting provider or a damaged bucket would leave them
+    template = {
+        t: json.loads(stack.s3.get_object(Bucket=bucket, Key=_raw(GOOD_DAYS[0], t))["Body"].read())
+        for t in TICKERS
+    }
+    planted = {
+        **{_raw(HUGE_DAY, t): _body_for(template[t], HUGE_DAY) for t in TICKERS},
+        _raw(HUGE_DAY, "NVDA"): _body_for(template["NVDA"], HUGE_DAY, c=1e15, h=1e15),
+        **{_raw(WRONG_DATE_DAY, t): _body_for(template[t], WRONG_DATE_DAY) for t in TICKERS},
+        _raw(WRONG_DATE_DAY, "MSFT"): _body_for(template["MSFT"], NOT_JSON_DAY),
+        **{_raw(NOT_JSON_DAY, t): _body_for(template[t], NOT_JSON_DAY) for t in TICKERS},
+        _raw(NOT_JSON_DAY, "NVDA"): b"<html><body>502 Bad Gateway</body></html>",
+    }
+    for key, body in planted.items():
+        stack.s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+    # And the two good days' items and Parquet files lost
     before = {day: _day_items(stack, day) for day in GOOD_DAYS}
+    parquet_before = {day: _parquet(stack, day) for day in GOOD_DAYS}
     assert all(item is not None for day in before.values() for item in day.values())
     for day, items in before.items():
         for pk in items:
             stack.ddb.delete_item(TableName=table, Key={"pk": {"S": pk}, "sk": {"S": day}})
+        stack.s3.delete_object(
+            Bucket=bucket, Key=f"curated/daily_bars/year={day[:4]}/date={day}/bars.parquet"
+        )
     assert stack.item("MOVERS", GOOD_DAYS[0]) is None
-    # When the restore drill replays the range from the raw S3 bodies
+    # When the restore drill replays the range from the raw S3 bodies through the deployed Store Day
+    lam = stack.stack.client("lambda")
     report = replay(
-        stack.s3,
-        stack.ddb,
-        bucket=stack.outputs["bucket_name"],
-        table=table,
+        S3Bodies(stack.s3, bucket),
+        DynamoWinners(stack.ddb, table),
+        LambdaStoreDay(lam, stack.outputs["function_names"]["store_day"]),
         start=dt.date.fromisoformat(GOOD_DAYS[0]),
-        end=dt.date.fromisoformat(FAULT_DAY),
+        end=dt.date.fromisoformat(LAST_DAY),
         tickers=TICKERS,
     )
-    # Then both days are rebuilt; the failed day (no complete raw bodies) is skipped, not half-written
-    assert report.stored == list(GOOD_DAYS)
-    assert FAULT_DAY in report.skipped and stack.item("MOVERS", FAULT_DAY) is None
-    # And every item equals the original except StoredAt and ExecutionArn (the replay's own)
+    # Then both good days are rebuilt and every other session is refused with the daily run's error name
+    assert report.rebuilt == list(GOOD_DAYS), report
+    refused = {day: outcome.error for day, outcome in report.refused.items()}
+    assert refused == {
+        FAULT_DAY: refused.get(FAULT_DAY),  # its run failed early: no or unreadable bodies
+        INCOMPLETE_DAY: "MissingTickers",
+        HUGE_DAY: "InvalidBar",
+        WRONG_DATE_DAY: "SessionMismatch",
+        NOT_JSON_DAY: "MalformedResponse",
+    }, report
+    assert refused[FAULT_DAY] in ("MissingTickers", "MalformedResponse")
+    assert report.refused[HUGE_DAY].cause.startswith("NVDA: high 1000000000000000")
+    assert not report.failed and not report.skipped
+    # And nothing at all is written for a refused day: no winner, no ticker item, no Parquet
+    for day in refused:
+        assert stack.day_written(day) == {"winner": None, "ticker_items": [], "parquet": []}, day
+    # And every rebuilt item equals the original except StoredAt and ExecutionArn (the replay's own)
     for day in GOOD_DAYS:
         after = _day_items(stack, day)
         for pk, original in before[day].items():
@@ -211,6 +290,24 @@ def test_replay_rebuilds_deleted_items_item_for_item(stack: StackHandle, good_ru
                 k: v for k, v in original.items() if k not in volatile
             }, (day, pk)
         assert after["MOVERS"]["ExecutionArn"]["S"].startswith("replay:")
+        # And the Parquet file is rebuilt by Store Day's own writer, value for value
+        assert _parquet(stack, day).equals(parquet_before[day]), day
+    # When it is forced with the deployed watchlist (more tickers than those days were run with)
+    watchlist = deployed_watchlist(lam, stack.outputs["function_names"]["validate_input"])
+    assert set(TICKERS) < set(watchlist)
+    rebuilt_winners = {day: stack.item("MOVERS", day) for day in GOOD_DAYS}
+    forced = replay(
+        S3Bodies(stack.s3, bucket),
+        DynamoWinners(stack.ddb, table),
+        LambdaStoreDay(lam, stack.outputs["function_names"]["store_day"]),
+        start=dt.date.fromisoformat(GOOD_DAYS[0]),
+        end=dt.date.fromisoformat(GOOD_DAYS[-1]),
+        tickers=watchlist,
+        force=True,
+    )
+    # Then those days are refused (their bodies hold 3 of the watchlist's tickers) and nothing is overwritten
+    assert {day: o.error for day, o in forced.refused.items()} == dict.fromkeys(GOOD_DAYS, "MissingTickers")
+    assert {day: stack.item("MOVERS", day) for day in GOOD_DAYS} == rebuilt_winners
 
 
 def test_api_key_is_in_no_log_object_output_state_or_history(stack: StackHandle, good_runs) -> None:

@@ -121,6 +121,27 @@ def test_bars_of_other_tickers_are_ignored() -> None:
     assert out["stored"] == 1 and store.payloads[0]["winner"]["ticker"] == "MSFT"
 
 
+def test_a_day_out_of_the_validation_bounds_fails_with_invalid_bar_as_in_the_daily_run() -> None:
+    # Given MSFT's close (and high) at 1e15 on the first day, as a corrupting provider sends it
+    huge = {**bar("MSFT", DAYS[0], "100", "98").to_dict(), "close": "1e15", "high": "1e15"}
+    msft = {
+        "ticker": "MSFT",
+        "provider": "massive",
+        "bars": [huge, bar("MSFT", DAYS[1], "100", "98").to_dict()],
+    }
+    by_day, _ = bars_by_session([OBJECTS[0], msft])
+    # When the batch is stored
+    store = FakeStore()
+    out = store_sessions(
+        DAYS[:2], TICKERS, by_day, "massive", store, force=False, execution_arn="", execution_name=""
+    )
+    # Then that day fails with the daily run's InvalidBar naming the ticker and field, and is never stored
+    assert out["stored"] == 1
+    assert [(f["date"], f["error"]) for f in out["failed"]] == [("2025-03-03", "InvalidBar")]
+    assert out["failed"][0]["cause"].startswith("MSFT: high 1E+15 is above the maximum price")
+    assert [p["date"] for p in store.payloads] == ["2025-03-04"]
+
+
 # ------------------------------------------------------------------------------------------- fetch_range
 class FakeProvider:
     name = "massive"

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from stock_movers.domain.bars import DailyBar, validate_bar
+from stock_movers.domain.bars import PRICE_MAX, VOLUME_MAX, DailyBar, validate_bar
 from stock_movers.domain.errors import InvalidBar
 
 DAY = dt.date(2024, 1, 2)
@@ -62,6 +62,17 @@ def test_given_a_valid_bar_then_validate_returns_it():
         ({"close": 185.64}, "close must be a Decimal"),
         ({"date": "2024-01-02"}, "date must be a datetime.date"),
         ({"date": dt.datetime(2024, 1, 2)}, "date must be a datetime.date"),
+        # bounds: what Parquet decimal128(28, 8) and a DynamoDB Number hold, and what a market prints
+        (
+            {"high": Decimal("1e15"), "close": Decimal("1e15")},
+            "high 1E+15 is above the maximum price 10000000",
+        ),
+        ({"high": Decimal("10000000.00000001")}, "high 10000000.00000001 is above the maximum price"),
+        ({"close": Decimal("185.640000001")}, "close 185.640000001 has more than 8 decimal places"),
+        ({"low": Decimal("1E-1000000")}, "low 1E-1000000 has more than 8 decimal places"),
+        ({"volume": Decimal("1e20")}, "volume 1E+20 is above the maximum 1000000000000"),
+        ({"volume": Decimal("82488674.5")}, "volume 82488674.5 is not a whole number of shares"),
+        ({"high": Decimal("9" * 5000)}, "high 9999999999999999999999999999999999999... is above"),
     ],
 )
 def test_given_a_broken_bar_then_invalid_bar_names_ticker_and_rule(changes, rule):
@@ -69,7 +80,23 @@ def test_given_a_broken_bar_then_invalid_bar_names_ticker_and_rule(changes, rule
         validate_bar(bar(**changes))
     assert info.value.ticker == "AAPL"
     assert rule in str(info.value)
-    assert str(info.value).startswith("AAPL: ")
+    assert str(info.value).startswith("AAPL: ") and info.value.field in str(info.value)
+    assert len(str(info.value)) < 160  # a hostile number is cut, not echoed
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"high": PRICE_MAX},  # the dearest price allowed
+        {"low": Decimal("0.00000001")},  # the smallest price Parquet's scale holds
+        {"close": Decimal("185.6400000000000"), "high": Decimal("188.44000000")},  # trailing zeros fit
+        {"volume": VOLUME_MAX},
+        {"volume": Decimal("8.2488674E+7")},  # a whole number in exponent form
+        {"volume": Decimal(0)},
+    ],
+)
+def test_given_numbers_at_the_bounds_then_the_bar_is_valid(changes):
+    assert validate_bar(bar(**changes)) == bar(**changes)
 
 
 def test_given_no_ticker_then_invalid_bar():

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stock_movers.domain.bars import DailyBar
+from stock_movers.domain import movers
+from stock_movers.domain.bars import PRICE_MAX, VOLUME_MAX, DailyBar
 from stock_movers.domain.errors import (
     DataIntegrityError,
     DuplicateTicker,
@@ -18,7 +19,16 @@ from stock_movers.domain.errors import (
     MissingTickers,
     SessionMismatch,
 )
-from stock_movers.domain.movers import Winner, day_rows, percent_change, pick_winner, validate_day
+from stock_movers.domain.movers import (
+    PCT_MAX,
+    Winner,
+    day_rows,
+    percent_change,
+    pick_winner,
+    validate_day,
+    validated_day,
+)
+from stock_movers.usecases.pick import reduce_day
 
 DAY = dt.date(2024, 1, 2)
 
@@ -155,11 +165,19 @@ PRICE = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("5000"), places
 
 
 @st.composite
+def open_close(draw):
+    """An open and a close at most 100x apart (|change| within PCT_MAX, the plausible bound)."""
+    o = draw(PRICE)
+    c = draw(st.decimals(min_value=max(Decimal("0.01"), o / 100), max_value=o * 100, places=4))
+    return o, c
+
+
+@st.composite
 def days(draw, min_size=1):
     tickers = draw(st.lists(SYMBOLS, min_size=min_size, max_size=12, unique=True))
     bars = []
     for t in tickers:
-        o, c = draw(PRICE), draw(PRICE)
+        o, c = draw(open_close())
         hi = max(o, c) + draw(st.decimals(min_value=0, max_value=10, places=2))
         lo = min(o, c) - draw(st.decimals(min_value=0, max_value=min(o, c) - Decimal("0.0001"), places=4))
         bars.append(DailyBar(t, DAY, o, hi, lo, c, draw(st.decimals(min_value=0, max_value=10**9, places=0))))
@@ -201,8 +219,7 @@ def test_property_winner_is_independent_of_input_and_watchlist_order(day, rnd):
 @given(st.data())
 def test_property_ties_go_to_the_smallest_symbol(data):
     tickers = data.draw(st.lists(SYMBOLS, min_size=2, max_size=8, unique=True))
-    o = data.draw(PRICE)
-    c = data.draw(PRICE)
+    o, c = data.draw(open_close())
     bars = [DailyBar(t, DAY, o, max(o, c), min(o, c), c, Decimal(1)) for t in tickers]
     assert pick_winner(bars, tickers, DAY).ticker == min(tickers)
 
@@ -244,3 +261,86 @@ def test_property_a_day_with_one_corrupted_bar_yields_nothing(day, data):
     assert bars[victim].ticker in str(info.value)
     with pytest.raises(DataIntegrityError):
         pick_winner(broken, tickers, DAY)
+
+
+# ---- bounds: what the stores hold and what a market prints ------------------------------------------
+
+
+def test_given_a_change_at_the_bound_then_it_is_a_move_and_beyond_it_is_invalid_bar():
+    # Given +10,000 % exactly (close 101 x open), Then it is the day's winner
+    at = [mk("AAPL", "1", "101"), mk("MSFT", "100", "100"), mk("TSLA", "100", "100")]
+    assert pick_winner(at, WATCH, DAY).percent_change == PCT_MAX
+    # Given one tick more, Then InvalidBar names the ticker and the field
+    beyond = [mk("AAPL", "1", "101.00000001"), mk("MSFT", "100", "100"), mk("TSLA", "100", "100")]
+    with pytest.raises(InvalidBar) as info:
+        pick_winner(beyond, WATCH, DAY)
+    assert (info.value.ticker, info.value.field) == ("AAPL", "percentChange")
+    assert str(info.value).startswith("AAPL: percent change 10000.000001")
+
+
+def test_given_a_huge_close_as_the_provider_fault_sends_it_then_pick_refuses_with_the_field():
+    # Given close = high = 1e15 (the measured case that reached Store Day as a raw ArrowInvalid)
+    huge = dataclasses.replace(mk("MSFT", "100", "101"), close=Decimal("1e15"), high=Decimal("1e15"))
+    bars = [mk("AAPL", "100", "101"), huge, mk("TSLA", "100", "100")]
+    # When the day is reduced as Pick Winner does, Then InvalidBar names MSFT and the first bad field
+    with pytest.raises(InvalidBar) as info:
+        reduce_day(DAY, WATCH, bars, "massive")
+    assert info.value.ticker == "MSFT" and info.value.field == "high"
+    assert "above the maximum price" in str(info.value)
+
+
+OUT_OF_RANGE = [
+    ({"close": PRICE_MAX + 1, "high": PRICE_MAX + 1}, "high"),
+    ({"open": Decimal("1e15"), "high": Decimal("1e15")}, "open"),
+    ({"volume": VOLUME_MAX + 1}, "volume"),
+    ({"volume": Decimal("1e20")}, "volume"),
+    ({"volume": Decimal("10.5")}, "volume"),
+    ({"close": Decimal("1.000000001")}, "close"),
+    ({"low": Decimal("1E-9")}, "low"),
+    ({"high": Decimal("1E+999999")}, "high"),
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(days(), st.data())
+def test_property_a_day_with_one_out_of_range_number_fails_with_invalid_bar_naming_the_field(day, data):
+    # Given a valid day, When one bar gets a number no store or market holds
+    tickers, bars = day
+    victim = data.draw(st.sampled_from(range(len(bars))))
+    changes, field = data.draw(st.sampled_from(OUT_OF_RANGE))
+    broken = bars[:]
+    broken[victim] = dataclasses.replace(bars[victim], **changes)
+    # Then the day is refused with InvalidBar naming that ticker and field, both ways of reducing it
+    for reduce in (
+        lambda: validated_day(broken, tickers, DAY),
+        lambda: reduce_day(DAY, tickers, broken, "p"),
+    ):
+        with pytest.raises(InvalidBar) as info:
+            reduce()
+        assert info.value.ticker == bars[victim].ticker
+        assert info.value.field == field
+        assert str(info.value).startswith(f"{bars[victim].ticker}: {field}")
+
+
+def test_each_bar_is_validated_once_and_each_change_computed_once(monkeypatch):
+    # Given a day of three tickers, counting the validations and the percent changes
+    calls = {"validate": 0, "percent": 0}
+    real_validate, real_percent = movers.validate_bar, movers.percent_change
+
+    def validate(bar):
+        calls["validate"] += 1
+        return real_validate(bar)
+
+    def percent(*args, **kwargs):
+        calls["percent"] += 1
+        return real_percent(*args, **kwargs)
+
+    monkeypatch.setattr(movers, "validate_bar", validate)
+    monkeypatch.setattr(movers, "percent_change", percent)
+    bars = [mk("AAPL", "100", "101"), mk("MSFT", "100", "97.5"), mk("TSLA", "100", "102")]
+    # When Pick Winner's reduction runs
+    result = reduce_day(DAY, WATCH, bars, "massive")
+    # Then once each, and the result is what it always was
+    assert calls == {"validate": 3, "percent": 3}
+    assert result["winner"]["ticker"] == "MSFT" and result["winner"]["percentChange"] == "-2.500000"
+    assert [r["percentChange"] for r in result["rows"]] == ["1.000000", "-2.500000", "2.000000"]

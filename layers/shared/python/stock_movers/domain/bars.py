@@ -117,34 +117,73 @@ class DailyBar:
         )
 
 
+# Bounds of a usable bar. Hard limits are what the stores hold exactly: Parquet prices and volume are
+# decimal128(28, 8) (at most 8 decimal places, 20 integer digits), pct_change decimal128(18, 6), a DynamoDB
+# Number 38 significant digits. The plausible limits sit well inside them and are what a market can print:
+# - a price above 0 and at most 10,000,000 USD (the dearest US share, BRK.A, trades below 1,000,000);
+# - a volume a whole number of shares, at most 10**12 (the whole US market trades about 10**10 a day);
+# - a percent change within +-10,000 % (checked with the change, in domain.movers): close at most 101 x
+#   open. The largest real one-session moves are hundreds of percent, reached by squeezes and sub-dollar
+#   stocks; a bigger one means a data error (a split applied to one field and not the other, a misplaced
+#   decimal point), and the day is refused rather than announced. Below -100 % cannot happen (close > 0).
+PRICE_MAX = Decimal(10_000_000)
+VOLUME_MAX = Decimal(10**12)
+PRICE_PLACES = 8  # the Parquet scale of prices and volume
+
+
 def validate_bar(bar: DailyBar) -> DailyBar:
-    """Return `bar` unchanged if it is usable, else raise InvalidBar naming the ticker and the broken rule.
+    """`bar` unchanged if it is usable, else InvalidBar naming the ticker, the field and the rule.
 
     Rules: every number is a finite Decimal; open, high, low, close > 0 (open > 0 is what makes the percent
-    change defined); volume >= 0; high >= max(open, close); low <= min(open, close).
+    change defined) and <= PRICE_MAX with at most PRICE_PLACES decimal places; volume a whole number in
+    [0, VOLUME_MAX]; high >= max(open, close); low <= min(open, close).
     """
     ticker = bar.ticker if isinstance(bar.ticker, str) and bar.ticker else "?"
     if ticker == "?":
-        raise InvalidBar(ticker, "missing field 'ticker'")
+        raise InvalidBar(ticker, "missing field 'ticker'", "ticker")
     if not isinstance(bar.date, dt.date) or isinstance(bar.date, dt.datetime):
-        raise InvalidBar(ticker, f"date must be a datetime.date, got {type(bar.date).__name__}")
+        raise InvalidBar(ticker, f"date must be a datetime.date, got {type(bar.date).__name__}", "date")
     for name in NUMBER_FIELDS:
         value = getattr(bar, name)
         if value is None:
-            raise InvalidBar(ticker, f"missing field {name!r}")
+            raise InvalidBar(ticker, f"missing field {name!r}", name)
         if not isinstance(value, Decimal):
-            raise InvalidBar(ticker, f"{name} must be a Decimal, got {type(value).__name__}")
+            raise InvalidBar(ticker, f"{name} must be a Decimal, got {type(value).__name__}", name)
         if not value.is_finite():
-            raise InvalidBar(ticker, f"{name} is not finite: {value}")
-    if bar.open <= 0:
-        raise InvalidBar(ticker, f"open must be > 0, got {bar.open}")
-    for name in ("high", "low", "close"):
-        if getattr(bar, name) <= 0:
-            raise InvalidBar(ticker, f"{name} must be > 0, got {getattr(bar, name)}")
+            raise InvalidBar(ticker, f"{name} is not finite: {value}", name)
+    for name in PRICE_FIELDS:
+        value = getattr(bar, name)
+        if value <= 0:
+            raise InvalidBar(ticker, f"{name} must be > 0, got {_short(value)}", name)
+        if value > PRICE_MAX:
+            raise InvalidBar(ticker, f"{name} {_short(value)} is above the maximum price {PRICE_MAX}", name)
+        if not _has_places(value, PRICE_PLACES):
+            raise InvalidBar(
+                ticker, f"{name} {_short(value)} has more than {PRICE_PLACES} decimal places", name
+            )
     if bar.volume < 0:
-        raise InvalidBar(ticker, f"volume must be >= 0, got {bar.volume}")
+        raise InvalidBar(ticker, f"volume must be >= 0, got {_short(bar.volume)}", "volume")
+    if bar.volume > VOLUME_MAX:
+        raise InvalidBar(ticker, f"volume {_short(bar.volume)} is above the maximum {VOLUME_MAX}", "volume")
+    if not _has_places(bar.volume, 0):
+        raise InvalidBar(ticker, f"volume {_short(bar.volume)} is not a whole number of shares", "volume")
     if bar.high < max(bar.open, bar.close):
-        raise InvalidBar(ticker, f"high {bar.high} is below max(open, close) {max(bar.open, bar.close)}")
+        raise InvalidBar(
+            ticker, f"high {bar.high} is below max(open, close) {max(bar.open, bar.close)}", "high"
+        )
     if bar.low > min(bar.open, bar.close):
-        raise InvalidBar(ticker, f"low {bar.low} is above min(open, close) {min(bar.open, bar.close)}")
+        raise InvalidBar(ticker, f"low {bar.low} is above min(open, close) {min(bar.open, bar.close)}", "low")
     return bar
+
+
+def _has_places(value: Decimal, places: int) -> bool:
+    """True when `value` (finite, magnitude already bounded) has no non-zero digit beyond `places`."""
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    return exponent >= -places or value == value.quantize(Decimal(1).scaleb(-places))
+
+
+def _short(value: Decimal) -> str:
+    """`value` for a message, at most 40 characters (a hostile number can have thousands of digits)."""
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."

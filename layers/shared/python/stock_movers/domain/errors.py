@@ -56,15 +56,18 @@ class SessionMismatch(DataIntegrityError):
 
 
 class InvalidBar(DataIntegrityError):
-    """A single bar breaks a rule (open <= 0, non-finite number, high/low inconsistent, missing field)."""
+    """A single bar breaks a rule (open <= 0, non-finite number, high/low inconsistent, missing field, a
+    number outside what the stores can hold or markets produce); `field` names the field when one is at
+    fault, and the message always starts with the ticker and then says the field and the rule."""
 
-    def __init__(self, ticker: str, rule: str) -> None:
+    def __init__(self, ticker: str, rule: str, field: str = "") -> None:
         self.ticker = ticker
         self.rule = rule
+        self.field = field
         super().__init__(f"{ticker}: {rule}")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.ticker, self.rule))
+        return (type(self), (self.ticker, self.rule, self.field))
 
 
 class DuplicateTicker(DataIntegrityError):
@@ -76,3 +79,8 @@ class DuplicateTicker(DataIntegrityError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.ticker,))
+
+
+class StoreRejected(MoversError):
+    """The store refused a day's data for good (Parquet encoding, a DynamoDB validation error, a malformed
+    Store Day input): retrying cannot help, and the day's winner was not written."""

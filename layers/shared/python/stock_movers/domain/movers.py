@@ -26,6 +26,8 @@ from stock_movers.domain.errors import (
 )
 
 PCT_PLACES = 6
+# |percent change| above this is a data error, not a move (see domain.bars for the reasoning of all bounds).
+PCT_MAX = Decimal(10_000)
 
 
 def percent_change(open: Decimal, close: Decimal, *, ticker: str = "?") -> Decimal:
@@ -98,7 +100,7 @@ def validate_day(
     Every requested ticker must have exactly one bar (DuplicateTicker, MissingTickers), dated `session_date`
     (SessionMismatch), that passes `validate_bar` (InvalidBar). Bars for tickers that were not requested
     are ignored, whatever their state (a grouped snapshot carries thousands of them). Any failure raises;
-    nothing partial is ever returned.
+    nothing partial is ever returned. The percent-change bound is checked by `validated_day`.
     """
     wanted = set(_requested(tickers))
     found: dict[str, DailyBar] = {}
@@ -116,21 +118,43 @@ def validate_day(
     return tuple(found[t] for t in sorted(found))
 
 
+def _row(bar: DailyBar) -> DayRow:
+    """A bar that passed `validate_bar` with its percent change, computed once and bounded (PCT_MAX)."""
+    change = percent_change(bar.open, bar.close, ticker=bar.ticker)
+    if abs(change) > PCT_MAX:
+        raise InvalidBar(
+            bar.ticker,
+            f"percent change {change} (open {bar.open}, close {bar.close}) is beyond +-{PCT_MAX} %",
+            "percentChange",
+        )
+    return DayRow(bar, change)
+
+
+def validated_day(
+    bars: Iterable[DailyBar], tickers: Sequence[str], session_date: dt.date
+) -> tuple[DayRow, ...]:
+    """The day's rows, sorted by ticker: `validate_day` (each bar validated once), then each percent change
+    computed once and checked against PCT_MAX. The daily run, backfill and replay all reduce a day with it
+    (through usecases.pick.reduce_day)."""
+    return tuple(_row(bar) for bar in validate_day(bars, tickers, session_date))
+
+
 def day_rows(bars: Iterable[DailyBar]) -> tuple[DayRow, ...]:
-    """Each bar validated and paired with its percent change, sorted by ticker (run `validate_day` first
-    when the bars must also be complete for a watchlist). Raises InvalidBar / DuplicateTicker."""
+    """Each bar validated and paired with its percent change, sorted by ticker (use `validated_day` when
+    the bars must also be complete for a watchlist). Raises InvalidBar / DuplicateTicker."""
     rows: dict[str, DayRow] = {}
     for bar in bars:
         validate_bar(bar)
         if bar.ticker in rows:
             raise DuplicateTicker(bar.ticker)
-        rows[bar.ticker] = DayRow(bar, percent_change(bar.open, bar.close, ticker=bar.ticker))
+        rows[bar.ticker] = _row(bar)
     return tuple(rows[t] for t in sorted(rows))
 
 
-def pick_winner(bars: Iterable[DailyBar], tickers: Sequence[str], session_date: dt.date) -> Winner:
-    """`validate_day`, then the largest |percent change|; ties go to the smallest ticker symbol."""
-    rows = day_rows(validate_day(bars, tickers, session_date))
+def winner_of(rows: Sequence[DayRow], session_date: dt.date) -> Winner:
+    """The row with the largest |percent change|; ties go to the smallest ticker symbol."""
+    if not rows:
+        raise InvalidInput("tickers", "must not be empty")
     best = min(rows, key=lambda r: (-abs(r.percent_change), r.bar.ticker))
     return Winner(
         date=session_date,
@@ -139,3 +163,8 @@ def pick_winner(bars: Iterable[DailyBar], tickers: Sequence[str], session_date: 
         open=best.bar.open,
         close=best.bar.close,
     )
+
+
+def pick_winner(bars: Iterable[DailyBar], tickers: Sequence[str], session_date: dt.date) -> Winner:
+    """`validated_day`, then the largest |percent change|; ties go to the smallest ticker symbol."""
+    return winner_of(validated_day(bars, tickers, session_date), session_date)

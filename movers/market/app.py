@@ -237,9 +237,12 @@ class Stats:
             self._faults: Counter[str] = Counter()
             self._arrivals: deque[tuple[float, int]] = deque(maxlen=self.MAX_ARRIVALS)
 
-    def record(self, endpoint: str, status: int, ticker: str | None, fault: str | None) -> None:
+    def record(
+        self, endpoint: str, status: int, ticker: str | None, fault: str | None, arrived: float | None = None
+    ) -> None:
+        """Count one data request; `arrived` is when it came in (the rate limit's instant), default now."""
         with self._lock:
-            self._arrivals.append((self._monotonic(), status))
+            self._arrivals.append((self._monotonic() if arrived is None else arrived, status))
             self._total += 1
             self._endpoint[endpoint] += 1
             self._status[str(status)] += 1
@@ -341,6 +344,7 @@ class MarketApp:
     def handle(self, req: Request) -> Response:
         if req.path.startswith("/_admin/"):
             return self._admin(req)
+        arrived = self._monotonic()  # a provider counts a call when it arrives, before serving it
         r = route(req.path)
         endpoint = r.endpoint if r else "unknown"
         ticker = r.ticker if r else None
@@ -352,7 +356,7 @@ class MarketApp:
             else:
                 fault = self.faults.draw(r.endpoint, r.ticker)
                 response = self._serve(req, r, fault)
-        self.stats.record(endpoint, response.status, ticker, fault)
+        self.stats.record(endpoint, response.status, ticker, fault, arrived)
         return response
 
     def _check_access(self, req: Request) -> Response | None:

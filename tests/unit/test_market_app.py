@@ -366,3 +366,13 @@ def test_admin_stats_reset_faults_clock_need_no_key_and_are_not_counted(data: Da
     assert health["last_session"] == data.last_session.isoformat() and health["now"].startswith("2024-03-09")
     assert admin(app, "GET", "nothing").status == 404
     assert admin(app, "GET", "stats").json()["total"] == 1
+
+
+def test_an_arrival_is_recorded_when_the_request_comes_in_not_when_it_is_served(data: Dataset) -> None:
+    # Given a slow answer (the fake clock moves 2 s while the request is served), then its arrival time is
+    # the instant it came in, the one the rate limit counted.
+    app, fake = make_app(data, faults=FaultConfig(script=("slow",), slow_ms=2000))
+    app._sleep = lambda seconds: setattr(fake, "now", fake.now + seconds)
+    fake.now = 10.0
+    assert get(app, "/v2/aggs/ticker/AAPL/prev").status == 200
+    assert fake.now == 12.0 and app.stats.arrivals() == [(10.0, 200)]

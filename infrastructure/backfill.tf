@@ -88,6 +88,7 @@ module "fn_fetch_range" {
   zip_path    = "${local.dist_dir}/functions/fetch_range.zip"
   layer_arns  = local.base_layers
   environment = local.backfill_env
+  # Below the 65 s the Fetch Range state waits before retrying a crashed fetch (its in-progress lock).
   timeout     = 60
   memory_size = 512
   policy_statements = [

@@ -2,19 +2,20 @@
 
 locals {
   pipeline_env = {
-    TABLE_NAME                   = aws_dynamodb_table.main.name
-    CONTROL_TABLE_NAME           = aws_dynamodb_table.control.name
-    BUCKET_NAME                  = aws_s3_bucket.data.bucket
-    MARKET_PROVIDER              = var.market_provider
-    PROVIDER_BASE_URL            = var.provider_base_url
-    API_KEY_SECRET_ARN           = aws_secretsmanager_secret.provider_api_key.arn
-    RATE_LIMIT_CALLS             = tostring(var.rate_limit_calls)
-    RATE_LIMIT_PERIOD_SECONDS    = tostring(var.rate_limit_period_seconds)
-    RATE_LIMIT_ALLOWANCE_SECONDS = tostring(var.rate_limit_allowance_seconds)
-    RATE_LIMIT_MAX_WAIT_SECONDS  = tostring(var.rate_limit_max_wait_seconds)
-    WATCHLIST                    = join(",", var.watchlist)
-    API_KEY_CACHE_SECONDS        = tostring(var.api_key_cache_seconds)
-    IDEMPOTENCY_TTL_SECONDS      = tostring(var.idempotency_ttl_seconds)
+    TABLE_NAME                     = aws_dynamodb_table.main.name
+    CONTROL_TABLE_NAME             = aws_dynamodb_table.control.name
+    BUCKET_NAME                    = aws_s3_bucket.data.bucket
+    MARKET_PROVIDER                = var.market_provider
+    PROVIDER_BASE_URL              = var.provider_base_url
+    API_KEY_SECRET_ARN             = aws_secretsmanager_secret.provider_api_key.arn
+    RATE_LIMIT_CALLS               = tostring(var.rate_limit_calls)
+    RATE_LIMIT_PERIOD_SECONDS      = tostring(var.rate_limit_period_seconds)
+    RATE_LIMIT_ALLOWANCE_SECONDS   = tostring(var.rate_limit_allowance_seconds)
+    RATE_LIMIT_MAX_WAIT_SECONDS    = tostring(var.rate_limit_max_wait_seconds)
+    RATE_LIMIT_WAIT_BUDGET_SECONDS = tostring(var.rate_limit_wait_budget_seconds)
+    WATCHLIST                      = join(",", var.watchlist)
+    API_KEY_CACHE_SECONDS          = tostring(var.api_key_cache_seconds)
+    IDEMPOTENCY_TTL_SECONDS        = tostring(var.idempotency_ttl_seconds)
   }
   base_layers = [aws_lambda_layer_version.shared.arn, aws_lambda_layer_version.deps.arn]
 }
@@ -38,6 +39,8 @@ module "fn_fetch_bars" {
   zip_path    = "${local.dist_dir}/functions/fetch_bars.zip"
   layer_arns  = local.base_layers
   environment = local.pipeline_env
+  # A crashed fetch holds its idempotency in-progress lock until this deadline: the fetch states retry
+  # Runtime.ExitError / Sandbox.Timedout after 65 s, so keep this below that.
   timeout     = 60
   memory_size = 256
   policy_statements = [
@@ -108,7 +111,7 @@ variable "api_key_cache_seconds" {
 
 variable "idempotency_ttl_seconds" {
   type        = number
-  description = "How long a fetched bar is remembered per provider/ticker/date, so retries and redrives spend no quota."
+  description = "How long a fetched bar is remembered per provider/ticker/date and execution, so retries and redrives of one execution spend no quota (a new run always fetches afresh)."
   default     = 3600
   validation {
     condition     = var.idempotency_ttl_seconds >= 60
@@ -118,7 +121,7 @@ variable "idempotency_ttl_seconds" {
 
 variable "rate_limit_allowance_seconds" {
   type        = number
-  description = "Extra wait after a rate-limit wait, covering the gap between taking a token and the call reaching the provider."
+  description = "Added to the rate-limit window: covers the gap between taking a slot and the call reaching the provider."
   default     = 0.5
   validation {
     condition     = var.rate_limit_allowance_seconds > 0
@@ -128,10 +131,20 @@ variable "rate_limit_allowance_seconds" {
 
 variable "rate_limit_max_wait_seconds" {
   type        = number
-  description = "Longest a fetch waits in-function for a token before failing with RateLimited for the Map's Retry."
+  description = "Longest a fetch waits in-function for a rate-limit slot; a longer wait is answered {status: Wait} and waited out in the state machine's Wait state."
   default     = 20
   validation {
     condition     = var.rate_limit_max_wait_seconds > 0 && var.rate_limit_max_wait_seconds < 50
     error_message = "rate_limit_max_wait_seconds must be within (0, 50) (the fetch function times out at 60 s)."
+  }
+}
+
+variable "rate_limit_wait_budget_seconds" {
+  type        = number
+  description = "Longest one fetch waits for a rate-limit slot in all (in-function and in Wait states) before its run fails with RateLimited."
+  default     = 1800
+  validation {
+    condition     = var.rate_limit_wait_budget_seconds >= 60 && var.rate_limit_wait_budget_seconds <= 86400
+    error_message = "rate_limit_wait_budget_seconds must be within 60..86400."
   }
 }

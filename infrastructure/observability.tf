@@ -392,6 +392,7 @@ locals {
         metrics = [
           [local.metrics_namespace, "ProviderCalls", "service", local.metrics_service, { stat = "Sum", label = "provider calls" }],
           [local.metrics_namespace, "RateLimitedWaitSeconds", "service", local.metrics_service, { stat = "Sum", label = "rate-limited wait s", yAxis = "right" }],
+          [local.metrics_namespace, "RateLimitWaits", "service", local.metrics_service, { stat = "Sum", label = "rate-limit Wait answers" }],
           [local.metrics_namespace, "TickersFetched", "service", local.metrics_service, { stat = "Sum", label = "tickers fetched" }],
         ]
       }

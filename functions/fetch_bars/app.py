@@ -1,9 +1,14 @@
 """Fetch Bars: one ticker's session bar (or, with mode=snapshot, the whole session) via the shared limiter.
 
-Input: {"ticker", "date", "snapshotKey"?, "executionName"} or {"mode": "snapshot", "date", "tickers",
-"executionName"}. Provider faults surface as their error names (RateLimited, ProviderUnavailable, ...), which
-the state machine retries or fails on. Per-ticker fetches are idempotent by provider, ticker and date, so a
-retry or a redrive never spends quota twice.
+Input: {"ticker", "date", "snapshotKey"?, "executionName", "slot"?} or {"mode": "snapshot", "date",
+"tickers", "executionName", "slot"?}. Output `{"status": "Fetched", ...}`, or, when the shared limiter has no
+slot within the in-function wait, `{"status": "Wait", "waitSeconds", "waitingSince"}` for the state machine's
+Wait loop (past the wait budget `{"status": "RateLimited"}`): waiting for the quota is not an error. Provider
+faults surface as their error names (RateLimited for a provider 429, ProviderUnavailable, ...), which the
+state machine retries or fails on. Per-ticker fetches are idempotent by provider, ticker, date and
+execution: a retry or a redrive of one execution never spends quota twice, and every new run (a plain
+re-run or a forced one) asks the provider afresh, so a bar the day's validation refused is never served
+again from a cache.
 """
 
 from __future__ import annotations
@@ -13,14 +18,15 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import idempotent_function
 
+from stock_movers.adapters.ratelimiter import SlotUnavailable
 from stock_movers.domain.inputs import parse_date, parse_ticker
 from stock_movers.observability import correlate, logger, metrics
 from stock_movers.settings import pipeline_settings
 from stock_movers.usecases.fetch import fetch_snapshot, fetch_ticker
-from stock_movers.usecases.wiring import idempotency, provider_context
+from stock_movers.usecases.wiring import idempotency, provider_context, wait_answer
 
 _settings = pipeline_settings()
-_idempotency, _persistence = idempotency("[provider, ticker, date]")
+_idempotency, _persistence = idempotency("[provider, ticker, date, execution]")
 
 
 @idempotent_function(data_keyword_argument="request", config=_idempotency, persistence_store=_persistence)
@@ -37,19 +43,23 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     correlate(event)
     _idempotency.register_lambda_context(context)
     day = parse_date(event.get("date"))
-    if event.get("mode") == "snapshot":
-        tickers = [parse_ticker(t, "tickers") for t in event.get("tickers") or []]
-        ctx = provider_context()
-        out = fetch_snapshot(ctx, day, tickers, str(event.get("executionName", "manual")))
-        logger.info("Session snapshot stored", extra={"date": day.isoformat(), "key": out["key"]})
-        return out
-    ticker = parse_ticker(event.get("ticker"))
-    request = {
-        "provider": _settings.provider,
-        "ticker": ticker,
-        "date": day.isoformat(),
-        "snapshotKey": str(event.get("snapshotKey") or ""),
-    }
-    result = _fetch_once(request=request)
+    execution = str(event.get("executionName") or "manual")
+    try:
+        if event.get("mode") == "snapshot":
+            tickers = [parse_ticker(t, "tickers") for t in event.get("tickers") or []]
+            out = fetch_snapshot(provider_context(), day, tickers, execution)
+            logger.info("Session snapshot stored", extra={"date": day.isoformat(), "key": out["key"]})
+            return {"status": "Fetched", **out}
+        ticker = parse_ticker(event.get("ticker"))
+        request = {
+            "provider": _settings.provider,
+            "ticker": ticker,
+            "date": day.isoformat(),
+            "snapshotKey": str(event.get("snapshotKey") or ""),
+            "execution": execution,
+        }
+        result = _fetch_once(request=request)
+    except SlotUnavailable as exc:
+        return wait_answer(exc, event)
     logger.info("Bar fetched", extra={"ticker": ticker, "date": day.isoformat(), "source": result["source"]})
-    return result
+    return {"status": "Fetched", **result}

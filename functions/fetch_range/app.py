@@ -1,9 +1,12 @@
 """Fetch Range: one ticker's bars for a backfill's whole span in one provider call (shared rate limiter).
 
-Input `{"ticker", "from", "to", "executionName"}`. Output `{"ticker", "provider", "barsKey", "rawKeys",
-"bars"}`; the bars themselves stay in S3. Idempotent by provider, ticker and span (Powertools idempotency in
-the control table), so a retry or a redrive spends no quota twice. Provider faults surface as their error
-names (RateLimited, ProviderUnavailable, NoData, ...) for the state machine's Retry/Catch.
+Input `{"ticker", "from", "to", "executionName", "slot"?}`. Output `{"status": "Fetched", "ticker",
+"provider", "barsKey", "rawKeys", "bars"}` (the bars themselves stay in S3), or, when the shared limiter has
+no slot within the in-function wait, `{"status": "Wait", "waitSeconds", "waitingSince"}` for the state
+machine's Wait loop (past the wait budget `{"status": "RateLimited"}`). Idempotent by provider, ticker, span
+and execution (Powertools idempotency in the control table), so a retry or a redrive spends no quota twice
+while a new backfill asks afresh. Provider faults surface as their error names (RateLimited for a provider
+429, ProviderUnavailable, NoData, ...) for the state machine's Retry/Catch.
 """
 
 from __future__ import annotations
@@ -12,15 +15,16 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency import idempotent_function
 
+from stock_movers.adapters.ratelimiter import SlotUnavailable
 from stock_movers.domain.errors import InvalidInput
 from stock_movers.domain.inputs import parse_date, parse_ticker
 from stock_movers.observability import correlate, logger, metrics
 from stock_movers.settings import pipeline_settings
 from stock_movers.usecases.fetch_range import fetch_range
-from stock_movers.usecases.wiring import idempotency, provider_context
+from stock_movers.usecases.wiring import idempotency, provider_context, wait_answer
 
 _settings = pipeline_settings()
-_idempotency, _persistence = idempotency("[provider, ticker, start, end]")
+_idempotency, _persistence = idempotency("[provider, ticker, start, end, execution]")
 
 
 @idempotent_function(data_keyword_argument="request", config=_idempotency, persistence_store=_persistence)
@@ -45,7 +49,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "ticker": ticker,
         "start": start.isoformat(),
         "end": end.isoformat(),
+        "execution": str(event.get("executionName") or "manual"),
     }
-    result = _fetch_once(request=request)
+    try:
+        result = _fetch_once(request=request)
+    except SlotUnavailable as exc:
+        return wait_answer(exc, event)
     logger.info("Range fetched", extra={**request, "bars": result["bars"]})
-    return result
+    return {"status": "Fetched", **result}

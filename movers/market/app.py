@@ -15,7 +15,7 @@ import json
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -26,7 +26,7 @@ from stock_movers.domain.calendar import NEW_YORK, latest_completed_session
 
 from .dataset import Bar, Dataset
 from .faults import FaultConfig, FaultConfigError, FaultInjector
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimiter, validate_rate_limit
 
 DEFAULT_LIMIT = 5000
 MAX_LIMIT = 50_000
@@ -207,11 +207,25 @@ def route(path: str) -> Route | None:
     return None
 
 
-class Stats:
-    """Counters of data requests served (thread-safe)."""
+def peak_in_window(times: Iterable[float], window: float) -> int:
+    """The most calls that any window of `window` seconds holds (half-open, as a provider counts)."""
+    ordered = sorted(times)
+    best, first = 0, 0
+    for last, t in enumerate(ordered):
+        while ordered[first] <= t - window:
+            first += 1
+        best = max(best, last - first + 1)
+    return best
 
-    def __init__(self) -> None:
+
+class Stats:
+    """Counters of data requests served, and their arrival times (thread-safe)."""
+
+    MAX_ARRIVALS = 100_000
+
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._lock = threading.Lock()
+        self._monotonic = monotonic
         self.reset()
 
     def reset(self) -> None:
@@ -221,9 +235,14 @@ class Stats:
             self._status: Counter[str] = Counter()
             self._ticker: Counter[str] = Counter()
             self._faults: Counter[str] = Counter()
+            self._arrivals: deque[tuple[float, int]] = deque(maxlen=self.MAX_ARRIVALS)
 
-    def record(self, endpoint: str, status: int, ticker: str | None, fault: str | None) -> None:
+    def record(
+        self, endpoint: str, status: int, ticker: str | None, fault: str | None, arrived: float | None = None
+    ) -> None:
+        """Count one data request; `arrived` is when it came in (the rate limit's instant), default now."""
         with self._lock:
+            self._arrivals.append((self._monotonic() if arrived is None else arrived, status))
             self._total += 1
             self._endpoint[endpoint] += 1
             self._status[str(status)] += 1
@@ -242,6 +261,15 @@ class Stats:
                 "by_ticker": dict(sorted(self._ticker.items())),
                 "faults_injected": dict(sorted(self._faults.items())),
             }
+
+    def arrivals(self) -> list[tuple[float, int]]:
+        """(monotonic arrival time, HTTP status) of every data request since the last reset, oldest first."""
+        with self._lock:
+            return list(self._arrivals)
+
+    def peak(self, window: float) -> int:
+        """The most data requests that arrived within any `window` seconds since the last reset."""
+        return peak_in_window((t for t, _ in self.arrivals()), window)
 
 
 Clock = Callable[[], dt.datetime]
@@ -272,6 +300,7 @@ class MarketApp:
         self._keys = None if api_keys is None else frozenset(api_keys)
         if self._keys is not None and (not self._keys or any(not k for k in self._keys)):
             raise ValueError("api_keys must be non-empty strings (or None to disable auth)")
+        self._monotonic = monotonic
         self.limiter = RateLimiter(rate_limit, monotonic)
         self.faults = FaultInjector(faults)
         if history_days is not None and history_days < 1:
@@ -282,7 +311,7 @@ class MarketApp:
         # Lower than Massive's 50,000 only to make clients exercise next_url pagination in tests.
         self.max_limit = max_limit
         self._sleep = sleep
-        self.stats = Stats()
+        self.stats = Stats(monotonic)
         self.set_now(now)
 
     # -- configuration -----------------------------------------------------------------------------------
@@ -302,6 +331,10 @@ class MarketApp:
     def now(self) -> dt.datetime:
         return self._clock()
 
+    def set_rate_limit(self, limit: tuple[int, float] | None) -> None:
+        """Replace the plan (calls, period_seconds) or None; every key starts with an empty window."""
+        self.limiter = RateLimiter(limit, self._monotonic)
+
     def latest_session(self) -> dt.date:
         """The last session whose data exists "now" (bars after it are not served)."""
         return latest_completed_session(self.now())
@@ -311,6 +344,7 @@ class MarketApp:
     def handle(self, req: Request) -> Response:
         if req.path.startswith("/_admin/"):
             return self._admin(req)
+        arrived = self._monotonic()  # a provider counts a call when it arrives, before serving it
         r = route(req.path)
         endpoint = r.endpoint if r else "unknown"
         ticker = r.ticker if r else None
@@ -322,7 +356,7 @@ class MarketApp:
             else:
                 fault = self.faults.draw(r.endpoint, r.ticker)
                 response = self._serve(req, r, fault)
-        self.stats.record(endpoint, response.status, ticker, fault)
+        self.stats.record(endpoint, response.status, ticker, fault, arrived)
         return response
 
     def _check_access(self, req: Request) -> Response | None:
@@ -523,6 +557,8 @@ class MarketApp:
                 return json_response(200, self.faults.state())
             if name == "health":
                 return json_response(200, self.describe())
+            if name == "arrivals":
+                return json_response(200, self._arrivals())
         elif req.method == "POST":
             if name == "reset":
                 self.reset()
@@ -536,6 +572,8 @@ class MarketApp:
                 return json_response(200, self.faults.state())
             if name == "clock":
                 return self._admin_clock(req)
+            if name == "rate-limit":
+                return self._admin_rate_limit(req)
         return json_response(404, {"status": "NOT_FOUND", "message": "No such admin endpoint."})
 
     def _admin_clock(self, req: Request) -> Response:
@@ -548,8 +586,34 @@ class MarketApp:
             return json_response(400, {"status": "ERROR", "error": f"bad clock: {exc}"})
         return json_response(200, {"status": "OK", "now": self.now().isoformat()})
 
+    def _arrivals(self) -> dict[str, Any]:
+        limit = self.limiter.limit
+        arrivals = self.stats.arrivals()
+        body: dict[str, Any] = {"arrivals": [{"t": round(t, 6), "status": s} for t, s in arrivals]}
+        if limit is not None:
+            body.update(
+                window_seconds=limit[1],
+                limit=limit[0],
+                peak=peak_in_window((t for t, _ in arrivals), limit[1]),
+            )
+        return body
+
+    def _admin_rate_limit(self, req: Request) -> Response:
+        try:
+            data = json.loads(req.body or b"null")
+            if data is None:
+                limit = None
+            elif isinstance(data, dict) and set(data) == {"calls", "period_seconds"}:
+                limit = validate_rate_limit((data["calls"], data["period_seconds"]))
+            else:
+                raise ValueError('expected {"calls", "period_seconds"} or null')
+            self.set_rate_limit(limit)
+        except ValueError as exc:
+            return json_response(400, {"status": "ERROR", "error": f"bad rate limit: {exc}"})
+        return json_response(200, {"status": "OK", "rate_limit": self.describe()["rate_limit"]})
+
     def reset(self) -> None:
-        """Zero the counters and refill every rate-limit bucket."""
+        """Zero the counters and arrivals and empty every rate-limit window."""
         self.stats.reset()
         self.limiter.reset()
 

@@ -1,14 +1,17 @@
-"""Per-key token buckets that model Massive's "N requests per period" plans.
+"""Per-key sliding windows that model Massive's "N requests per period" plans as strictly as they can be read.
 
-A bucket holds up to `calls` tokens and refills continuously at `calls / period` tokens per second, so a
-fresh key may burst `calls` requests and then gets one more every `period / calls` seconds, which is how a
-client pacing itself at the published rate never sees a 429. The clock is injectable for tests.
+Massive publishes "5 API requests per minute" and says to wait out the 60-second window on a 429, without
+saying how the window is placed. A sliding window (a 429 whenever the last `period` seconds already hold
+`calls` admitted requests) is the strictest reading: a client that never sees a 429 here never sees one
+from a fixed-window or token-bucket provider with the same plan either. Refused requests are not counted,
+so a client that backs off gets through. The clock is injectable for tests.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -46,47 +49,44 @@ def validate_rate_limit(value: tuple[int, float] | None) -> tuple[int, float] | 
 
 
 @dataclass
-class TokenBucket:
-    """A single bucket; `take()` spends one token if available."""
+class SlidingWindow:
+    """The calls one key made in the last `period` seconds; `take()` admits a call while fewer than
+    `capacity` lie in the window (a strict provider's count: no window of that length ever holds more)."""
 
     capacity: int
     period: float
     clock: Callable[[], float] = time.monotonic
-    tokens: float = field(init=False)
-    updated: float = field(init=False)
+    calls: deque[float] = field(init=False, default_factory=deque)
 
-    def __post_init__(self) -> None:
-        self.tokens = float(self.capacity)
-        self.updated = self.clock()
-
-    def _refill(self) -> None:
+    def _expire(self) -> float:
         now = self.clock()
-        elapsed = max(0.0, now - self.updated)
-        self.tokens = min(float(self.capacity), self.tokens + elapsed * self.capacity / self.period)
-        self.updated = now
+        while self.calls and self.calls[0] <= now - self.period:
+            self.calls.popleft()
+        return now
 
     def take(self) -> bool:
-        """True (and one token spent) when a call may go now, else False."""
-        self._refill()
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
+        """True (and the call counted) when a call may go now, else False (a refused call is not counted)."""
+        now = self._expire()
+        if len(self.calls) < self.capacity:
+            self.calls.append(now)
             return True
         return False
 
-    def seconds_until_token(self) -> float:
-        """How long until the next token, 0 when one is available."""
-        self._refill()
-        missing = 1.0 - self.tokens
-        return 0.0 if missing <= 0 else missing * self.period / self.capacity
+    def seconds_until_slot(self) -> float:
+        """How long until a call would be admitted, 0 when one would be now."""
+        now = self._expire()
+        if len(self.calls) < self.capacity:
+            return 0.0
+        return self.calls[len(self.calls) - self.capacity] + self.period - now
 
 
 class RateLimiter:
-    """One bucket per API key, created on first use; thread-safe. `limit=None` allows everything."""
+    """One window per API key, created on first use; thread-safe. `limit=None` allows everything."""
 
     def __init__(self, limit: tuple[int, float] | None, clock: Callable[[], float] = time.monotonic) -> None:
         self._limit = validate_rate_limit(limit)
         self._clock = clock
-        self._buckets: dict[str, TokenBucket] = {}
+        self._buckets: dict[str, SlidingWindow] = {}
         self._lock = threading.Lock()
 
     @property
@@ -99,11 +99,11 @@ class RateLimiter:
         with self._lock:
             bucket = self._buckets.get(key)
             if bucket is None:
-                bucket = TokenBucket(self._limit[0], self._limit[1], self._clock)
+                bucket = SlidingWindow(self._limit[0], self._limit[1], self._clock)
                 self._buckets[key] = bucket
             return bucket.take()
 
     def reset(self) -> None:
-        """Refill every bucket (forget all keys)."""
+        """Forget every key's calls."""
         with self._lock:
             self._buckets.clear()

@@ -240,8 +240,20 @@ class MarketServer:
         return self.app.stats.snapshot()
 
     def reset(self) -> None:
-        """Zero the counters and refill the rate-limit buckets."""
+        """Zero the counters and arrivals and empty the rate-limit windows."""
         self.app.reset()
+
+    def set_rate_limit(self, rate_limit: tuple[int, float] | None) -> None:
+        """Replace the plan (calls, period_seconds) per key, or None (as POST /_admin/rate-limit)."""
+        self.app.set_rate_limit(validate_rate_limit(rate_limit))
+
+    def arrivals(self) -> list[tuple[float, int]]:
+        """(monotonic time, status) of every data request since the last reset (as GET /_admin/arrivals)."""
+        return self.app.stats.arrivals()
+
+    def peak(self, window: float) -> int:
+        """The most data requests that arrived within any `window` seconds since the last reset."""
+        return self.app.stats.peak(window)
 
     def set_faults(self, faults: FaultConfig | Mapping[str, Any] | Sequence[Any] | None) -> None:
         """Replace the fault configuration (restarts the script and the RNG)."""

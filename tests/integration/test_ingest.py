@@ -120,9 +120,10 @@ def test_concurrent_executions_for_one_date_store_exactly_one_winner(stack: Stac
     statuses = sorted(json.loads(r["output"])["status"] for r in results)
     assert statuses.count("Stored") == 1 and statuses.count("AlreadyStored") == 4
     assert len([i for i in stack.items("MOVERS") if i["sk"]["S"] == day]) == 1
-    # idempotent fetches: the shared quota was spent once per ticker, and never beyond the limit
+    # fetches are idempotent per execution (a new run never reuses another run's bars), so each run may
+    # fetch; all of them share one quota and never go beyond the limit
     after = calls(stack)
-    assert after["total"] - before["total"] == len(DEFAULT)
+    assert len(DEFAULT) <= after["total"] - before["total"] <= 5 * len(DEFAULT)
     assert after["rate_limited"] == before["rate_limited"]
 
 

@@ -36,7 +36,8 @@ RETRIES = 3  # MaxAttempts of the Lambda/DynamoDB/EventBridge clauses: 1 + 3 att
 # the clause handled it. A Catch row names the error that reaches the Catch.
 RETRIED = "test_transient_aws_faults_are_retried_and_the_day_is_stored"
 SNAPSHOT = "test_snapshot_faults_are_retried"
-SAME_BAR = "test_concurrent_fetch_of_one_bar_waits_for_the_first"
+SAME_BAR = "test_a_second_invocation_of_one_fetch_waits_for_the_first"
+CRASH = "test_a_killed_fetch_worker_is_retried_and_the_next_run_converges_at_once"
 CAUGHT_RUN = "test_exhausted_retries_are_caught_and_fail_the_run"
 THROTTLED_COMMIT = "test_a_throttled_commit_is_retried_and_the_day_is_stored_whole"
 SVC = "Lambda.ServiceException"
@@ -58,6 +59,7 @@ COVERED: dict[tuple[str, str, str], str] = {
     ("Retry", "Fetch Session Snapshot", "RateLimited"): SNAPSHOT,
     ("Retry", "Fetch Session Snapshot", SVC): SNAPSHOT,
     ("Retry", "Fetch Bars", "IdempotencyAlreadyInProgressError"): SAME_BAR,
+    ("Retry", "Fetch Bars", "Runtime.ExitError"): CRASH,
     ("Catch", "Validate Input", SVC): CAUGHT_RUN,
     ("Catch", "Check Already Stored", PTEE): CAUGHT_RUN,
     ("Catch", "Fetch Watchlist", SVC): CAUGHT_RUN,
@@ -288,23 +290,55 @@ def test_snapshot_faults_are_retried(stack: StackHandle, switch: LocalAws, snaps
     assert (winner_item(stack, day) or {})["ExecutionArn"]["S"] == arn
 
 
-def test_concurrent_fetch_of_one_bar_waits_for_the_first(stack: StackHandle, switch: LocalAws) -> None:
-    # Given three runs of one date and ticker started together and a slow provider answer for the first
-    # call, when they fetch the same bar, then the later fetches find the first one's idempotency record in
-    # progress (IdempotencyAlreadyInProgressError), retry, and get its result: one provider call in all.
+def _in_progress(stack: StackHandle, function: str) -> list[dict[str, Any]]:
+    """The fetch function's idempotency records still in progress (Powertools, control table)."""
+    items = stack.ddb.scan(TableName=stack.outputs["control_table_name"])["Items"]
+    mine = [i for i in items if i["id"]["S"].startswith(f"{function}.")]
+    return [i for i in mine if i.get("status", {}).get("S") == "INPROGRESS"]
+
+
+def _wait_for(check: Any, limit: float = 20.0) -> Any:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def test_a_second_invocation_of_one_fetch_waits_for_the_first(stack: StackHandle, switch: LocalAws) -> None:
+    # Given a fetch of one bar already running for an execution (as when Step Functions saw an invoke fail
+    # while the function still ran) and a slow provider answer, when that execution's Fetch Bars invokes
+    # the same fetch, then it finds the idempotency record in progress (IdempotencyAlreadyInProgressError),
+    # retries, and gets the first one's result: one provider call in all.
     day, ticker = "2024-03-13", "TSLA"
     quiesce(stack)
     before = stack.market.stats()["by_ticker"].get(ticker, 0)
-    stack.market.set_faults({"script": ["slow"], "slow_ms": 500, "tickers": [ticker]})
-    arns = [
-        start(stack, f"same-bar-{i}", {"date": day, "tickers": [ticker], "force": True}) for i in range(3)
-    ]
-    results = [stack.wait(a) for a in arns]
-    assert [r["status"] for r in results] == ["SUCCEEDED"] * 3, [r.get("cause") for r in results]
-    histories = [History(stack, a) for a in arns]
-    waited = [h for h in histories if "IdempotencyAlreadyInProgressError" in h.failures("Fetch Bars")]
-    assert waited, [h.failures("Fetch Bars") for h in histories]
-    assert all(h.succeeded("Fetch Bars") == 1 for h in histories)
+    stack.market.set_faults({"script": ["slow"], "slow_ms": 1500, "tickers": [ticker]})
+    name = f"paths-same-bar-{day}-{uuid.uuid4().hex[:6]}"
+    lam = stack.stack.client("lambda")
+    event = {"ticker": ticker, "date": day, "snapshotKey": "", "executionName": name}
+    first: dict[str, Any] = {}
+    t = threading.Thread(
+        target=lambda: first.update(
+            lam.invoke(FunctionName=fn(stack, "fetch_bars"), Payload=json.dumps(event).encode())
+        )
+    )
+    t.start()
+    _wait_for(lambda: _in_progress(stack, fn(stack, "fetch_bars")))
+    arn = stack.sfn.start_execution(
+        stateMachineArn=stack.outputs["ingest_state_machine_arn"],
+        name=name,
+        input=json.dumps({"date": day, "tickers": [ticker], "force": True}),
+    )["executionArn"]
+    desc = stack.wait(arn)
+    t.join()
+    assert "FunctionError" not in first and json.loads(first["Payload"].read())["status"] == "Fetched"
+    assert desc["status"] == "SUCCEEDED", (desc.get("error"), desc.get("cause"))
+    h = History(stack, arn)
+    assert set(h.failures("Fetch Bars")) == {"IdempotencyAlreadyInProgressError"}
+    assert h.succeeded("Fetch Bars") == 1
     assert stack.market.stats()["by_ticker"].get(ticker, 0) - before == 1
 
 
@@ -361,6 +395,69 @@ def test_a_commit_throttled_past_every_retry_leaves_nothing_and_the_next_run_sto
     written = stack.day_written(day)
     assert (written["winner"] or {})["ExecutionArn"]["S"] == again
     assert len(written["ticker_items"]) == len(tickers) and written["parquet"]
+
+
+def _kill_workers(stack: StackHandle, function: str) -> int:
+    """SIGKILLs this stack's Lambda worker processes of `function` (found by their environment)."""
+    import os
+    import signal
+
+    wanted = {f"AWS_LAMBDA_FUNCTION_NAME={function}".encode(), f"AWS_ENDPOINT_URL={stack.endpoint}".encode()}
+    killed = 0
+    for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
+        try:
+            env = set(Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"))
+        except OSError:
+            continue
+        if wanted <= env:
+            os.kill(int(pid), signal.SIGKILL)
+            killed += 1
+    return killed
+
+
+@pytest.fixture
+def short_fetch_timeout(stack: StackHandle) -> Iterator[int]:
+    """Given fetch_bars with a 4 s timeout (its in-progress lock ends with the invocation's deadline), so
+    the time-scaled retries of the local stack can outlast it as the real 65 s retry outlasts 60 s."""
+    lam = stack.stack.client("lambda")
+    name = fn(stack, "fetch_bars")
+    timeout = lam.get_function_configuration(FunctionName=name)["Timeout"]
+    lam.update_function_configuration(FunctionName=name, Timeout=4)
+    try:
+        yield 4
+    finally:
+        lam.update_function_configuration(FunctionName=name, Timeout=timeout)
+
+
+def test_a_killed_fetch_worker_is_retried_and_the_next_run_converges_at_once(
+    stack: StackHandle, switch: LocalAws, short_fetch_timeout: int
+) -> None:
+    # Given a slow provider answer for one ticker, when the fetch worker is killed mid-call, then Fetch Bars
+    # fails with Runtime.ExitError, its Retry runs it again once the crashed call's in-progress lock (which
+    # ends at that invocation's deadline) has expired, and the run stores the day.
+    day, ticker = "2022-01-12", "NVDA"
+    quiesce(stack)
+    stack.market.set_faults({"script": ["slow"], "slow_ms": 1500, "tickers": [ticker]})
+    function = fn(stack, "fetch_bars")
+    arn = start(stack, "crash", {"date": day, "tickers": [ticker], "force": True})
+    (record,) = _wait_for(lambda: _in_progress(stack, function))
+    deadline_ms = (time.time() + short_fetch_timeout) * 1000
+    assert int(record["in_progress_expiration"]["N"]) <= deadline_ms  # bounded by the Lambda deadline
+    assert _kill_workers(stack, function) >= 1
+    desc = stack.wait(arn)
+    h = History(stack, arn)
+    assert desc["status"] == "SUCCEEDED", (desc.get("error"), desc.get("cause"), h.failures("Fetch Bars"))
+    failures = h.failures("Fetch Bars")
+    assert failures[0] == "Runtime.ExitError" and set(failures) <= {
+        "Runtime.ExitError",
+        "IdempotencyAlreadyInProgressError",
+    }
+    assert (winner_item(stack, day) or {})["Ticker"]["S"] == ticker
+    # When the day runs again at once, then nothing of the crash is in its way: no task fails.
+    again = start(stack, "after-crash", {"date": day, "tickers": [ticker], "force": True})
+    desc = stack.wait(again)
+    assert desc["status"] == "SUCCEEDED" and History(stack, again).failures("Fetch Bars") == []
+    assert (winner_item(stack, day) or {})["ExecutionArn"]["S"] == again
 
 
 # --------------------------------------------------------------------------------------------------

@@ -183,6 +183,20 @@ def test_wait_and_retry_sleeps_are_scaled_by_the_time_scale(aws_client):
     assert _run(aws_client, definition)["status"] == "SUCCEEDED"
 
 
+@pytest.mark.timeout(30)
+def test_a_wait_from_seconds_path_is_scaled_too(aws_client):
+    # Given a Wait whose 600 s come from the state (as the fetch's wait loop sets them), When it runs,
+    # Then it is scaled like a literal Wait and finishes within the test's timeout
+    definition = _machine(
+        {
+            "A": {"Type": "Pass", "Result": {"waitSeconds": 600}, "ResultPath": "$.answer", "Next": "B"},
+            "B": {"Type": "Wait", "SecondsPath": "$.answer.waitSeconds", "Next": "C"},
+            "C": {"Type": "Succeed"},
+        }
+    )
+    assert _run(aws_client, definition)["status"] == "SUCCEEDED"
+
+
 def test_execution_start_time_is_an_iso_8601_string(aws_client):
     definition = _machine(
         {"A": {"Type": "Pass", "Parameters": {"t.$": "$$.Execution.StartTime"}, "End": True}}

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
+from stock_movers.adapters.ratelimiter import SlotUnavailable
 from stock_movers.domain.bars import DailyBar
 from stock_movers.providers.base import FetchResult
-from stock_movers.providers.errors import NoData, RateLimited
+from stock_movers.providers.errors import NoData
 from stock_movers.usecases.fetch import FetchContext
 from stock_movers.usecases.fetch_range import bars_key, fetch_range
 from stock_movers.usecases.pick import reduce_day
@@ -163,12 +164,12 @@ class FakeLimiter:
         self.taken = 0
 
     def acquire(self, max_wait_seconds: float) -> Any:
-        from stock_movers.adapters.ratelimiter import Acquired, TokenUnavailable
+        from stock_movers.adapters.ratelimiter import Acquired, SlotUnavailable
 
         if self.wait is not None:
-            raise TokenUnavailable(self.wait)
+            raise SlotUnavailable(self.wait)
         self.taken += 1
-        return Acquired(0.0, 1)
+        return Acquired(at=0.0, waited_seconds=0.0, attempts=1)
 
 
 class FakeRaw:
@@ -201,7 +202,7 @@ def test_fetch_range_is_one_limited_call_with_raw_and_bars_in_storage() -> None:
 
 @pytest.mark.parametrize(
     ("limiter", "bars", "error"),
-    [(lambda: FakeLimiter(wait=30.0), [], RateLimited), (FakeLimiter, [], NoData)],
+    [(lambda: FakeLimiter(wait=30.0), [], SlotUnavailable), (FakeLimiter, [], NoData)],
 )
 def test_fetch_range_errors_keep_their_names(limiter: Callable[[], FakeLimiter], bars: list[DailyBar],
                                              error: type[Exception]) -> None:  # fmt: skip

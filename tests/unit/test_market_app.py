@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from movers.market import app as market
-from movers.market.app import MarketApp, Request
+from movers.market.app import MarketApp, Request, peak_in_window
 from movers.market.dataset import Dataset, bundled
 from movers.market.faults import FaultConfig
 from stock_movers.domain.calendar import NEW_YORK
@@ -241,16 +241,36 @@ def test_auth_by_header_or_query_and_exact_error_bodies(data: Dataset) -> None:
     assert b"nope" not in wrong.body
 
 
-def test_rate_limit_429_with_massive_body_then_refill(data: Dataset) -> None:
+def test_rate_limit_429_with_massive_body_until_the_window_passes(data: Dataset) -> None:
     app, fake = make_app(data, rate_limit=(3, 30.0))
     statuses = [get(app, "/v2/aggs/ticker/AAPL/prev").status for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     body = get(app, "/v2/aggs/ticker/AAPL/prev").json()
     assert body["status"] == "ERROR" and body["error"] == market.MSG_RATE
     assert body["error"].startswith("You've exceeded the maximum requests per minute")
-    fake.now += 10.0  # one token back
-    assert get(app, "/v2/aggs/ticker/AAPL/prev").status == 200
-    assert app.stats.snapshot()["rate_limited"] == 2
+    fake.now += 29.9  # the three calls are still inside the 30 s window
+    assert get(app, "/v2/aggs/ticker/AAPL/prev").status == 429
+    fake.now += 0.1  # now they are not
+    assert [get(app, "/v2/aggs/ticker/AAPL/prev").status for _ in range(4)] == [200, 200, 200, 429]
+    assert app.stats.snapshot()["rate_limited"] == 4
+    assert app.stats.peak(30.0) == 6  # every arrival counts there, the 429s too (5 at 0 s, 1 at 29.9 s)
+    assert peak_in_window([t for t, s in app.stats.arrivals() if s == 200], 30.0) == 3
+
+
+def test_admin_rate_limit_and_arrivals(data: Dataset) -> None:
+    # Given a plan of 1 per 5 s set at run time, two calls at once: one admitted, one refused, and the
+    # arrivals endpoint reports both with the peak of the plan's window.
+    app, _ = make_app(data, rate_limit=(5, 60.0))
+    set_plan = app.handle(Request("POST", "/_admin/rate-limit", body=b'{"calls": 1, "period_seconds": 5}'))
+    assert set_plan.status == 200 and set_plan.json()["rate_limit"] == {"calls": 1, "period_seconds": 5.0}
+    assert [get(app, "/v2/aggs/ticker/AAPL/prev").status for _ in range(2)] == [200, 429]
+    arrivals = app.handle(Request("GET", "/_admin/arrivals")).json()
+    assert [a["status"] for a in arrivals["arrivals"]] == [200, 429]
+    assert (arrivals["limit"], arrivals["window_seconds"], arrivals["peak"]) == (1, 5.0, 2)
+    bad = app.handle(Request("POST", "/_admin/rate-limit", body=b'{"calls": 0, "period_seconds": 5}'))
+    assert bad.status == 400
+    assert app.handle(Request("POST", "/_admin/rate-limit", body=b"null")).status == 200
+    assert app.limiter.limit is None
 
 
 def test_history_days_gives_403_not_authorized(data: Dataset) -> None:
@@ -346,3 +366,13 @@ def test_admin_stats_reset_faults_clock_need_no_key_and_are_not_counted(data: Da
     assert health["last_session"] == data.last_session.isoformat() and health["now"].startswith("2024-03-09")
     assert admin(app, "GET", "nothing").status == 404
     assert admin(app, "GET", "stats").json()["total"] == 1
+
+
+def test_an_arrival_is_recorded_when_the_request_comes_in_not_when_it_is_served(data: Dataset) -> None:
+    # Given a slow answer (the fake clock moves 2 s while the request is served), then its arrival time is
+    # the instant it came in, the one the rate limit counted.
+    app, fake = make_app(data, faults=FaultConfig(script=("slow",), slow_ms=2000))
+    app._sleep = lambda seconds: setattr(fake, "now", fake.now + seconds)
+    fake.now = 10.0
+    assert get(app, "/v2/aggs/ticker/AAPL/prev").status == 200
+    assert fake.now == 12.0 and app.stats.arrivals() == [(10.0, 200)]

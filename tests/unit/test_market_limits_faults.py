@@ -1,14 +1,15 @@
-"""Pure pieces of the local market server: token bucket, rate-limit parsing, fault scripts and draws."""
+"""Pure pieces of the local market server: sliding window, rate-limit parsing, fault scripts and draws."""
 
 from __future__ import annotations
 
 import pytest
 
+from movers.market.app import peak_in_window
 from movers.market.faults import FaultConfig, FaultConfigError, FaultInjector, normalize_kind
 from movers.market.ratelimit import (
     RateLimitConfigError,
     RateLimiter,
-    TokenBucket,
+    SlidingWindow,
     parse_rate_limit,
     validate_rate_limit,
 )
@@ -22,23 +23,51 @@ class FakeClock:
         return self.now
 
 
-def test_given_full_bucket_when_burst_exceeds_capacity_then_refused_until_refill() -> None:
+def test_given_a_full_window_when_more_calls_come_then_refused_until_the_oldest_leaves() -> None:
     clock = FakeClock()
-    bucket = TokenBucket(5, 60.0, clock)
-    assert [bucket.take() for _ in range(6)] == [True] * 5 + [False]
-    assert bucket.seconds_until_token() == pytest.approx(12.0)
-    clock.now += 11.9
-    assert not bucket.take()
-    clock.now += 0.2
-    assert bucket.take()
-    assert not bucket.take()
+    window = SlidingWindow(5, 60.0, clock)
+    assert [window.take() for _ in range(6)] == [True] * 5 + [False]
+    assert window.seconds_until_slot() == pytest.approx(60.0)
+    clock.now += 59.9
+    assert not window.take()
+    clock.now += 0.1  # the first five calls are exactly one period old: out of (now - 60, now]
+    assert [window.take() for _ in range(6)] == [True] * 5 + [False]
 
 
-def test_bucket_never_holds_more_than_capacity() -> None:
+def test_a_burst_after_a_paced_run_is_refused_where_a_token_bucket_would_admit_it() -> None:
+    # Given 5 per 10 s and calls every 2 s (the plan's average rate), when five more come at once right
+    # after, then only calls that keep every 10 s window at 5 are admitted (a refilled token bucket would
+    # have let the burst through and so 9 calls into one window).
     clock = FakeClock()
-    bucket = TokenBucket(3, 2.0, clock)
-    clock.now += 3600
-    assert sum(bucket.take() for _ in range(10)) == 3
+    window = SlidingWindow(5, 10.0, clock)
+    admitted = []
+    for _ in range(5):
+        assert window.take()
+        admitted.append(clock.now)
+        clock.now += 2.0
+    assert window.take()  # the first call is 10 s old now
+    assert not window.take()
+
+
+@pytest.mark.parametrize("calls", [1, 3])
+def test_no_window_of_the_period_ever_admits_more_than_the_plan(calls: int) -> None:
+    # Given requests arriving every 0.3 s for 30 s, then the admitted ones hold at most `calls` in any window.
+    clock = FakeClock()
+    window = SlidingWindow(calls, 2.0, clock)
+    admitted = []
+    for _ in range(100):
+        if window.take():
+            admitted.append(clock.now)
+        clock.now += 0.3
+    assert peak_in_window(admitted, 2.0) == calls
+    assert peak_in_window(admitted, 2.0 - 1e-9) <= calls
+
+
+def test_peak_in_window_counts_half_open_windows() -> None:
+    assert peak_in_window([], 1.0) == 0
+    assert peak_in_window([0.0, 1.0, 2.0], 1.0) == 1
+    assert peak_in_window([0.0, 0.5, 0.99, 1.0], 1.0) == 3
+    assert peak_in_window([3.0, 0.0, 0.1], 5.0) == 3
 
 
 def test_limiter_keeps_one_bucket_per_key_and_reset_refills() -> None:

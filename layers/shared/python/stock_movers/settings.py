@@ -43,6 +43,7 @@ class Settings:
     rate_limit_period_seconds: float
     rate_limit_max_wait_seconds: float
     rate_limit_allowance_seconds: float
+    rate_limit_wait_budget_seconds: float
     watchlist: tuple[str, ...]
 
 
@@ -60,6 +61,7 @@ def pipeline_settings() -> Settings:
         rate_limit_period_seconds=_number("RATE_LIMIT_PERIOD_SECONDS", "60", float),
         rate_limit_max_wait_seconds=_number("RATE_LIMIT_MAX_WAIT_SECONDS", "20", float),
         rate_limit_allowance_seconds=_number("RATE_LIMIT_ALLOWANCE_SECONDS", "0.5", float),
+        rate_limit_wait_budget_seconds=_number("RATE_LIMIT_WAIT_BUDGET_SECONDS", "1800", float),
         watchlist=watchlist(),
     )
 

@@ -1,15 +1,22 @@
-"""A token bucket per provider and API key, held in DynamoDB and shared by every caller.
+"""A sliding-window log per provider and API key, held in DynamoDB and shared by every caller.
 
-Concurrent Map iterations and concurrent executions all take tokens from the same item, so together they
-stay inside one provider quota. Every change is a conditional write on the version read: two callers can
-never spend the same token. The bucket refills continuously at `calls / period` with capacity `calls`.
+A provider that allows "N calls per period" answers 429 as soon as any window of that length holds more
+than N calls, so the limiter admits a call only while fewer than N admissions lie in the last `period +
+allowance` seconds. One item per provider and key holds the latest N admission times; every change is a
+conditional write on the version read, so two callers can never take the same slot, whichever Map
+iteration or execution they belong to. Correct for N = 1.
 
-The provider counts a call when it arrives, we count it when the token is taken, and the gap differs from
-call to call (a busy worker sends later than an idle one), so the provider's bucket can lag ours by up to
-`allowance_seconds` of refill. The bucket therefore keeps that much refill in reserve: a token is taken
-only while `1 + reserve` are available (reserve = allowance x rate, at most capacity - 1). With Massive's
-5 per 60 s and a 0.5 s allowance the reserve is 0.04 of a token: four calls go at once, the fifth half a
-second later, then one every 12 s.
+Why the allowance: the provider counts a call when it arrives, we count it when the slot is taken, and the
+gap differs from call to call (a busy worker sends later than an idle one). Widening our window by
+`allowance_seconds` keeps any two calls N apart at least `period` apart on arrival as long as no call
+takes longer than the allowance to arrive. With Massive's 5 per 60 s and a 0.5 s allowance, five calls go
+at once and the sixth 60.5 s after the first.
+
+Any N + 1 admissions span at least the window: the last one written saw the other N in the log (they are
+among the N latest times or there are N later ones), and all of them newer than its own time minus the
+window, so it would have been refused. This holds for admissions in any order, even with clocks that
+disagree a little, because the log is compared with every time newer than `now - window`, future ones
+included.
 """
 
 from __future__ import annotations
@@ -28,11 +35,12 @@ RECORD_TTL_SECONDS = 7 * 24 * 3600
 
 @dataclass(frozen=True)
 class Acquired:
+    at: float  # the admission time recorded in the log
     waited_seconds: float
     attempts: int
 
 
-class TokenBucket:
+class SlidingWindowLimiter:
     ddb = LazyClient("dynamodb")
 
     def __init__(
@@ -48,54 +56,50 @@ class TokenBucket:
         sleep: Callable[[float], None] = time.sleep,
         allowance_seconds: float = 0.5,
     ) -> None:
-        if calls < 1 or period_seconds <= 0:
-            raise ValueError("calls must be >= 1 and period_seconds > 0")
-        # The key itself never leaves this process: only a short digest names the bucket.
+        if calls < 1 or period_seconds <= 0 or allowance_seconds < 0:
+            raise ValueError("calls must be >= 1, period_seconds > 0 and allowance_seconds >= 0")
+        # The key itself never leaves this process: only a short digest names the log.
         key_digest = hashlib.sha256(api_key.encode()).hexdigest()[:16]
         self.id = f"ratelimit#{provider}#{key_digest}"
         self.table = table
-        self.capacity = float(calls)
-        self.rate = calls / period_seconds
-        self.reserve = min(max(0.0, allowance_seconds) * self.rate, self.capacity - 1.0)
+        self.calls = calls
+        self.window = float(period_seconds) + float(allowance_seconds)
         self._ddb = ddb
         self._clock = clock
         self._sleep = sleep
 
-    def try_acquire(self) -> float:
-        """Take one token; return 0.0 on success or the seconds until one is available (nothing taken)."""
+    def try_acquire(self) -> tuple[float, float]:
+        """Take one slot: (admission time, 0.0) on success, else (0.0, seconds until a slot frees)."""
         while True:
-            now = self._clock()
             item = self.ddb.get_item(
                 TableName=self.table, Key={"id": {"S": self.id}}, ConsistentRead=True
             ).get("Item")
-            if item is None:
-                tokens, updated, version = self.capacity, now, 0
-            else:
-                tokens = float(item["tokens"]["N"])
-                updated = float(item["updated"]["N"])
-                version = int(item["version"]["N"])
-            tokens = min(self.capacity, tokens + max(0.0, now - updated) * self.rate)
-            needed = 1.0 + self.reserve
-            if tokens < needed:
-                return (needed - tokens) / self.rate
-            if self._write(tokens - 1.0, now, version, exists=item is not None):
-                return 0.0
-            # another caller changed the bucket between our read and write: read again
+            now = self._clock()
+            log = [float(v["N"]) for v in item["calls"]["L"]] if item else []
+            version = int(item["version"]["N"]) if item else 0
+            recent = sorted((t for t in log if t > now - self.window), reverse=True)
+            if len(recent) >= self.calls:
+                # the slot frees when the N-th latest admission leaves the window
+                return 0.0, max(recent[self.calls - 1] + self.window - now, 1e-3)
+            latest = sorted([*log, now], reverse=True)[: self.calls]
+            if self._write(latest, now, version, exists=item is not None):
+                return now, 0.0
+            # another caller changed the log between our read and write: read again
 
     def acquire(self, max_wait_seconds: float) -> Acquired:
-        """Wait up to `max_wait_seconds` for a token; raise TokenUnavailable (with the wait) if none comes."""
+        """Wait up to `max_wait_seconds` for a slot; raise SlotUnavailable (with the wait) if none comes."""
         start = self._clock()
         attempts = 0
         while True:
             attempts += 1
-            wait = self.try_acquire()
+            at, wait = self.try_acquire()
             if wait == 0.0:
-                return Acquired(waited_seconds=self._clock() - start, attempts=attempts)
+                return Acquired(at=at, waited_seconds=self._clock() - start, attempts=attempts)
             if self._clock() - start + wait > max_wait_seconds:
-                raise TokenUnavailable(wait)
+                raise SlotUnavailable(wait)
             self._sleep(wait)
 
-    def _write(self, tokens: float, now: float, version: int, *, exists: bool) -> bool:
+    def _write(self, log: list[float], now: float, version: int, *, exists: bool) -> bool:
         condition = "version = :v" if exists else "attribute_not_exists(id)"
         values: dict[str, Any] = {":v": {"N": str(version)}} if exists else {}
         try:
@@ -103,8 +107,7 @@ class TokenBucket:
                 TableName=self.table,
                 Item={
                     "id": {"S": self.id},
-                    "tokens": {"N": str(Decimal(repr(tokens)))},
-                    "updated": {"N": str(Decimal(repr(now)))},
+                    "calls": {"L": [{"N": str(Decimal(repr(t)))} for t in log]},
                     "version": {"N": str(version + 1)},
                     "expiration": {"N": str(int(now) + RECORD_TTL_SECONDS)},
                 },
@@ -116,9 +119,9 @@ class TokenBucket:
         return True
 
 
-class TokenUnavailable(Exception):
-    """No token within the allowed wait; `retry_after` says when one will be."""
+class SlotUnavailable(Exception):
+    """No slot within the allowed wait; `retry_after` says when one frees (if nobody else takes it)."""
 
     def __init__(self, retry_after: float) -> None:
-        super().__init__(f"no rate-limit token for {retry_after:.1f}s")
+        super().__init__(f"no rate-limit slot for {retry_after:.1f}s")
         self.retry_after = retry_after

@@ -1,22 +1,25 @@
 """Fetch one ticker's bar for a session (or the whole session snapshot) through the shared rate limiter.
 
-Every provider call first takes a token from the DynamoDB token bucket shared by all callers. The provider's
-raw body is stored in S3 before anything is returned, and only a small summary flows back to Step Functions.
+Every provider call first takes a slot from the DynamoDB sliding-window log shared by all callers. The
+provider's raw body is stored in S3 before anything is returned, and only a small summary flows back to Step
+Functions. A slot that does not free within the in-function wait is not an error: `slot_wait` turns it into
+a `{"status": "Wait"}` answer the state machine waits out in a Wait state.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from stock_movers.adapters.ratelimiter import TokenBucket, TokenUnavailable
+from stock_movers.adapters.ratelimiter import SlidingWindowLimiter
 from stock_movers.adapters.storage import RawStore, raw_key
 from stock_movers.domain.bars import DailyBar
 from stock_movers.providers.base import FetchResult, Provider
-from stock_movers.providers.errors import NoData, RateLimited
+from stock_movers.providers.errors import NoData
 
 T = TypeVar("T")
 
@@ -24,22 +27,32 @@ T = TypeVar("T")
 @dataclass
 class FetchContext:
     provider: Provider
-    limiter: TokenBucket
+    limiter: SlidingWindowLimiter
     raw: RawStore
     max_wait_seconds: float
-    on_call: Callable[[float], None] = lambda waited: None  # metrics hook: seconds waited for a token
+    on_call: Callable[[float], None] = lambda waited: None  # metrics hook: seconds waited for a slot
 
 
 def limited(ctx: FetchContext, call: Callable[[], T]) -> T:
-    """Run one provider call after taking a token; RateLimited when none comes within the allowed wait."""
-    try:
-        acquired = ctx.limiter.acquire(ctx.max_wait_seconds)
-    except TokenUnavailable as exc:
-        raise RateLimited(
-            f"shared rate limit: next token in {exc.retry_after:.1f}s", exc.retry_after
-        ) from None
+    """Run one provider call after taking a slot; SlotUnavailable when none frees within the allowed wait."""
+    acquired = ctx.limiter.acquire(ctx.max_wait_seconds)
     ctx.on_call(acquired.waited_seconds)
     return call()
+
+
+def slot_wait(retry_after: float, waiting_since: float | None, now: float, budget: float) -> dict[str, Any]:
+    """The answer for a fetch that found no slot: wait `waitSeconds` (a whole number, as the Wait state's
+    SecondsPath needs) and come back with `waitingSince`, or, once the total wait would pass `budget`,
+    give up with status RateLimited (the state machine fails the run with that name)."""
+    since = waiting_since if waiting_since is not None and 0 < waiting_since <= now else now
+    if now - since + retry_after > budget:
+        return {
+            "status": "RateLimited",
+            "waitedSeconds": round(now - since, 3),
+            "message": f"no rate-limit slot within the {budget:g} s wait budget"
+            f" (next in {retry_after:.1f} s)",
+        }
+    return {"status": "Wait", "waitSeconds": max(1, math.ceil(retry_after)), "waitingSince": since}
 
 
 def _store(ctx: FetchContext, result: FetchResult, keys: Sequence[str]) -> list[str]:

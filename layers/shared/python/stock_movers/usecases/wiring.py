@@ -1,28 +1,31 @@
 """The provider + shared rate limiter + raw store wiring of every function that calls a market-data API.
 
-One place builds it, so the daily fetch and the backfill's range fetch take tokens from the same DynamoDB
-bucket (same id: provider and a digest of the key) with the same settings, and count calls the same way.
+One place builds it, so the daily fetch and the backfill's range fetch take slots from the same DynamoDB
+sliding-window log (same id: provider and a digest of the key) with the same settings, and count calls the
+same way. It also answers a fetch that found no slot (`wait_answer`) the same way for both functions.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from functools import cache
+from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
-from stock_movers.adapters.ratelimiter import TokenBucket
+from stock_movers.adapters.ratelimiter import SlidingWindowLimiter, SlotUnavailable
 from stock_movers.adapters.secrets import api_key
 from stock_movers.adapters.storage import RawStore
-from stock_movers.observability import metrics
+from stock_movers.observability import logger, metrics
 from stock_movers.providers import make_provider
 from stock_movers.settings import Settings, pipeline_settings
-from stock_movers.usecases.fetch import FetchContext
+from stock_movers.usecases.fetch import FetchContext, slot_wait
 
 
 def count_call(waited: float) -> None:
-    """Metrics hook: one ProviderCalls per call, and the seconds it waited for a token."""
+    """Metrics hook: one ProviderCalls per call, and the seconds it waited in-function for a slot."""
     metrics.add_metric(name="ProviderCalls", unit=MetricUnit.Count, value=1)
     if waited > 0:
         metrics.add_metric(name="RateLimitedWaitSeconds", unit=MetricUnit.Seconds, value=waited)
@@ -32,7 +35,7 @@ def fetch_context(settings: Settings, key: str) -> FetchContext:
     """A provider (one HTTP session) and the shared limiter for `key`; cache it per key in warm workers."""
     return FetchContext(
         provider=make_provider(settings.provider, api_key=key, base_url=settings.provider_base_url),
-        limiter=TokenBucket(
+        limiter=SlidingWindowLimiter(
             settings.control_table_name,
             settings.provider,
             key,
@@ -58,9 +61,26 @@ def provider_context() -> FetchContext:
     return _context_for(api_key(settings.api_key_secret_arn))
 
 
+def wait_answer(exc: SlotUnavailable, event: dict[str, Any]) -> dict[str, Any]:
+    """A fetch that found no slot answers `{"status": "Wait", "waitSeconds", "waitingSince"}` (or, past the
+    wait budget, `{"status": "RateLimited"}`) instead of failing: waiting for the quota is no Lambda error.
+    `event["slot"]["waitingSince"]` carries the first wait's start through the state machine's wait loop."""
+    slot = event.get("slot")
+    since = slot.get("waitingSince") if isinstance(slot, dict) else None
+    since = float(since) if isinstance(since, int | float) and not isinstance(since, bool) else None
+    answer = slot_wait(
+        exc.retry_after, since, time.time(), pipeline_settings().rate_limit_wait_budget_seconds
+    )
+    metrics.add_metric(name="RateLimitWaits", unit=MetricUnit.Count, value=1)
+    logger.info("No rate-limit slot yet", extra={"answer": answer})
+    return answer
+
+
 def idempotency(key_fields: str) -> tuple[IdempotencyConfig, DynamoDBPersistenceLayer]:
-    """Powertools idempotency keyed by `key_fields` (a JMESPath list such as "[provider, ticker, date]") in
-    the control table, remembered for IDEMPOTENCY_TTL_SECONDS: a retry or a redrive spends no quota twice."""
+    """Powertools idempotency keyed by `key_fields` (a JMESPath list such as "[provider, ticker, date,
+    execution]") in the control table, remembered for IDEMPOTENCY_TTL_SECONDS: a retry or a redrive of one
+    execution spends no quota twice. The in-progress lock lasts until the invocation's own deadline
+    (`register_lambda_context` in the handler), so a crashed fetch frees it by the function timeout."""
     config = IdempotencyConfig(
         event_key_jmespath=key_fields,
         expires_after_seconds=int(os.environ.get("IDEMPOTENCY_TTL_SECONDS", "3600")),

@@ -1,0 +1,161 @@
+"""The fetch_bars handler: no slot is a Wait answer (not an error), and idempotency is per execution.
+
+The handler runs as Lambda loads it, with Powertools idempotency over an in-process moto DynamoDB; the
+provider, limiter and raw store are fakes put in place of its provider context.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from stock_movers.adapters.ratelimiter import Acquired, SlotUnavailable
+from stock_movers.domain.bars import DailyBar
+from stock_movers.providers.base import FetchResult
+from stock_movers.settings import pipeline_settings
+from stock_movers.usecases.fetch import FetchContext
+
+APP = Path(__file__).resolve().parents[2] / "functions" / "fetch_bars" / "app.py"
+CONTROL = "control"
+DAY = dt.date(2025, 3, 4)
+GOOD = {"ticker": "AAPL", "date": "2025-03-04", "open": "100", "high": "103", "low": "99", "close": "102",
+        "volume": "1000"}  # fmt: skip
+
+
+class FakeProvider:
+    name = "massive"
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.during_call: list[Any] = []
+        self.on_call: Any = None
+
+    def daily_bar(self, ticker: str, day: dt.date) -> FetchResult:
+        self.calls += 1
+        if self.on_call:
+            self.during_call.append(self.on_call())
+        return FetchResult(self.name, (DailyBar.from_dict({**GOOD, "ticker": ticker}),), (b"{}",), 1)
+
+
+class FakeLimiter:
+    def __init__(self) -> None:
+        self.wait: float | None = None
+
+    def acquire(self, max_wait_seconds: float) -> Acquired:
+        if self.wait is not None:
+            raise SlotUnavailable(self.wait)
+        return Acquired(at=time.time(), waited_seconds=0.0, attempts=1)
+
+
+class FakeRaw:
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def put_pages(self, keys: Sequence[str], pages: Sequence[bytes]) -> list[str]:
+        self.objects.update(zip(keys, pages, strict=True))
+        return list(keys)
+
+
+def context(remaining_ms: int = 60_000) -> SimpleNamespace:
+    deadline = time.time() * 1000 + remaining_ms
+    return SimpleNamespace(
+        function_name="fetch_bars",
+        memory_limit_in_mb=256,
+        invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:fetch_bars",
+        aws_request_id="req-1",
+        get_remaining_time_in_millis=lambda: int(deadline - time.time() * 1000),
+    )
+
+
+@pytest.fixture
+def fetch(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ModuleType, FakeProvider, FakeLimiter]]:
+    env = {
+        "TABLE_NAME": "main", "CONTROL_TABLE_NAME": CONTROL, "BUCKET_NAME": "data",
+        "API_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:key",
+        "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_LAMBDA_FUNCTION_NAME": "fetch_bars", "POWERTOOLS_METRICS_NAMESPACE": "StockMovers",
+        "POWERTOOLS_SERVICE_NAME": "stock-movers", "RATE_LIMIT_WAIT_BUDGET_SECONDS": "600",
+    }  # fmt: skip
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    pipeline_settings.cache_clear()
+    with mock_aws():
+        boto3.client("dynamodb").create_table(
+            TableName=CONTROL,
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        spec = importlib.util.spec_from_file_location(f"fetch_bars_app_{time.monotonic_ns()}", APP)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        provider, limiter = FakeProvider(), FakeLimiter()
+        ctx = FetchContext(provider=provider, limiter=limiter, raw=FakeRaw(), max_wait_seconds=1)  # type: ignore[arg-type]
+        monkeypatch.setattr(module, "provider_context", lambda: ctx)
+        yield module, provider, limiter
+    pipeline_settings.cache_clear()
+
+
+def event(execution: str, **extra: Any) -> dict[str, Any]:
+    return {"ticker": "AAPL", "date": DAY.isoformat(), "snapshotKey": "", "executionName": execution, **extra}
+
+
+def test_no_slot_is_a_wait_answer_and_leaves_nothing_cached(fetch: Any) -> None:
+    # Given a limiter whose next slot is 12.3 s away, when the fetch runs, then it answers Wait (13 whole
+    # seconds, waiting since now) without calling the provider; and when the slot is there, the same
+    # execution's next try calls the provider (the Wait was not cached as the fetch's result).
+    module, provider, limiter = fetch
+    limiter.wait = 12.3
+    before = time.time()
+    out = module.handler(event("daily-2025-03-04"), context())
+    assert (
+        out["status"] == "Wait" and out["waitSeconds"] == 13 and before <= out["waitingSince"] <= time.time()
+    )
+    assert provider.calls == 0
+    limiter.wait = None
+    again = module.handler(event("daily-2025-03-04", slot={"waitingSince": out["waitingSince"]}), context())
+    assert again["status"] == "Fetched" and again["bar"]["close"] == "102" and provider.calls == 1
+
+
+def test_past_the_wait_budget_the_answer_is_rate_limited(fetch: Any) -> None:
+    module, provider, limiter = fetch
+    limiter.wait = 30.0
+    out = module.handler(event("daily-2025-03-04", slot={"waitingSince": time.time() - 590}), context())
+    assert out["status"] == "RateLimited" and "600 s wait budget" in out["message"] and provider.calls == 0
+
+
+def test_a_retry_of_one_execution_is_free_and_a_new_run_fetches_afresh(fetch: Any) -> None:
+    # Given a fetched bar, when the same execution fetches it again (a retry or a redrive), then the stored
+    # result is returned with no provider call; when another execution (a re-run, a forced run) fetches
+    # it, then the provider is asked again.
+    module, provider, _ = fetch
+    first = module.handler(event("daily-2025-03-04"), context())
+    retry = module.handler(event("daily-2025-03-04"), context())
+    assert first == retry and provider.calls == 1
+    rerun = module.handler(event("rerun-2025-03-04"), context())
+    assert rerun["status"] == "Fetched" and provider.calls == 2
+
+
+def test_the_in_progress_lock_ends_at_the_invocations_deadline(fetch: Any) -> None:
+    # Given an invocation with 4 s left, when the fetch is in progress, then its idempotency record's
+    # in-progress expiry is that deadline (register_lambda_context is in effect), not the 1 h record TTL.
+    module, provider, _ = fetch
+    ddb = boto3.client("dynamodb")
+    provider.on_call = lambda: ddb.scan(TableName=CONTROL)["Items"]
+    module.handler(event("daily-2025-03-04"), context(remaining_ms=4_000))
+    (items,) = provider.during_call
+    (record,) = [i for i in items if i["status"]["S"] == "INPROGRESS"]
+    expiry_s = int(record["in_progress_expiration"]["N"]) / 1000
+    assert time.time() < expiry_s <= time.time() + 4.0
+    assert json.dumps(record).count("AAPL") == 0  # the key is a hash; no data rides along in progress

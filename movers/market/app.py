@@ -15,7 +15,7 @@ import json
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -128,6 +128,24 @@ def bar_json(bar: Bar, t: int, *, with_ticker: bool) -> dict[str, Any]:
     return out
 
 
+def corrupt(bar: dict[str, Any], mode: str) -> dict[str, Any]:
+    """A copy of a bar_json object with its numbers made wrong as `mode` (faults.BAD_NUMBERS) says."""
+    out = dict(bar)
+    if mode == "huge":
+        out["c"] = out["h"] = 1e15
+    elif mode == "inverted":
+        out["h"], out["l"] = out["l"] - 1.0, out["h"] + 1.0
+    elif mode == "negative":
+        out["o"], out["l"] = -abs(out["o"]), -abs(out["o"]) - 1.0
+    elif mode == "zero_open":
+        out["o"] = 0.0
+    elif mode == "huge_volume":
+        out["v"] = 10**20
+    else:
+        raise ValueError(f"unknown bad_numbers mode {mode!r}")
+    return out
+
+
 def encode_cursor(offset: int, limit: int, sort: str) -> str:
     raw = urlencode({"offset": offset, "limit": limit, "sort": sort}).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -191,6 +209,18 @@ class Route:
     ticker: str | None
     params: tuple[str, ...]
 
+    def span(self) -> tuple[dt.date, dt.date] | None:
+        """The first and last day the request asks for (None for prev, or when they do not parse)."""
+        try:
+            if self.endpoint == "range":
+                return parse_day(self.params[2], "from"), parse_day(self.params[3], "to", upper_bound=True)
+            if self.endpoint in ("grouped", "open_close"):
+                day = parse_day(self.params[-1], "date")
+                return day, day
+        except BadParameter:
+            return None
+        return None
+
 
 def route(path: str) -> Route | None:
     """Match a data path to its endpoint, or None."""
@@ -207,8 +237,11 @@ def route(path: str) -> Route | None:
     return None
 
 
+MAX_ARRIVALS = 200_000
+
+
 class Stats:
-    """Counters of data requests served (thread-safe)."""
+    """Counters of data requests served, and their arrival times (thread-safe)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -216,14 +249,20 @@ class Stats:
 
     def reset(self) -> None:
         with self._lock:
+            # monotonic arrival time of every data request, answered or refused (the last MAX_ARRIVALS)
+            self._arrivals: deque[float] = deque(maxlen=MAX_ARRIVALS)
             self._total = 0
             self._endpoint: Counter[str] = Counter()
             self._status: Counter[str] = Counter()
             self._ticker: Counter[str] = Counter()
             self._faults: Counter[str] = Counter()
 
-    def record(self, endpoint: str, status: int, ticker: str | None, fault: str | None) -> None:
+    def record(
+        self, endpoint: str, status: int, ticker: str | None, fault: str | None, arrived: float | None = None
+    ) -> None:
         with self._lock:
+            if arrived is not None:
+                self._arrivals.append(arrived)
             self._total += 1
             self._endpoint[endpoint] += 1
             self._status[str(status)] += 1
@@ -231,6 +270,24 @@ class Stats:
                 self._ticker[ticker] += 1
             if fault and fault != "ok":
                 self._faults[fault] += 1
+
+    def peak(self, window: float) -> int:
+        """The most requests that arrived within any `window` seconds (a half-open interval [t, t + window)
+        starting at an arrival), as a provider counting calls per window sees them."""
+        if not window > 0:
+            raise ValueError("window must be positive")
+        with self._lock:
+            times = sorted(self._arrivals)
+        best, start = 0, 0
+        for end, t in enumerate(times):
+            while t - times[start] >= window:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
+
+    def arrivals(self) -> int:
+        with self._lock:
+            return len(self._arrivals)
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
@@ -282,6 +339,7 @@ class MarketApp:
         # Lower than Massive's 50,000 only to make clients exercise next_url pagination in tests.
         self.max_limit = max_limit
         self._sleep = sleep
+        self._monotonic = monotonic
         self.stats = Stats()
         self.set_now(now)
 
@@ -311,6 +369,7 @@ class MarketApp:
     def handle(self, req: Request) -> Response:
         if req.path.startswith("/_admin/"):
             return self._admin(req)
+        arrived = self._monotonic()
         r = route(req.path)
         endpoint = r.endpoint if r else "unknown"
         ticker = r.ticker if r else None
@@ -320,9 +379,9 @@ class MarketApp:
             if r is None or req.method not in ("GET", "HEAD"):
                 response = self._not_found()
             else:
-                fault = self.faults.draw(r.endpoint, r.ticker)
+                fault = self.faults.draw(r.endpoint, r.ticker, r.span())
                 response = self._serve(req, r, fault)
-        self.stats.record(endpoint, response.status, ticker, fault)
+        self.stats.record(endpoint, response.status, ticker, fault, arrived)
         return response
 
     def _check_access(self, req: Request) -> Response | None:
@@ -341,6 +400,13 @@ class MarketApp:
     def _serve(self, req: Request, r: Route, fault: str) -> Response:
         if fault == "429":
             return self._error(429, "ERROR", error=MSG_RATE)
+        if fault == "401":
+            return self._error(401, "ERROR", error=MSG_BAD_KEY)
+        if fault == "403":
+            return self._error(403, "NOT_AUTHORIZED", message=MSG_PLAN)
+        if fault == "timeout":
+            self._sleep(self.faults.config.timeout_ms / 1000)
+            return self._error(504, "ERROR", error="Gateway timeout")
         if fault in _SERVER_ERRORS:
             status, text = _SERVER_ERRORS[fault]
             return self._error(status, "ERROR", error=text)
@@ -391,7 +457,11 @@ class MarketApp:
         return day <= self.latest_session()
 
     def _dropped(self, fault: str | None, ticker: str) -> bool:
-        return fault == "missing" and ticker in self.faults.config.drop_tickers
+        return fault == "empty" or (fault == "missing" and ticker in self.faults.config.drop_tickers)
+
+    def _bar_json(self, bar: Bar, t: int, fault: str | None, *, with_ticker: bool) -> dict[str, Any]:
+        out = bar_json(bar, t, with_ticker=with_ticker)
+        return corrupt(out, self.faults.config.bad_numbers) if fault == "bad_numbers" else out
 
     @staticmethod
     def _shift(fault: str | None) -> int:
@@ -442,7 +512,9 @@ class MarketApp:
             "adjusted": adjusted,
         }
         if page:
-            body["results"] = [bar_json(b, session_start_ms(b.day) + shift, with_ticker=False) for b in page]
+            body["results"] = [
+                self._bar_json(b, session_start_ms(b.day) + shift, fault, with_ticker=False) for b in page
+            ]
         body["status"] = "OK"
         body["request_id"] = self._request_id()
         if offset + limit < len(bars):
@@ -461,7 +533,9 @@ class MarketApp:
         shift = self._shift(fault)
         body: dict[str, Any] = {"queryCount": len(bars), "resultsCount": len(bars), "adjusted": adjusted}
         if bars:
-            body["results"] = [bar_json(b, session_close_ms(b.day) + shift, with_ticker=True) for b in bars]
+            body["results"] = [
+                self._bar_json(b, session_close_ms(b.day) + shift, fault, with_ticker=True) for b in bars
+            ]
         body["status"] = "OK"
         body["request_id"] = self._request_id()
         return json_response(200, body)
@@ -478,7 +552,7 @@ class MarketApp:
         }
         if bar:
             body["results"] = [
-                bar_json(bar, session_close_ms(bar.day) + self._shift(fault), with_ticker=True)
+                self._bar_json(bar, session_close_ms(bar.day) + self._shift(fault), fault, with_ticker=True)
             ]
         body["status"] = "OK"
         body["request_id"] = self._request_id()
@@ -495,6 +569,7 @@ class MarketApp:
         if bar is None or self._dropped(fault, r.ticker):
             return self._not_found()
         shown = day + dt.timedelta(days=1) if fault == "wrong_date" else day
+        values = self._bar_json(bar, 0, fault, with_ticker=False)
         # The dataset has no extended-hours trades; the session's open and close stand in for them.
         return json_response(
             200,
@@ -502,13 +577,13 @@ class MarketApp:
                 "status": "OK",
                 "from": shown.isoformat(),
                 "symbol": bar.ticker,
-                "open": _num(bar.open),
-                "high": _num(bar.high),
-                "low": _num(bar.low),
-                "close": _num(bar.close),
-                "volume": bar.volume,
-                "afterHours": _num(bar.close),
-                "preMarket": _num(bar.open),
+                "open": values["o"],
+                "high": values["h"],
+                "low": values["l"],
+                "close": values["c"],
+                "volume": values["v"],
+                "afterHours": values["c"],
+                "preMarket": values["o"],
             },
         )
 
@@ -523,6 +598,8 @@ class MarketApp:
                 return json_response(200, self.faults.state())
             if name == "health":
                 return json_response(200, self.describe())
+            if name == "arrivals":
+                return self._admin_arrivals(req)
         elif req.method == "POST":
             if name == "reset":
                 self.reset()
@@ -537,6 +614,26 @@ class MarketApp:
             if name == "clock":
                 return self._admin_clock(req)
         return json_response(404, {"status": "NOT_FOUND", "message": "No such admin endpoint."})
+
+    def _admin_arrivals(self, req: Request) -> Response:
+        """Peak requests in any window (default: the rate limit's period) since the last reset."""
+        limit = self.limiter.limit
+        text = req.param("window")
+        try:
+            window = float(text) if text is not None else (limit[1] if limit else 60.0)
+            peak = self.stats.peak(window)
+        except ValueError:
+            return json_response(400, {"status": "ERROR", "error": "window must be a positive number"})
+        return json_response(
+            200,
+            {
+                "status": "OK",
+                "window_seconds": window,
+                "peak": peak,
+                "arrivals": self.stats.arrivals(),
+                "rate_limit": None if limit is None else {"calls": limit[0], "period_seconds": limit[1]},
+            },
+        )
 
     def _admin_clock(self, req: Request) -> Response:
         try:

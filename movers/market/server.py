@@ -239,8 +239,13 @@ class MarketServer:
         """The same counters as GET /_admin/stats."""
         return self.app.stats.snapshot()
 
+    def peak_calls(self, window: float) -> int:
+        """The most data requests that arrived in any `window` seconds since the last reset (as GET
+        /_admin/arrivals?window=...)."""
+        return self.app.stats.peak(window)
+
     def reset(self) -> None:
-        """Zero the counters and refill the rate-limit buckets."""
+        """Zero the counters (and the arrival log) and refill the rate-limit buckets."""
         self.app.reset()
 
     def set_faults(self, faults: FaultConfig | Mapping[str, Any] | Sequence[Any] | None) -> None:

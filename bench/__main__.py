@@ -62,7 +62,7 @@ def main() -> int:
     finally:
         stack.stop()
 
-    for optional in ("backfill", "analysis"):
+    for optional in ("backfill", "analysis", "chaos"):
         try:
             module = importlib.import_module(f"bench.{optional}")
         except ModuleNotFoundError:

@@ -191,7 +191,7 @@ class Run:
 
     def describe(self) -> str:
         faults = ", ".join(f"{f.label()} (hit {self.injected[f.kind]})" for f in self.faults) or "no faults"
-        what = "forced " if self.force else ""
+        what = ("forced " if self.force else "") + (f"[{','.join(self.tickers)}] " if self.tickers else "")
         outcome = (
             self.status
             + (f" {self.result}" if self.result else "")
@@ -532,10 +532,14 @@ def breakdown(runs: Sequence[Run], tally: Tally) -> list[str]:
 # Driving a started LocalStack
 
 
+def _print(line: str) -> None:
+    print(line, flush=True)
+
+
 class Suite:
     """Runs a plan on a started movers.local.stack.LocalStack (its market server in this process)."""
 
-    def __init__(self, stack: Any, config: Config, log: Callable[[str], None] = print) -> None:
+    def __init__(self, stack: Any, config: Config, log: Callable[[str], None] = _print) -> None:
         self.stack = stack
         self.config = config
         self.log = log
@@ -745,7 +749,7 @@ class Suite:
         return time.monotonic() - started
 
 
-def run_suite(stack: Any, config: Config, log: Callable[[str], None] = print) -> Tally:
+def run_suite(stack: Any, config: Config, log: Callable[[str], None] = _print) -> Tally:
     """Plans, runs and judges a suite on a started LocalStack; prints the breakdown and the tally line
     (last) through `log` and returns the tally."""
     suite = Suite(stack, config, log)

@@ -163,6 +163,7 @@ class Run:
     cause: str = ""
     injected: Counter[str] = field(default_factory=Counter)
     stored_winner: bool = False  # right after the run, the date's winner item carried this run's ARN
+    calls: int | None = None  # provider requests while it ran (lone runs only)
     seconds: float = 0.0
 
     def payload(self) -> dict[str, Any]:
@@ -356,6 +357,7 @@ class Tally:
     wrong_values: list[str] = field(default_factory=list)
     failed_runs_that_stored: list[str] = field(default_factory=list)
     healed: list[str] = field(default_factory=list)
+    forced_without_calls: list[str] = field(default_factory=list)
     planned: int = 0
 
     def line(self) -> str:
@@ -468,6 +470,8 @@ def evaluate(
         r.describe() for r in ran if r.permanent_injected and (r.stored_winner or r.result == "Stored")
     ]
     stored_then_failed = [r.describe() for r in ran if r.status != "SUCCEEDED" and r.stored_winner]
+    # information, not a verdict: a forced run is meant to fetch again (issue 13, item 3)
+    uncalled = [r.describe() for r in ran if r.force and r.calls == 0 and r.result == "Stored"]
     return Tally(
         runs=len(ran),
         wrong_winners=wrong,
@@ -480,6 +484,7 @@ def evaluate(
         limit=limit,
         wrong_values=values,
         failed_runs_that_stored=stored_then_failed,
+        forced_without_calls=uncalled,
         healed=healed,
         planned=len(runs) if planned is None else planned,
     )
@@ -519,6 +524,7 @@ def breakdown(runs: Sequence[Run], tally: Tally) -> list[str]:
         ("stored value differs from the oracle", tally.wrong_values),
         ("failed run left its winner stored", tally.failed_runs_that_stored),
         ("failed date healed by a backfill", tally.healed),
+        ("forced run stored without a provider call (information)", tally.forced_without_calls),
     ]
     for title, lines in sections:
         for line in lines:
@@ -730,7 +736,8 @@ class Suite:
             if self.config.deadline_s is not None and time.monotonic() - started > self.config.deadline_s:
                 break
             self._wait_background(120.0)
-            before = Counter(self.market.stats()["faults_injected"])
+            stats = self.market.stats()
+            before, calls = Counter(stats["faults_injected"]), int(stats["total"])
             rules: list[tuple[Run, Fault, str]] = []
             t0 = time.monotonic()
             for run in step:
@@ -743,6 +750,8 @@ class Suite:
                     self._finish(run, t0)
             finally:
                 self._collect(step, rules, before)
+            if len(step) == 1:
+                step[0].calls = int(self.market.stats()["total"]) - calls
             for run in step:
                 self.log(f"  {run.describe()} ({run.seconds:.1f} s)")
         self._wait_background(300.0)

@@ -257,12 +257,13 @@ class Stats:
             self._ticker: Counter[str] = Counter()
             self._faults: Counter[str] = Counter()
 
-    def record(
-        self, endpoint: str, status: int, ticker: str | None, fault: str | None, arrived: float | None = None
-    ) -> None:
+    def arrive(self, when: float) -> None:
+        """Log a data request's arrival as it arrives (a held request counts at once)."""
         with self._lock:
-            if arrived is not None:
-                self._arrivals.append(arrived)
+            self._arrivals.append(when)
+
+    def record(self, endpoint: str, status: int, ticker: str | None, fault: str | None) -> None:
+        with self._lock:
             self._total += 1
             self._endpoint[endpoint] += 1
             self._status[str(status)] += 1
@@ -369,7 +370,7 @@ class MarketApp:
     def handle(self, req: Request) -> Response:
         if req.path.startswith("/_admin/"):
             return self._admin(req)
-        arrived = self._monotonic()
+        self.stats.arrive(self._monotonic())
         r = route(req.path)
         endpoint = r.endpoint if r else "unknown"
         ticker = r.ticker if r else None
@@ -381,7 +382,7 @@ class MarketApp:
             else:
                 fault = self.faults.draw(r.endpoint, r.ticker, r.span())
                 response = self._serve(req, r, fault)
-        self.stats.record(endpoint, response.status, ticker, fault, arrived)
+        self.stats.record(endpoint, response.status, ticker, fault)
         return response
 
     def _check_access(self, req: Request) -> Response | None:

@@ -150,7 +150,7 @@ destroy: ## terraform destroy for ENV=dev|prod
 
 # ---------------------------------------------------------------------------------------------- misc
 .PHONY: bench
-bench: $(STAMP) tools build-local ## Benchmarks; prints figures with ratios and writes bench/results.json
+bench: $(STAMP) tools build-local ## Benchmarks (with 200 chaos runs); prints figures with ratios and writes bench/results.json
 	$(PY) -m bench
 
 .PHONY: chaos

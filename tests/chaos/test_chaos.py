@@ -26,14 +26,20 @@ TALLY = re.compile(
 )
 
 
-@pytest.mark.timeout(420)
+# the bound covers the session stack's Terraform apply when this is the first stack test to ask for it
+@pytest.mark.timeout(900)
 def test_seeded_chaos_runs_store_no_wrong_or_partial_day_and_keep_the_provider_limit(
     stack: StackHandle,
 ) -> None:
     # Given the session stack (market limit 5 calls per 2 s, Wait/Retry at 1/50 speed)
     lines: list[str] = []
     config = chaos.Config(
-        runs=RUNS, seed=SEED, date_from="2021-02-01", date_to="2023-11-30", deadline_s=300.0
+        runs=RUNS,
+        seed=SEED,
+        date_from="2021-02-01",
+        date_to="2023-11-30",
+        run_timeout_s=120.0,
+        deadline_s=240.0,
     )
     # When 8 seeded runs go through provider and local-AWS faults
     tally = chaos.run_suite(stack.stack, config, log=lines.append)

@@ -18,6 +18,8 @@ ARCH        ?= arm64
 HOST_ARCH   := $(shell [ "$$(uname -m)" = "aarch64" ] && echo arm64 || echo x86_64)
 TF_DIR      := $(ROOT)/infrastructure
 ENV         ?= dev
+CHAOS_RUNS  ?= 30
+CHAOS_SEED  ?= 1
 
 export CHECKPOINT_DISABLE := 1
 export PYTHONDONTWRITEBYTECODE := 1
@@ -148,8 +150,12 @@ destroy: ## terraform destroy for ENV=dev|prod
 
 # ---------------------------------------------------------------------------------------------- misc
 .PHONY: bench
-bench: $(STAMP) tools build-local ## Benchmarks; prints figures with ratios and writes bench/results.json
+bench: $(STAMP) tools build-local ## Benchmarks (with 200 chaos runs); prints figures with ratios and writes bench/results.json
 	$(PY) -m bench
+
+.PHONY: chaos
+chaos: $(STAMP) tools build-local ## Chaos suite: CHAOS_RUNS seeded runs (CHAOS_SEED) under provider and AWS faults, then the tally
+	CHAOS_RUNS=$(CHAOS_RUNS) CHAOS_SEED=$(CHAOS_SEED) $(PY) -m movers.chaos
 
 .PHONY: clean
 clean: ## Remove build output, caches and local stack state (keeps .venv)

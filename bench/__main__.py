@@ -3,7 +3,8 @@ to bench/results.json (each run appended to bench/history.jsonl) so runs can be 
 
 Figures come from: bench/localaws.py (start, invoke overhead), bench/market.py (market server throughput),
 bench/ingest.py (daily run vs the rate-limit floor, both strategies; it starts the Terraform stack, which
-also serves bench/api.py), and bench/backfill.py / bench/analysis.py when present.
+also serves bench/api.py), and bench/backfill.py / bench/analysis.py / bench/chaos.py (the chaos suite with
+N >= 200 on its own stack, docs/chaos.md) when present.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def main() -> int:
     finally:
         stack.stop()
 
-    for optional in ("backfill", "analysis"):
+    for optional in ("backfill", "analysis", "chaos"):
         try:
             module = importlib.import_module(f"bench.{optional}")
         except ModuleNotFoundError:

@@ -361,17 +361,21 @@ class Worker:
         except OSError:
             return ""
 
-    def invoke(self, event: str, request_id: str) -> tuple[dict[str, Any] | None, str, bool]:
+    def invoke(
+        self, event: str, request_id: str, crash_after_ms: int | None = None
+    ) -> tuple[dict[str, Any] | None, str, bool]:
         """Sends one event; returns (answer or None on timeout/crash, log text, timed_out)."""
         assert self.proc.stdin is not None
         timeout_s = float(self.spec.timeout)
         deadline_ms = int(time.time() * 1000 + timeout_s * 1000)
-        request = {
+        request: dict[str, Any] = {
             "request_id": request_id,
             "event": event,
             "deadline_ms": deadline_ms,
             "invoked_arn": self.spec.function_arn,
         }
+        if crash_after_ms is not None:
+            request["crash_after_ms"] = crash_after_ms
         self.invokes += 1
         try:
             self.proc.stdin.write((json.dumps(request) + "\n").encode())
@@ -469,12 +473,15 @@ class Executor:
                 pool = self.pools[key] = WorkerPool(spec, self.max_workers)
             return pool
 
-    def run(self, spec: FunctionSpec, event: str, request_id: str) -> InvokeResult:
-        """Runs one invoke on a warm (or new) worker and returns its payload, error flag and log."""
+    def run(
+        self, spec: FunctionSpec, event: str, request_id: str, crash_after_ms: int | None = None
+    ) -> InvokeResult:
+        """Runs one invoke on a warm (or new) worker and returns its payload, error flag and log.
+        `crash_after_ms` makes the worker process die that long into the handler (or as it returns)."""
         pool = self.pool_for(spec)
         started = time.monotonic()
         worker, _cold = pool.acquire()
-        answer, output, timed_out = worker.invoke(event, request_id)
+        answer, output, timed_out = worker.invoke(event, request_id, crash_after_ms)
         keep = answer is not None and not answer.get("fatal")
         max_rss_mb = _max_rss_mb(worker.proc.pid)
         pool.release(worker, keep)
@@ -639,11 +646,14 @@ def invoke_function(fn: Any, body: Any, request_headers: Any, response_headers: 
     response_headers["x-amz-executed-version"] = str(fn.version)
     if invocation_type == "DryRun":
         return b""
+    from movers.local.faults import take_crash
+
+    crash_after_ms = take_crash()  # armed by the fault switch for this very request, else None
 
     def run() -> InvokeResult:
         try:
             spec = spec_for(fn)
-            result = get_executor().run(spec, event, request_id)
+            result = get_executor().run(spec, event, request_id, crash_after_ms)
         except ExecutorError as exc:
             error = {"errorType": "Runtime.LocalExecutorError", "errorMessage": str(exc)}
             return InvokeResult(json.dumps(error), True, f"[ERROR] {exc}\n")

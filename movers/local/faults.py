@@ -17,9 +17,14 @@ Matching (all given fields must match):
 - ``body_contains``: a substring the request body must contain (e.g. a date, to hit one execution only).
 
 Each armed rule holds a list of error codes, one consumed per matching request; a rule with none left stops
-matching. Admin API on the same server: ``POST /_movers/faults`` arms a rule (JSON ``{"service", "action",
-"errors": [code | {"code", "status"}], "function"?, "body_contains"?}``), ``DELETE /_movers/faults`` clears
-every rule and the log, ``GET /_movers/faults`` returns ``{"rules": [...], "injected": N, "log": [...]}``.
+matching. For Lambda ``Invoke`` the code ``Runtime.ExitError`` is not an API error: the request goes through
+and the worker process running the handler dies ``CRASH_AFTER_MS`` into it (or as it returns, if sooner),
+so the caller gets the function error a crashed sandbox gives (``Runtime.ExitError``), after whatever side
+effects the handler had made by then.
+
+Admin API on the same server: ``POST /_movers/faults`` arms a rule (JSON ``{"service", "action", "errors":
+[code | {"code", "status"}], "function"?, "body_contains"?}``), ``DELETE /_movers/faults`` clears every
+rule and the log, ``GET /_movers/faults`` returns ``{"rules": [...], "injected": N, "log": [...]}``.
 """
 
 from __future__ import annotations
@@ -83,6 +88,18 @@ CATALOG: dict[str, dict[str, int]] = {
         "DecryptionFailure": 400,
     },
 }
+
+CRASH = "Runtime.ExitError"
+CRASH_AFTER_MS = 150
+_crash = threading.local()
+
+
+def take_crash() -> int | None:
+    """For the executor: the crash delay armed for the invoke being handled on this thread (once)."""
+    delay: int | None = getattr(_crash, "after_ms", None)
+    _crash.after_ms = None
+    return delay
+
 
 # SigV4 signing names that differ from boto3 service names.
 _SIGNING_TO_SERVICE = {"states": "stepfunctions"}
@@ -177,10 +194,13 @@ def _parse_errors(service: str, errors: Any) -> list[tuple[str, int]]:
     known = CATALOG[service]
     out: list[tuple[str, int]] = []
     for entry in errors:
-        if isinstance(entry, str):
+        if entry == CRASH and service == "lambda":
+            out.append((CRASH, 0))  # status 0: not answered by the switch, see the module docstring
+        elif isinstance(entry, str):
             if entry not in known:
+                crash = f", {CRASH}" if service == "lambda" else ""
                 raise FaultError(
-                    f"unknown {service} error code {entry!r}; known: {', '.join(sorted(known))}"
+                    f"unknown {service} error code {entry!r}; known: {', '.join(sorted(known))}{crash}"
                     ' (or give {"code", "status"})'
                 )
             out.append((entry, known[entry]))
@@ -348,6 +368,12 @@ class FaultInjector:
         taken = self._take(request, body)
         if taken is None:
             return self.app(environ, start_response)
+        if taken[0] == CRASH:
+            _crash.after_ms = CRASH_AFTER_MS
+            try:
+                return self.app(environ, start_response)
+            finally:
+                _crash.after_ms = None
         status, headers, payload = error_response(request.service, *taken)
         start_response(_status_line(status), headers)
         return [payload]

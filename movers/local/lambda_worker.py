@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import sys
+import threading
 import time
 import traceback
 
@@ -26,6 +27,7 @@ import traceback
 _STDLIB = [p for p in sys.path if p and not p.endswith("lambda_worker.py") and "site-packages" not in p]
 sys.path[:] = [p for p in os.environ.pop("MOVERS_WORKER_PATH", "").split(os.pathsep) if p] + _STDLIB
 _LOG_FILE = os.environ.pop("MOVERS_WORKER_LOG")
+CRASH_EXIT_STATUS = 137  # what a SIGKILLed process reports
 
 
 class LambdaContext:
@@ -149,6 +151,12 @@ def main() -> None:
                 proto_out.flush()
                 return
         context = LambdaContext(request_id, request["invoked_arn"], request["deadline_ms"])
+        crash_after_ms = request.get("crash_after_ms")
+        if crash_after_ms is not None:
+            # Fault injection (movers.local.faults): the process dies mid-handler, like a sandbox crash.
+            timer = threading.Timer(crash_after_ms / 1000, os._exit, (CRASH_EXIT_STATUS,))
+            timer.daemon = True
+            timer.start()
         try:
             event = json.loads(request["event"])
             result = handler(event, context)  # type: ignore[operator]
@@ -170,6 +178,8 @@ def main() -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         answer["init_ms"] = init_ms
+        if crash_after_ms is not None:
+            os._exit(CRASH_EXIT_STATUS)  # the handler beat the timer: die before answering all the same
         proto_out.write(json.dumps(answer) + "\n")
         proto_out.flush()
 

@@ -128,6 +128,24 @@ def bar_json(bar: Bar, t: int, *, with_ticker: bool) -> dict[str, Any]:
     return out
 
 
+def corrupt(bar: dict[str, Any], mode: str) -> dict[str, Any]:
+    """A copy of a bar_json object with its numbers made wrong as `mode` (faults.BAD_NUMBERS) says."""
+    out = dict(bar)
+    if mode == "huge":
+        out["c"] = out["h"] = 1e15
+    elif mode == "inverted":
+        out["h"], out["l"] = out["l"] - 1.0, out["h"] + 1.0
+    elif mode == "negative":
+        out["o"], out["l"] = -abs(out["o"]), -abs(out["o"]) - 1.0
+    elif mode == "zero_open":
+        out["o"] = 0.0
+    elif mode == "huge_volume":
+        out["v"] = 10**20
+    else:
+        raise ValueError(f"unknown bad_numbers mode {mode!r}")
+    return out
+
+
 def encode_cursor(offset: int, limit: int, sort: str) -> str:
     raw = urlencode({"offset": offset, "limit": limit, "sort": sort}).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -191,6 +209,18 @@ class Route:
     ticker: str | None
     params: tuple[str, ...]
 
+    def span(self) -> tuple[dt.date, dt.date] | None:
+        """The first and last day the request asks for (None for prev, or when they do not parse)."""
+        try:
+            if self.endpoint == "range":
+                return parse_day(self.params[2], "from"), parse_day(self.params[3], "to", upper_bound=True)
+            if self.endpoint in ("grouped", "open_close"):
+                day = parse_day(self.params[-1], "date")
+                return day, day
+        except BadParameter:
+            return None
+        return None
+
 
 def route(path: str) -> Route | None:
     """Match a data path to its endpoint, or None."""
@@ -235,6 +265,7 @@ class Stats:
             self._status: Counter[str] = Counter()
             self._ticker: Counter[str] = Counter()
             self._faults: Counter[str] = Counter()
+            # (monotonic arrival, status) of every data request, answered or refused (the last MAX_ARRIVALS)
             self._arrivals: deque[tuple[float, int]] = deque(maxlen=self.MAX_ARRIVALS)
 
     def record(
@@ -268,7 +299,10 @@ class Stats:
             return list(self._arrivals)
 
     def peak(self, window: float) -> int:
-        """The most data requests that arrived within any `window` seconds since the last reset."""
+        """The most data requests that arrived within any `window` seconds since the last reset (429s
+        too, as a provider counting calls per window sees them)."""
+        if not window > 0:
+            raise ValueError("window must be positive")
         return peak_in_window((t for t, _ in self.arrivals()), window)
 
 
@@ -354,7 +388,7 @@ class MarketApp:
             if r is None or req.method not in ("GET", "HEAD"):
                 response = self._not_found()
             else:
-                fault = self.faults.draw(r.endpoint, r.ticker)
+                fault = self.faults.draw(r.endpoint, r.ticker, r.span())
                 response = self._serve(req, r, fault)
         self.stats.record(endpoint, response.status, ticker, fault, arrived)
         return response
@@ -375,6 +409,13 @@ class MarketApp:
     def _serve(self, req: Request, r: Route, fault: str) -> Response:
         if fault == "429":
             return self._error(429, "ERROR", error=MSG_RATE)
+        if fault == "401":
+            return self._error(401, "ERROR", error=MSG_BAD_KEY)
+        if fault == "403":
+            return self._error(403, "NOT_AUTHORIZED", message=MSG_PLAN)
+        if fault == "timeout":
+            self._sleep(self.faults.config.timeout_ms / 1000)
+            return self._error(504, "ERROR", error="Gateway timeout")
         if fault in _SERVER_ERRORS:
             status, text = _SERVER_ERRORS[fault]
             return self._error(status, "ERROR", error=text)
@@ -425,7 +466,11 @@ class MarketApp:
         return day <= self.latest_session()
 
     def _dropped(self, fault: str | None, ticker: str) -> bool:
-        return fault == "missing" and ticker in self.faults.config.drop_tickers
+        return fault == "empty" or (fault == "missing" and ticker in self.faults.config.drop_tickers)
+
+    def _bar_json(self, bar: Bar, t: int, fault: str | None, *, with_ticker: bool) -> dict[str, Any]:
+        out = bar_json(bar, t, with_ticker=with_ticker)
+        return corrupt(out, self.faults.config.bad_numbers) if fault == "bad_numbers" else out
 
     @staticmethod
     def _shift(fault: str | None) -> int:
@@ -476,7 +521,9 @@ class MarketApp:
             "adjusted": adjusted,
         }
         if page:
-            body["results"] = [bar_json(b, session_start_ms(b.day) + shift, with_ticker=False) for b in page]
+            body["results"] = [
+                self._bar_json(b, session_start_ms(b.day) + shift, fault, with_ticker=False) for b in page
+            ]
         body["status"] = "OK"
         body["request_id"] = self._request_id()
         if offset + limit < len(bars):
@@ -495,7 +542,9 @@ class MarketApp:
         shift = self._shift(fault)
         body: dict[str, Any] = {"queryCount": len(bars), "resultsCount": len(bars), "adjusted": adjusted}
         if bars:
-            body["results"] = [bar_json(b, session_close_ms(b.day) + shift, with_ticker=True) for b in bars]
+            body["results"] = [
+                self._bar_json(b, session_close_ms(b.day) + shift, fault, with_ticker=True) for b in bars
+            ]
         body["status"] = "OK"
         body["request_id"] = self._request_id()
         return json_response(200, body)
@@ -512,7 +561,7 @@ class MarketApp:
         }
         if bar:
             body["results"] = [
-                bar_json(bar, session_close_ms(bar.day) + self._shift(fault), with_ticker=True)
+                self._bar_json(bar, session_close_ms(bar.day) + self._shift(fault), fault, with_ticker=True)
             ]
         body["status"] = "OK"
         body["request_id"] = self._request_id()
@@ -529,6 +578,7 @@ class MarketApp:
         if bar is None or self._dropped(fault, r.ticker):
             return self._not_found()
         shown = day + dt.timedelta(days=1) if fault == "wrong_date" else day
+        values = self._bar_json(bar, 0, fault, with_ticker=False)
         # The dataset has no extended-hours trades; the session's open and close stand in for them.
         return json_response(
             200,
@@ -536,13 +586,13 @@ class MarketApp:
                 "status": "OK",
                 "from": shown.isoformat(),
                 "symbol": bar.ticker,
-                "open": _num(bar.open),
-                "high": _num(bar.high),
-                "low": _num(bar.low),
-                "close": _num(bar.close),
-                "volume": bar.volume,
-                "afterHours": _num(bar.close),
-                "preMarket": _num(bar.open),
+                "open": values["o"],
+                "high": values["h"],
+                "low": values["l"],
+                "close": values["c"],
+                "volume": values["v"],
+                "afterHours": values["c"],
+                "preMarket": values["o"],
             },
         )
 
@@ -558,7 +608,7 @@ class MarketApp:
             if name == "health":
                 return json_response(200, self.describe())
             if name == "arrivals":
-                return json_response(200, self._arrivals())
+                return self._admin_arrivals(req)
         elif req.method == "POST":
             if name == "reset":
                 self.reset()
@@ -576,6 +626,29 @@ class MarketApp:
                 return self._admin_rate_limit(req)
         return json_response(404, {"status": "NOT_FOUND", "message": "No such admin endpoint."})
 
+    def _admin_arrivals(self, req: Request) -> Response:
+        """Every data request's arrival (time, status) since the last reset, and the peak in any window
+        (`?window=S`, default the rate limit's period); 429s count, as a per-window provider sees them."""
+        limit = self.limiter.limit
+        text = req.param("window")
+        try:
+            window = float(text) if text is not None else (limit[1] if limit else 60.0)
+            if not window > 0 or window == float("inf"):
+                raise ValueError(text)
+        except ValueError:
+            return json_response(400, {"status": "ERROR", "error": "window must be a positive number"})
+        arrivals = self.stats.arrivals()
+        return json_response(
+            200,
+            {
+                "status": "OK",
+                "arrivals": [{"t": round(t, 6), "status": st} for t, st in arrivals],
+                "window_seconds": window,
+                "peak": peak_in_window((t for t, _ in arrivals), window),
+                "limit": None if limit is None else limit[0],
+            },
+        )
+
     def _admin_clock(self, req: Request) -> Response:
         try:
             data = json.loads(req.body or b"{}")
@@ -585,18 +658,6 @@ class MarketApp:
         except ValueError as exc:
             return json_response(400, {"status": "ERROR", "error": f"bad clock: {exc}"})
         return json_response(200, {"status": "OK", "now": self.now().isoformat()})
-
-    def _arrivals(self) -> dict[str, Any]:
-        limit = self.limiter.limit
-        arrivals = self.stats.arrivals()
-        body: dict[str, Any] = {"arrivals": [{"t": round(t, 6), "status": s} for t, s in arrivals]}
-        if limit is not None:
-            body.update(
-                window_seconds=limit[1],
-                limit=limit[0],
-                peak=peak_in_window((t for t, _ in arrivals), limit[1]),
-            )
-        return body
 
     def _admin_rate_limit(self, req: Request) -> Response:
         try:

@@ -113,7 +113,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client gave up (e.g. its read timeout): nothing to do
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         if self.server.access_log:

@@ -315,3 +315,43 @@ def test_step_functions_tasks_fail_with_the_integration_error_names(
     ]
     assert "Error Code: InternalException" in failed[2]["cause"] and "Status Code: 500" in failed[2]["cause"]
     assert switch.faults()["injected"] == 3
+
+
+def test_a_crash_fault_kills_the_worker_mid_handler_after_its_side_effects_then_the_next_invoke_works(
+    switch: LocalAws, lambda_role: str, tmp_path: Any
+) -> None:
+    # Given a function that writes a marker file and then works for a while, and one crash armed for it
+    marker = tmp_path / "side-effect"
+    source = (
+        "import pathlib, time\n"
+        "def handler(event, context):\n"
+        f"    pathlib.Path({str(marker)!r}).write_text(event.get('n', 'x'))\n"
+        "    time.sleep(event.get('sleep', 0))\n"
+        "    return {'ok': True}\n"
+    )
+    lam = _client(switch.endpoint, "lambda")
+    fn = f"crash-{uuid.uuid4().hex[:8]}"
+    lam.create_function(
+        FunctionName=fn, Runtime="python3.12", Role=lambda_role, Handler="app.handler",
+        Code={"ZipFile": _zip(source)},
+    )  # fmt: skip
+    switch.inject("lambda", "Invoke", [faults.CRASH, faults.CRASH], function=fn)
+    # When it is invoked with a handler slower than the crash delay, and with a fast one
+    slow = lam.invoke(FunctionName=fn, Payload=json.dumps({"n": "slow", "sleep": 2}))
+    slow_payload = json.loads(slow["Payload"].read())
+    # Then the process dies mid-handler: Lambda's crash error, after the handler's first side effect
+    assert slow["FunctionError"] == "Unhandled" and slow_payload["errorType"] == "Runtime.ExitError"
+    assert marker.read_text() == "slow"
+    fast = lam.invoke(FunctionName=fn, Payload=json.dumps({"n": "fast"}))
+    # And a handler faster than the delay still crashes before answering, its side effects done
+    assert json.loads(fast["Payload"].read())["errorType"] == "Runtime.ExitError"
+    assert marker.read_text() == "fast"
+    # And once the crashes are used up, a fresh worker answers
+    ok = lam.invoke(FunctionName=fn, Payload=json.dumps({"n": "ok"}))
+    assert "FunctionError" not in ok and json.loads(ok["Payload"].read()) == {"ok": True}
+    assert [e["code"] for e in switch.faults()["log"]] == [faults.CRASH, faults.CRASH]
+
+
+def test_crash_is_only_for_lambda() -> None:
+    with pytest.raises(FaultError, match="unknown dynamodb error code"):
+        faults.parse_rule({"service": "dynamodb", "action": "GetItem", "errors": [faults.CRASH]})

@@ -47,7 +47,8 @@ def fresh(server: MarketServer) -> MarketServer:
 
 def get(srv: MarketServer, path: str, **kwargs: object) -> requests.Response:
     kwargs.setdefault("headers", AUTH)
-    return requests.get(srv.url + path, timeout=10, **kwargs)  # type: ignore[arg-type]
+    kwargs.setdefault("timeout", 10)
+    return requests.get(srv.url + path, **kwargs)  # type: ignore[arg-type]
 
 
 def sample_sessions(data: Dataset) -> list[dt.date]:
@@ -217,6 +218,19 @@ def test_fault_filter_by_ticker_and_seeded_probability(fresh: MarketServer) -> N
 
     first = run()
     assert first == run() and {200, 500} == set(first)
+
+
+def test_a_timeout_fault_outlasts_the_client_read_timeout_and_the_server_carries_on(
+    fresh: MarketServer,
+) -> None:
+    # Given a request held 1.5 s against a client that waits 0.5 s
+    fresh.set_faults({"script": ["timeout"], "timeout_ms": 1500})
+    with pytest.raises(requests.Timeout):
+        get(fresh, "/v2/aggs/ticker/AAPL/range/1/day/2024-01-02/2024-01-02", timeout=0.5)
+    # Then the server serves the next request as usual, and counted both arrivals
+    assert get(fresh, "/v2/aggs/ticker/AAPL/range/1/day/2024-01-02/2024-01-02").status_code == 200
+    arrivals = requests.get(fresh.url + "/_admin/arrivals", params={"window": "60"}, timeout=10).json()
+    assert len(arrivals["arrivals"]) == 2 and arrivals["peak"] == 2 and fresh.peak(60.0) == 2
 
 
 def test_bad_fault_config_over_admin_is_400(fresh: MarketServer) -> None:

@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,11 +50,11 @@ class Slim:
     """What a wheel layer leaves out beyond tests and build sources.
 
     drop_dirs: folders (relative to python/) not needed at run time.
-    drop_extensions: extension modules (``package/_module``, any ABI tag) for features the functions do not use.
+    drop_extensions: extension modules (``package/_module``, any ABI tag) of features no function uses.
     prune_libraries: keep only the ``lib*.so*`` files that a kept extension module loads, by the DT_NEEDED
-      names in the ELF headers, followed transitively. Wheels cannot carry symlinks, so a library often comes as
-      three full copies (``libx.so``, ``libx.so.N``, ``libx.so.N.M.P``); the loader opens only the soname the
-      modules were linked against, so only that copy stays.
+      names in the ELF headers, followed transitively. Wheels cannot carry symlinks, so a library often
+      comes as three full copies (``libx.so``, ``libx.so.N``, ``libx.so.N.M.P``); the loader opens only the
+      soname the modules were linked against, so only that copy stays.
     """
 
     drop_dirs: frozenset[str] = frozenset()
@@ -314,7 +314,9 @@ def build_wheel_layer(name: str, arch: str, out: Path, cache: Path) -> None:
     # The cache keeps the whole install; slimming happens when zipping, so its rules can change freely.
     root = target / "python"
     files = slim_files(root, WHEEL_LAYERS[name])
-    write_zip(out / "layers" / f"{name}.zip", ((p, "python/" + p.relative_to(root).as_posix()) for p in files))
+    write_zip(
+        out / "layers" / f"{name}.zip", ((p, "python/" + p.relative_to(root).as_posix()) for p in files)
+    )
 
 
 def _compile(tree: Path) -> None:
@@ -373,7 +375,11 @@ def deployments(artifacts: Mapping[str, Artifact]) -> dict[str, tuple[int, tuple
             continue
         function = name.removeprefix("functions/").removesuffix(".zip")
         layers = function_layers(function)
-        sizes = [artifacts[f"layers/{layer}.zip"].unzipped for layer in layers if f"layers/{layer}.zip" in artifacts]
+        sizes = [
+            artifacts[f"layers/{layer}.zip"].unzipped
+            for layer in layers
+            if f"layers/{layer}.zip" in artifacts
+        ]
         result[function] = (artifact.unzipped + sum(sizes), layers)
     return result
 
@@ -414,8 +420,8 @@ def report(artifacts: Mapping[str, Artifact]) -> list[str]:
     for function, (total, layers) in deployments(artifacts).items():
         share = 100 * total / limits.MAX_UNZIPPED
         lines.append(
-            f"{'fn ' + function + ' + layers':<32} {'':>11} {_mb(total)}   {share:5.1f}% of the unzipped limit"
-            f" ({'+'.join(layers)})"
+            f"{'fn ' + function + ' + layers':<32} {'':>11} {_mb(total)}   "
+            f"{share:5.1f}% of the unzipped limit ({'+'.join(layers)})"
         )
     return lines
 

@@ -1,9 +1,9 @@
 """Lambda's deployment-package quotas, as AWS enforces them, for the build (`movers.build`) and the local AWS
 (`movers.local.compat`), so both refuse at the same byte counts AWS does.
 
-- A zip uploaded directly (``ZipFile`` in CreateFunction, UpdateFunctionCode or PublishLayerVersion) is part of
-  a JSON request, base64-encoded; the request must stay under 69,905,067 bytes, which is a 50 MiB zip. Over it
-  Lambda answers 413 ``RequestEntityTooLargeException``. A zip uploaded through S3 has no such limit.
+- A zip uploaded directly (``ZipFile`` in CreateFunction, UpdateFunctionCode or PublishLayerVersion) travels
+  base64-encoded in a JSON request, which must stay under 69,905,067 bytes: a 50 MiB zip. Over it Lambda
+  answers 413 ``RequestEntityTooLargeException``. A zip uploaded through S3 has no such limit.
 - Unzipped, a layer and a function's code plus all its layers must stay within 250 MiB (262,144,000 bytes);
   over it Lambda answers 400 ``InvalidParameterValueException``.
 """

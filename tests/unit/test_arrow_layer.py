@@ -1,5 +1,6 @@
-"""The slim arrow layer: what it drops, that its shared libraries still resolve, and that our Parquet files are
-written and read with nothing but the built layer on sys.path (a separate interpreter, no site-packages)."""
+"""The slim arrow layer: what it drops, that its shared libraries still resolve, and that our Parquet files
+are written and read with nothing but the built layer on sys.path (a separate interpreter, no
+site-packages)."""
 
 from __future__ import annotations
 
@@ -49,7 +50,9 @@ def run_with_layer(layer: Path, function: str, code: str) -> dict:
         assert pyarrow.__file__.startswith({str(layer)!r}), pyarrow.__file__
     """
     script = textwrap.dedent(prelude) + textwrap.dedent(code)
-    done = subprocess.run([sys.executable, "-I", "-S", "-c", script], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", script], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 

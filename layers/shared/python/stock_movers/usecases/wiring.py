@@ -6,11 +6,13 @@ bucket (same id: provider and a digest of the key) with the same settings, and c
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
 from stock_movers.adapters.ratelimiter import TokenBucket
 from stock_movers.adapters.secrets import api_key
@@ -19,6 +21,9 @@ from stock_movers.observability import metrics
 from stock_movers.providers import make_provider
 from stock_movers.settings import Settings, pipeline_settings
 from stock_movers.usecases.fetch import FetchContext
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
 
 def count_call(waited: float) -> None:
@@ -61,6 +66,8 @@ def provider_context() -> FetchContext:
 def idempotency(key_fields: str) -> tuple[IdempotencyConfig, DynamoDBPersistenceLayer]:
     """Powertools idempotency keyed by `key_fields` (a JMESPath list such as "[provider, ticker, date]") in
     the control table, remembered for IDEMPOTENCY_TTL_SECONDS: a retry or a redrive spends no quota twice."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
+
     config = IdempotencyConfig(
         event_key_jmespath=key_fields,
         expires_after_seconds=int(os.environ.get("IDEMPOTENCY_TTL_SECONDS", "3600")),
@@ -70,3 +77,44 @@ def idempotency(key_fields: str) -> tuple[IdempotencyConfig, DynamoDBPersistence
         table_name=pipeline_settings().control_table_name, key_attr="id", expiry_attr="expiration"
     )
     return config, store
+
+
+class LazyIdempotent:
+    """``idempotent_function(data_keyword_argument="request")`` with :func:`idempotency`'s config and store,
+    built on the first call instead of at import.
+
+    Powertools' idempotency package imports boto3 and its DynamoDB store creates a client: ~146 ms of a
+    cold start's init, paid before the handler runs. Built lazily, that cost lands on the first call, which
+    needs boto3 anyway. Records are keyed as before (the wrapped function's own name).
+    """
+
+    def __init__(self, key_fields: str) -> None:
+        self._key_fields = key_fields
+        self._config: IdempotencyConfig | None = None
+        self._context: Any = None
+
+    def register_lambda_context(self, context: Any) -> None:
+        """As ``IdempotencyConfig.register_lambda_context``: in-progress records expire with the invoke."""
+        self._context = context
+        if self._config is not None:
+            self._config.register_lambda_context(context)
+
+    def __call__(self, fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        decorated: Callable[..., dict[str, Any]] | None = None
+
+        @functools.wraps(fn)
+        def call(*, request: dict[str, Any]) -> dict[str, Any]:
+            nonlocal decorated
+            if decorated is None:
+                from aws_lambda_powertools.utilities.idempotency import idempotent_function
+
+                config, store = idempotency(self._key_fields)
+                self._config = config
+                if self._context is not None:
+                    config.register_lambda_context(self._context)
+                decorated = idempotent_function(
+                    data_keyword_argument="request", config=config, persistence_store=store
+                )(fn)
+            return decorated(request=request)
+
+        return call

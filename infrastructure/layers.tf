@@ -19,14 +19,14 @@ resource "aws_s3_object" "layer" {
   bucket   = aws_s3_bucket.data.id
   key      = "artifacts/layers/${each.key}-${filesha256(each.value)}.zip"
   source   = each.value
-  etag     = filemd5(each.value)
+  # not `etag`: the provider uploads zips over its part size in parts, whose ETag is no MD5 of the file
+  source_hash = filemd5(each.value)
 }
 
 resource "aws_lambda_layer_version" "shared" {
   layer_name               = "${local.name_prefix}-shared"
   s3_bucket                = aws_s3_object.layer["shared"].bucket
   s3_key                   = aws_s3_object.layer["shared"].key
-  s3_object_version        = aws_s3_object.layer["shared"].version_id
   source_code_hash         = filebase64sha256(local.layer_zips.shared)
   compatible_runtimes      = [local.fn_common.runtime]
   compatible_architectures = [var.lambda_architecture]
@@ -37,7 +37,6 @@ resource "aws_lambda_layer_version" "deps" {
   layer_name               = "${local.name_prefix}-deps"
   s3_bucket                = aws_s3_object.layer["deps"].bucket
   s3_key                   = aws_s3_object.layer["deps"].key
-  s3_object_version        = aws_s3_object.layer["deps"].version_id
   source_code_hash         = filebase64sha256(local.layer_zips.deps)
   compatible_runtimes      = [local.fn_common.runtime]
   compatible_architectures = [var.lambda_architecture]
@@ -48,7 +47,6 @@ resource "aws_lambda_layer_version" "arrow" {
   layer_name               = "${local.name_prefix}-arrow"
   s3_bucket                = aws_s3_object.layer["arrow"].bucket
   s3_key                   = aws_s3_object.layer["arrow"].key
-  s3_object_version        = aws_s3_object.layer["arrow"].version_id
   source_code_hash         = filebase64sha256(local.layer_zips.arrow)
   compatible_runtimes      = [local.fn_common.runtime]
   compatible_architectures = [var.lambda_architecture]
@@ -59,7 +57,6 @@ resource "aws_lambda_layer_version" "pydantic" {
   layer_name               = "${local.name_prefix}-pydantic"
   s3_bucket                = aws_s3_object.layer["pydantic"].bucket
   s3_key                   = aws_s3_object.layer["pydantic"].key
-  s3_object_version        = aws_s3_object.layer["pydantic"].version_id
   source_code_hash         = filebase64sha256(local.layer_zips.pydantic)
   compatible_runtimes      = [local.fn_common.runtime]
   compatible_architectures = [var.lambda_architecture]

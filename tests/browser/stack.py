@@ -91,8 +91,12 @@ def layer_zips() -> list[tuple[str, bytes]]:
     layers = [("deps", deps.read_bytes())] if deps.is_file() else [("deps", _site_layer(POWERTOOLS_PACKAGES))]
     names = zipfile.ZipFile(io.BytesIO(layers[0][1])).namelist()
     if not any(n.startswith("python/pydantic/") for n in names):
-        # Powertools' enable_validation imports Pydantic; the deps layer may not carry it (yet).
-        layers.append(("validation", _site_layer(VALIDATION_PACKAGES)))
+        # Powertools' enable_validation imports Pydantic: the API function's own pydantic layer carries it.
+        pydantic = DIST / "layers" / "pydantic.zip"
+        if pydantic.is_file():
+            layers.append(("pydantic", pydantic.read_bytes()))
+        else:
+            layers.append(("validation", _site_layer(VALIDATION_PACKAGES)))
     return layers
 
 

@@ -1,10 +1,11 @@
 """`make bench`: every benchmark, printed with its ratio to the theoretical limit or a baseline, and written
 to bench/results.json (each run appended to bench/history.jsonl) so runs can be compared.
 
-Figures come from: bench/localaws.py (start, invoke overhead), bench/market.py (market server throughput),
-bench/ingest.py (daily run vs the rate-limit floor, both strategies; it starts the Terraform stack, which
-also serves bench/api.py), and bench/backfill.py / bench/analysis.py / bench/chaos.py (the chaos suite with
-N >= 200 on its own stack, docs/chaos.md) when present.
+Figures come from: bench/packaging.py (every artifact's size against Lambda's limits), bench/localaws.py
+(start, invoke overhead), bench/market.py (market server throughput), bench/ingest.py (daily run vs the
+rate-limit floor, both strategies; it starts the Terraform stack, which also serves bench/api.py, whose cold
+start includes the first request), and bench/backfill.py / bench/analysis.py / bench/chaos.py (the chaos
+suite with N >= 200 on its own stack, docs/chaos.md) when present.
 """
 
 from __future__ import annotations
@@ -38,11 +39,12 @@ def _section(name: str, fn: Any, *args: Any) -> dict[str, Any]:
 
 
 def main() -> int:
-    from bench import ingest, localaws, market
+    from bench import ingest, localaws, market, packaging
     from movers.local.apigw import LocalApiGateway
     from movers.local.stack import LocalStack
 
     results: dict[str, Any] = {"when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    results |= _section("packaging", packaging.run)
     results |= _section("localaws", localaws.run)
     results |= _section("market", market.run)
 
@@ -57,7 +59,8 @@ def main() -> int:
         try:
             from bench import api
 
-            results |= _section("api", api.run, f"{url}/v1")
+            table = stack.outputs["table_name"]
+            results |= _section("api", api.run, f"{url}/v1", stack.aws.endpoint, table)
         finally:
             gateway.stop()
     finally:

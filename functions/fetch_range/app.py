@@ -13,21 +13,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import idempotent_function
-
 from stock_movers.adapters.ratelimiter import SlotUnavailable
 from stock_movers.domain.errors import InvalidInput
 from stock_movers.domain.inputs import parse_date, parse_ticker
 from stock_movers.observability import correlate, logger, metrics
 from stock_movers.settings import pipeline_settings
 from stock_movers.usecases.fetch_range import fetch_range
-from stock_movers.usecases.wiring import idempotency, provider_context, wait_answer
+from stock_movers.usecases.wiring import LazyIdempotent, provider_context, wait_answer
 
 _settings = pipeline_settings()
-_idempotency, _persistence = idempotency("[provider, ticker, start, end, execution]")
+_idempotency = LazyIdempotent("[provider, ticker, start, end, execution]")
 
 
-@idempotent_function(data_keyword_argument="request", config=_idempotency, persistence_store=_persistence)
+@_idempotency
 def _fetch_once(request: dict[str, str]) -> dict[str, Any]:
     ctx = provider_context()
     return fetch_range(

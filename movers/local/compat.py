@@ -360,6 +360,98 @@ def fix_lambda_stored_config() -> None:
     LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign]
 
 
+def fix_lambda_code_size_limits() -> None:
+    """Refuses Lambda code over the deployment-package quotas at the calls where Lambda refuses it.
+
+    moto stores a package of any size. Lambda answers a direct upload (``ZipFile``) whose request is over
+    69,905,067 bytes (a 50 MiB zip, base64) with 413 ``RequestEntityTooLargeException``, and a layer, or a
+    function's code plus its layers, over 250 MiB unzipped with ``InvalidParameterValueException``, at
+    PublishLayerVersion, CreateFunction, UpdateFunctionCode and UpdateFunctionConfiguration (new layers). The
+    same checks (``movers.lambda_limits``, shared with ``make build``) run here before moto stores anything,
+    so a package AWS would refuse fails the local stack too, with AWS's error code and message.
+    """
+    import base64
+
+    from moto.awslambda.exceptions import InvalidParameterValueException, LambdaClientError
+    from moto.awslambda.models import LambdaBackend, _validate_s3_bucket_and_key
+    from moto.utilities.utils import get_partition
+
+    from movers import lambda_limits
+
+    class RequestEntityTooLarge(LambdaClientError):
+        code = 413
+
+        def __init__(self, operation: str) -> None:
+            super().__init__("RequestEntityTooLargeException", lambda_limits.request_too_large(operation))
+
+    def refuse_large_request(code: dict[str, Any], operation: str) -> None:
+        zipped = code.get("ZipFile")
+        if zipped is not None and len(zipped) > lambda_limits.MAX_DIRECT_UPLOAD_REQUEST:
+            raise RequestEntityTooLarge(operation)
+
+    def package(backend: Any, code: dict[str, Any]) -> bytes | None:
+        if code.get("ZipFile") is not None:
+            return base64.b64decode(code["ZipFile"])
+        if code.get("S3Bucket") and code.get("S3Key"):
+            key = _validate_s3_bucket_and_key(backend.account_id, get_partition(backend.region_name), code)
+            return key.value if key is not None else None
+        return None  # an image, or nothing to check
+
+    def unzipped(archive: bytes | None) -> int:
+        try:
+            return lambda_limits.unzipped_size(archive) if archive else 0
+        except Exception:  # not a zip: moto and the executor report that, not a size
+            return 0
+
+    def refuse_large_unzipped(backend: Any, code: bytes | None, layer_arns: list[str]) -> None:
+        sizes = [unzipped(code)]
+        for arn in layer_arns:
+            layer = backend.layers_versions_by_arn(arn)
+            sizes.append(unzipped(layer.code_bytes) if layer is not None else 0)
+        message = lambda_limits.unzipped_too_large(sizes if layer_arns else sizes[:1])
+        if message:
+            raise InvalidParameterValueException(message)
+
+    def arns(layers: list[Any]) -> list[str]:
+        return [layer["Arn"] if isinstance(layer, dict) else layer for layer in layers]
+
+    original_create = LambdaBackend.create_function
+    original_update_code = LambdaBackend.update_function_code
+    original_update_config = LambdaBackend.update_function_configuration
+    original_publish_layer = LambdaBackend.publish_layer_version
+
+    def create_function(self: Any, spec: dict[str, Any]) -> Any:
+        code = spec.get("Code") or {}
+        refuse_large_request(code, "CreateFunction")
+        refuse_large_unzipped(self, package(self, code), arns(spec.get("Layers") or []))
+        return original_create(self, spec)
+
+    def update_function_code(self: Any, function_name: str, qualifier: str, body: dict[str, Any]) -> Any:
+        refuse_large_request(body, "UpdateFunctionCode")
+        fn = self.get_function(function_name, qualifier)
+        refuse_large_unzipped(self, package(self, body), arns(fn.layers or []))
+        return original_update_code(self, function_name, qualifier, body)
+
+    def update_function_configuration(
+        self: Any, function_name: str, qualifier: str, body: dict[str, Any]
+    ) -> Any:
+        if body.get("Layers") is not None:
+            fn = self.get_function(function_name, qualifier)
+            refuse_large_unzipped(self, fn.code_bytes, arns(body["Layers"]))
+        return original_update_config(self, function_name, qualifier, body)
+
+    def publish_layer_version(self: Any, spec: dict[str, Any]) -> Any:
+        content = spec.get("Content") or {}
+        refuse_large_request(content, "PublishLayerVersion")
+        refuse_large_unzipped(self, package(self, content), [])
+        return original_publish_layer(self, spec)
+
+    LambdaBackend.create_function = create_function  # type: ignore[method-assign]
+    LambdaBackend.update_function_code = update_function_code  # type: ignore[method-assign]
+    LambdaBackend.update_function_configuration = update_function_configuration  # type: ignore[method-assign]
+    LambdaBackend.publish_layer_version = publish_layer_version  # type: ignore[method-assign]
+
+
 def fix_openapi_import_mock_integration() -> None:
     """Imports OpenAPI operations whose ``x-amazon-apigateway-integration`` has no ``uri``/``httpMethod``.
 
@@ -799,6 +891,7 @@ FIXES: list[Callable[[], None]] = [
     fix_execution_start_time,
     fix_execution_name_and_output,
     fix_lambda_stored_config,
+    fix_lambda_code_size_limits,
     fix_openapi_import_mock_integration,
     fix_policy_condition_on_missing_key_is_not_applicable,
     fix_s3_inventory_round_trip,

@@ -98,8 +98,12 @@ def layer_zips() -> list[tuple[str, bytes]]:
     layers = [("shared", shared_layer()), ("deps", deps_zip)]
     names = zipfile.ZipFile(io.BytesIO(layers[1][1])).namelist()
     if not any(n.startswith("python/pydantic/") for n in names):
-        # Powertools' enable_validation imports Pydantic; the deps layer may not carry it (yet).
-        layers.append(("validation", _site_layer(VALIDATION_PACKAGES)))
+        # Powertools' enable_validation imports Pydantic: the API function's own pydantic layer carries it.
+        pydantic = DIST / "layers" / "pydantic.zip"
+        if pydantic.is_file():
+            layers.append(("pydantic", pydantic.read_bytes()))
+        else:
+            layers.append(("validation", _site_layer(VALIDATION_PACKAGES)))
     return layers
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 
-from aws_lambda_powertools.utilities import parameters
-
 # Rotation takes effect within this many seconds (API_KEY_CACHE_SECONDS, default 5 minutes).
 CACHE_SECONDS = int(os.environ.get("API_KEY_CACHE_SECONDS", "300"))
 
@@ -15,6 +13,10 @@ class ApiKeyMissing(RuntimeError):
 
 
 def api_key(secret_arn: str) -> str:
+    # Imported on first use: Powertools Parameters imports boto3, which the first call needs anyway, so a cold
+    # start does not pay for it before the handler runs.
+    from aws_lambda_powertools.utilities import parameters
+
     try:
         value = parameters.get_secret(secret_arn, max_age=CACHE_SECONDS)
     except parameters.exceptions.GetParameterError as exc:

@@ -7,13 +7,14 @@ same way. It also answers a fetch that found no slot (`wait_answer`) the same wa
 
 from __future__ import annotations
 
+import functools
 import os
 import time
+from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
 from stock_movers.adapters.ratelimiter import SlidingWindowLimiter, SlotUnavailable
 from stock_movers.adapters.secrets import api_key
@@ -22,6 +23,9 @@ from stock_movers.observability import logger, metrics
 from stock_movers.providers import make_provider
 from stock_movers.settings import Settings, pipeline_settings
 from stock_movers.usecases.fetch import FetchContext, slot_wait
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
 
 def count_call(waited: float) -> None:
@@ -81,6 +85,8 @@ def idempotency(key_fields: str) -> tuple[IdempotencyConfig, DynamoDBPersistence
     execution]") in the control table, remembered for IDEMPOTENCY_TTL_SECONDS: a retry or a redrive of one
     execution spends no quota twice. The in-progress lock lasts until the invocation's own deadline
     (`register_lambda_context` in the handler), so a crashed fetch frees it by the function timeout."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
+
     config = IdempotencyConfig(
         event_key_jmespath=key_fields,
         expires_after_seconds=int(os.environ.get("IDEMPOTENCY_TTL_SECONDS", "3600")),
@@ -90,3 +96,44 @@ def idempotency(key_fields: str) -> tuple[IdempotencyConfig, DynamoDBPersistence
         table_name=pipeline_settings().control_table_name, key_attr="id", expiry_attr="expiration"
     )
     return config, store
+
+
+class LazyIdempotent:
+    """``idempotent_function(data_keyword_argument="request")`` with :func:`idempotency`'s config and store,
+    built on the first call instead of at import.
+
+    Powertools' idempotency package imports boto3 and its DynamoDB store creates a client: ~146 ms of a
+    cold start's init, paid before the handler runs. Built lazily, that cost lands on the first call, which
+    needs boto3 anyway. Records are keyed as before (the wrapped function's own name).
+    """
+
+    def __init__(self, key_fields: str) -> None:
+        self._key_fields = key_fields
+        self._config: IdempotencyConfig | None = None
+        self._context: Any = None
+
+    def register_lambda_context(self, context: Any) -> None:
+        """As ``IdempotencyConfig.register_lambda_context``: in-progress records expire with the invoke."""
+        self._context = context
+        if self._config is not None:
+            self._config.register_lambda_context(context)
+
+    def __call__(self, fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        decorated: Callable[..., dict[str, Any]] | None = None
+
+        @functools.wraps(fn)
+        def call(*, request: dict[str, Any]) -> dict[str, Any]:
+            nonlocal decorated
+            if decorated is None:
+                from aws_lambda_powertools.utilities.idempotency import idempotent_function
+
+                config, store = idempotency(self._key_fields)
+                self._config = config
+                if self._context is not None:
+                    config.register_lambda_context(self._context)
+                decorated = idempotent_function(
+                    data_keyword_argument="request", config=config, persistence_store=store
+                )(fn)
+            return decorated(request=request)
+
+        return call

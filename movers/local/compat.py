@@ -884,6 +884,71 @@ def fix_s3_inventory_round_trip() -> None:
     S3Response.get_bucket_inventory_configuration = get  # type: ignore[method-assign]
 
 
+def fix_dynamodb_transaction_rollback() -> None:
+    """TransactWriteItems backs up, and rolls back, only the items it names (as DynamoDB does).
+
+    DynamoDB's transactions are atomic per item: a cancelled transaction leaves its own items as they were
+    and never touches others. moto deep-copies every table a transaction names before each call (seconds and
+    gigabytes per call on a table of a few thousand items), fails with "dictionary changed size during
+    iteration" when another request writes the table meanwhile, and rolls back by putting the copied table
+    back, which discards every other request's writes made in between. Store Day commits each day with one
+    transaction, so a backfill made the local AWS grow past 10 GB. Here the table copy is skipped (the
+    "copy" is the table itself, so moto's own rollback is a no-op) and the named items are restored from a
+    backup of just those items; transactions run one at a time, so each is atomic against the others.
+    """
+    import copy
+
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    original = DynamoDBBackend.transact_write_items
+    state = threading.local()
+    serial = threading.Lock()
+
+    def table_deepcopy(self: Any, memo: dict[int, Any]) -> Any:
+        if getattr(state, "no_copy", False):
+            return self
+        return copy._reconstruct(self, memo, *self.__reduce_ex__(4))  # type: ignore[attr-defined]
+
+    def named_items(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[str, Any, Any]]:
+        backups: list[tuple[str, Any, Any]] = []
+        for entry in transact_items:
+            _, op = next(iter(entry.items()))
+            table = backend.tables.get(op.get("TableName"))
+            if table is None:
+                continue
+            if "Item" in op:
+                attrs = op["Item"]
+                key = {a: attrs[a] for a in (table.hash_key_attr, table.range_key_attr) if a and a in attrs}
+            else:
+                key = op.get("Key") or {}
+            try:
+                current = backend.get_item(table.name, key)
+            except Exception:  # noqa: S112  a malformed key: moto's own call reports it
+                continue
+            backups.append((table.name, key, None if current is None else current.to_json()["Attributes"]))
+        return backups
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        with serial:
+            backups = named_items(self, transact_items)
+            state.no_copy = True
+            try:
+                return original(self, transact_items)
+            except Exception:
+                for table_name, key, before in reversed(backups):
+                    if before is None:
+                        self.delete_item(table_name, key)
+                    else:
+                        self.put_item(table_name, copy.deepcopy(before))
+                raise
+            finally:
+                state.no_copy = False
+
+    Table.__deepcopy__ = table_deepcopy  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
 FIXES: list[Callable[[], None]] = [
     fix_time_scale,
     fix_validate_state_machine_definition,
@@ -900,6 +965,7 @@ FIXES: list[Callable[[], None]] = [
     fix_events_lambda_and_sns_targets,
     fix_step_functions_status_change_events,
     fix_events_task_service_errors,
+    fix_dynamodb_transaction_rollback,
 ]
 
 

@@ -632,3 +632,87 @@ def test_s3_inventory_configuration_reads_back_as_put(aws_client):
     got = s3.get_bucket_inventory_configuration(Bucket=bucket, Id="weekly")["InventoryConfiguration"]
     assert got["IncludedObjectVersions"] == "Current"
     assert got["Destination"]["S3BucketDestination"]["Encryption"] == {"SSES3": {}}
+
+
+def _table(aws_client, name):
+    ddb = aws_client("dynamodb")
+    ddb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return ddb
+
+
+def _put(name, pk, sk, value, **condition):
+    return {
+        "Put": {"TableName": name, "Item": {"pk": {"S": pk}, "sk": {"S": sk}, "v": {"S": value}}, **condition}
+    }
+
+
+def test_a_cancelled_transaction_restores_only_its_own_items(aws_client):
+    # Given a table with a stored item and another writer's item
+    name = f"tx-{uuid.uuid4().hex[:8]}"
+    ddb = _table(aws_client, name)
+    ddb.put_item(TableName=name, Item={"pk": {"S": "A"}, "sk": {"S": "1"}, "v": {"S": "old"}})
+    ddb.put_item(TableName=name, Item={"pk": {"S": "OTHER"}, "sk": {"S": "1"}, "v": {"S": "theirs"}})
+    # When a transaction overwrites A, adds B, and then fails its condition on C
+    with pytest.raises(ClientError) as raised:
+        ddb.transact_write_items(
+            TransactItems=[
+                _put(name, "A", "1", "new"),
+                _put(name, "B", "1", "new"),
+                _put(name, "C", "1", "new", ConditionExpression="attribute_exists(pk)"),
+            ]
+        )
+    assert raised.value.response["Error"]["Code"] == "TransactionCanceledException"
+    reasons = [r["Code"] for r in raised.value.response["CancellationReasons"]]
+    assert reasons == ["None", "None", "ConditionalCheckFailed"]
+    # Then A is as it was, B and C do not exist, and the other writer's item is untouched
+    items = {i["pk"]["S"]: i["v"]["S"] for i in ddb.scan(TableName=name)["Items"]}
+    assert items == {"A": "old", "OTHER": "theirs"}
+
+
+def test_cancelled_transactions_never_undo_other_writers(aws_client):
+    # Given a table of 2,000 items and another client writing new items all the while (moto copied the
+    # whole table per transaction and rolled back by putting the copy back, losing those writes, or failed
+    # with a 500 when a write changed the table during the copy)
+    import threading
+
+    name = f"tx-{uuid.uuid4().hex[:8]}"
+    ddb = _table(aws_client, name)
+    for start in range(0, 2000, 25):
+        batch = [
+            {"PutRequest": {"Item": _put(name, f"P{i}", "1", "x")["Put"]["Item"]}}
+            for i in range(start, start + 25)
+        ]
+        ddb.batch_write_item(RequestItems={name: batch})
+    writer, written, done = aws_client("dynamodb"), [], threading.Event()
+
+    def write() -> None:
+        while not done.is_set() and len(written) < 300:
+            key = f"W{len(written)}"
+            writer.put_item(TableName=name, Item={"pk": {"S": key}, "sk": {"S": "1"}, "v": {"S": "w"}})
+            written.append(key)
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    try:
+        # When 20 transactions are cancelled by their condition while the writer runs
+        for i in range(20):
+            with pytest.raises(ClientError) as raised:
+                ddb.transact_write_items(
+                    TransactItems=[
+                        _put(name, f"P{i}", "1", "changed"),
+                        _put(name, "NOPE", "1", "x", ConditionExpression="attribute_exists(pk)"),
+                    ]
+                )
+            assert raised.value.response["Error"]["Code"] == "TransactionCanceledException"
+    finally:
+        done.set()
+        thread.join()
+    # Then every other write is there and every transaction's own item is as it was
+    items = {i["pk"]["S"]: i["v"]["S"] for i in ddb.scan(TableName=name)["Items"]}
+    assert written and all(items.get(k) == "w" for k in written)
+    assert all(items[f"P{i}"] == "x" for i in range(20)) and "NOPE" not in items

@@ -120,13 +120,14 @@ class ItemStore:
         )
         try:
             if len(rows) <= TRANSACTION_ROWS:
-                actions = [{"Put": {"TableName": self.table, "Item": _ticker_item(r)}} for r in rows]
-                actions.append({"Put": {"TableName": self.table, "Item": winner_item, **condition}})
+                # the winner first: its condition is the one that can cancel the commit
+                actions = [{"Put": {"TableName": self.table, "Item": winner_item, **condition}}]
+                actions += [{"Put": {"TableName": self.table, "Item": _ticker_item(r)}} for r in rows]
                 try:
                     self.ddb.transact_write_items(TransactItems=actions)
                 except self.ddb.exceptions.TransactionCanceledException as exc:
                     reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-                    if reasons and reasons[-1] == "ConditionalCheckFailed":
+                    if reasons and reasons[0] == "ConditionalCheckFailed":
                         return False
                     if {c for c in reasons if c not in (None, "None")} <= TRANSIENT_CANCELLATIONS:
                         raise StorageUnavailable(f"transaction cancelled: {reasons}") from exc

@@ -89,6 +89,26 @@ def fix_time_scale() -> None:
     WaitFunction._wait_interval = _wait_interval  # type: ignore[method-assign]
 
 
+def fix_json_path_parse_is_cached() -> None:
+    """Parses each JSONPath expression once instead of on every evaluation.
+
+    The interpreter calls ``jsonpath_ng``'s ``parse`` for every ``$.x`` it evaluates (InputPath, Parameters,
+    Choice variables, ResultPath), and each parse builds a new PLY lexer and parser: about 6 ms, so a
+    Choice loop runs some 45 states a second and an execution of 25,000 history events takes minutes.
+    Parsed expressions are immutable and ``find`` does not change them, so one cached parse per distinct
+    expression gives the same results. Only speed changes.
+    """
+    import functools
+
+    import jsonpath_ng
+    import jsonpath_ng.ext
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    json_path.parse = functools.lru_cache(maxsize=4096)(jsonpath_ng.ext.parse)
+    result_path.parse = functools.lru_cache(maxsize=4096)(jsonpath_ng.parse)
+
+
 # --------------------------------------------------------------------------------------------------
 # State machine definition validation
 
@@ -792,8 +812,386 @@ def fix_s3_inventory_round_trip() -> None:
     S3Response.get_bucket_inventory_configuration = get  # type: ignore[method-assign]
 
 
+# --------------------------------------------------------------------------------------------------
+# AWS limits: Step Functions payload and history quotas, Lambda payload and environment quotas
+
+# Step Functions: "Maximum input or output size for a task, state, or execution: 256 KiB of data as a UTF-8
+# encoded string"; StartExecution's own constraint reads "less than or equal to 262144 bytes".
+STATE_PAYLOAD_MAX_BYTES = 262_144
+# Step Functions: "Maximum execution history size: 25,000 events"; the 25,000th event is the failure.
+HISTORY_MAX_EVENTS = 25_000
+HISTORY_LIMIT_CAUSE = f"The execution reached the maximum number of history events ({HISTORY_MAX_EVENTS})."
+# Lambda: the Invoke request body (the event) and the function's response, synchronous invocation.
+INVOKE_REQUEST_MAX_BYTES = 6_291_456
+INVOKE_RESPONSE_MAX_BYTES = 6_291_556
+# Lambda: "The maximum size of the variables object ... must not exceed 4096 bytes. This includes key names,
+# values, quotes, commas, and brackets."
+ENVIRONMENT_MAX_BYTES = 4_096
+
+
+def state_payload_bytes(value: Any) -> int:
+    """Bytes of a state payload as Step Functions counts them: compact JSON text, UTF-8 encoded.
+
+    A string that is already JSON text (an execution input) is counted as given.
+    """
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return len(text.encode("utf-8"))
+
+
+def is_within_state_payload_quota(value: Any) -> bool:
+    """Whether a state input, output or task result fits Step Functions' 256 KiB quota (262,144 allowed)."""
+    return state_payload_bytes(value) <= STATE_PAYLOAD_MAX_BYTES
+
+
+def fix_state_payload_size_is_counted_as_aws_counts_it() -> None:
+    """Counts a state's payload as AWS does: compact UTF-8 JSON, and exactly 262,144 bytes still fits.
+
+    moto's ``is_within_size_quota`` measures ``json.dumps`` with its default ``", "``/``": "`` separators and
+    ``\\uXXXX`` escapes for every non-ASCII character, and refuses a value of exactly 256 KiB: a state that
+    fits on AWS (many small keys, or non-ASCII text: six bytes per character instead of two or three) fails
+    locally with States.DataLimitExceeded. AWS counts the JSON text it stores in the history (compact,
+    UTF-8) against "256 KiB", inclusive. The three interpreter modules that imported the check get ours.
+    """
+    from moto.stepfunctions.parser import quotas
+    from moto.stepfunctions.parser.asl.component.state import state
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_lambda
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service
+
+    for module in (quotas, state, state_task_lambda, state_task_service):
+        module.is_within_size_quota = is_within_state_payload_quota  # type: ignore[attr-defined]
+
+    # A Task whose Resource is a function ARN has the function's response as its result; moto measures the
+    # whole Invoke response around it (StatusCode, ExecutedVersion, ...), which AWS never shows the state.
+    lambda_task = state_task_lambda.StateTaskLambda
+    original = lambda_task._verify_size_quota
+
+    def _verify_size_quota(self: Any, env: Any, value: Any) -> None:
+        payload = value.get("Payload") if isinstance(value, dict) else value
+        original(self, env, payload)
+
+    lambda_task._verify_size_quota = _verify_size_quota  # type: ignore[method-assign]
+
+
+def _data_limit_failure(env: Any, what: str) -> Exception:
+    """The FailureEventException of a States.DataLimitExceeded raised by the interpreter itself."""
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    typ = StatesErrorNameType.StatesStatesDataLimitExceeded
+    cause = (
+        f"The state/task '{what}' returned a result with a size exceeding the maximum number of bytes "
+        "service limit."
+    )
+    return FailureEventException(
+        failure_event=FailureEvent(
+            env=env,
+            error_name=StatesErrorName(typ=typ),
+            event_type=HistoryEventType.TaskFailed,
+            event_details=EventDetails(  # type: ignore[typeddict-item]  # moto's own calls look the same
+                taskFailedEventDetails=TaskFailedEventDetails(error=typ.to_name(), cause=cause)
+            ),
+        )
+    )
+
+
+def fix_parameters_output_size_is_checked() -> None:
+    """A state input made by ``Parameters`` (or a Map's ``ItemSelector``) over 256 KiB fails the state.
+
+    AWS reports States.DataLimitExceeded "when, after Parameters processing, the input of a state is larger
+    than the payload size quota" - so a Task whose Parameters build an oversized request, or a Map
+    iteration whose ItemSelector builds an oversized item, fails before anything is called. moto checks
+    only results and state outputs, so such a state would run locally. We check the value each of the two
+    components leaves on the stack.
+    """
+    from moto.stepfunctions.parser.asl.component.common.parargs import Parargs
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_selector import ItemSelector
+
+    def checked(original: Callable[[Any, Any], None], label: str) -> Callable[[Any, Any], None]:
+        def _eval_body(self: Any, env: Any) -> None:
+            original(self, env)
+            if env.stack and not is_within_state_payload_quota(env.stack[-1]):
+                raise _data_limit_failure(env, env.next_state_name or label)
+
+        return _eval_body
+
+    Parargs._eval_body = checked(Parargs._eval_body, "Parameters")  # type: ignore[method-assign,assignment]
+    ItemSelector._eval_body = checked(ItemSelector._eval_body, "ItemSelector")  # type: ignore[method-assign,assignment]
+
+
+def fix_execution_input_size_is_validated() -> None:
+    """StartExecution refuses an input over 262,144 UTF-8 bytes with AWS's ValidationException.
+
+    AWS validates the request before looking the state machine up: ``ValidationException`` "1 validation
+    error detected: Value at 'input' failed to satisfy constraint: Member must have size less than or equal
+    to 262144 bytes in UTF-8 encoding" (the value itself is sensitive and not echoed). moto accepts any size,
+    so the first state would fail later, or not at all.
+    """
+    from moto.stepfunctions.exceptions import ValidationException
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    original = StepFunctionResponse.start_execution
+
+    def start_execution(self: Any) -> Any:
+        execution_input = self._get_param("input")
+        if (
+            isinstance(execution_input, str)
+            and state_payload_bytes(execution_input) > STATE_PAYLOAD_MAX_BYTES
+        ):
+            raise ValidationException(
+                "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must "
+                f"have size less than or equal to {STATE_PAYLOAD_MAX_BYTES} bytes in UTF-8 encoding"
+            )
+        return original(self)
+
+    StepFunctionResponse.start_execution = start_execution  # type: ignore[method-assign]
+
+
+def fix_states_all_does_not_catch_terminal_errors() -> None:
+    """``States.ALL`` matches neither States.DataLimitExceeded nor States.Runtime, as AWS documents.
+
+    AWS: "The States.ALL error type ... can't catch the States.DataLimitExceeded terminal error or Runtime
+    error types." moto's ``States.ALL`` matches every error, so a machine whose Catch sends everything to a
+    handler (ours do) would turn an oversized payload or a history overflow into a handled path locally,
+    while on AWS the execution fails at once. Naming either error explicitly still matches.
+    """
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+
+    terminal = [
+        StatesErrorName(typ=StatesErrorNameType.StatesStatesDataLimitExceeded),
+        StatesErrorName(typ=StatesErrorNameType.StatesRuntime),
+    ]
+    every = StatesErrorName(typ=StatesErrorNameType.StatesALL)
+    original = ErrorEqualsDecl._eval_body
+
+    def _eval_body(self: Any, env: Any) -> None:
+        error_name = env.stack[-1]
+        if every in self.error_names and error_name in terminal:
+            env.stack.pop()
+            env.stack.append(False)
+            return
+        original(self, env)
+
+    ErrorEqualsDecl._eval_body = _eval_body  # type: ignore[method-assign]
+
+
+class HistoryLimitReached(Exception):
+    """Raised inside the interpreter when an execution would record its 25,001st event."""
+
+
+def fix_execution_history_limit() -> None:
+    """An execution that reaches 25,000 history events fails, the 25,000th event being the failure.
+
+    AWS ends such an execution itself: event 25,000 is ``ExecutionFailed`` with error ``States.Runtime`` and
+    cause "The execution reached the maximum number of history events (25000).", its previousEventId the
+    last real event (24,999). No Catch handles it and the execution stops at once. moto records events
+    without limit. We let the 25,000th event through only when it is the execution's own end; any other
+    event in that place is replaced by the failure, the execution is put into the error state (every Map
+    iteration and branch stops) and nothing more is recorded.
+    """
+    from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+    from moto.stepfunctions.parser.asl.eval.event.event_manager import EventHistoryContext, EventManager
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    ends = {
+        HistoryEventType.ExecutionSucceeded,
+        HistoryEventType.ExecutionFailed,
+        HistoryEventType.ExecutionAborted,
+        HistoryEventType.ExecutionTimedOut,
+    }
+    original_add = EventManager.add_event
+    original_env = ExecutionWorker._get_evaluation_environment
+
+    def add_event(self: Any, context: Any, event_type: Any, *args: Any, **kwargs: Any) -> int:
+        with self._mutex:
+            if getattr(self, "movers_capped", False):
+                return HISTORY_MAX_EVENTS  # the execution has ended: nothing more is recorded
+            reached = self._event_id_gen._next_id >= HISTORY_MAX_EVENTS and event_type not in ends
+            if reached:
+                self.movers_capped = True
+        if not reached:
+            return int(original_add(self, context, event_type, *args, **kwargs))
+        details = ExecutionFailedEventDetails(error="States.Runtime", cause=HISTORY_LIMIT_CAUSE)
+        last = EventHistoryContext(previous_event_id=self._event_id_gen._next_id - 1)
+        failed = EventDetails(executionFailedEventDetails=details)  # type: ignore[typeddict-item]
+        original_add(self, last, HistoryEventType.ExecutionFailed, failed)
+        root = getattr(self, "movers_root_env", None)
+        if root is not None:
+            root.set_error(error=details)
+            # The unwinding that follows must not overwrite AWS's error with its own (moto's program loop
+            # would record "HistoryLimitReached(...)" as the cause).
+            root.set_error = lambda error: None
+        raise HistoryLimitReached(HISTORY_LIMIT_CAUSE)
+
+    def _get_evaluation_environment(self: Any) -> Any:
+        env = original_env(self)
+        env.event_manager.movers_root_env = env  # type: ignore[attr-defined]  # read by add_event above
+        return env
+
+    EventManager.add_event = add_event  # type: ignore[method-assign]
+    ExecutionWorker._get_evaluation_environment = _get_evaluation_environment  # type: ignore[method-assign]
+
+
+def fix_execution_history_paging() -> None:
+    """GetExecutionHistory pages as AWS does: ``maxResults`` (default 100, at most 1000), ``nextToken``,
+    ``reverseOrder``.
+
+    moto returns every event in one answer whatever is asked, so a caller that forgets to follow
+    ``nextToken`` works locally and silently loses events on AWS, and reading the newest events of a long
+    history (``reverseOrder=True, maxResults=1``) serialises all of it (about 27 s for 25,000 events).
+    """
+    import copy
+
+    from moto.core.responses import ActionResult
+    from moto.stepfunctions.exceptions import InvalidToken, ValidationException
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    original = StepFunctionResponse.get_execution_history
+
+    def get_execution_history(self: Any) -> Any:
+        execution = self.stepfunction_backend.describe_execution(self._get_param("executionArn"))
+        manager = getattr(
+            getattr(getattr(execution, "exec_worker", None), "env", None), "event_manager", None
+        )
+        if manager is None:
+            return original(self)
+        limit = self._get_int_param("maxResults") or 100
+        if not 0 < limit <= 1000:
+            raise ValidationException(
+                f"1 validation error detected: Value '{limit}' at 'maxResults' failed to satisfy constraint: "
+                "Member must have value less than or equal to 1000"
+            )
+        token = self._get_param("nextToken")
+        try:
+            start = int(token) if token else 0
+        except ValueError:
+            raise InvalidToken(f"Invalid Token: '{token}'") from None
+        with manager._mutex:
+            events = list(manager._history_event_list)
+        if self._get_param("reverseOrder"):
+            events.reverse()
+        page = copy.deepcopy(events[start : start + limit])
+        body: dict[str, Any] = {"events": page}
+        if start + limit < len(events):
+            body["nextToken"] = str(start + limit)
+        return ActionResult(body)
+
+    StepFunctionResponse.get_execution_history = get_execution_history  # type: ignore[method-assign]
+
+
+def environment_bytes(variables: dict[str, str] | None) -> tuple[int, str]:
+    """Lambda's measure of a function's environment: the compact JSON object of its variables, UTF-8."""
+    text = json.dumps(variables or {}, separators=(",", ":"), ensure_ascii=False)
+    return len(text.encode("utf-8")), text
+
+
+def fix_lambda_environment_size_limit() -> None:
+    """CreateFunction and UpdateFunctionConfiguration refuse variables over 4 KB, as Lambda does.
+
+    Lambda measures the variables object as JSON ("key names, values, quotes, commas, and brackets") and
+    refuses more than 4,096 bytes with ``InvalidParameterValueException`` "Lambda was unable to configure
+    your environment variables because the environment variables you have provided exceeded the 4KB
+    limit. String measured: {...}". moto stores any size, so a deploy that Lambda refuses applies locally.
+    """
+    from moto.awslambda.exceptions import InvalidParameterValueException
+    from moto.awslambda.models import LambdaBackend
+
+    def check(spec: dict[str, Any]) -> None:
+        environment = spec.get("Environment")
+        if not isinstance(environment, dict) or environment.get("Variables") is None:
+            return
+        size, text = environment_bytes(environment["Variables"])
+        if size > ENVIRONMENT_MAX_BYTES:
+            raise InvalidParameterValueException(
+                "Lambda was unable to configure your environment variables because the environment variables "
+                f"you have provided exceeded the 4KB limit. String measured: {text}"
+            )
+
+    original_create = LambdaBackend.create_function
+    original_update = LambdaBackend.update_function_configuration
+
+    def create_function(self: Any, spec: dict[str, Any]) -> Any:
+        check(spec)
+        return original_create(self, spec)
+
+    def update_function_configuration(
+        self: Any, function_name: str, qualifier: str, body: dict[str, Any]
+    ) -> Any:
+        check(body)
+        return original_update(self, function_name, qualifier, body)
+
+    LambdaBackend.create_function = create_function  # type: ignore[method-assign]
+    LambdaBackend.update_function_configuration = update_function_configuration  # type: ignore[method-assign]
+
+
+def fix_lambda_invoke_payload_limits() -> None:
+    """Invoke refuses an event over 6,291,456 bytes and keeps responses up to Lambda's 6,291,556 bytes.
+
+    Lambda answers a synchronous Invoke whose body exceeds 6 MiB with HTTP 413 ``RequestTooLargeException``
+    "Request must be smaller than 6291456 bytes for the InvokeFunction operation", before running anything;
+    moto runs it. For the response, moto's handler swaps any payload whose ``sys.getsizeof`` (length plus
+    object overhead) exceeds 6,000,000 for the ``Function.ResponseSizeTooLarge`` error, so responses Lambda
+    returns (up to 6,291,556 bytes) fail locally. The executor applies the response limit at Lambda's figure
+    on every invoke path (:func:`movers.local.executor.limit_response`), so this handler, moto's own minus
+    that check, leaves the response as the executor made it.
+    """
+    from urllib.parse import unquote
+
+    from moto.awslambda.responses import LambdaResponse
+    from moto.core.exceptions import JsonRESTError
+    from moto.utilities.aws_headers import amz_crc32
+
+    class RequestTooLargeException(JsonRESTError):
+        code = 413
+
+        def __init__(self) -> None:
+            super().__init__(
+                "RequestTooLargeException",
+                f"Request must be smaller than {INVOKE_REQUEST_MAX_BYTES} bytes for the InvokeFunction "
+                "operation",
+            )
+
+    @amz_crc32
+    def invoke(self: Any) -> Any:
+        invocation_type = self.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
+        body = self.body if isinstance(self.body, bytes) else (self.body or "").encode("utf-8")
+        if invocation_type == "RequestResponse" and len(body) > INVOKE_REQUEST_MAX_BYTES:
+            raise RequestTooLargeException()
+        response_headers: dict[str, Any] = {}
+        function_name = unquote(self.path.rsplit("/", 2)[-2])
+        qualifier = self._get_param("qualifier")
+        payload = self.backend.invoke(function_name, qualifier, self.body, self.headers, response_headers)
+        if payload is None:
+            return 404, response_headers, "{}"
+        response_headers["content-type"] = "application/json"
+        if invocation_type == "Event":
+            response_headers["status"] = "202"
+            return 202, response_headers, payload
+        if invocation_type == "DryRun":
+            response_headers["status"] = "204"
+            return 204, response_headers, payload
+        if self.headers.get("X-Amz-Log-Type") != "Tail":
+            response_headers.pop("x-amz-log-result", None)
+        return 200, response_headers, payload
+
+    LambdaResponse.invoke = invoke  # type: ignore[method-assign]
+
+
 FIXES: list[Callable[[], None]] = [
     fix_time_scale,
+    fix_json_path_parse_is_cached,
     fix_validate_state_machine_definition,
     fix_list_state_machine_versions,
     fix_execution_start_time,
@@ -807,6 +1205,14 @@ FIXES: list[Callable[[], None]] = [
     fix_events_lambda_and_sns_targets,
     fix_step_functions_status_change_events,
     fix_events_task_service_errors,
+    fix_state_payload_size_is_counted_as_aws_counts_it,
+    fix_parameters_output_size_is_checked,
+    fix_execution_input_size_is_validated,
+    fix_states_all_does_not_catch_terminal_errors,
+    fix_execution_history_limit,
+    fix_execution_history_paging,
+    fix_lambda_environment_size_limit,
+    fix_lambda_invoke_payload_limits,
 ]
 
 

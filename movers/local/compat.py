@@ -5,7 +5,8 @@ where moto lacks or mis-implements an API that Terraform's AWS provider or our s
 a test in ``tests/local/test_compat.py``.
 
 Environment: ``MOVERS_TIME_SCALE`` (float, default 1.0) scales every Wait state and Retry interval sleep
-(Step Functions Local calls the same knob WAIT_TIME_SCALE); history timestamps stay real.
+(Step Functions Local calls the same knob WAIT_TIME_SCALE); history timestamps stay real. ``SFN_MOCK_CONFIG``
+names Step Functions Local's mock configuration file, used by executions started on ``arn#TestCase``.
 """
 
 from __future__ import annotations

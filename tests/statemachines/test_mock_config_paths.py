@@ -15,6 +15,7 @@ Functions Local) agree.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -239,12 +240,20 @@ def test_the_case_runs_as_predicted(
 # The local AWS's mock-config support itself (movers.local.compat.fix_step_functions_local_mock_config)
 
 
+LOCAL_AWS_ONLY = pytest.mark.skipif(
+    bool(os.environ.get("SFN_LOCAL_ENDPOINT")),
+    reason="checks the local AWS's own wiring, not Step Functions Local",
+)
+
+
+@LOCAL_AWS_ONLY
 def test_an_unknown_test_case_is_refused_with_invalid_name(sfn, machine_arns):
     with pytest.raises(sfn.exceptions.InvalidName) as refused:
         sfn.start_execution(stateMachineArn=f"{machine_arns['Backfill']}#NoSuchCase", input="{}")
     assert "NoSuchCase" in refused.value.response["Error"]["Message"]
 
 
+@LOCAL_AWS_ONLY
 def test_without_a_test_case_the_machine_calls_its_real_resources(sfn, machine_arns):
     # Given no `#case`, the first Task calls the (placeholder, absent) function: nothing is mocked.
     started = sfn.start_execution(

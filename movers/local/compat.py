@@ -835,8 +835,16 @@ def state_payload_bytes(value: Any) -> int:
 
     A string that is already JSON text (an execution input) is counted as given.
     """
-    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    if isinstance(value, str):
+        return len(value.encode("utf-8"))
+    # Values the interpreter holds that JSON cannot encode (datetimes from an SDK response) are text in AWS's
+    # history, as in moto's own encoder.
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_as_text)
     return len(text.encode("utf-8"))
+
+
+def _as_text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
 def is_within_state_payload_quota(value: Any) -> bool:
@@ -1012,22 +1020,27 @@ def fix_execution_history_limit() -> None:
         HistoryEventType.ExecutionAborted,
         HistoryEventType.ExecutionTimedOut,
     }
+    original_init = EventManager.__init__
     original_add = EventManager.add_event
     original_env = ExecutionWorker._get_evaluation_environment
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        # Reentrant, so the check below and moto's numbering of the event happen under one hold of the lock
+        # (parallel Map iterations add events concurrently).
+        self._mutex = threading.RLock()
 
     def add_event(self: Any, context: Any, event_type: Any, *args: Any, **kwargs: Any) -> int:
         with self._mutex:
             if getattr(self, "movers_capped", False):
                 return HISTORY_MAX_EVENTS  # the execution has ended: nothing more is recorded
-            reached = self._event_id_gen._next_id >= HISTORY_MAX_EVENTS and event_type not in ends
-            if reached:
-                self.movers_capped = True
-        if not reached:
-            return int(original_add(self, context, event_type, *args, **kwargs))
-        details = ExecutionFailedEventDetails(error="States.Runtime", cause=HISTORY_LIMIT_CAUSE)
-        last = EventHistoryContext(previous_event_id=self._event_id_gen._next_id - 1)
-        failed = EventDetails(executionFailedEventDetails=details)  # type: ignore[typeddict-item]
-        original_add(self, last, HistoryEventType.ExecutionFailed, failed)
+            if self._event_id_gen._next_id < HISTORY_MAX_EVENTS or event_type in ends:
+                return int(original_add(self, context, event_type, *args, **kwargs))
+            self.movers_capped = True
+            details = ExecutionFailedEventDetails(error="States.Runtime", cause=HISTORY_LIMIT_CAUSE)
+            last = EventHistoryContext(previous_event_id=self._event_id_gen._next_id - 1)
+            failed = EventDetails(executionFailedEventDetails=details)  # type: ignore[typeddict-item]
+            original_add(self, last, HistoryEventType.ExecutionFailed, failed)
         root = getattr(self, "movers_root_env", None)
         if root is not None:
             root.set_error(error=details)
@@ -1041,6 +1054,7 @@ def fix_execution_history_limit() -> None:
         env.event_manager.movers_root_env = env  # type: ignore[attr-defined]  # read by add_event above
         return env
 
+    EventManager.__init__ = __init__  # type: ignore[method-assign]
     EventManager.add_event = add_event  # type: ignore[method-assign]
     ExecutionWorker._get_evaluation_environment = _get_evaluation_environment  # type: ignore[method-assign]
 

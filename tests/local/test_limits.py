@@ -11,6 +11,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -80,6 +81,8 @@ def test_state_payload_is_counted_as_compact_utf8_json():
     assert compat.state_payload_bytes({"a": 1, "b": [1, 2]}) == len('{"a":1,"b":[1,2]}')
     assert compat.state_payload_bytes({"t": "é"}) == len('{"t":""}') + 2
     assert compat.state_payload_bytes('{"x": 1}') == 8  # JSON text is counted as given
+    stamp = datetime(2024, 1, 2, tzinfo=UTC)  # e.g. from an SDK response: text in the history
+    assert compat.state_payload_bytes({"t": stamp}) == len('{"t":"2024-01-02T00:00:00+00:00"}')
     assert compat.is_within_state_payload_quota("x" * QUOTA)
     assert not compat.is_within_state_payload_quota("x" * (QUOTA + 1))
 

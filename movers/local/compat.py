@@ -762,6 +762,28 @@ def fix_events_task_service_errors() -> None:
     StateTaskServiceEvents._from_error = _from_error  # type: ignore[method-assign]
 
 
+def fix_dynamodb_requests_are_atomic() -> None:
+    """Handles one DynamoDB request at a time, so each is atomic as on AWS.
+
+    moto's TransactWriteItems deep-copies the tables it touches (to roll back on a failed condition) while
+    the threaded server lets other requests write to them: under concurrent writes (the backfill's batches
+    storing sessions side by side) the copy fails with "dictionary changed size during iteration" and the
+    request answers HTTP 500, an error AWS never gives for it; a concurrent Query can fail the same way.
+    AWS applies each request atomically; serialising moto's handling of DynamoDB requests gives exactly
+    that (each takes milliseconds). Other services are unaffected.
+    """
+    from moto.dynamodb.responses import DynamoHandler
+
+    lock = threading.RLock()
+    original = DynamoHandler.call_action
+
+    def call_action(self: Any) -> Any:
+        with lock:
+            return original(self)
+
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+
+
 def fix_s3_inventory_round_trip() -> None:
     """S3 inventory configurations read back as they were put.
 
@@ -1345,6 +1367,7 @@ FIXES: list[Callable[[], None]] = [
     fix_openapi_import_mock_integration,
     fix_policy_condition_on_missing_key_is_not_applicable,
     fix_s3_inventory_round_trip,
+    fix_dynamodb_requests_are_atomic,
     fix_events_step_functions_targets,
     fix_schedule_rules_ignore_put_events,
     fix_events_lambda_and_sns_targets,

@@ -770,7 +770,9 @@ def fix_dynamodb_requests_are_atomic() -> None:
     storing sessions side by side) the copy fails with "dictionary changed size during iteration" and the
     request answers HTTP 500, an error AWS never gives for it; a concurrent Query can fail the same way.
     AWS applies each request atomically; serialising moto's handling of DynamoDB requests gives exactly
-    that (each takes milliseconds). Other services are unaffected.
+    that (each takes milliseconds). Other services are unaffected. (Caveat: moto would run a DynamoDB stream
+    trigger inside the write, under this lock; a triggered function writing back to DynamoDB would then wait
+    for it. The project has no stream triggers.)
     """
     from moto.dynamodb.responses import DynamoHandler
 

@@ -113,7 +113,7 @@ test-unit: $(STAMP) ## Pure unit tests only (no servers)
 
 .PHONY: test-int
 test-int: $(STAMP) tools build-local ## Tests that need the local AWS and Terraform
-	$(VENV)/bin/pytest -q tests/local tests/integration tests/e2e
+	$(VENV)/bin/pytest -q tests/local tests/statemachines tests/integration tests/e2e
 
 .PHONY: check
 check: lint test ## What a reviewer runs: lint + every test

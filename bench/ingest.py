@@ -43,7 +43,10 @@ def _run(stack: LocalStack, name: str, payload: dict[str, Any]) -> dict[str, Any
     while (desc := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
         time.sleep(0.05)
     wall = time.monotonic() - started
-    events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    pages = sfn.get_paginator("get_execution_history").paginate(
+        executionArn=arn, PaginationConfig={"PageSize": 1000}
+    )
+    events = [event for page in pages for event in page["events"]]
     after = stack.market.stats()
     return {
         "status": desc["status"],

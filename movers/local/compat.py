@@ -5,7 +5,8 @@ where moto lacks or mis-implements an API that Terraform's AWS provider or our s
 a test in ``tests/local/test_compat.py``.
 
 Environment: ``MOVERS_TIME_SCALE`` (float, default 1.0) scales every Wait state and Retry interval sleep
-(Step Functions Local calls the same knob WAIT_TIME_SCALE); history timestamps stay real.
+(Step Functions Local calls the same knob WAIT_TIME_SCALE); history timestamps stay real. ``SFN_MOCK_CONFIG``
+names Step Functions Local's mock configuration file, used by executions started on ``arn#TestCase``.
 """
 
 from __future__ import annotations
@@ -87,6 +88,26 @@ def fix_time_scale() -> None:
             env.program_state_event.wait(wait_seconds * _time_scale)
 
     WaitFunction._wait_interval = _wait_interval  # type: ignore[method-assign]
+
+
+def fix_json_path_parse_is_cached() -> None:
+    """Parses each JSONPath expression once instead of on every evaluation.
+
+    The interpreter calls ``jsonpath_ng``'s ``parse`` for every ``$.x`` it evaluates (InputPath, Parameters,
+    Choice variables, ResultPath), and each parse builds a new PLY lexer and parser: about 6 ms, so a
+    Choice loop runs some 45 states a second and an execution of 25,000 history events takes minutes.
+    Parsed expressions are immutable and ``find`` does not change them, so one cached parse per distinct
+    expression gives the same results. Only speed changes.
+    """
+    import functools
+
+    import jsonpath_ng
+    import jsonpath_ng.ext
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    json_path.parse = functools.lru_cache(maxsize=4096)(jsonpath_ng.ext.parse)
+    result_path.parse = functools.lru_cache(maxsize=4096)(jsonpath_ng.parse)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -833,6 +854,30 @@ def fix_events_task_service_errors() -> None:
     StateTaskServiceEvents._from_error = _from_error  # type: ignore[method-assign]
 
 
+def fix_dynamodb_requests_are_atomic() -> None:
+    """Handles one DynamoDB request at a time, so each is atomic as on AWS.
+
+    moto's TransactWriteItems deep-copies the tables it touches (to roll back on a failed condition) while
+    the threaded server lets other requests write to them: under concurrent writes (the backfill's batches
+    storing sessions side by side) the copy fails with "dictionary changed size during iteration" and the
+    request answers HTTP 500, an error AWS never gives for it; a concurrent Query can fail the same way.
+    AWS applies each request atomically; serialising moto's handling of DynamoDB requests gives exactly
+    that (each takes milliseconds). Other services are unaffected. (Caveat: moto would run a DynamoDB stream
+    trigger inside the write, under this lock; a triggered function writing back to DynamoDB would then wait
+    for it. The project has no stream triggers.)
+    """
+    from moto.dynamodb.responses import DynamoHandler
+
+    lock = threading.RLock()
+    original = DynamoHandler.call_action
+
+    def call_action(self: Any) -> Any:
+        with lock:
+            return original(self)
+
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+
+
 def fix_s3_inventory_round_trip() -> None:
     """S3 inventory configurations read back as they were put.
 
@@ -894,7 +939,8 @@ def fix_dynamodb_transaction_rollback() -> None:
     back, which discards every other request's writes made in between. Store Day commits each day with one
     transaction, so a backfill made the local AWS grow past 10 GB. Here the table copy is skipped (the
     "copy" is the table itself, so moto's own rollback is a no-op) and the named items are restored from a
-    backup of just those items; transactions run one at a time, so each is atomic against the others.
+    backup of just those items. Atomicity against other requests comes from
+    :func:`fix_dynamodb_requests_are_atomic`.
     """
     import copy
 
@@ -903,7 +949,6 @@ def fix_dynamodb_transaction_rollback() -> None:
 
     original = DynamoDBBackend.transact_write_items
     state = threading.local()
-    serial = threading.Lock()
 
     def table_deepcopy(self: Any, memo: dict[int, Any]) -> Any:
         if getattr(state, "no_copy", False):
@@ -930,27 +975,548 @@ def fix_dynamodb_transaction_rollback() -> None:
         return backups
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        with serial:
-            backups = named_items(self, transact_items)
-            state.no_copy = True
-            try:
-                return original(self, transact_items)
-            except Exception:
-                for table_name, key, before in reversed(backups):
-                    if before is None:
-                        self.delete_item(table_name, key)
-                    else:
-                        self.put_item(table_name, copy.deepcopy(before))
-                raise
-            finally:
-                state.no_copy = False
+        backups = named_items(self, transact_items)
+        state.no_copy = True
+        try:
+            return original(self, transact_items)
+        except Exception:
+            for table_name, key, before in reversed(backups):
+                if before is None:
+                    self.delete_item(table_name, key)
+                else:
+                    self.put_item(table_name, copy.deepcopy(before))
+            raise
+        finally:
+            state.no_copy = False
 
     Table.__deepcopy__ = table_deepcopy  # type: ignore[attr-defined]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
+# --------------------------------------------------------------------------------------------------
+# AWS limits: Step Functions payload and history quotas, Lambda payload and environment quotas
+
+# Step Functions: "Maximum input or output size for a task, state, or execution: 256 KiB of data as a UTF-8
+# encoded string"; StartExecution's own constraint reads "less than or equal to 262144 bytes".
+STATE_PAYLOAD_MAX_BYTES = 262_144
+# Step Functions: "Maximum execution history size: 25,000 events"; the 25,000th event is the failure.
+HISTORY_MAX_EVENTS = 25_000
+HISTORY_LIMIT_CAUSE = f"The execution reached the maximum number of history events ({HISTORY_MAX_EVENTS})."
+# Lambda: the Invoke request body (the event) and the function's response, synchronous invocation.
+INVOKE_REQUEST_MAX_BYTES = 6_291_456
+INVOKE_RESPONSE_MAX_BYTES = 6_291_556
+# Lambda: "The maximum size of the variables object ... must not exceed 4096 bytes. This includes key names,
+# values, quotes, commas, and brackets."
+ENVIRONMENT_MAX_BYTES = 4_096
+
+
+def state_payload_bytes(value: Any) -> int:
+    """Bytes of a state payload as Step Functions counts them: compact JSON text, UTF-8 encoded.
+
+    A string that is already JSON text (an execution input) is counted as given.
+    """
+    if isinstance(value, str):
+        return len(value.encode("utf-8"))
+    # Values the interpreter holds that JSON cannot encode (datetimes from an SDK response) are text in AWS's
+    # history, as in moto's own encoder.
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_as_text)
+    return len(text.encode("utf-8"))
+
+
+def _as_text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+def is_within_state_payload_quota(value: Any) -> bool:
+    """Whether a state input, output or task result fits Step Functions' 256 KiB quota (262,144 allowed)."""
+    return state_payload_bytes(value) <= STATE_PAYLOAD_MAX_BYTES
+
+
+def fix_state_payload_size_is_counted_as_aws_counts_it() -> None:
+    """Counts a state's payload as AWS does: compact UTF-8 JSON, and exactly 262,144 bytes still fits.
+
+    moto's ``is_within_size_quota`` measures ``json.dumps`` with its default ``", "``/``": "`` separators and
+    ``\\uXXXX`` escapes for every non-ASCII character, and refuses a value of exactly 256 KiB: a state that
+    fits on AWS (many small keys, or non-ASCII text: six bytes per character instead of two or three) fails
+    locally with States.DataLimitExceeded. AWS counts the JSON text it stores in the history (compact,
+    UTF-8) against "256 KiB", inclusive. The three interpreter modules that imported the check get ours.
+    """
+    from moto.stepfunctions.parser import quotas
+    from moto.stepfunctions.parser.asl.component.state import state
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_lambda
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service
+
+    for module in (quotas, state, state_task_lambda, state_task_service):
+        module.is_within_size_quota = is_within_state_payload_quota  # type: ignore[attr-defined]
+
+    # A Task whose Resource is a function ARN has the function's response as its result; moto measures the
+    # whole Invoke response around it (StatusCode, ExecutedVersion, ...), which AWS never shows the state.
+    lambda_task = state_task_lambda.StateTaskLambda
+    original = lambda_task._verify_size_quota
+
+    def _verify_size_quota(self: Any, env: Any, value: Any) -> None:
+        payload = value.get("Payload") if isinstance(value, dict) else value
+        original(self, env, payload)
+
+    lambda_task._verify_size_quota = _verify_size_quota  # type: ignore[method-assign]
+
+
+def _data_limit_failure(env: Any, what: str) -> Exception:
+    """The FailureEventException of a States.DataLimitExceeded raised by the interpreter itself."""
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    typ = StatesErrorNameType.StatesStatesDataLimitExceeded
+    cause = (
+        f"The state/task '{what}' returned a result with a size exceeding the maximum number of bytes "
+        "service limit."
+    )
+    return FailureEventException(
+        failure_event=FailureEvent(
+            env=env,
+            error_name=StatesErrorName(typ=typ),
+            event_type=HistoryEventType.TaskFailed,
+            event_details=EventDetails(  # type: ignore[typeddict-item]  # moto's own calls look the same
+                taskFailedEventDetails=TaskFailedEventDetails(error=typ.to_name(), cause=cause)
+            ),
+        )
+    )
+
+
+def fix_parameters_output_size_is_checked() -> None:
+    """A state input made by ``Parameters`` (or a Map's ``ItemSelector``) over 256 KiB fails the state.
+
+    AWS reports States.DataLimitExceeded "when, after Parameters processing, the input of a state is larger
+    than the payload size quota" - so a Task whose Parameters build an oversized request, or a Map
+    iteration whose ItemSelector builds an oversized item, fails before anything is called. moto checks
+    only results and state outputs, so such a state would run locally. We check the value each of the two
+    components leaves on the stack.
+    """
+    from moto.stepfunctions.parser.asl.component.common.parargs import Parargs
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_selector import ItemSelector
+
+    def checked(original: Callable[[Any, Any], None], label: str) -> Callable[[Any, Any], None]:
+        def _eval_body(self: Any, env: Any) -> None:
+            original(self, env)
+            if env.stack and not is_within_state_payload_quota(env.stack[-1]):
+                raise _data_limit_failure(env, env.next_state_name or label)
+
+        return _eval_body
+
+    Parargs._eval_body = checked(Parargs._eval_body, "Parameters")  # type: ignore[method-assign,assignment]
+    ItemSelector._eval_body = checked(ItemSelector._eval_body, "ItemSelector")  # type: ignore[method-assign,assignment]
+
+
+def fix_execution_input_size_is_validated() -> None:
+    """StartExecution refuses an input over 262,144 UTF-8 bytes with AWS's ValidationException.
+
+    AWS validates the request before looking the state machine up: ``ValidationException`` "1 validation
+    error detected: Value at 'input' failed to satisfy constraint: Member must have size less than or equal
+    to 262144 bytes in UTF-8 encoding" (the value itself is sensitive and not echoed). moto accepts any size,
+    so the first state would fail later, or not at all.
+    """
+    from moto.stepfunctions.exceptions import ValidationException
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    original = StepFunctionResponse.start_execution
+
+    def start_execution(self: Any) -> Any:
+        execution_input = self._get_param("input")
+        if (
+            isinstance(execution_input, str)
+            and state_payload_bytes(execution_input) > STATE_PAYLOAD_MAX_BYTES
+        ):
+            raise ValidationException(
+                "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must "
+                f"have size less than or equal to {STATE_PAYLOAD_MAX_BYTES} bytes in UTF-8 encoding"
+            )
+        return original(self)
+
+    StepFunctionResponse.start_execution = start_execution  # type: ignore[method-assign]
+
+
+def fix_states_all_does_not_catch_terminal_errors() -> None:
+    """``States.ALL`` matches neither States.DataLimitExceeded nor States.Runtime, as AWS documents.
+
+    AWS: "The States.ALL error type ... can't catch the States.DataLimitExceeded terminal error or Runtime
+    error types." moto's ``States.ALL`` matches every error, so a machine whose Catch sends everything to a
+    handler (ours do) would turn an oversized payload or a history overflow into a handled path locally,
+    while on AWS the execution fails at once. Naming either error explicitly still matches.
+    """
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+
+    terminal = [
+        StatesErrorName(typ=StatesErrorNameType.StatesStatesDataLimitExceeded),
+        StatesErrorName(typ=StatesErrorNameType.StatesRuntime),
+    ]
+    every = StatesErrorName(typ=StatesErrorNameType.StatesALL)
+    original = ErrorEqualsDecl._eval_body
+
+    def _eval_body(self: Any, env: Any) -> None:
+        error_name = env.stack[-1]
+        if every in self.error_names and error_name in terminal:
+            env.stack.pop()
+            env.stack.append(False)
+            return
+        original(self, env)
+
+    ErrorEqualsDecl._eval_body = _eval_body  # type: ignore[method-assign]
+
+
+class HistoryLimitReached(Exception):
+    """Raised inside the interpreter when an execution would record its 25,001st event."""
+
+
+def fix_execution_history_limit() -> None:
+    """An execution that reaches 25,000 history events fails, the 25,000th event being the failure.
+
+    AWS ends such an execution itself: event 25,000 is ``ExecutionFailed`` with error ``States.Runtime`` and
+    cause "The execution reached the maximum number of history events (25000).", its previousEventId the
+    last real event (24,999). No Catch handles it and the execution stops at once. moto records events
+    without limit. We let the 25,000th event through only when it is the execution's own end; any other
+    event in that place is replaced by the failure, the execution is put into the error state (every Map
+    iteration and branch stops) and nothing more is recorded.
+    """
+    from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+    from moto.stepfunctions.parser.asl.eval.event.event_manager import EventHistoryContext, EventManager
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    ends = {
+        HistoryEventType.ExecutionSucceeded,
+        HistoryEventType.ExecutionFailed,
+        HistoryEventType.ExecutionAborted,
+        HistoryEventType.ExecutionTimedOut,
+    }
+    original_init = EventManager.__init__
+    original_add = EventManager.add_event
+    original_env = ExecutionWorker._get_evaluation_environment
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        # Reentrant, so the check below and moto's numbering of the event happen under one hold of the lock
+        # (parallel Map iterations add events concurrently).
+        self._mutex = threading.RLock()
+
+    def add_event(self: Any, context: Any, event_type: Any, *args: Any, **kwargs: Any) -> int:
+        with self._mutex:
+            if getattr(self, "movers_capped", False):
+                return HISTORY_MAX_EVENTS  # the execution has ended: nothing more is recorded
+            if self._event_id_gen._next_id < HISTORY_MAX_EVENTS or event_type in ends:
+                return int(original_add(self, context, event_type, *args, **kwargs))
+            self.movers_capped = True
+            details = ExecutionFailedEventDetails(error="States.Runtime", cause=HISTORY_LIMIT_CAUSE)
+            last = EventHistoryContext(previous_event_id=self._event_id_gen._next_id - 1)
+            failed = EventDetails(executionFailedEventDetails=details)  # type: ignore[typeddict-item]
+            original_add(self, last, HistoryEventType.ExecutionFailed, failed)
+        root = getattr(self, "movers_root_env", None)
+        if root is not None:
+            root.set_error(error=details)
+            # The unwinding that follows must not overwrite AWS's error with its own (moto's program loop
+            # would record "HistoryLimitReached(...)" as the cause).
+            root.set_error = lambda error: None
+        raise HistoryLimitReached(HISTORY_LIMIT_CAUSE)
+
+    def _get_evaluation_environment(self: Any) -> Any:
+        env = original_env(self)
+        env.event_manager.movers_root_env = env  # type: ignore[attr-defined]  # read by add_event above
+        return env
+
+    EventManager.__init__ = __init__  # type: ignore[method-assign]
+    EventManager.add_event = add_event  # type: ignore[method-assign]
+    ExecutionWorker._get_evaluation_environment = _get_evaluation_environment  # type: ignore[method-assign]
+
+
+def fix_execution_history_paging() -> None:
+    """GetExecutionHistory pages as AWS does: ``maxResults`` (default 100, at most 1000), ``nextToken``,
+    ``reverseOrder``.
+
+    moto returns every event in one answer whatever is asked, so a caller that forgets to follow
+    ``nextToken`` works locally and silently loses events on AWS, and reading the newest events of a long
+    history (``reverseOrder=True, maxResults=1``) serialises all of it (about 27 s for 25,000 events).
+    """
+    import copy
+
+    from moto.core.responses import ActionResult
+    from moto.stepfunctions.exceptions import InvalidToken, ValidationException
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    original = StepFunctionResponse.get_execution_history
+
+    def get_execution_history(self: Any) -> Any:
+        execution = self.stepfunction_backend.describe_execution(self._get_param("executionArn"))
+        manager = getattr(
+            getattr(getattr(execution, "exec_worker", None), "env", None), "event_manager", None
+        )
+        if manager is None:
+            return original(self)
+        limit = self._get_int_param("maxResults") or 100
+        if not 0 < limit <= 1000:
+            raise ValidationException(
+                f"1 validation error detected: Value '{limit}' at 'maxResults' failed to satisfy constraint: "
+                "Member must have value less than or equal to 1000"
+            )
+        token = self._get_param("nextToken")
+        try:
+            start = int(token) if token else 0
+        except ValueError:
+            raise InvalidToken(f"Invalid Token: '{token}'") from None
+        with manager._mutex:
+            events = list(manager._history_event_list)
+        if self._get_param("reverseOrder"):
+            events.reverse()
+        page = copy.deepcopy(events[start : start + limit])
+        body: dict[str, Any] = {"events": page}
+        if start + limit < len(events):
+            body["nextToken"] = str(start + limit)
+        return ActionResult(body)
+
+    StepFunctionResponse.get_execution_history = get_execution_history  # type: ignore[method-assign]
+
+
+def environment_bytes(variables: dict[str, str] | None) -> tuple[int, str]:
+    """Lambda's measure of a function's environment: the compact JSON object of its variables, UTF-8."""
+    text = json.dumps(variables or {}, separators=(",", ":"), ensure_ascii=False)
+    return len(text.encode("utf-8")), text
+
+
+def fix_lambda_environment_size_limit() -> None:
+    """CreateFunction and UpdateFunctionConfiguration refuse variables over 4 KB, as Lambda does.
+
+    Lambda measures the variables object as JSON ("key names, values, quotes, commas, and brackets") and
+    refuses more than 4,096 bytes with ``InvalidParameterValueException`` "Lambda was unable to configure
+    your environment variables because the environment variables you have provided exceeded the 4KB
+    limit. String measured: {...}". moto stores any size, so a deploy that Lambda refuses applies locally.
+    """
+    from moto.awslambda.exceptions import InvalidParameterValueException
+    from moto.awslambda.models import LambdaBackend
+
+    def check(spec: dict[str, Any]) -> None:
+        environment = spec.get("Environment")
+        if not isinstance(environment, dict) or environment.get("Variables") is None:
+            return
+        size, text = environment_bytes(environment["Variables"])
+        if size > ENVIRONMENT_MAX_BYTES:
+            raise InvalidParameterValueException(
+                "Lambda was unable to configure your environment variables because the environment variables "
+                f"you have provided exceeded the 4KB limit. String measured: {text}"
+            )
+
+    original_create = LambdaBackend.create_function
+    original_update = LambdaBackend.update_function_configuration
+
+    def create_function(self: Any, spec: dict[str, Any]) -> Any:
+        check(spec)
+        return original_create(self, spec)
+
+    def update_function_configuration(
+        self: Any, function_name: str, qualifier: str, body: dict[str, Any]
+    ) -> Any:
+        check(body)
+        return original_update(self, function_name, qualifier, body)
+
+    LambdaBackend.create_function = create_function  # type: ignore[method-assign]
+    LambdaBackend.update_function_configuration = update_function_configuration  # type: ignore[method-assign]
+
+
+def fix_lambda_invoke_payload_limits() -> None:
+    """Invoke refuses an event over 6,291,456 bytes and keeps responses up to Lambda's 6,291,556 bytes.
+
+    Lambda answers a synchronous Invoke whose body exceeds 6 MiB with HTTP 413 ``RequestTooLargeException``
+    "Request must be smaller than 6291456 bytes for the InvokeFunction operation", before running anything;
+    moto runs it. For the response, moto's handler swaps any payload whose ``sys.getsizeof`` (length plus
+    object overhead) exceeds 6,000,000 for the ``Function.ResponseSizeTooLarge`` error, so responses Lambda
+    returns (up to 6,291,556 bytes) fail locally. The executor applies the response limit at Lambda's figure
+    on every invoke path (:func:`movers.local.executor.limit_response`), so this handler, moto's own minus
+    that check, leaves the response as the executor made it.
+    """
+    from urllib.parse import unquote
+
+    from moto.awslambda.responses import LambdaResponse
+    from moto.core.exceptions import JsonRESTError
+    from moto.utilities.aws_headers import amz_crc32
+
+    class RequestTooLargeException(JsonRESTError):
+        code = 413
+
+        def __init__(self) -> None:
+            super().__init__(
+                "RequestTooLargeException",
+                f"Request must be smaller than {INVOKE_REQUEST_MAX_BYTES} bytes for the InvokeFunction "
+                "operation",
+            )
+
+    @amz_crc32
+    def invoke(self: Any) -> Any:
+        invocation_type = self.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
+        body = self.body if isinstance(self.body, bytes) else (self.body or "").encode("utf-8")
+        if invocation_type == "RequestResponse" and len(body) > INVOKE_REQUEST_MAX_BYTES:
+            raise RequestTooLargeException()
+        response_headers: dict[str, Any] = {}
+        function_name = unquote(self.path.rsplit("/", 2)[-2])
+        qualifier = self._get_param("qualifier")
+        payload = self.backend.invoke(function_name, qualifier, self.body, self.headers, response_headers)
+        if payload is None:
+            return 404, response_headers, "{}"
+        response_headers["content-type"] = "application/json"
+        if invocation_type == "Event":
+            response_headers["status"] = "202"
+            return 202, response_headers, payload
+        if invocation_type == "DryRun":
+            response_headers["status"] = "204"
+            return 204, response_headers, payload
+        if self.headers.get("X-Amz-Log-Type") != "Tail":
+            response_headers.pop("x-amz-log-result", None)
+        return 200, response_headers, payload
+
+    LambdaResponse.invoke = invoke  # type: ignore[method-assign]
+
+
+# --------------------------------------------------------------------------------------------------
+# Step Functions Local's mock configuration
+
+MOCK_CONFIG_ENV = "SFN_MOCK_CONFIG"  # the variable Step Functions Local reads the file's path from
+
+
+class MockConfigError(ValueError):
+    """A mock configuration file, test case or mocked response that Step Functions Local would not accept."""
+
+
+def _mocked_response(name: str, raw: Any) -> list[Any]:
+    """One MockedResponses entry ({"0": {"Return": ...}, "1-2": {"Throw": ...}}) as moto's responses."""
+    from moto.stepfunctions.parser.mocking.mock_config import (
+        MockedResponseReturn,
+        MockedResponseThrow,
+        _parse_mocked_response_range,
+    )
+
+    if not isinstance(raw, dict) or not raw:
+        raise MockConfigError(f"mocked response {name!r} must be an object of numbered responses")
+    responses: list[Any] = []
+    for key, entry in raw.items():
+        try:
+            start, end = _parse_mocked_response_range(key)
+        except RuntimeError as exc:
+            raise MockConfigError(f"mocked response {name!r}: {exc}") from None
+        if not isinstance(entry, dict) or len(entry) != 1 or next(iter(entry)) not in ("Return", "Throw"):
+            raise MockConfigError(
+                f"mocked response {name!r}[{key!r}] must hold exactly one of Return or Throw"
+            )
+        if "Return" in entry:
+            responses.append(MockedResponseReturn(start, end, entry["Return"]))
+            continue
+        throw = entry["Throw"]
+        if not isinstance(throw, dict) or not isinstance(throw.get("Error"), str):
+            raise MockConfigError(f"mocked response {name!r}[{key!r}].Throw needs a string Error")
+        responses.append(MockedResponseThrow(start, end, throw["Error"], str(throw.get("Cause", ""))))
+    return responses
+
+
+def load_mock_test_case(config: Any, state_machine_name: str, test_case_name: str) -> Any:
+    """Builds moto's ``MockTestCase`` for one test case of a parsed Step Functions Local mock configuration.
+
+    The format is Step Functions Local's: ``StateMachines.<name>.TestCases.<case>`` maps state names to
+    mocked response names; ``MockedResponses.<name>`` maps attempt numbers ("0", "1-2") to a ``Return``
+    (the service's response) or a ``Throw`` (``Error``, ``Cause``), numbered consecutively from 0.
+    """
+    from moto.stepfunctions.parser.mocking.mock_config import MockTestCase, StateMockedResponses
+
+    if not isinstance(config, dict):
+        raise MockConfigError("the mock configuration must be a JSON object")
+    machine = (config.get("StateMachines") or {}).get(state_machine_name)
+    if not isinstance(machine, dict):
+        raise MockConfigError(f"no state machine {state_machine_name!r} in the mock configuration")
+    case = (machine.get("TestCases") or {}).get(test_case_name)
+    if not isinstance(case, dict):
+        raise MockConfigError(f"no test case {test_case_name!r} for state machine {state_machine_name!r}")
+    mocked = config.get("MockedResponses") or {}
+    states = []
+    for state_name, response_name in case.items():
+        if response_name not in mocked:
+            raise MockConfigError(
+                f"test case {test_case_name!r} names an unknown mocked response {response_name!r}"
+            )
+        try:
+            states.append(
+                StateMockedResponses(
+                    state_name, response_name, _mocked_response(response_name, mocked[response_name])
+                )
+            )
+        except (RuntimeError, ValueError) as exc:
+            raise MockConfigError(str(exc)) from None
+    return MockTestCase(state_machine_name, test_case_name, states)
+
+
+def fix_step_functions_local_mock_config() -> None:
+    """Runs ``StartExecution`` on ``<stateMachineArn>#<TestCase>`` with that test case's mocked responses.
+
+    AWS Step Functions Local reads a mock configuration file (path in ``SFN_MOCK_CONFIG``) and, when an
+    execution is started on ``stateMachineArn#TestCaseName``, answers each Task state named in the test case
+    with its mocked responses instead of calling the service: the n-th attempt (``$$.State.RetryCount``) of
+    the state gets response n, a ``Throw`` fails the attempt with that error so Retry and Catch run as for a
+    real failure. moto ships this machinery (``parser/mocking``, consulted by every Task) but its server
+    never loads a file or passes a test case to an execution. We read the file at each such start (so it
+    may change between runs), refuse an unknown test case with ``InvalidName`` as moto's provider does,
+    and hand the test case to the execution's worker. Executions started without ``#`` are unaffected.
+    """
+    from moto.stepfunctions.exceptions import InvalidName
+    from moto.stepfunctions.parser.backend.execution import Execution
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    pending = threading.local()
+    original_start = StepFunctionsParserBackend.start_execution
+    original_worker = Execution._get_start_execution_worker
+
+    def load(machine_arn: str, case_name: str, backend: Any) -> Any:
+        name = backend.describe_state_machine(machine_arn).name
+        path = os.environ.get(MOCK_CONFIG_ENV)
+        if not path:
+            raise InvalidName(f"Invalid mock test case name '{case_name}': {MOCK_CONFIG_ENV} is not set.")
+        try:
+            with open(path, encoding="utf-8") as handle:
+                config = json.load(handle)
+            return load_mock_test_case(config, name, case_name)
+        except (OSError, ValueError) as exc:  # MockConfigError and JSONDecodeError are ValueErrors
+            raise InvalidName(
+                f"Invalid mock test case name '{case_name}' for state machine '{name}': {exc}"
+            ) from None
+
+    def start_execution(self: Any, state_machine_arn: str, *args: Any, **kwargs: Any) -> Any:
+        if "#" not in (state_machine_arn or ""):
+            return original_start(self, state_machine_arn, *args, **kwargs)
+        machine_arn, case_name = state_machine_arn.split("#", 1)
+        pending.case = load(machine_arn, case_name, self)
+        try:
+            return original_start(self, machine_arn, *args, **kwargs)
+        finally:
+            pending.case = None
+
+    def _get_start_execution_worker(self: Any) -> Any:
+        worker = original_worker(self)
+        case = getattr(pending, "case", None)
+        if case is not None:
+            worker._mock_test_case = case  # type: ignore[misc]  # read when the worker builds its environment
+        return worker
+
+    StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign]
+    Execution._get_start_execution_worker = _get_start_execution_worker  # type: ignore[method-assign]
+
+
 FIXES: list[Callable[[], None]] = [
     fix_time_scale,
+    fix_json_path_parse_is_cached,
     fix_validate_state_machine_definition,
     fix_list_state_machine_versions,
     fix_execution_start_time,
@@ -960,12 +1526,22 @@ FIXES: list[Callable[[], None]] = [
     fix_openapi_import_mock_integration,
     fix_policy_condition_on_missing_key_is_not_applicable,
     fix_s3_inventory_round_trip,
+    fix_dynamodb_requests_are_atomic,
     fix_events_step_functions_targets,
     fix_schedule_rules_ignore_put_events,
     fix_events_lambda_and_sns_targets,
     fix_step_functions_status_change_events,
     fix_events_task_service_errors,
     fix_dynamodb_transaction_rollback,
+    fix_state_payload_size_is_counted_as_aws_counts_it,
+    fix_parameters_output_size_is_checked,
+    fix_execution_input_size_is_validated,
+    fix_states_all_does_not_catch_terminal_errors,
+    fix_execution_history_limit,
+    fix_execution_history_paging,
+    fix_lambda_environment_size_limit,
+    fix_lambda_invoke_payload_limits,
+    fix_step_functions_local_mock_config,
 ]
 
 

@@ -635,6 +635,29 @@ def ship_logs(fn: Any, stream: str, log: str) -> None:
         backend.put_log_events(group, stream, events)
 
 
+# Lambda's synchronous response quota: "Response payload size exceeded maximum allowed payload size (6291556
+# bytes)." A response up to that many bytes is delivered; one byte more and the caller gets this error.
+RESPONSE_MAX_BYTES = 6_291_556
+
+
+def limit_response(result: InvokeResult) -> InvokeResult:
+    """Replaces a response over Lambda's 6,291,556-byte quota with Lambda's ``Function.ResponseSizeTooLarge``.
+
+    On Lambda the handler runs to completion, but the runtime cannot deliver the oversized payload: the
+    caller gets a function error (``Unhandled``) instead, on every invoke path (Invoke, Step Functions,
+    API Gateway). The log keeps what the handler wrote.
+    """
+    if len(result.payload.encode("utf-8")) <= RESPONSE_MAX_BYTES:
+        return result
+    error = {
+        "errorMessage": (
+            f"Response payload size exceeded maximum allowed payload size ({RESPONSE_MAX_BYTES} bytes)."
+        ),
+        "errorType": "Function.ResponseSizeTooLarge",
+    }
+    return InvokeResult(json.dumps(error), True, result.log, result.duration_ms, result.stream)
+
+
 def invoke_function(fn: Any, body: Any, request_headers: Any, response_headers: Any) -> str | bytes:
     """Replacement for ``LambdaFunction.invoke``: runs the function and answers like the Lambda API."""
     if isinstance(body, bytes):
@@ -659,7 +682,7 @@ def invoke_function(fn: Any, body: Any, request_headers: Any, response_headers: 
             return InvokeResult(json.dumps(error), True, f"[ERROR] {exc}\n")
         stream = result.stream or f"{datetime.now(UTC):%Y/%m/%d}/[{fn.version}]{uuid.uuid4().hex}"
         ship_logs(fn, stream, result.log)
-        return result
+        return limit_response(result)
 
     if invocation_type == "Event":
         # Lambda queues async invokes and answers 202 at once; errors only show in the logs.

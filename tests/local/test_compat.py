@@ -716,3 +716,59 @@ def test_cancelled_transactions_never_undo_other_writers(aws_client):
     items = {i["pk"]["S"]: i["v"]["S"] for i in ddb.scan(TableName=name)["Items"]}
     assert written and all(items.get(k) == "w" for k in written)
     assert all(items[f"P{i}"] == "x" for i in range(20)) and "NOPE" not in items
+
+
+def test_a_transaction_copies_no_table():
+    # Given moto in process with the fixes, and a table of 2,000 items (moto deep-copied every table a
+    # transaction named, on every call: seconds and gigabytes on a backfilled main table)
+    import boto3
+    from moto import mock_aws
+    from moto.dynamodb.models.table import Table
+
+    compat.apply()
+    copies = []
+    deepcopy = Table.__deepcopy__
+
+    def counting(self, memo):
+        result = deepcopy(self, memo)
+        if result is not self:
+            copies.append(self.name)
+        return result
+
+    with mock_aws():
+        ddb = boto3.client(
+            "dynamodb", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+        )
+        ddb.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for start in range(0, 2000, 25):
+            batch = [{"PutRequest": {"Item": {"pk": {"S": f"P{i}"}}}} for i in range(start, start + 25)]
+            ddb.batch_write_item(RequestItems={"t": batch})
+        Table.__deepcopy__ = counting
+        try:
+            # When transactions commit and one is cancelled
+            ddb.transact_write_items(TransactItems=[{"Put": {"TableName": "t", "Item": {"pk": {"S": "N"}}}}])
+            with pytest.raises(ClientError):
+                ddb.transact_write_items(
+                    TransactItems=[
+                        {"Put": {"TableName": "t", "Item": {"pk": {"S": "P1"}, "v": {"S": "y"}}}},
+                        {
+                            "Put": {
+                                "TableName": "t",
+                                "Item": {"pk": {"S": "Q"}},
+                                "ConditionExpression": "attribute_exists(pk)",
+                            }
+                        },
+                    ]
+                )
+        finally:
+            Table.__deepcopy__ = deepcopy
+        # Then no table was copied, the commit landed and the cancelled one left its items as they were
+        assert copies == []
+        assert "Item" in ddb.get_item(TableName="t", Key={"pk": {"S": "N"}})
+        assert "v" not in ddb.get_item(TableName="t", Key={"pk": {"S": "P1"}})["Item"]
+        assert "Item" not in ddb.get_item(TableName="t", Key={"pk": {"S": "Q"}})

@@ -1,0 +1,233 @@
+"""The local AWS's access log (our CloudTrail) and the per-role report built from it.
+
+The server appends one JSON object per line (``MOVERS_ACCESS_LOG``):
+
+- a **request** record per authorization: ``time``, ``kind`` (``role`` | ``service`` | ``operator``),
+  ``principal`` (role ARN, service principal or ``operator``), ``service``, ``operation`` (the API call),
+  ``action`` (the IAM action), ``resource`` (ARN), ``decision`` (``allow`` | ``explicit-deny`` |
+  ``implicit-deny``), ``statement`` (the deciding ``policy#sid``), ``enforced``, ``expected`` (a denial a
+  proof test asked for);
+- a **role** record (``kind: role`` with ``policies``): a role's identity policies when a session is first
+  issued and again at shutdown.
+
+``python -m movers.local.access_log report LOG_OR_DIR... [--out FILE] [--check]`` writes a Markdown table
+per role (actions and resources used, allowed or not, and the grants no request used, the way IAM Access
+Analyzer generates a policy from activity); ``--check`` exits 1 when a role was denied a call no test
+expected. ``denials LOG`` prints those unexpected denials.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from movers.local.iam_policy import matches_any_pattern
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class Writer:
+    """Appends records to the log, one line each, thread-safe, flushed per record."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._file: TextIO | None = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - lives with the server
+        self._lock = threading.Lock()
+
+    def write(self, record: dict[str, Any]) -> None:
+        line = json.dumps(record, separators=(",", ":"), default=str) + "\n"
+        with self._lock:
+            if self._file is not None:
+                self._file.write(line)
+                self._file.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
+
+def read(paths: Iterable[str | Path]) -> Iterator[dict[str, Any]]:
+    """Every record of the given log files (directories: every ``*.jsonl`` inside), in order."""
+    for raw in paths:
+        path = Path(raw)
+        files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+        for file in files:
+            if not file.exists():
+                continue
+            with file.open(encoding="utf-8") as fh:
+                for line in fh:
+                    line = line.strip()
+                    if line:
+                        try:
+                            yield json.loads(line)
+                        except ValueError:  # a line cut by a killed server
+                            continue
+
+
+def is_request(record: dict[str, Any]) -> bool:
+    return "decision" in record
+
+
+def unexpected_denials(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Denied calls of confined principals (roles, services) that no proof test expected."""
+    return [
+        r
+        for r in records
+        if is_request(r) and r["kind"] != "operator" and r["decision"] != "allow" and not r.get("expected")
+    ]
+
+
+def role_name(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1] if ":role/" in arn else arn
+
+
+def _grants(policies: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """(statement label, action pattern, resource pattern) for every Allow of the role's policies."""
+    out = []
+    for policy in policies:
+        statements = policy["document"].get("Statement", [])
+        statements = [statements] if isinstance(statements, dict) else statements
+        for i, st in enumerate(statements):
+            if st.get("Effect") != "Allow" or "Action" not in st or "Resource" not in st:
+                continue
+            label = f"{policy['name'].rsplit('/', 1)[-1]}#{st.get('Sid') or i}"
+            actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+            resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+            out += [(label, a, r) for a in actions for r in resources]
+    return out
+
+
+def _normalize(principal: str) -> str:
+    """Stacks of different sessions share role names; reports key roles by name."""
+    return role_name(principal)
+
+
+def summarize(records: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per confined principal: calls by (action, resource) with allowed/denied counts, and its grants."""
+    roles: dict[str, dict[str, Any]] = {}
+    for r in records:
+        if r.get("kind") == "operator":
+            continue
+        name = _normalize(r["principal"])
+        entry = roles.setdefault(name, {"calls": {}, "policies": None, "arn": r["principal"]})
+        if not is_request(r):
+            entry["policies"] = r.get("policies")
+            continue
+        key = (r["action"], r["resource"])
+        counts = entry["calls"].setdefault(key, {"allowed": 0, "denied": 0, "expected": 0})
+        if r["decision"] == "allow":
+            counts["allowed"] += 1
+        elif r.get("expected"):
+            counts["expected"] += 1
+        else:
+            counts["denied"] += 1
+    return roles
+
+
+def unused_grants(entry: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Grants (statement, action, resource pattern) no allowed call of this role matched."""
+    used = [k for k, c in entry["calls"].items() if c["allowed"]]
+    out = []
+    for label, action, resource in _grants(entry.get("policies") or []):
+        if not any(
+            matches_any_pattern([action], a, action=True)
+            and matches_any_pattern([resource], res, action=False)
+            for a, res in used
+        ):
+            out.append((label, action, resource))
+    return out
+
+
+def _short(resource: str) -> str:
+    return resource.replace("arn:aws:", "").replace(":123456789012:", "::")
+
+
+def render(roles: dict[str, dict[str, Any]], reasons: dict[str, str] | None = None) -> str:
+    """The Markdown report: one section and table per role."""
+    reasons = reasons or {}
+    lines = [
+        "# IAM access report (generated)",
+        "",
+        "Generated by `make iam-report` from the local AWS's access logs of a test run (`build/access-log/`):",
+        "for every principal the system runs as, each IAM action and resource it used, how often it was allowed",
+        "or denied, and the grants of its policies that no request used. Do not edit by hand: regenerate.",
+        "Resource ARNs are shortened (`arn:aws:` and the account id dropped).",
+        "",
+    ]
+    total_denied = sum(c["denied"] for e in roles.values() for c in e["calls"].values())
+    lines += [f"Unexpected denials in this run: **{total_denied}**.", ""]
+    for name in sorted(roles):
+        entry = roles[name]
+        if not entry["calls"] and not entry.get("policies"):
+            continue
+        lines += [f"## {name}", "", "| action | resource | allowed | denied |", "|---|---|---:|---:|"]
+        for (action, resource), c in sorted(entry["calls"].items()):
+            denied = str(c["denied"]) + (f" (+{c['expected']} expected)" if c["expected"] else "")
+            lines.append(f"| `{action}` | `{_short(resource)}` | {c['allowed']} | {denied} |")
+        if not entry["calls"]:
+            lines.append("| (no calls in this run) | | | |")
+        unused = unused_grants(entry) if entry.get("policies") is not None else []
+        lines.append("")
+        if entry.get("policies") is None:
+            lines.append("Grants: not recorded (a service principal, or a role without a session snapshot).")
+        elif unused:
+            lines.append("Grants never used in this run:")
+            lines.append("")
+            for label, action, resource in unused:
+                why = reasons.get(f"{name} {action}") or reasons.get(action) or ""
+                lines.append(f"- `{label}` `{action}` on `{_short(resource)}`" + (f": {why}" if why else ""))
+        else:
+            lines.append("Every grant was used.")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def load_reasons(path: Path) -> dict[str, str]:
+    """``"<role-name> <action>": reason`` or ``"<action>": reason`` lines of the reasons file (JSON)."""
+    return dict(json.loads(path.read_text())) if path.exists() else {}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m movers.local.access_log", description=__doc__)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    rep = sub.add_parser("report", help="per-role Markdown report")
+    rep.add_argument("logs", nargs="+", help="access log files or directories of *.jsonl")
+    rep.add_argument("--out", help="write here (default: stdout)")
+    rep.add_argument("--reasons", help="JSON file of reasons for grants kept unused")
+    rep.add_argument("--check", action="store_true", help="exit 1 on an unexpected denial")
+    den = sub.add_parser("denials", help="print unexpected denials")
+    den.add_argument("logs", nargs="+")
+    args = parser.parse_args(argv)
+    records = list(read(args.logs))
+    denials = unexpected_denials(records)
+    if args.cmd == "denials":
+        for d in denials:
+            print(f"{d['time']} {d['principal']} {d['action']} {d['resource']} {d['decision']}")
+        return 1 if denials else 0
+    if not any(is_request(r) for r in records):
+        print(f"error: no access log records in {' '.join(args.logs)}", file=sys.stderr)
+        return 2
+    text = render(summarize(records), load_reasons(Path(args.reasons)) if args.reasons else None)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+    else:
+        print(text)
+    if args.check and denials:
+        print(f"error: {len(denials)} unexpected denial(s); see `denials`", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

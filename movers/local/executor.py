@@ -282,6 +282,8 @@ _DUMMY_CREDENTIALS = {
 }
 # Set by movers.local.iam.install: the worker credentials of a function (its execution role's session).
 credentials_provider: Callable[[FunctionSpec], dict[str, str]] | None = None
+# Set by movers.local.iam.install: may this function's role write this log stream (fn, group, stream)?
+logs_authorizer: Callable[[Any, str, str], bool] | None = None
 
 
 def _endpoint() -> str:
@@ -660,7 +662,10 @@ def invoke_function(fn: Any, body: Any, request_headers: Any, response_headers: 
             error = {"errorType": "Runtime.LocalExecutorError", "errorMessage": str(exc)}
             return InvokeResult(json.dumps(error), True, f"[ERROR] {exc}\n")
         stream = result.stream or f"{datetime.now(UTC):%Y/%m/%d}/[{fn.version}]{uuid.uuid4().hex}"
-        ship_logs(fn, stream, result.log)
+        # Lambda writes the function's logs with its execution role: denied, they are dropped
+        # (movers.local.iam)
+        if logs_authorizer is None or logs_authorizer(fn, f"/aws/lambda/{fn.function_name}", stream):
+            ship_logs(fn, stream, result.log)
         return result
 
     if invocation_type == "Event":

@@ -2,11 +2,12 @@
 
 Principals, as on AWS:
 
-- **Role sessions**: temporary credentials of an IAM role, issued by the local STS. Each Lambda worker runs with
-  its function's execution role (assumed as ``lambda.amazonaws.com``, the role's trust policy checked, as
-  Lambda does); the Step Functions interpreter calls its integrations with the state machine's role (assumed as
-  ``states.amazonaws.com``); an EventBridge target with a ``RoleArn`` is delivered as that role. A role
-  session's call is decided by the role's identity policies (inline and managed) and the resource's policy.
+- **Role sessions**: temporary credentials of an IAM role, issued by the local STS. Each Lambda worker runs
+  with its function's execution role (assumed as ``lambda.amazonaws.com``, the role's trust policy checked,
+  as Lambda does); the Step Functions interpreter calls its integrations with the state machine's role
+  (assumed as ``states.amazonaws.com``); an EventBridge target with a ``RoleArn`` is delivered as that role.
+  A role session's call is decided by the role's identity policies (inline and managed) and the resource's
+  policy.
 - **Service principals** (``events.amazonaws.com``, ``apigateway.amazonaws.com``, ``scheduler.amazonaws.com``)
   delivering to a resource without a role: decided by the resource's policy alone (a Lambda permission, a
   topic or queue policy), with ``aws:SourceArn`` / ``aws:SourceAccount`` set as AWS sets them.
@@ -24,7 +25,8 @@ HTTPS endpoint every deployed client uses (boto3's default), so a TLS-only ``Den
 applies; a request marked insecure in a unit test is denied by it.
 
 Settings: ``MOVERS_IAM`` = ``enforce`` (default) or ``off`` (log only, never deny: only the tests proving
-the switch set it); ``MOVERS_ACCESS_LOG`` = the access log file (JSON lines, see :mod:`movers.local.access_log`).
+the switch set it); ``MOVERS_ACCESS_LOG`` = the access log file (JSON lines, see
+:mod:`movers.local.access_log`).
 """
 
 from __future__ import annotations
@@ -251,9 +253,9 @@ def assume_role(role_arn: str, service: str, source_arn: str = "", session_name:
         region_name="us-east-1",
         role_session_name=name,
         role_arn=role_arn,
-        policy=None,
+        policy="",
         duration=_SESSION_SECONDS,
-        external_id=None,
+        external_id="",
     )
     session = Session(
         assumed.access_key_id,
@@ -405,7 +407,7 @@ def _snapshot_role(role_arn: str) -> None:
     writer.write(
         {
             "time": access_log.now(),
-            "kind": "role",
+            "kind": "policies",
             "principal": role_arn,
             "policies": [{"name": p.name, "document": p.document} for p in policies],
         }
@@ -563,6 +565,24 @@ def _credentials_for_function(spec: Any) -> dict[str, str]:
         raise ExecutorError(f"function {spec.function_name}: {exc}") from None
 
 
+def _authorize_function_logs(fn: Any, group: str, stream: str) -> bool:
+    """Executor hook: Lambda writes a function's logs with its execution role (CreateLogStream for a new
+    stream, PutLogEvents); False (logs dropped, as on AWS) when the role may not."""
+    role_arn = str(getattr(fn, "role", "") or "")
+    if not role_arn:
+        return False
+    try:
+        session = role_session(role_arn, "lambda.amazonaws.com", fn.function_arn)
+    except IamError:
+        return False
+    base = f"arn:aws:logs:{fn.region}:{fn.account_id}:log-group:{group}"
+    accesses = [Access("logs:PutLogEvents", f"{base}:log-stream:{stream}")]
+    existing = fn.logs_backend.groups.get(group)
+    if existing is None or stream not in existing.streams:
+        accesses.insert(0, Access("logs:CreateLogStream", f"{base}:log-stream:{stream}"))
+    return check(session, "logs", "ShipLambdaLogs", accesses) is None
+
+
 def _patch_step_functions() -> None:
     """The interpreter signs every integration call with the state machine role's session (moto signs with
     fixed dummy keys, ignoring the role it is handed)."""
@@ -634,6 +654,7 @@ def install(enforce: bool | None = None, log_path: str | None = None) -> None:
 
     ActionAuthenticatorMixin._authenticate_and_authorize_action = _hook  # type: ignore[method-assign]
     executor.credentials_provider = _credentials_for_function
+    executor.logs_authorizer = _authorize_function_logs
     _patch_step_functions()
     _patch_events_sqs_delivery()
     _state.installed = True

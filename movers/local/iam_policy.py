@@ -188,10 +188,8 @@ def condition_matches(condition: Mapping[str, Any], context: Mapping[str, Any]) 
                     return all(compare(w, value) for w in wanted)
                 return any(compare(w, value) for w in wanted)
 
-            if set_op == "ForAllValues":
-                ok = all(one(v) for v in present)
-            else:  # single-valued keys and ForAnyValue: any request value matching is enough
-                ok = any(one(v) for v in present)
+            # single-valued keys and ForAnyValue: any request value matching is enough
+            ok = all(one(v) for v in present) if set_op == "ForAllValues" else any(one(v) for v in present)
             if not ok:
                 return False
     return True
@@ -218,9 +216,8 @@ def _principal_matches(element: Any, principal: Principal) -> bool:
                     )
                 ):
                     return True
-            elif kind == "Service":
-                if principal.service and value == principal.service:
-                    return True
+            elif kind == "Service" and principal.service and value == principal.service:
+                return True
     return False
 
 

@@ -98,10 +98,8 @@ _LAMBDA_ACTIONS = {"Invoke": "InvokeFunction", "InvokeAsync": "InvokeFunction"}
 
 def _function_arn(call: Call, name_or_arn: str, qualifier: str | None) -> str:
     value = unquote(name_or_arn)
-    if ":function:" in value:  # full ARN or partial "123456789012:function:name[:qualifier]"
-        tail = value.split(":function:", 1)[1]
-    else:
-        tail = value
+    # a full ARN or a partial "123456789012:function:name[:qualifier]"
+    tail = value.split(":function:", 1)[1] if ":function:" in value else value
     name, _, own_qualifier = tail.partition(":")
     qualifier = qualifier or own_qualifier or None
     arn = f"arn:aws:lambda:{call.region}:{call.account}:function:{name}"
@@ -110,7 +108,8 @@ def _function_arn(call: Call, name_or_arn: str, qualifier: str | None) -> str:
 
 def awslambda(call: Call) -> list[Access]:
     """Lambda: ``function:<name>[:<qualifier>]`` from the URL path (name, partial or full ARN; a qualifier
-    from ``?Qualifier=`` or the ARN's suffix), ``layer:<name>`` for layers; Invoke is ``lambda:InvokeFunction``."""
+    from ``?Qualifier=`` or the ARN's suffix), ``layer:<name>`` for layers; Invoke is
+    ``lambda:InvokeFunction``."""
     action = "lambda:" + _LAMBDA_ACTIONS.get(call.operation, call.operation)
     parts = [unquote(p) for p in call.path.split("/")]
     qualifier = _p(call, "Qualifier")
@@ -294,7 +293,7 @@ def s3(call: Call) -> list[Access]:
     return [Access(action, _p(call, "Resource") or "*")]
 
 
-# ------------------------------------------------------------------------------------------ STS, IAM, the rest
+# ------------------------------------------------------------------------------------ STS, IAM, the rest
 
 # moto service name -> IAM action prefix, where they differ.
 _PREFIX = {"awslambda": "lambda", "stepfunctions": "states", "elbv2": "elasticloadbalancing"}

@@ -294,9 +294,18 @@ class LambdaInvoker:
             return client
 
     def __call__(self, event: dict[str, Any]) -> HttpReply:
-        response = self._client_for(event).invoke(
-            FunctionName=self.function_name, Payload=json.dumps(event).encode()
-        )
+        from botocore.exceptions import ClientError
+
+        try:
+            response = self._invoke(event)
+        except ClientError as exc:
+            # API Gateway without permission to invoke (or any Lambda API error): AWS answers 500.
+            if exc.response.get("Error", {}).get("Code") in (
+                "AccessDeniedException",
+                "ResourceNotFoundException",
+            ):
+                return json_reply(500, INTERNAL_ERROR)
+            raise
         raw = response["Payload"].read()
         if response.get("FunctionError"):
             return json_reply(502, INTERNAL_ERROR)
@@ -305,6 +314,11 @@ class LambdaInvoker:
         except ValueError:
             return json_reply(502, INTERNAL_ERROR)
         return proxy_reply(payload)
+
+    def _invoke(self, event: dict[str, Any]) -> Any:
+        return self._client_for(event).invoke(
+            FunctionName=self.function_name, Payload=json.dumps(event).encode()
+        )
 
 
 def config_js(api_url: str, data_note: str | None = None) -> str:

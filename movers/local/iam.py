@@ -84,7 +84,7 @@ class _State:
     expect_denials: bool = False
     role_sessions: dict[str, Session] | None = None  # by access key id
     service_sessions: dict[str, Session] | None = None
-    role_cache: dict[tuple[str, str], tuple[Session, float]] | None = None  # (role, service) -> session
+    role_cache: dict[tuple[str, str, str], tuple[Session, float]] | None = None  # (role, service, name)
     writer: access_log.Writer | None = None
 
 
@@ -280,15 +280,15 @@ def _decide_trust(trust: Policy, request: Request) -> Decision:
         return Decision("implicit-deny")
 
 
-def role_session(role_arn: str, service: str, source_arn: str = "") -> Session:
-    """A cached :func:`assume_role` session (re-issued after an hour), one per role and service."""
-    key = (role_arn, service)
+def role_session(role_arn: str, service: str, source_arn: str = "", session_name: str = "") -> Session:
+    """A cached :func:`assume_role` session (re-issued after an hour), one per role, service and name."""
+    key = (role_arn, service, session_name)
     with _lock:
         assert _state.role_cache is not None
         cached = _state.role_cache.get(key)
         if cached and time.monotonic() - cached[1] < 3600:
             return cached[0]
-    session = assume_role(role_arn, service, source_arn)
+    session = assume_role(role_arn, service, source_arn, session_name)
     with _lock:
         _state.role_cache[key] = (session, time.monotonic())
     return session
@@ -560,7 +560,9 @@ def _credentials_for_function(spec: Any) -> dict[str, str]:
     try:
         if not spec.role_arn:
             raise IamError(f"function {spec.function_name} has no execution role")
-        return role_session(spec.role_arn, "lambda.amazonaws.com", spec.function_arn).env()
+        # Lambda names the session after the function (assumed-role/<role>/<function>)
+        session = role_session(spec.role_arn, "lambda.amazonaws.com", spec.function_arn, spec.function_name)
+        return session.env()
     except IamError as exc:  # Lambda refuses such a function; the invoke fails with the reason
         raise ExecutorError(f"function {spec.function_name}: {exc}") from None
 
@@ -572,7 +574,7 @@ def _authorize_function_logs(fn: Any, group: str, stream: str) -> bool:
     if not role_arn:
         return False
     try:
-        session = role_session(role_arn, "lambda.amazonaws.com", fn.function_arn)
+        session = role_session(role_arn, "lambda.amazonaws.com", fn.function_arn, fn.function_name)
     except IamError:
         return False
     base = f"arn:aws:logs:{fn.region}:{fn.account_id}:log-group:{group}"

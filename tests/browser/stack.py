@@ -272,6 +272,7 @@ class ApiStack:
         )["Role"]["Arn"]
         # The local AWS enforces IAM: the same grant infrastructure/api.tf gives the API function.
         table_arn = f"arn:aws:dynamodb:{REGION}:123456789012:table/{self.table_name}"
+        log_group_arn = f"arn:aws:logs:{REGION}:123456789012:log-group:/aws/lambda/{self.function_name}"
         iam.put_role_policy(
             RoleName=f"{self.function_name}-role",
             PolicyName="read-table",
@@ -284,7 +285,13 @@ class ApiStack:
                             "Effect": "Allow",
                             "Action": ["dynamodb:Query", "dynamodb:GetItem"],
                             "Resource": table_arn,
-                        }
+                        },
+                        {
+                            "Sid": "WriteOwnLogs",
+                            "Effect": "Allow",
+                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                            "Resource": f"{log_group_arn}:*",
+                        },
                     ],
                 }
             ),

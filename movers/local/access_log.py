@@ -174,9 +174,9 @@ def _short(resource: str) -> str:
 
 
 def _reason(reasons: dict[str, str], label: str, action: str, resource: str) -> str:
-    sid = label.rsplit("#", 1)[-1]
+    policy, _, sid = label.rpartition("#")
     qualified = ":function:" in resource and resource.endswith(":*")
-    for key in (f"{sid} qualified" if qualified else "", sid, action):
+    for key in (f"{sid} qualified" if qualified else "", sid, policy, action):
         if key and key in reasons:
             return reasons[key]
     return ""
@@ -237,7 +237,8 @@ def render(roles: dict[str, dict[str, Any]], reasons: dict[str, str] | None = No
 
 def load_reasons(path: Path) -> dict[str, str]:
     """Reasons an unused grant stays, keyed by statement Sid (``"<Sid> qualified"`` for the ``:*`` qualified
-    function ARNs of a Sid) or by IAM action (JSON object; ``_comment`` keys ignored)."""
+    function ARNs of a Sid), policy name (a managed policy) or IAM action (a JSON object; keys starting with
+    ``_`` are comments)."""
     if not path.exists():
         return {}
     return {k: v for k, v in json.loads(path.read_text()).items() if not k.startswith("_")}

@@ -520,6 +520,22 @@ def _error(service: str, message: str) -> Exception:
     return error
 
 
+def _invalid_token(service: str) -> Exception:
+    """AWS's answer to a session token that does not belong to the access key, in the service's protocol."""
+    from moto.core.exceptions import InvalidClientTokenIdError, JsonRESTError
+
+    message = "The security token included in the request is invalid."
+    if service == "s3":
+        from moto.s3.exceptions import S3InvalidTokenError
+
+        return S3InvalidTokenError()
+    if service in ("sns", "sts", "iam", "cloudwatch"):
+        return InvalidClientTokenIdError()
+    error = JsonRESTError("UnrecognizedClientException", message)
+    error.code = 403 if service == "awslambda" else 400
+    return error
+
+
 def authorize_request(response: Any, resource: str) -> None:
     """moto's authorization hook: identifies, resolves, decides, logs; raises the AWS error when denied."""
     service = response.service_name
@@ -534,9 +550,7 @@ def authorize_request(response: Any, resource: str) -> None:
     if session is not None and session.principal.arn:
         token = response.headers.get("X-Amz-Security-Token") or response.headers.get("x-amz-security-token")
         if token != session.session_token and "X-Amz-Security-Token=" not in query:
-            from moto.core.exceptions import InvalidClientTokenIdError
-
-            raise InvalidClientTokenIdError()
+            raise _invalid_token(service)
     if operation == "GetCallerIdentity":  # AWS allows it to everyone, even under an explicit deny
         return
     call = Call(service, operation, params, response.region, response.current_account, response.path, _lookup)
@@ -638,6 +652,28 @@ def _patch_events_sqs_delivery() -> None:
     Rule._send_to_sqs_queue = _send_to_sqs_queue  # type: ignore[method-assign]
 
 
+def _patch_s3_bucket_permission() -> None:
+    """moto pre-checks object requests against the bucket policy ignoring each statement's Principal, so a
+    Deny naming one role would deny everyone, the operator included. That pre-check stands for anonymous
+    access; this keeps it to the statements that apply to anyone (``Principal: "*"`` or ``{"AWS": "*"}``).
+    Signed requests are decided with every statement, principals included, by :func:`authorize_request`."""
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def get_permission(self: Any, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        document = json.loads(self.policy.decode())
+        statements = document.get("Statement", [])
+        statements = [statements] if isinstance(statements, dict) else statements
+        public = [st for st in statements if st.get("Principal") in ("*", {"AWS": "*"}, {"AWS": ["*"]})]
+        if not public:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(json.dumps({**document, "Statement": public})).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
+
+
 def install(enforce: bool | None = None, log_path: str | None = None) -> None:
     """Hooks enforcement into moto, the executor and the interpreter (idempotent)."""
     from moto.core.authorization import ActionAuthenticatorMixin
@@ -659,6 +695,7 @@ def install(enforce: bool | None = None, log_path: str | None = None) -> None:
     executor.logs_authorizer = _authorize_function_logs
     _patch_step_functions()
     _patch_events_sqs_delivery()
+    _patch_s3_bucket_permission()
     _state.installed = True
 
 

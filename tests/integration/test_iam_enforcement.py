@@ -89,12 +89,14 @@ def failures(stack: StackHandle, execution_arn: str) -> list[str]:
 def test_fetch_without_its_control_table_grant_fails_with_access_denied_and_passes_restored(
     stack: StackHandle,
 ) -> None:
-    day = "2021-03-10"
+    day = "2025-09-17"
     role = role_of(stack, stack.outputs["function_names"]["fetch_bars"])
     control = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{stack.outputs['control_table_name']}"
     # Given fetch_bars' role without RateLimiterAndIdempotency (its writes to the control table)
     with denials_expected(stack), without_statement(stack, role, "RateLimiterAndIdempotency"):
-        desc = stack.run("ingest", f"iam-fetch-denied-{day}", {"date": day, "tickers": TICKERS})
+        desc = stack.run(
+            "ingest", f"iam-fetch-denied-{day}", {"date": day, "tickers": TICKERS, "force": True}
+        )
         # Then the run fails, the fetch saw AccessDenied on the control table, and nothing is stored
         assert desc["status"] == "FAILED"
         assert any(
@@ -103,7 +105,7 @@ def test_fetch_without_its_control_table_grant_fails_with_access_denied_and_pass
         assert denied(stack, f"/{role}", "dynamodb:GetItem") or denied(stack, f"/{role}", "dynamodb:PutItem")
         assert stack.item("MOVERS", day) is None
     # When the statement is back, the same day is stored
-    desc = stack.run("ingest", f"iam-fetch-restored-{day}", {"date": day, "tickers": TICKERS})
+    desc = stack.run("ingest", f"iam-fetch-restored-{day}", {"date": day, "tickers": TICKERS, "force": True})
     assert desc["status"] == "SUCCEEDED", desc.get("cause")
     assert stack.item("MOVERS", day) is not None
 
@@ -111,7 +113,7 @@ def test_fetch_without_its_control_table_grant_fails_with_access_denied_and_pass
 def test_ingest_machine_without_invoke_on_pick_winner_fails_with_lambda_access_denied(
     stack: StackHandle,
 ) -> None:
-    day = "2021-03-11"
+    day = "2025-10-15"
     machine_role = stack.outputs["ingest_state_machine_arn"].rsplit(":", 1)[1] + "-sfn"
 
     def drop_pick_winner(statement: dict[str, Any]) -> None:
@@ -122,14 +124,14 @@ def test_ingest_machine_without_invoke_on_pick_winner_fails_with_lambda_access_d
         denials_expected(stack),
         without_statement(stack, machine_role, "InvokePipelineFunctions", drop_pick_winner),
     ):
-        desc = stack.run("ingest", f"iam-sfn-denied-{day}", {"date": day, "tickers": TICKERS})
+        desc = stack.run("ingest", f"iam-sfn-denied-{day}", {"date": day, "tickers": TICKERS, "force": True})
         # Then the Pick Winner task fails with the Lambda integration's AccessDenied error, as on AWS
         assert desc["status"] == "FAILED"
         found = failures(stack, desc["executionArn"])
         assert any(f.startswith("Lambda.AccessDeniedException") and "pick-winner" in f for f in found), found
         assert denied(stack, f"/{machine_role}", "lambda:InvokeFunction")
         assert stack.item("MOVERS", day) is None
-    desc = stack.run("ingest", f"iam-sfn-restored-{day}", {"date": day, "tickers": TICKERS})
+    desc = stack.run("ingest", f"iam-sfn-restored-{day}", {"date": day, "tickers": TICKERS, "force": True})
     assert desc["status"] == "SUCCEEDED", desc.get("cause")
 
 

@@ -226,9 +226,19 @@ def render(roles: dict[str, dict[str, Any]], reasons: dict[str, str] | None = No
             unused = unused_grants(entry)
             if unused:
                 lines += ["Grants never used in this run:", ""]
+                # one line per statement and reason: its unused actions on its unused resources
+                grouped: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
                 for label, action, resource in unused:
                     why = _reason(reasons, label, action, resource) or "**no reason recorded: remove it?**"
-                    lines.append(f"- `{label}` `{action}` on `{_short(resource)}`: {why}")
+                    actions, resources = grouped.setdefault((label, why), ([], []))
+                    if action not in actions:
+                        actions.append(action)
+                    if resource not in resources:
+                        resources.append(resource)
+                for (label, why), (actions, resources) in grouped.items():
+                    acts = ", ".join(f"`{a}`" for a in sorted(actions))
+                    res = ", ".join(f"`{_short(r)}`" for r in sorted(resources))
+                    lines.append(f"- `{label}`: {acts} on {res}: {why}")
             else:
                 lines.append("Every grant was used.")
         lines.append("")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import threading
 from collections.abc import Iterable, Iterator
@@ -104,8 +105,18 @@ def _grants(policies: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
             label = f"{policy['name'].rsplit('/', 1)[-1]}#{st.get('Sid') or i}"
             actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
             resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+            resources = [_stable(r) for r in resources]
             out += [(label, a, r) for a in actions for r in resources]
     return out
+
+
+_SECRET_SUFFIX = re.compile(r"(:secret:[^:]+)-[A-Za-z0-9]{6}$")
+
+
+def _stable(resource: str) -> str:
+    """A resource ARN without the parts that differ between two stacks of one name (a secret's random
+    suffix), so logs of several test sessions merge."""
+    return _SECRET_SUFFIX.sub(r"\1-??????", resource)
 
 
 def _normalize(principal: str) -> str:
@@ -139,13 +150,12 @@ def summarize(records: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             continue
         entry = roles[_normalize(r["principal"])]
         grants = _grants(entry.get("policies") or [])
-        shown = (
-            _pattern_for(grants, r["action"], r["resource"]) if r["decision"] == "allow" else r["resource"]
-        )
+        resource = _stable(r["resource"])
+        shown = _pattern_for(grants, r["action"], resource) if r["decision"] == "allow" else resource
         counts = entry["calls"].setdefault(
             (r["action"], shown), {"allowed": 0, "denied": 0, "expected": 0, "resources": set()}
         )
-        counts["resources"].add(r["resource"])
+        counts["resources"].add(resource)
         if r["decision"] == "allow":
             counts["allowed"] += 1
         elif r.get("expected"):
@@ -182,7 +192,7 @@ def _reason(reasons: dict[str, str], label: str, action: str, resource: str) -> 
     return ""
 
 
-def render(roles: dict[str, dict[str, Any]], reasons: dict[str, str] | None = None) -> str:
+def render(roles: dict[str, dict[str, Any]], reasons: dict[str, str] | None = None, note: str = "") -> str:
     """The Markdown report: one section and table per role."""
     reasons = reasons or {}
     lines = [
@@ -196,6 +206,8 @@ def render(roles: dict[str, dict[str, Any]], reasons: dict[str, str] | None = No
         "the account id dropped).",
         "",
     ]
+    if note:
+        lines += [note, ""]
     total_denied = sum(c["denied"] for e in roles.values() for c in e["calls"].values())
     expected = sum(c["expected"] for e in roles.values() for c in e["calls"].values())
     lines += [
@@ -263,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     rep.add_argument("--reasons", help="JSON file of reasons for grants kept unused")
     rep.add_argument("--check", action="store_true", help="exit 1 on an unexpected denial")
     rep.add_argument("--roles", default="", help="only roles whose name starts with this (services always)")
+    rep.add_argument("--note", default="", help="a line under the header (e.g. which tests ran)")
     den = sub.add_parser("denials", help="print unexpected denials")
     den.add_argument("logs", nargs="+")
     args = parser.parse_args(argv)
@@ -280,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, entry in summarize(records).items()
         if name.startswith(args.roles) or name.endswith(".amazonaws.com")
     }
-    text = render(roles, load_reasons(Path(args.reasons)) if args.reasons else None)
+    text = render(roles, load_reasons(Path(args.reasons)) if args.reasons else None, args.note)
     if args.out:
         Path(args.out).write_text(text + "\n")
     else:

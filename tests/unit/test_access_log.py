@@ -125,3 +125,22 @@ def test_the_cli_writes_the_report_and_check_fails_on_a_denial(tmp_path: Path) -
     assert access_log.main(["report", str(log), "--out", str(out), "--check"]) == 1
     assert access_log.main(["denials", str(log)]) == 1
     assert access_log.main(["report", str(tmp_path / "missing.jsonl")]) == 2
+
+
+def test_logs_of_two_stacks_merge_although_the_secret_suffix_differs() -> None:
+    secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:key"
+    statement = {
+        "Sid": "Key",
+        "Effect": "Allow",
+        "Action": "secretsmanager:GetSecretValue",
+        "Resource": f"{secret}-BbBbBb",
+    }
+    policies = {
+        "kind": "policies",
+        "principal": ROLE,
+        "policies": [{"name": "p", "document": {"Statement": [statement]}}],
+    }
+    # Given a call of the first stack (suffix AaAaAa) and the policies of the second (BbBbBb)
+    records = [request("secretsmanager:GetSecretValue", f"{secret}-AaAaAa"), policies]
+    entry = access_log.summarize(records)["stock-movers-local-fetch-bars-role"]
+    assert access_log.unused_grants(entry) == []

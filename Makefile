@@ -101,7 +101,18 @@ checkov: $(CHECKOV_STAMP) ## checkov over infrastructure/, offline (skips sit ne
 
 .PHONY: test
 test: $(STAMP) tools build-local $(CHECKOV_STAMP) ## Install everything, then run every test (unit, local AWS, Terraform, e2e, browser)
-	MOVERS_REQUIRE_CHECKOV=1 $(VENV)/bin/pytest -q
+	rm -rf $(ACCESS_LOG_DIR)
+	MOVERS_ACCESS_LOG_DIR=$(ACCESS_LOG_DIR) MOVERS_REQUIRE_CHECKOV=1 $(VENV)/bin/pytest -q
+
+# The local AWS's access logs of a test run (one JSON-lines file per local AWS); read by iam-report.
+ACCESS_LOG_DIR := $(ROOT)/build/access-log
+
+.PHONY: iam-report
+iam-report: $(STAMP) tools build-local ## Run the stack tests with IAM enforced and write docs/iam-report.md (a table per role); fails on any denial
+	rm -rf $(ACCESS_LOG_DIR)
+	MOVERS_ACCESS_LOG_DIR=$(ACCESS_LOG_DIR) $(VENV)/bin/pytest -q tests/local tests/integration tests/browser
+	$(PY) -m movers.local.access_log report $(ACCESS_LOG_DIR) --roles stock-movers- \
+	  --reasons docs/iam-unused-grants.json --out docs/iam-report.md --check
 
 .PHONY: test-infra
 test-infra: $(STAMP) tools build-local $(CHECKOV_STAMP) ## Terraform fmt/validate/test, checkov, IAM plan check

@@ -282,8 +282,10 @@ resource "aws_lambda_permission" "api" {
   action        = "lambda:InvokeFunction"
   function_name = module.fn_api.function_name
   principal     = "apigateway.amazonaws.com"
-  # Any stage, method and path of this API only.
-  source_arn = "${aws_api_gateway_rest_api.api.execution_arn}/*/*/*"
+  # Any stage, method and path of this API only. Built from the account id rather than the provider's
+  # execution_arn, which has an empty account locally (skip_requesting_account_id): the local AWS enforces
+  # this permission, and an ARN with no account would match no API.
+  source_arn = "arn:aws:execute-api:${var.region}:${local.account_id}:${aws_api_gateway_rest_api.api.id}/*/*/*"
 }
 
 output "api_url" {

@@ -301,6 +301,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if final.get("status") == "SUCCEEDED" else 1
 
 
+def schedule_invoker(t: Target, schedule: dict[str, Any]) -> Any:
+    """The Lambda client a firing uses. Locally it stands in for EventBridge Scheduler: the local AWS issues
+    the schedule's target role as Scheduler assumes it (trust policy checked), so the role's grant decides,
+    as on AWS. Against AWS the operator's own credentials invoke (Scheduler itself fires there)."""
+    if not t.endpoint:
+        return t.client("lambda")
+    import urllib.request
+
+    import boto3
+
+    body = {
+        "role_session": {
+            "role_arn": schedule["Target"]["RoleArn"],
+            "service": "scheduler.amazonaws.com",
+            "source_arn": schedule["Arn"],
+        }
+    }
+    # t.endpoint is the local AWS on 127.0.0.1
+    req = urllib.request.Request(f"{t.endpoint}/_movers/iam", data=json.dumps(body).encode(), method="POST")  # noqa: S310
+    with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+        creds = json.loads(resp.read())["credentials"]
+    return boto3.client(
+        "lambda",
+        endpoint_url=t.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=creds["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=creds["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=creds["AWS_SESSION_TOKEN"],
+    )
+
+
 def cmd_schedule(args: argparse.Namespace) -> int:
     """Show the daily (or --catchup: the analysis catch-up) schedule, or fire it now: invoke its target with
     its input, as Scheduler would."""
@@ -317,7 +348,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     payload = json.loads(schedule["Target"].get("Input") or "{}")
     if args.date:
         payload["date"] = args.date
-    out = t.client("lambda").invoke(
+    out = schedule_invoker(t, schedule).invoke(
         FunctionName=schedule["Target"]["Arn"], Payload=json.dumps(payload).encode()
     )
     body = json.loads(out["Payload"].read() or b"{}")

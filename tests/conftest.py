@@ -36,3 +36,20 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackHandle]:
         yield StackHandle(local)
     finally:
         local.stop()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fails the run when the local AWS denied a role (or service) a call no test expected: a permission
+    the pipeline needs is missing from the Terraform (see docs/local.md, "IAM")."""
+    from movers.local.server import UNEXPECTED_DENIALS
+
+    if not UNEXPECTED_DENIALS:
+        return
+    lines = [
+        f"  {d['principal']}: {d['action']} on {d['resource']} ({d['decision']})" for d in UNEXPECTED_DENIALS
+    ]
+    unique = sorted(set(lines))
+    print(
+        f"\nIAM: {len(UNEXPECTED_DENIALS)} unexpected denial(s) in the local AWS:\n" + "\n".join(unique[:30])
+    )
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -27,6 +27,7 @@ import mimetypes
 import re
 import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -223,26 +224,91 @@ def proxy_reply(payload: Any) -> HttpReply:
 Invoker = Callable[[dict[str, Any]], HttpReply]
 
 
-class LambdaInvoker:
-    """Sends proxy events to a function through the (local) AWS Lambda Invoke API."""
+def execution_arn_from_url(
+    invoke_url: str, region: str = "us-east-1", account: str = "123456789012"
+) -> str | None:
+    """The API's execution ARN from its stage URL (``https://<api-id>.execute-api.<region>.amazonaws.com/v1``,
+    Terraform's ``api_url``); None when the URL is not of that form."""
+    host = urlsplit(invoke_url).hostname or ""
+    if ".execute-api." not in host:
+        return None
+    return f"arn:aws:execute-api:{region}:{account}:{host.split('.', 1)[0]}"
 
-    def __init__(self, function_name: str, aws_endpoint: str, region: str = "us-east-1") -> None:
-        import boto3
+
+class LambdaInvoker:
+    """Sends proxy events to a function through the (local) AWS Lambda Invoke API.
+
+    With ``execution_arn`` (the API's ``arn:aws:execute-api:<region>:<account>:<api-id>``) it invokes as
+    API Gateway does: as the service principal ``apigateway.amazonaws.com`` with the method's source ARN
+    (``<execution_arn>/<stage>/<METHOD><resource>``), so the function's Lambda permission decides (the
+    local AWS issues such credentials, see movers.local.iam). Without it, as the operator.
+    """
+
+    def __init__(
+        self,
+        function_name: str,
+        aws_endpoint: str,
+        region: str = "us-east-1",
+        execution_arn: str | None = None,
+    ) -> None:
         from botocore.config import Config
 
         self.function_name = function_name
-        # One client for all threads (boto3 clients are thread-safe); no retries: a failure is a 502.
-        self._client = boto3.client(
+        self.aws_endpoint = aws_endpoint
+        self.region = region
+        self.execution_arn = execution_arn
+        self._config = Config(retries={"max_attempts": 1}, read_timeout=120, max_pool_connections=32)
+        # One client per source ARN for all threads (boto3 clients are thread-safe);
+        # no retries: a failure is a 502.
+        self._client = self._make_client({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def _make_client(self, credentials: dict[str, str]) -> Any:
+        import boto3
+
+        return boto3.client(
             "lambda",
-            endpoint_url=aws_endpoint,
-            region_name=region,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",  # noqa: S106 - dummy credentials of the local AWS
-            config=Config(retries={"max_attempts": 1}, read_timeout=120, max_pool_connections=32),
+            endpoint_url=self.aws_endpoint,
+            region_name=self.region,
+            aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=credentials.get("AWS_SESSION_TOKEN"),
+            config=self._config,
         )
 
+    def _client_for(self, event: dict[str, Any]) -> Any:
+        if not self.execution_arn:
+            return self._client
+        stage = event.get("requestContext", {}).get("stage", STAGE)
+        source_arn = f"{self.execution_arn}/{stage}/{event['httpMethod']}{event['resource']}"
+        with self._lock:
+            client = self._clients.get(source_arn)
+            if client is None:
+                body = json.dumps(
+                    {"service_session": {"service": "apigateway.amazonaws.com", "source_arn": source_arn}}
+                ).encode()
+                # aws_endpoint is the local AWS on 127.0.0.1 (this invoker only runs against it)
+                req = urllib.request.Request(f"{self.aws_endpoint}/_movers/iam", data=body, method="POST")  # noqa: S310
+                with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+                    client = self._clients[source_arn] = self._make_client(
+                        json.loads(resp.read())["credentials"]
+                    )
+            return client
+
     def __call__(self, event: dict[str, Any]) -> HttpReply:
-        response = self._client.invoke(FunctionName=self.function_name, Payload=json.dumps(event).encode())
+        from botocore.exceptions import ClientError
+
+        try:
+            response = self._invoke(event)
+        except ClientError as exc:
+            # API Gateway without permission to invoke (or any Lambda API error): AWS answers 500.
+            if exc.response.get("Error", {}).get("Code") in (
+                "AccessDeniedException",
+                "ResourceNotFoundException",
+            ):
+                return json_reply(500, INTERNAL_ERROR)
+            raise
         raw = response["Payload"].read()
         if response.get("FunctionError"):
             return json_reply(502, INTERNAL_ERROR)
@@ -251,6 +317,11 @@ class LambdaInvoker:
         except ValueError:
             return json_reply(502, INTERNAL_ERROR)
         return proxy_reply(payload)
+
+    def _invoke(self, event: dict[str, Any]) -> Any:
+        return self._client_for(event).invoke(
+            FunctionName=self.function_name, Payload=json.dumps(event).encode()
+        )
 
 
 def config_js(api_url: str, data_note: str | None = None) -> str:
@@ -327,9 +398,12 @@ class LocalApiGateway:
         config_api_url: str | None = None,
         data_note: str | None = None,
         verbose: bool = False,
+        execution_arn: str | None = None,
     ) -> None:
         self.resources = load_resources(Path(spec_path))
-        self.invoker: Invoker = invoker or LambdaInvoker(function_name, aws_endpoint)
+        self.invoker: Invoker = invoker or LambdaInvoker(
+            function_name, aws_endpoint, execution_arn=execution_arn
+        )
         self.frontend_dir = Path(frontend_dir).resolve() if frontend_dir else None
         self.port = port
         self.stage = stage

@@ -595,6 +595,15 @@ def target_input(target: dict[str, Any], event: dict[str, Any], rule_name: str, 
     return text
 
 
+def _authorize_delivery(rule: Any, target: dict[str, Any], action: str) -> None:
+    """IAM hook point (movers.local.iam): EventBridge delivers as the target's role when it has one, else
+    as ``events.amazonaws.com`` under the target's resource policy; a denied delivery raises (and is
+    dropped, as AWS drops it after its retries). A no-op when IAM is not installed."""
+    from movers.local import iam
+
+    iam.check_delivery("events.amazonaws.com", action, target["Arn"], rule.arn, target.get("RoleArn"))
+
+
 def fix_events_step_functions_targets() -> None:
     """Delivers matching PutEvents events to Step Functions targets with StartExecution, as AWS does.
 
@@ -631,6 +640,7 @@ def fix_events_step_functions_targets() -> None:
         event = _aws_event(original_event)
         for target in states:
             try:
+                _authorize_delivery(self, target, "states:StartExecution")
                 payload = target_input(target, event, self.name, self.arn)
                 get_backend(self.account_id, self.region_name).start_execution(
                     target["Arn"], str(uuid.uuid4()), payload
@@ -685,6 +695,9 @@ def fix_events_lambda_and_sns_targets() -> None:
 
     def deliver(rule: Any, target: dict[str, Any], payload: str) -> None:
         arn = parse_arn(target["Arn"])
+        _authorize_delivery(
+            rule, target, "lambda:InvokeFunction" if arn.service == "lambda" else "sns:Publish"
+        )
         if arn.service == "lambda":
             fn = lambda_backends[arn.account][arn.region].get_function(target["Arn"])
             fn.invoke(payload, {"x-amz-invocation-type": "Event"}, {})

@@ -51,7 +51,7 @@ def read_state() -> dict[str, Any] | None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from movers.local.apigw import LocalApiGateway
+    from movers.local.apigw import LocalApiGateway, execution_arn_from_url
     from movers.market.server import MarketServer
 
     STATE_DIR.mkdir(exist_ok=True)
@@ -83,7 +83,12 @@ def serve(args: argparse.Namespace) -> int:
         outputs = stack.start()
         assert stack.aws is not None
         gateway = LocalApiGateway(
-            outputs["api_function_name"], stack.aws.endpoint, port=args.web_port, data_note=DEMO_NOTE
+            outputs["api_function_name"],
+            stack.aws.endpoint,
+            port=args.web_port,
+            data_note=DEMO_NOTE,
+            # invoke as API Gateway, so the function's Lambda permission (api.tf) is what allows it
+            execution_arn=execution_arn_from_url(outputs.get("api_url", "")),
         )
         url = gateway.start()
         state = {

@@ -45,6 +45,7 @@ import threading
 import time
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -243,12 +244,14 @@ class FunctionSpec:
     env: dict[str, str]
     task_root: Path
     layer_roots: list[Path] = field(default_factory=list)
+    role_arn: str = ""  # the execution role; its session's credentials go into the worker's environment
 
     @property
     def key(self) -> str:
         raw = json.dumps(
             [
                 self.function_arn,
+                self.role_arn,
                 str(self.task_root),
                 [str(p) for p in self.layer_roots],
                 self.env,
@@ -270,6 +273,17 @@ class FunctionSpec:
             + [str(p / "python") for p in later_first]
             + [str(runtime_dir())]
         )
+
+
+_DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+# Set by movers.local.iam.install: the worker credentials of a function (its execution role's session).
+credentials_provider: Callable[[FunctionSpec], dict[str, str]] | None = None
+# Set by movers.local.iam.install: may this function's role write this log stream (fn, group, stream)?
+logs_authorizer: Callable[[Any, str, str], bool] | None = None
 
 
 def _endpoint() -> str:
@@ -319,9 +333,8 @@ class Worker:
                 "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
                 "AWS_REGION": spec.region,
                 "AWS_DEFAULT_REGION": spec.region,
-                "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": "testing",
-                "AWS_SESSION_TOKEN": "testing",
+                # the execution role's session when IAM is installed (movers.local.iam), else dummies
+                **(credentials_provider(spec) if credentials_provider else _DUMMY_CREDENTIALS),
                 # Local-only: handlers' boto3 talks to the local AWS, never to a real account or the
                 # machine's ~/.aws files.
                 "AWS_ENDPOINT_URL": _endpoint(),
@@ -611,6 +624,7 @@ def spec_for(fn: Any) -> FunctionSpec:
         env=dict(fn.environment_vars or {}),
         task_root=task_root,
         layer_roots=layer_roots,
+        role_arn=str(getattr(fn, "role", "") or ""),
     )
 
 
@@ -681,7 +695,10 @@ def invoke_function(fn: Any, body: Any, request_headers: Any, response_headers: 
             error = {"errorType": "Runtime.LocalExecutorError", "errorMessage": str(exc)}
             return InvokeResult(json.dumps(error), True, f"[ERROR] {exc}\n")
         stream = result.stream or f"{datetime.now(UTC):%Y/%m/%d}/[{fn.version}]{uuid.uuid4().hex}"
-        ship_logs(fn, stream, result.log)
+        # Lambda writes the function's logs with its execution role: denied, they are dropped
+        # (movers.local.iam)
+        if logs_authorizer is None or logs_authorizer(fn, f"/aws/lambda/{fn.function_name}", stream):
+            ship_logs(fn, stream, result.log)
         return limit_response(result)
 
     if invocation_type == "Event":

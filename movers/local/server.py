@@ -20,6 +20,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -28,6 +29,8 @@ HOST = "127.0.0.1"
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 _READY_PREFIX = "movers-localaws ready "
+# Unexpected IAM denials of every LocalAws this process stopped (tests/conftest.py fails the run on any).
+UNEXPECTED_DENIALS: list[dict[str, Any]] = []
 
 
 class LocalAwsError(RuntimeError):
@@ -77,14 +80,19 @@ def serve(port: int, time_scale: float = 1.0, pid_file: str | None = None) -> in
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
-    from movers.local import compat, executor, faults
+    from movers.local import compat, executor, faults, iam
 
     moto_config.default_user_config["stepfunctions"] = {"execute_state_machine": True}
     compat.apply(time_scale)
     executor.install()
+    try:
+        iam.install()  # MOVERS_IAM (enforce | off), MOVERS_ACCESS_LOG
+    except iam.IamError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return 2
 
     # The fault switch sits in front of moto: armed, it answers matching requests with AWS errors.
-    app = faults.FaultInjector(DomainDispatcherApplication(create_backend_app))
+    app = iam.IamAdmin(faults.FaultInjector(DomainDispatcherApplication(create_backend_app)))
     try:
         server = make_server(HOST, bound_port, app, threaded=True, request_handler=MotoRequestHandler)
     except OSError as exc:  # lost a race for the port between the probe and here
@@ -111,6 +119,7 @@ def serve(port: int, time_scale: float = 1.0, pid_file: str | None = None) -> in
         pass
     finally:
         executor.shutdown()
+        iam.shutdown()
         server.server_close()
         if pid_file:
             with contextlib.suppress(OSError):
@@ -136,10 +145,20 @@ class LocalAws:
     """A local AWS in a subprocess: ``start()`` returns the endpoint URL once it answers; ``stop()`` ends it.
 
     ``port=0`` picks a free port. ``time_scale`` scales Wait/Retry sleeps. ``state_dir`` holds the server
-    log, the pid file and the Lambda code cache (a temporary directory if None).
+    log, the pid file and the Lambda code cache (a temporary directory if None). IAM is enforced
+    (``movers.local.iam``); ``iam_enforce=False`` switches it off (only the tests proving the switch do).
+    The access log goes to ``$MOVERS_ACCESS_LOG_DIR/<unique>.jsonl`` when that is set (a test run's logs,
+    for ``make iam-report``), else to ``state_dir/access-log.jsonl``; after ``stop()``, ``denials`` holds
+    the calls of confined principals that were denied and no test expected.
     """
 
-    def __init__(self, port: int = 0, time_scale: float = 1.0, state_dir: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        time_scale: float = 1.0,
+        state_dir: str | Path | None = None,
+        iam_enforce: bool = True,
+    ) -> None:
         if port < 0 or port > 65535:
             raise ValueError(f"port must be 0..65535, got {port}")
         if not time_scale > 0:
@@ -151,6 +170,9 @@ class LocalAws:
         self.proc: subprocess.Popen[str] | None = None
         self.endpoint = ""
         self.start_seconds = 0.0
+        self.iam_enforce = iam_enforce
+        self.access_log = ""
+        self.denials: list[dict[str, Any]] = []
 
     def start(self, timeout: float = 30.0) -> str:
         """Starts the server subprocess and returns ``http://127.0.0.1:PORT`` once it answers."""
@@ -164,6 +186,16 @@ class LocalAws:
         log_path = self.state_dir / "server.log"
         env = dict(os.environ)
         env.setdefault("MOVERS_LAMBDA_CACHE", str(self.state_dir / "lambda-cache"))
+        env["MOVERS_IAM"] = "enforce" if self.iam_enforce else "off"
+        log_dir = os.environ.get("MOVERS_ACCESS_LOG_DIR")
+        if log_dir:
+            stamp = time.strftime("%Y%m%dT%H%M%S")
+            self.access_log = str(
+                Path(log_dir).resolve() / f"{stamp}-{os.getpid()}-{uuid.uuid4().hex[:6]}.jsonl"
+            )
+        else:
+            self.access_log = str(self.state_dir / "access-log.jsonl")
+        env["MOVERS_ACCESS_LOG"] = self.access_log
         repo_root = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (repo_root, env.get("PYTHONPATH", "")) if p)
         cmd = [
@@ -210,10 +242,35 @@ class LocalAws:
                     proc.wait()
             if proc.stdout:
                 proc.stdout.close()
+            self._collect_denials()
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
             self.state_dir = None
+
+    def _collect_denials(self) -> None:
+        from movers.local import access_log
+
+        if self.access_log:
+            self.denials = access_log.unexpected_denials(access_log.read([self.access_log]))
+            UNEXPECTED_DENIALS.extend(self.denials)
+
+    def expect_denials(self, on: bool) -> None:
+        """Marks the denials that follow as expected (proof tests), or stops doing so."""
+        self._admin_call("/_movers/iam", {"expect_denials": on})
+
+    def _admin_call(self, path: str, body: Any) -> Any:
+        if not self.endpoint:
+            raise LocalAwsError("the local AWS is not started")
+        data = json.dumps(body).encode() if body is not None else None
+        # endpoint is always http://127.0.0.1:PORT, built by us
+        req = urllib.request.Request(f"{self.endpoint}{path}", data=data, method="POST" if data else "GET")  # noqa: S310
+        req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+                return json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            raise LocalAwsError(json.loads(exc.read() or b"{}").get("message", str(exc))) from None
 
     # -- fault injection (see movers.local.faults) --------------------------------------------------
 

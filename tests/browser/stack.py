@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import random
 import sys
 import sysconfig
@@ -35,6 +36,8 @@ API_DIR = REPO / "functions" / "api"
 DIST = REPO / "build" / "dist"
 FRONTEND = REPO / "frontend"
 REGION = "us-east-1"
+# The API this stack stands for (the local gateway signs its invokes as apigateway.amazonaws.com from it).
+EXECUTION_ARN = f"arn:aws:execute-api:{REGION}:123456789012:browserapi"
 FUNCTION = "movers-local-api"
 TABLE = "movers-local-main"
 SITE = Path(sysconfig.get_paths()["purelib"])
@@ -218,6 +221,9 @@ class ApiStack:
 
     def gateway(self, **kwargs: Any) -> LocalApiGateway:
         """Start one more local gateway onto the same function (e.g. with another config.js)."""
+        kwargs.setdefault(
+            "execution_arn", EXECUTION_ARN
+        )  # invoke as API Gateway (the Lambda permission decides)
         gw = LocalApiGateway(self.function_name, self.aws_endpoint, FRONTEND, 0, **kwargs)
         gw.start()
         self._gateways.append(gw)
@@ -275,6 +281,32 @@ class ApiStack:
                 '{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
             ),
         )["Role"]["Arn"]
+        # The local AWS enforces IAM: the same grant infrastructure/api.tf gives the API function.
+        table_arn = f"arn:aws:dynamodb:{REGION}:123456789012:table/{self.table_name}"
+        log_group_arn = f"arn:aws:logs:{REGION}:123456789012:log-group:/aws/lambda/{self.function_name}"
+        iam.put_role_policy(
+            RoleName=f"{self.function_name}-role",
+            PolicyName="read-table",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "ReadTable",
+                            "Effect": "Allow",
+                            "Action": ["dynamodb:Query", "dynamodb:GetItem"],
+                            "Resource": table_arn,
+                        },
+                        {
+                            "Sid": "WriteOwnLogs",
+                            "Effect": "Allow",
+                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                            "Resource": f"{log_group_arn}:*",
+                        },
+                    ],
+                }
+            ),
+        )
         lam = self.client("lambda")
         layer_arns = []
         for name, content in layer_zips():
@@ -303,6 +335,14 @@ class ApiStack:
                     "POWERTOOLS_TRACE_DISABLED": "true",
                 }
             },
+        )
+        # As infrastructure/api.tf: API Gateway may invoke it from any stage, method and path of this API.
+        lam.add_permission(
+            FunctionName=self.function_name,
+            StatementId="AllowApiGatewayInvoke",
+            Action="lambda:InvokeFunction",
+            Principal="apigateway.amazonaws.com",
+            SourceArn=f"{EXECUTION_ARN}/*/*/*",
         )
 
 

@@ -26,6 +26,24 @@ TRUST_POLICY = json.dumps(
         ],
     }
 )
+# The local AWS enforces IAM. These tests exercise the emulator, not the project's least privilege (the
+# Terraform stack tests do): their test functions and machines run as roles allowed every action.
+ALLOW_ALL = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+)
+SFN_TEST_ROLE = "sfn-test"  # tests/local/test_compat.py's machines and EventBridge targets run as it
+SFN_TRUST_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": ["states.amazonaws.com", "events.amazonaws.com"]},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
 
 
 def build_zip(files: dict[str, str]) -> bytes:
@@ -75,7 +93,25 @@ def aws_client(local_aws: str) -> Callable[[str], Any]:
 def lambda_role(aws_client: Callable[[str], Any]) -> str:
     """An IAM role ARN that test functions run as."""
     name = f"test-lambda-{uuid.uuid4().hex[:8]}"
-    return aws_client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_POLICY)["Role"]["Arn"]
+    iam = aws_client("iam")
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_POLICY)["Role"]["Arn"]
+    iam.put_role_policy(RoleName=name, PolicyName="allow-all", PolicyDocument=ALLOW_ALL)
+    return str(arn)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def sfn_test_role(local_aws_server: LocalAws) -> str:
+    """The role test machines and EventBridge targets name (Step Functions and EventBridge may assume it)."""
+    iam = boto3.client(
+        "iam",
+        endpoint_url=local_aws_server.endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    arn = iam.create_role(RoleName=SFN_TEST_ROLE, AssumeRolePolicyDocument=SFN_TRUST_POLICY)["Role"]["Arn"]
+    iam.put_role_policy(RoleName=SFN_TEST_ROLE, PolicyName="allow-all", PolicyDocument=ALLOW_ALL)
+    return str(arn)
 
 
 @pytest.fixture(scope="session")

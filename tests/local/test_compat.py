@@ -401,6 +401,7 @@ def test_put_events_starts_a_matching_rules_state_machine_with_the_transformed_i
             {"Id": "queue", "Arn": queue_arn},
         ],
     )
+    _allow_rule(aws_client, rule, queue_arn)
     # When a matching and a non-matching event are put
     entry = {"Source": source, "DetailType": "MoverStored", "Detail": json.dumps({"date": "2025-06-02"})}
     other = {**entry, "DetailType": "SomethingElse"}
@@ -471,6 +472,33 @@ def test_a_schedule_only_rule_does_not_match_put_events(aws_client):
 # --- Step Functions status-change events; Lambda and SNS targets (operations) ---------------------
 
 
+def _allow_rule(aws_client, rule: str, *targets: str) -> None:
+    """The resource policies EventBridge needs to deliver this rule's events to these targets (the local AWS
+    enforces IAM, as AWS does): a queue policy, a Lambda permission, a topic policy."""
+    rule_arn = f"arn:aws:events:us-east-1:123456789012:rule/{rule}"
+    for arn in targets:
+        service = arn.split(":")[2]
+        if service == "lambda":
+            aws_client("lambda").add_permission(
+                FunctionName=arn, StatementId=f"allow-{rule}", Action="lambda:InvokeFunction",
+                Principal="events.amazonaws.com", SourceArn=rule_arn,
+            )  # fmt: skip
+            continue
+        action = "sqs:SendMessage" if service == "sqs" else "sns:Publish"
+        policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": action,
+            "Resource": arn, "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+        }]})  # fmt: skip
+        if service == "sqs":
+            sqs = aws_client("sqs")
+            url = sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[1])["QueueUrl"]
+            sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
+        else:
+            aws_client("sns").set_topic_attributes(
+                TopicArn=arn, AttributeName="Policy", AttributeValue=policy
+            )
+
+
 def _queue(aws_client) -> tuple[str, str]:
     sqs = aws_client("sqs")
     url = sqs.create_queue(QueueName=f"q-{uuid.uuid4().hex[:8]}")["QueueUrl"]
@@ -517,6 +545,7 @@ def test_executions_publish_aws_shaped_status_change_events(aws_client):
         ),
     )
     events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": queue_arn}])
+    _allow_rule(aws_client, rule, queue_arn)
     # When one execution succeeds and one fails
     ok = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], name="ok", input='{"fail": false}')
     bad = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], name="bad", input='{"fail": true}')
@@ -559,6 +588,7 @@ def test_put_events_reaches_lambda_sns_and_sqs_targets_of_one_rule(aws_client, m
             {"Id": "q", "Arn": queue_arn},
         ],
     )  # fmt: skip
+    _allow_rule(aws_client, rule, fn_arn, topic, queue_arn)
     # When a matching event is put
     answer = events.put_events(
         Entries=[{"Source": source, "DetailType": "X", "Detail": '{"day": "2025-06-03"}'}]

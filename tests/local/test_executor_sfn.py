@@ -93,7 +93,7 @@ def test_given_a_rate_limited_then_bad_ticker_when_run_then_retry_and_catch_matc
     machine = sfn.create_state_machine(
         name=f"fetch-{uuid.uuid4().hex[:6]}",
         definition=_definition(function_arn),
-        roleArn="arn:aws:iam::123456789012:role/sfn",
+        roleArn="arn:aws:iam::123456789012:role/sfn-test",  # conftest.sfn_test_role
     )["stateMachineArn"]
 
     # When a ticker is rate limited once (Retry interval 5 s, scaled by 0.01)

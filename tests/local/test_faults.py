@@ -273,7 +273,7 @@ def test_local_aws_inject_refuses_a_bad_rule_with_the_servers_message(switch: Lo
 
 
 def test_step_functions_tasks_fail_with_the_integration_error_names(
-    switch: LocalAws, resources: dict[str, str], lambda_role: str
+    switch: LocalAws, resources: dict[str, str], sfn_test_role: str
 ) -> None:
     # Given a machine calling Lambda, DynamoDB and EventBridge, each retried once on any error, and one
     # fault armed per service: the interpreter reaches them over HTTP, so each task fails once with the
@@ -295,7 +295,7 @@ def test_step_functions_tasks_fail_with_the_integration_error_names(
     }  # fmt: skip
     sfn = _client(switch.endpoint, "stepfunctions")
     machine = sfn.create_state_machine(
-        name=f"faults-{uuid.uuid4().hex[:8]}", definition=json.dumps(definition), roleArn=lambda_role
+        name=f"faults-{uuid.uuid4().hex[:8]}", definition=json.dumps(definition), roleArn=sfn_test_role
     )["stateMachineArn"]
     switch.inject("lambda", "Invoke", ["ServiceException"], function=resources["function"])
     switch.inject("dynamodb", "GetItem", ["ProvisionedThroughputExceededException"])

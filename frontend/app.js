@@ -79,7 +79,9 @@
   function markRefreshed(when) {
     const ny = clockET.format(when);
     const local = clockLocal.format(when);
-    const place = viewerZone ? " (" + viewerZone.split("/").pop().replace(/_/g, " ") + ")" : "";
+    // "Europe/Berlin" reads "(Berlin)"; "UTC" or "Etc/GMT-2" already say all in the time's own zone name.
+    const city = /^(?!Etc\/)[A-Za-z]+\//.test(viewerZone || "") ? viewerZone.split("/").pop().replace(/_/g, " ") : "";
+    const place = city ? " (" + city + ")" : "";
     const parts = ["Last refreshed "];
     if (viewerZone === NEW_YORK || local === ny) {
       parts.push(timeElement("refreshed-ny", when, ny), " New York, your time");

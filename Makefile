@@ -164,6 +164,11 @@ destroy: ## terraform destroy for ENV=dev|prod
 bench: $(STAMP) tools build-local ## Benchmarks (with 200 chaos runs); prints figures with ratios and writes bench/results.json
 	$(PY) -m bench
 
+.PHONY: screenshot
+screenshot: $(STAMP) tools build-local ## Redraw docs/screenshot.png (README) and docs/screenshot-phone.png (390 px) from the page on a local API stack
+	cd $(ROOT) && $(PY) -m tests.browser.screenshot docs/screenshot.png --timezone Europe/London
+	cd $(ROOT) && $(PY) -m tests.browser.screenshot docs/screenshot-phone.png --width 390 --height 844 --no-history --timezone Europe/London
+
 .PHONY: chaos
 chaos: $(STAMP) tools build-local ## Chaos suite: CHAOS_RUNS seeded runs (CHAOS_SEED) under provider and AWS faults, then the tally
 	CHAOS_RUNS=$(CHAOS_RUNS) CHAOS_SEED=$(CHAOS_SEED) $(PY) -m movers.chaos

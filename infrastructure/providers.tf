@@ -1,6 +1,8 @@
 # One provider, two modes. With var.local_endpoint set (environments/local.tfvars and the tests), every
 # service endpoint points at the local AWS (moto) with dummy credentials and no account lookup; otherwise
-# the default credential chain and real AWS endpoints are used.
+# the default credential chain and real AWS endpoints are used. In both modes the provider looks the account
+# up and refuses to run unless it is one of var.allowed_account_ids (moto's account is 123456789012), so a
+# plan with the wrong credentials fails before it reads or changes anything.
 
 locals {
   is_local = var.local_endpoint != ""
@@ -11,12 +13,12 @@ locals {
 }
 
 provider "aws" {
-  region = var.region
+  region              = var.region
+  allowed_account_ids = var.allowed_account_ids
 
   access_key                  = local.is_local ? "test" : null
   secret_key                  = local.is_local ? "test" : null
   skip_credentials_validation = local.is_local
-  skip_requesting_account_id  = local.is_local
   skip_metadata_api_check     = local.is_local
   skip_region_validation      = local.is_local
   s3_use_path_style           = local.is_local

@@ -10,10 +10,19 @@ variable "project" {
 
 variable "environment" {
   type        = string
-  description = "Environment name: dev, prod or local."
+  description = "Environment name: dev, staging, prod or local."
   validation {
-    condition     = contains(["dev", "prod", "local"], var.environment)
-    error_message = "environment must be one of dev, prod, local."
+    condition     = contains(["dev", "staging", "prod", "local"], var.environment)
+    error_message = "environment must be one of dev, staging, prod, local."
+  }
+}
+
+variable "allowed_account_ids" {
+  type        = list(string)
+  description = "AWS account ids this environment may be deployed to: the provider refuses any other account at once (the local AWS is 123456789012)."
+  validation {
+    condition     = length(var.allowed_account_ids) > 0 && alltrue([for id in var.allowed_account_ids : can(regex("^[0-9]{12}$", id))])
+    error_message = "allowed_account_ids must list the 12-digit AWS account id(s) of this environment (environments/<env>.tfvars)."
   }
 }
 

@@ -1,7 +1,8 @@
-# One-time remote-state bootstrap (its own root, local state): an S3 bucket for the stack's Terraform state,
-# versioned (every state revision recoverable), encrypted, public access blocked, TLS only. Locking uses S3
-# native lock files (`use_lockfile = true` in environments/<env>.backend.hcl, Terraform >= 1.10), so no
-# DynamoDB lock table is needed. See docs/operations.md#remote-state.
+# One-time bootstrap of an AWS account (its own root, local state; `make bootstrap`): an S3 bucket for the
+# stack's Terraform state, versioned (every state revision recoverable), encrypted, public access blocked,
+# TLS only; each environment's backend file as an output (backends.tf); GitHub Actions' OIDC provider and the
+# plan and deploy roles (github.tf). Locking uses S3 native lock files (`use_lockfile = true`, Terraform
+# >= 1.10), so no DynamoDB lock table is needed. See docs/operations.md#first-deploy.
 
 terraform {
   required_version = ">= 1.10"
@@ -19,28 +20,88 @@ variable "region" {
   default     = "us-east-1"
 }
 
-variable "state_bucket_name" {
+variable "project" {
   type        = string
-  description = "Globally unique name of the state bucket (put the same name in environments/*.backend.hcl)."
+  description = "Project name: the first part of the stack's resource names (the main stack's var.project)."
+  default     = "stock-movers"
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_bucket_name))
-    error_message = "state_bucket_name must be a valid S3 bucket name."
+    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.project))
+    error_message = "project must be lowercase letters, digits and dashes, 2-21 characters."
   }
 }
 
-provider "aws" {
-  region = var.region
-  default_tags {
-    tags = { Project = "stock-movers", ManagedBy = "terraform", Purpose = "terraform-state" }
+variable "state_bucket_name" {
+  type        = string
+  description = "Globally unique name of the state bucket; empty: <project>-tfstate-<account id>."
+  default     = ""
+  validation {
+    condition     = var.state_bucket_name == "" || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_bucket_name))
+    error_message = "state_bucket_name must be empty or a valid S3 bucket name."
   }
 }
+
+variable "environments" {
+  type        = list(string)
+  description = "Environments deployed to this account: each gets a backend file (state key) and a deploy role."
+  default     = ["dev", "staging", "prod"]
+  validation {
+    condition     = length(var.environments) > 0 && alltrue([for e in var.environments : contains(["dev", "staging", "prod"], e)])
+    error_message = "environments must be a non-empty list of dev, staging, prod."
+  }
+}
+
+variable "local_endpoint" {
+  type        = string
+  description = "Tests only: the local AWS (http://127.0.0.1:<port>); empty for real AWS."
+  default     = ""
+  validation {
+    condition     = var.local_endpoint == "" || can(regex("^http://(127\\.0\\.0\\.1|localhost):[0-9]+$", var.local_endpoint))
+    error_message = "local_endpoint must be empty or http://127.0.0.1:<port>."
+  }
+}
+
+locals {
+  is_local     = var.local_endpoint != ""
+  account_id   = data.aws_caller_identity.current.account_id
+  partition    = data.aws_partition.current.partition
+  state_bucket = var.state_bucket_name != "" ? var.state_bucket_name : "${var.project}-tfstate-${local.account_id}"
+}
+
+# Same two modes as the main stack's provider: real AWS by the default credential chain, or the local AWS.
+provider "aws" {
+  region = var.region
+
+  access_key                  = local.is_local ? "test" : null
+  secret_key                  = local.is_local ? "test" : null
+  skip_credentials_validation = local.is_local
+  skip_metadata_api_check     = local.is_local
+  skip_region_validation      = local.is_local
+  s3_use_path_style           = local.is_local
+  max_retries                 = local.is_local ? 1 : null
+
+  dynamic "endpoints" {
+    for_each = local.is_local ? [1] : []
+    content {
+      iam = var.local_endpoint
+      s3  = var.local_endpoint
+      sts = var.local_endpoint
+    }
+  }
+
+  default_tags {
+    tags = { Project = var.project, ManagedBy = "terraform", Purpose = "bootstrap" }
+  }
+}
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 
 resource "aws_s3_bucket" "state" {
   #checkov:skip=CKV_AWS_144:state is small and versioned; cross-region replication is an account-level choice
   #checkov:skip=CKV_AWS_18:access to the state bucket is audited by CloudTrail; a log bucket per state bucket adds little
   #checkov:skip=CKV2_AWS_62:nothing reacts to state writes
   #checkov:skip=CKV_AWS_145:SSE-S3 encryption; a customer key adds key-policy operations for no extra protection here
-  bucket = var.state_bucket_name
+  bucket = local.state_bucket
   lifecycle {
     prevent_destroy = true
   }
@@ -109,9 +170,4 @@ resource "aws_s3_bucket_policy" "state" {
   bucket     = aws_s3_bucket.state.id
   policy     = data.aws_iam_policy_document.state.json
   depends_on = [aws_s3_bucket_public_access_block.state]
-}
-
-output "state_bucket" {
-  description = "The state bucket: put it in environments/<env>.backend.hcl as `bucket`."
-  value       = aws_s3_bucket.state.bucket
 }

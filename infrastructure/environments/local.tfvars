@@ -3,6 +3,8 @@
 environment         = "local"
 lambda_architecture = "x86_64"
 log_retention_days  = 1
+# moto's account: the provider checks it as it checks a real one
+allowed_account_ids = ["123456789012"]
 sfn_log_level       = "ALL"
 # a rotated (or, in tests, deliberately wrong) key takes effect on the next call
 api_key_cache_seconds = 0

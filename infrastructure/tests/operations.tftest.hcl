@@ -16,7 +16,8 @@ mock_provider "aws" {
 }
 
 variables {
-  environment = "dev"
+  environment         = "dev"
+  allowed_account_ids = ["123456789012"]
 }
 
 run "names_derive_from_the_prefix" {
@@ -120,4 +121,54 @@ run "the_api_answers_head_and_every_gateway_error_in_the_error_shape" {
     condition     = strcontains(local.api_gateway_responses.DEFAULT_4XX.responseTemplates["application/json"], "{\"error\":")
     error_message = "API Gateway's own 4xx answers must use the {error, message} body"
   }
+}
+
+run "the_schedule_and_alarm_notifications_switch_off" {
+  command = plan
+
+  variables {
+    schedule_enabled            = false
+    alarm_notifications_enabled = false
+  }
+
+  assert {
+    condition     = aws_scheduler_schedule.daily.state == "DISABLED"
+    error_message = "schedule_enabled = false must keep the schedule DISABLED"
+  }
+  assert {
+    condition     = length(local.alarm_actions) == 0
+    error_message = "alarm_notifications_enabled = false must leave every alarm without actions"
+  }
+}
+
+run "notifications_and_schedule_are_on_by_default" {
+  command = plan
+
+  assert {
+    condition     = aws_scheduler_schedule.daily.state == "ENABLED" && length(local.alarm_actions) == 1
+    error_message = "by default the schedule runs and alarms notify the alert topic"
+  }
+}
+
+run "staging_is_an_environment" {
+  command = plan
+
+  variables {
+    environment = "staging"
+  }
+
+  assert {
+    condition     = aws_dynamodb_table.main.name == "stock-movers-staging-movers" && aws_dynamodb_table.main.deletion_protection_enabled
+    error_message = "staging is named by its prefix and protected like prod"
+  }
+}
+
+run "an_environment_without_its_account_is_refused" {
+  command = plan
+
+  variables {
+    allowed_account_ids = []
+  }
+
+  expect_failures = [var.allowed_account_ids]
 }

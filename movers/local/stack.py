@@ -1,8 +1,9 @@
 """The local stack as one object: local AWS, market server, the Terraform stack applied, the API key set.
 
 Used by the tests (one stack per session), `make demo` and `movers local up`. Terraform runs exactly as for
-AWS, with the `local` environment's tfvars plus the ports this stack started; its state and plugin data live
-under the stack's own directory, so a test stack never touches a developer's state.
+AWS, with the `local` environment's tfvars plus the ports this stack started, and with the same S3 backend
+(lock file on): its state object lives in a state bucket on this stack's local S3 and its plugin data under
+the stack's own directory, so a test stack never touches a developer's state.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from movers.backends import local_backend_overrides
 from movers.local.server import LocalAws
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,6 +25,7 @@ TF_DIR = ROOT / "infrastructure"
 DIST_DIR = ROOT / "build" / "dist"
 MIRROR = Path("/opt/tf-plugins/registry.terraform.io")
 LOCAL_API_KEY = "local-demo-key"  # the local market server's key; a real key never goes here
+LOCAL_STATE_BUCKET = "stock-movers-tfstate-local"
 
 
 class StackError(RuntimeError):
@@ -49,17 +52,33 @@ def require_terraform() -> str:
     return path
 
 
+def write_local_backend(path: Path, endpoint: str, bucket: str, key: str) -> Path:
+    """A backend file for the S3 backend on the local AWS: the environment's settings (as the bootstrap
+    writes them for AWS) plus :func:`local_backend_overrides`. Returns `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f'bucket       = "{bucket}"\nkey          = "{key}"\nregion       = "us-east-1"\n'
+        "encrypt      = true\nuse_lockfile = true\n" + local_backend_overrides(endpoint)
+    )
+    return path
+
+
 @dataclass
 class Terraform:
-    """terraform against infrastructure/ with a private data dir and state file."""
+    """terraform against infrastructure/ with a private data dir and the S3 backend in `backend_file`."""
 
     work_dir: Path
     variables: dict[str, Any] = field(default_factory=dict)
     var_file: Path = TF_DIR / "environments" / "local.tfvars"
+    backend_file: Path | None = None
 
     @property
     def state(self) -> Path:
-        return self.work_dir / "terraform.tfstate"
+        """A fresh copy of the state (`terraform state pull` from the backend) in the work dir."""
+        pulled = self._run("state", "pull", capture=True).stdout
+        path = self.work_dir / "terraform.tfstate"
+        path.write_text(pulled)
+        return path
 
     def _run(self, *args: str, capture: bool = False) -> subprocess.CompletedProcess[str]:
         self.work_dir.mkdir(parents=True, exist_ok=True)
@@ -83,21 +102,19 @@ class Terraform:
         return args
 
     def init(self) -> None:
-        self._run("init", "-input=false", "-no-color", "-backend=false")
+        if self.backend_file is None:
+            raise StackError("no backend file: the stack keeps its state in the S3 backend")
+        self._run("init", "-input=false", "-no-color", "-reconfigure", f"-backend-config={self.backend_file}")
 
     def apply(self) -> float:
         started = time.monotonic()
-        self._run(
-            "apply", "-auto-approve", "-input=false", "-no-color", f"-state={self.state}", *self._var_args()
-        )
+        self._run("apply", "-auto-approve", "-input=false", "-no-color", *self._var_args())
         return time.monotonic() - started
 
     def plan_changes(self) -> list[str]:
         """The resource changes a plan would make, as "address: actions" (empty = no drift)."""
         plan = self.work_dir / "check.tfplan"
-        self._run(
-            "plan", "-input=false", "-no-color", f"-state={self.state}", f"-out={plan}", *self._var_args()
-        )
+        self._run("plan", "-input=false", "-no-color", f"-out={plan}", *self._var_args())
         shown = self._run("show", "-json", str(plan), capture=True)
         changes = json.loads(shown.stdout).get("resource_changes", [])
         out = []
@@ -110,12 +127,10 @@ class Terraform:
         return out
 
     def destroy(self) -> None:
-        self._run(
-            "destroy", "-auto-approve", "-input=false", "-no-color", f"-state={self.state}", *self._var_args()
-        )
+        self._run("destroy", "-auto-approve", "-input=false", "-no-color", *self._var_args())
 
     def outputs(self) -> dict[str, Any]:
-        shown = self._run("output", "-json", f"-state={self.state}", capture=True)
+        shown = self._run("output", "-json", capture=True)
         return {k: v["value"] for k, v in json.loads(shown.stdout).items()}
 
 
@@ -159,7 +174,12 @@ class LocalStack:
         if self.market_rate_limit is not None and "rate_limit_calls" not in variables:
             variables["rate_limit_calls"] = self.market_rate_limit[0]
             variables["rate_limit_period_seconds"] = self.market_rate_limit[1]
-        self.terraform = Terraform(self.work_dir / "tf", variables)
+        self.client("s3").create_bucket(Bucket=LOCAL_STATE_BUCKET)
+        backend = write_local_backend(
+            self.work_dir / "tf" / "local.backend.hcl", endpoint, LOCAL_STATE_BUCKET,
+            "stock-movers/local/terraform.tfstate",
+        )  # fmt: skip
+        self.terraform = Terraform(self.work_dir / "tf", variables, backend_file=backend)
         started = time.monotonic()
         self.terraform.init()
         self.timings["terraform_init_s"] = time.monotonic() - started

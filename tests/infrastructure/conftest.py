@@ -30,7 +30,8 @@ def terraform(
 
 @pytest.fixture(scope="session")
 def tf_init(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Given infrastructure/ initialised without a backend (as the local stack does); yields the data dir."""
+    """Given infrastructure/ initialised without its S3 backend (fmt, validate, test need none); yields
+    the data dir."""
     if shutil.which("terraform") is None:
         pytest.fail("terraform not found: install Terraform >= 1.6 (make tools)")
     data_dir = tmp_path_factory.mktemp("tf") / ".terraform"

@@ -54,8 +54,8 @@ def plan(stack: StackHandle) -> dict[str, Any]:
     tf = stack.stack.terraform
     out = tf.work_dir / "iam-check.tfplan"
     tf._run(
-        "plan", "-input=false", "-no-color", "-refresh=false", "-lock=false", f"-state={tf.state}",
-        f"-out={out}", *tf._var_args(), "-var=tracing_enabled=true",
+        "plan", "-input=false", "-no-color", "-refresh=false", "-lock=false", f"-out={out}",
+        *tf._var_args(), "-var=tracing_enabled=true",
     )  # fmt: skip
     return json.loads(tf._run("show", "-json", str(out), capture=True).stdout)
 

@@ -802,3 +802,39 @@ def test_a_transaction_copies_no_table():
         assert "Item" in ddb.get_item(TableName="t", Key={"pk": {"S": "N"}})
         assert "v" not in ddb.get_item(TableName="t", Key={"pk": {"S": "P1"}})["Item"]
         assert "Item" not in ddb.get_item(TableName="t", Key={"pk": {"S": "Q"}})
+
+
+def test_s3_conditional_put_lets_exactly_one_racing_writer_create_a_key(aws_client):
+    # No fix needed: moto implements If-None-Match / If-Match on PutObject, which Terraform's S3 backend lock
+    # (use_lockfile) relies on. This keeps that true across moto upgrades.
+    # Given many writers racing to create the same absent key with If-None-Match: * (Terraform's lock file)
+    import threading
+
+    s3 = aws_client("s3")
+    bucket = f"compat-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    clients = [aws_client("s3") for _ in range(12)]
+    for round_ in range(5):
+        key = f"state/{round_}.tflock"
+        barrier = threading.Barrier(len(clients))
+        outcomes: list[str] = []
+
+        def write(client, i: int, key=key, barrier=barrier, outcomes=outcomes) -> None:
+            barrier.wait()
+            try:
+                client.put_object(Bucket=bucket, Key=key, Body=f"writer {i}".encode(), IfNoneMatch="*")
+                outcomes.append("created")
+            except ClientError as exc:
+                outcomes.append(exc.response["Error"]["Code"])
+
+        threads = [threading.Thread(target=write, args=(c, i)) for i, c in enumerate(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        # Then exactly one creates it, every other gets 412 PreconditionFailed, and the object is the winner's
+        assert outcomes.count("created") == 1, outcomes
+        assert outcomes.count("PreconditionFailed") == len(clients) - 1, outcomes
+    # And If-Match with a stale ETag is refused too
+    with pytest.raises(ClientError, match="PreconditionFailed"):
+        s3.put_object(Bucket=bucket, Key="state/0.tflock", Body=b"x", IfMatch='"0000"')

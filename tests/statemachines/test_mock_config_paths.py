@@ -191,7 +191,7 @@ class _Walk:
         self.invocations: dict[str, int] = {}
         self.result = Prediction()
 
-    def run(self, states: dict[str, Any], start: str, data: Any, outer: list[tuple[str, Any]]) -> Any:
+    def run(self, states: dict[str, Any], start: str, data: Any) -> Any:
         name = start
         for _ in range(1000):
             state = states[name]
@@ -204,7 +204,7 @@ class _Walk:
                     items = _get(data, state["ItemsPath"], where)
                     assert len(items) == 1, f"{where}: Map iterations get one item, not {items}"
                     processor = state.get("ItemProcessor") or state["Iterator"]
-                    output = self.run(processor["States"], processor["StartAt"], {}, [(name, state), *outer])
+                    output = self.run(processor["States"], processor["StartAt"], {})
                     data = _put(data, state.get("ResultPath", "$"), [output])
                 elif kind == "Pass":
                     value = _select(state["Parameters"], data, where) if "Parameters" in state else data
@@ -279,7 +279,7 @@ def predict(name: str, case: str) -> Prediction:
     mocked: dict[str, str] = config["StateMachines"][name]["TestCases"][case]
     walk = _Walk(name, case, {state: responses(config, r) for state, r in mocked.items()})
     try:
-        walk.run(definition["States"], definition["StartAt"], json.loads(INPUTS[name]), [])
+        walk.run(definition["States"], definition["StartAt"], json.loads(INPUTS[name]))
     except _Failed as failed:
         walk.result.status, walk.result.error = "FAILED", failed.error
     return walk.result
@@ -361,8 +361,8 @@ def test_the_case_runs_as_predicted(
     sfn, machine_arns, history: Callable[[str], list[dict[str, Any]]], name, case
 ):
     # Given the machine started on `arn#case` (Step Functions Local's test case selection), when it ends,
-    # then the history shows the predicted failed attempts (each retried by the Retry clause, or the last
-    # caught), the Catch's target entered, and the predicted status and error.
+    # then the history shows the predicted states entered in order, the error of every failed attempt (each
+    # retried by its Retry clause, or the last caught), the Catch's target entered, the status and error.
     expected = predict(name, case)
     started = sfn.start_execution(
         stateMachineArn=f"{machine_arns[name]}#{case}",

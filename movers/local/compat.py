@@ -1477,10 +1477,11 @@ def fix_step_functions_local_mock_config() -> None:
 
     AWS Step Functions Local reads a mock configuration file (path in ``SFN_MOCK_CONFIG``) and, when an
     execution is started on ``stateMachineArn#TestCaseName``, answers each Task state named in the test case
-    with its mocked responses instead of calling the service: the n-th attempt (``$$.State.RetryCount``) of
-    the state gets response n, a ``Throw`` fails the attempt with that error so Retry and Catch run as for a
-    real failure. moto ships this machinery (``parser/mocking``, consulted by every Task) but its server
-    never loads a file or passes a test case to an execution. We read the file at each such start (so it
+    with its mocked responses instead of calling the service: the n-th invocation of the state (a retry or
+    a re-entry, see :func:`fix_mocked_responses_count_invocations`) gets response n, a ``Throw`` fails the
+    attempt with that error so Retry and Catch run as for a real failure. moto ships this machinery
+    (``parser/mocking``, consulted by every Task) but its server never loads a file or passes a test case
+    to an execution. We read the file at each such start (so it
     may change between runs), refuse an unknown test case with ``InvalidName`` as moto's provider does,
     and hand the test case to the execution's worker. Executions started without ``#`` are unaffected.
     """
@@ -1527,6 +1528,65 @@ def fix_step_functions_local_mock_config() -> None:
     Execution._get_start_execution_worker = _get_start_execution_worker  # type: ignore[method-assign]
 
 
+def fix_mocked_responses_count_invocations() -> None:
+    """A mocked Task state gets its next mocked response on every invocation, as Step Functions Local does.
+
+    Step Functions Local answers the n-th invocation of a mocked state (in the execution) with response n,
+    whether it is a retry or the state entered again by a loop (a Wait loop re-entering a fetch gets "Wait",
+    then the answer). moto indexes by ``$$.State.RetryCount``, which restarts at 0 on every entry, so a
+    state re-entered by a loop got response 0 for ever. We count invocations per state on the execution's
+    test case (one object per execution, shared by its Map iterations); a retried state counts exactly as
+    before, and responses run out with moto's own error.
+    """
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+
+    lock = threading.Lock()
+
+    def get_current_mocked_response(self: Any) -> Any:
+        if not self.is_mocked_mode():
+            raise RuntimeError("Cannot retrieve mocked response: execution is not operating in mocked mode")
+        case = self.mock_test_case
+        state_name = self.next_state_name
+        responses = case.state_mocked_responses[state_name].mocked_responses
+        with lock:
+            counts = case.__dict__.setdefault("_movers_invocations", {})
+            invocation = counts.get(state_name, 0)
+            counts[state_name] = invocation + 1
+        if invocation >= len(responses):
+            raise RuntimeError(
+                f"No mocked response definition for state '{state_name}' and invocation '{invocation}'"
+            )
+        return responses[invocation]
+
+    Environment.get_current_mocked_response = get_current_mocked_response  # type: ignore[method-assign]
+
+
+def fix_dynamodb_task_keeps_its_failure() -> None:
+    """A DynamoDB service-integration Task fails with the error it raised (a mocked ``Throw`` included).
+
+    moto's DynamoDB integration (``arn:aws:states:::dynamodb:*``) maps every exception that is not a boto
+    ClientError to ``DynamoDB.AmazonDynamoDBException`` with an empty cause, unlike its other integrations,
+    which pass an already-built failure through. A mocked response's ``Throw``
+    (``DynamoDB.ConditionalCheckFailedException``, a throttling error) is such a failure, so a mock
+    configuration could never take the Retry or Catch clause naming the real error. We pass it through.
+    """
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb import (  # noqa: E501
+        StateTaskServiceDynamoDB,
+    )
+
+    original = StateTaskServiceDynamoDB._from_error
+
+    def _from_error(self: Any, env: Any, ex: Exception) -> Any:
+        if isinstance(ex, FailureEventException):
+            return ex.failure_event
+        return original(self, env, ex)
+
+    StateTaskServiceDynamoDB._from_error = _from_error  # type: ignore[method-assign]
+
+
 FIXES: list[Callable[[], None]] = [
     fix_time_scale,
     fix_json_path_parse_is_cached,
@@ -1555,6 +1615,8 @@ FIXES: list[Callable[[], None]] = [
     fix_lambda_environment_size_limit,
     fix_lambda_invoke_payload_limits,
     fix_step_functions_local_mock_config,
+    fix_mocked_responses_count_invocations,
+    fix_dynamodb_task_keeps_its_failure,
 ]
 
 

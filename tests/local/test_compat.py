@@ -838,3 +838,77 @@ def test_s3_conditional_put_lets_exactly_one_racing_writer_create_a_key(aws_clie
     # And If-Match with a stale ETag is refused too
     with pytest.raises(ClientError, match="PreconditionFailed"):
         s3.put_object(Bucket=bucket, Key="state/0.tflock", Body=b"x", IfMatch='"0000"')
+
+
+# --- Step Functions Local mock configuration (in-process) ----------------------------------------
+
+
+class _MockedEnv:
+    """The parts of moto's Environment a mocked Task reads: its state, the test case, the mocked mode."""
+
+    def __init__(self, case, state: str) -> None:
+        self.mock_test_case, self.next_state_name = case, state
+        self.event_history_context = type("Context", (), {"source_event_id": 0})()
+
+    def is_mocked_mode(self) -> bool:
+        return self.next_state_name in self.mock_test_case.state_mocked_responses
+
+
+def test_a_re_entered_mocked_state_gets_the_next_response_as_step_functions_local_counts():
+    # Given a state mocked with "Wait" then "Fetched", entered twice by a loop (its retry count 0 each time)
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+
+    compat.fix_mocked_responses_count_invocations()
+    config = {
+        "StateMachines": {"M": {"TestCases": {"C": {"Fetch": "R", "Other": "O"}}}},
+        "MockedResponses": {
+            "R": {"0": {"Return": {"status": "Wait"}}, "1": {"Return": {"status": "Fetched"}}},
+            "O": {"0": {"Return": {}}},
+        },
+    }
+    case = compat.load_mock_test_case(config, "M", "C")
+    # When the state is invoked three times (the other state between), then responses 0 and 1 come in
+    # order, the other state's count is its own, and a third invocation runs out by name
+    answers = [Environment.get_current_mocked_response(_MockedEnv(case, "Fetch")).payload]
+    Environment.get_current_mocked_response(_MockedEnv(case, "Other"))
+    answers.append(Environment.get_current_mocked_response(_MockedEnv(case, "Fetch")).payload)
+    assert answers == [{"status": "Wait"}, {"status": "Fetched"}]
+    with pytest.raises(RuntimeError, match="'Fetch' and invocation '2'"):
+        Environment.get_current_mocked_response(_MockedEnv(case, "Fetch"))
+    # and a fresh test case (a new execution) starts again at response 0
+    fresh = compat.load_mock_test_case(config, "M", "C")
+    assert Environment.get_current_mocked_response(_MockedEnv(fresh, "Fetch")).payload == {"status": "Wait"}
+
+
+def test_a_dynamodb_task_keeps_the_error_of_a_mocked_throw():
+    # Given a DynamoDB service-integration task whose (mocked) attempt failed with a built failure event
+    from moto.stepfunctions.parser.api import HistoryEventType
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb import (  # noqa: E501
+        StateTaskServiceDynamoDB,
+    )
+
+    compat.fix_dynamodb_task_keeps_its_failure()
+    env = _MockedEnv(compat.load_mock_test_case(_ONE_CASE, "M", "C"), "Claim")
+    event = FailureEvent(
+        env=env,
+        error_name=CustomErrorName("DynamoDB.ConditionalCheckFailedException"),
+        event_type=HistoryEventType.TaskFailed,
+    )
+    task = StateTaskServiceDynamoDB.__new__(StateTaskServiceDynamoDB)
+    task.resource = type("Resource", (), {"api_action": "putItem", "service_name": "dynamodb"})()
+    # When the task turns it into its failure, then it is that failure, not DynamoDB.AmazonDynamoDBException
+    assert task._from_error(env, FailureEventException(event)) is event
+    # and any other exception still gets the integration's own mapping
+    other = task._from_error(env, ValueError("boom"))
+    assert other.error_name.error_name == "DynamoDB.AmazonDynamoDBException"
+
+
+_ONE_CASE = {
+    "StateMachines": {"M": {"TestCases": {"C": {"Claim": "R"}}}},
+    "MockedResponses": {"R": {"0": {"Throw": {"Error": "DynamoDB.ConditionalCheckFailedException"}}}},
+}

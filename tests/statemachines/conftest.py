@@ -9,6 +9,7 @@ function, table or topic is needed: the machines are created from their template
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -33,12 +34,48 @@ def sfn_endpoint() -> Iterator[str]:
     os.environ[MOCK_CONFIG_ENV] = str(MOCK_CONFIG)  # inherited by the server process only
     try:
         with LocalAws(port=0, time_scale=0.01) as aws:
+            _create_role(aws.endpoint)
             yield aws.endpoint
     finally:
         if previous is None:
             os.environ.pop(MOCK_CONFIG_ENV, None)
         else:
             os.environ[MOCK_CONFIG_ENV] = previous
+
+
+def _create_role(endpoint: str) -> None:
+    """The machines' role on the local AWS, which enforces IAM: Step Functions may assume it, and it may
+    invoke the placeholder functions (only an execution started without a test case calls one)."""
+    iam = boto3.client(
+        "iam",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    name = ROLE.rsplit("/", 1)[1]
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "states.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    invoke = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "lambda:InvokeFunction",
+                "Resource": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:stock-movers-mock-*",
+            }
+        ],
+    }
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+    iam.put_role_policy(RoleName=name, PolicyName="invoke", PolicyDocument=json.dumps(invoke))
 
 
 @pytest.fixture(scope="session")

@@ -1,20 +1,20 @@
 """Every Retry and Catch clause of the backfill and daily-analysis machines, taken by a mock-config test case.
 
 The test cases live in ``mock-config.json`` in AWS Step Functions Local's format: each case answers every Task
-state of a machine with mocked responses, a ``Throw`` standing for a failed attempt. From the machine
-definitions (read from ``statemachines/``, so a merge that adds a clause shows here) and the file, this
-module predicts for each case which clauses its failures take and how the execution ends; the meta-test
-fails when a clause is taken by no case, and the execution test runs each case and checks the history
-against the prediction: the number of failed attempts, the state the Catch routed to, the final status and
-error.
+state of a machine with mocked responses (the n-th invocation of a state, a retry or a loop's re-entry, gets
+the n-th response), a ``Throw`` standing for a failed attempt. From the machine definitions (read from
+``statemachines/``, so a merge that adds a clause shows here) and the file, this module predicts for each case
+the path it takes (Retry and Catch matched as AWS matches them, Choices read from the mocked answers), which
+clauses its failures take and how the execution ends; the meta-test fails when a clause is taken by no case,
+and the execution test runs each case and checks the history against the prediction: every state entered,
+every failed attempt's error, the Catch's target, the final status and error.
 
-One rule keeps the prediction exact: a case makes at most one state throw (so the throwing state is always
-reached). Map iterations get one item, so responses counted per iteration (moto) and per state (Step
-Functions Local) agree.
+Map iterations get one item, so responses counted per iteration and per state agree.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import uuid
@@ -101,47 +101,188 @@ def responses(config: dict[str, Any], response_name: str) -> list[dict[str, Any]
 @dataclass
 class Prediction:
     taken: set[tuple[str, str, int]] = field(default_factory=set)
-    failed_attempts: int = 0
-    error: str | None = None  # the error that escaped the Task, if any
-    caught_by: str | None = None  # the state whose Catch handled it
+    failures: list[str] = field(default_factory=list)  # the error of every failed Task attempt, in order
+    error: str | None = None  # the execution's error, when it fails
+    caught_by: str | None = None  # the state whose Catch handled the first escaping error
     next_state: str | None = None  # where that Catch went
+    entered: list[str] = field(default_factory=list)  # every state entered, in order (Map iterations too)
     status: str = "SUCCEEDED"
+
+    @property
+    def failed_attempts(self) -> int:
+        return len(self.failures)
+
+
+class _Failed(Exception):
+    def __init__(self, error: str, cause: str) -> None:
+        super().__init__(error)
+        self.error, self.cause = error, cause
+
+
+def _get(data: Any, path: str, where: str) -> Any:
+    """A reference path ("$", "$.a.b") in data; a missing field fails the prediction by name."""
+    assert path == "$" or path.startswith("$."), f"{where}: the prediction reads only $-paths, not {path!r}"
+    value = data
+    for key in path[2:].split(".") if path != "$" else []:
+        assert isinstance(value, dict) and key in value, f"{where}: {path} is not in {value!r}"
+        value = value[key]
+    return value
+
+
+def _select(template: Any, data: Any, where: str) -> Any:
+    """Parameters / ResultSelector: "key.$" fields read a path, the others are literals."""
+    if isinstance(template, dict):
+        return {
+            (k[:-2] if k.endswith(".$") else k): (
+                _get(data, v, where) if k.endswith(".$") else _select(v, data, where)
+            )
+            for k, v in template.items()
+        }
+    return template
+
+
+def _put(data: Any, path: str | None, value: Any) -> Any:
+    """ResultPath: null keeps the input, "$" replaces it, "$.a.b" sets a field."""
+    if path is None:
+        return data
+    if path == "$":
+        return value
+    out = dict(data)
+    cursor = out
+    keys = path[2:].split(".")
+    for key in keys[:-1]:
+        cursor[key] = dict(cursor.get(key) or {})
+        cursor = cursor[key]
+    cursor[keys[-1]] = value
+    return out
+
+
+_CHOICE_TESTS = {
+    "StringEquals": lambda v, x: v == x,
+    "NumericEquals": lambda v, x: v == x,
+    "BooleanEquals": lambda v, x: v is x,
+}
+
+
+def _choose(rule: dict[str, Any], data: Any, where: str) -> bool:
+    """The Choice rules these machines use: a Variable and one comparison (IsPresent or an equality)."""
+    path = rule["Variable"]
+    if "IsPresent" in rule:
+        try:
+            _get(data, path, where)
+            present = True
+        except AssertionError:
+            present = False
+        return present is rule["IsPresent"]
+    (test,) = [k for k in rule if k in _CHOICE_TESTS] or [None]
+    assert test, f"{where}: the prediction does not know the Choice rule {rule}"
+    value = _get(data, path, where)
+    return type(value) is type(rule[test]) and _CHOICE_TESTS[test](value, rule[test])
+
+
+class _Walk:
+    """Follows one case through a machine: each Task takes its next mocked response (a retry or a re-entry
+    alike, as Step Functions Local counts), Retry and Catch are matched as AWS matches them, Choices read
+    the data the mocked answers put where ResultSelector/ResultPath say, each Map runs its one item."""
+
+    def __init__(self, name: str, case: str, responses_by_state: dict[str, list[dict[str, Any]]]) -> None:
+        self.where = f"{name}#{case}"
+        self.responses = responses_by_state
+        self.invocations: dict[str, int] = {}
+        self.result = Prediction()
+
+    def run(self, states: dict[str, Any], start: str, data: Any) -> Any:
+        name = start
+        for _ in range(1000):
+            state = states[name]
+            self.result.entered.append(name)
+            kind, where = state["Type"], f"{self.where} at {name}"
+            try:
+                if kind == "Task":
+                    data = self.task(name, state, data)
+                elif kind == "Map":
+                    items = _get(data, state["ItemsPath"], where)
+                    assert len(items) == 1, f"{where}: Map iterations get one item, not {items}"
+                    processor = state.get("ItemProcessor") or state["Iterator"]
+                    output = self.run(processor["States"], processor["StartAt"], {})
+                    data = _put(data, state.get("ResultPath", "$"), [output])
+                elif kind == "Pass":
+                    value = _select(state["Parameters"], data, where) if "Parameters" in state else data
+                    data = _put(data, state.get("ResultPath", "$"), state.get("Result", value))
+                elif kind == "Choice":
+                    rules = state["Choices"]
+                    name = next((r["Next"] for r in rules if _choose(r, data, where)), state.get("Default"))
+                    assert name, f"{where}: no Choice rule matches and there is no Default"
+                    continue
+                elif kind == "Wait":
+                    if "SecondsPath" in state:
+                        seconds = _get(data, state["SecondsPath"], where)
+                        assert isinstance(seconds, int) and seconds >= 0, f"{where}: waits {seconds!r}"
+                elif kind == "Succeed":
+                    return data
+                elif kind == "Fail":
+                    error = state.get("Error") or _get(data, state["ErrorPath"], where)
+                    cause = state.get("Cause") or _get(data, state.get("CausePath", "$.error.Cause"), where)
+                    raise _Failed(error, cause)
+                else:
+                    raise AssertionError(f"{where}: the prediction does not know {kind} states")
+            except _Failed as failed:
+                if kind == "Fail":
+                    raise
+                catches = state.get("Catch", [])
+                hit = next(
+                    (i for i, c in enumerate(catches) if _handles(c["ErrorEquals"], failed.error)), None
+                )
+                if hit is None:
+                    raise
+                self.result.taken.add(("Catch", name, hit))
+                if self.result.caught_by is None:
+                    self.result.caught_by, self.result.next_state = name, catches[hit]["Next"]
+                error_output = {"Error": failed.error, "Cause": failed.cause}
+                data = _put(data, catches[hit].get("ResultPath", "$"), error_output)
+                name = catches[hit]["Next"]
+                continue
+            if state.get("End"):
+                return data
+            name = state["Next"]
+        raise AssertionError(f"{self.where}: more than 1000 states entered: a loop the mocks never end")
+
+    def task(self, name: str, state: dict[str, Any], data: Any) -> Any:
+        where = f"{self.where} at {name}"
+        assert name in self.responses, f"{where}: the case does not mock this Task"
+        retriers = state.get("Retry", [])
+        used = [0] * len(retriers)  # retry counts start afresh on every entry of the state
+        while True:
+            n = self.invocations.get(name, 0)
+            self.invocations[name] = n + 1
+            assert n < len(self.responses[name]), f"{where}: runs out of mocked responses"
+            attempt = self.responses[name][n]
+            if "Return" in attempt:
+                result = attempt["Return"]
+                if "ResultSelector" in state:
+                    result = _select(state["ResultSelector"], result, where)
+                data = _put(data, state.get("ResultPath", "$"), result)
+                return _get(data, state.get("OutputPath", "$"), where)
+            error = attempt["Throw"]["Error"]
+            self.result.failures.append(error)
+            index = next((i for i, r in enumerate(retriers) if _handles(r["ErrorEquals"], error)), None)
+            if index is not None and used[index] < retriers[index].get("MaxAttempts", 3):
+                used[index] += 1
+                self.result.taken.add(("Retry", name, index))
+                continue
+            raise _Failed(error, attempt["Throw"].get("Cause", ""))
 
 
 def predict(name: str, case: str) -> Prediction:
     """What a test case does to its machine, from the definition and the mocked responses alone."""
     definition, config = machine(name), mock_config()
     mocked: dict[str, str] = config["StateMachines"][name]["TestCases"][case]
-    scopes = tasks(definition)
-    throwing = [s for s, r in mocked.items() if any("Throw" in a for a in responses(config, r))]
-    assert len(throwing) <= 1, f"{name}#{case}: more than one state throws ({throwing}); split the case"
-    result = Prediction()
-    if not throwing:
-        return result
-    state_name = throwing[0]
-    scope = scopes[state_name]
-    retriers = scope.state.get("Retry", [])
-    used = [0] * len(retriers)
-    for attempt in responses(config, mocked[state_name]):
-        if "Return" in attempt:
-            return result
-        error = attempt["Throw"]["Error"]
-        result.failed_attempts += 1
-        index = next((i for i, r in enumerate(retriers) if _handles(r["ErrorEquals"], error)), None)
-        if index is not None and used[index] < retriers[index].get("MaxAttempts", 3):
-            used[index] += 1
-            result.taken.add(("Retry", state_name, index))
-            continue
-        result.error, result.status = error, "FAILED"
-        for catcher_name, catcher in scope.catchers:
-            catches = catcher.get("Catch", [])
-            hit = next((i for i, c in enumerate(catches) if _handles(c["ErrorEquals"], error)), None)
-            if hit is not None:
-                result.taken.add(("Catch", catcher_name, hit))
-                result.caught_by, result.next_state = catcher_name, catches[hit]["Next"]
-                break
-        return result
-    raise AssertionError(f"{name}#{case}: {state_name} runs out of mocked responses")
+    walk = _Walk(name, case, {state: responses(config, r) for state, r in mocked.items()})
+    try:
+        walk.run(definition["States"], definition["StartAt"], json.loads(INPUTS[name]))
+    except _Failed as failed:
+        walk.result.status, walk.result.error = "FAILED", failed.error
+    return walk.result
 
 
 def cases() -> list[tuple[str, str]]:
@@ -190,8 +331,14 @@ def test_the_prediction_sees_exhausted_retries_and_the_enclosing_maps_catch():
     # Given the case whose fetch fails on every attempt (1 + 3 retries) inside the Fetch Ranges Map, the
     # prediction counts four failures, the Retry clause, and the Map's Catch routing to Backfill Failed.
     p = predict("Backfill", "FetchRetriesExhaustedFails")
+    fetch_retry = machine("Backfill")["States"]["Fetch Ranges"]["ItemProcessor"]["States"]["Fetch Range"][
+        "Retry"
+    ]
+    lambda_clause = next(
+        i for i, r in enumerate(fetch_retry) if "Lambda.ServiceException" in r["ErrorEquals"]
+    )
     assert p.failed_attempts == 4
-    assert ("Retry", "Fetch Range", 2) in p.taken and ("Catch", "Fetch Ranges", 0) in p.taken
+    assert ("Retry", "Fetch Range", lambda_clause) in p.taken and ("Catch", "Fetch Ranges", 0) in p.taken
     assert (p.status, p.error, p.next_state) == ("FAILED", "Lambda.ServiceException", "Backfill Failed")
 
 
@@ -214,8 +361,8 @@ def test_the_case_runs_as_predicted(
     sfn, machine_arns, history: Callable[[str], list[dict[str, Any]]], name, case
 ):
     # Given the machine started on `arn#case` (Step Functions Local's test case selection), when it ends,
-    # then the history shows the predicted failed attempts (each retried by the Retry clause, or the last
-    # caught), the Catch's target entered, and the predicted status and error.
+    # then the history shows the predicted states entered in order, the error of every failed attempt (each
+    # retried by its Retry clause, or the last caught), the Catch's target entered, the status and error.
     expected = predict(name, case)
     started = sfn.start_execution(
         stateMachineArn=f"{machine_arns[name]}#{case}",
@@ -224,14 +371,15 @@ def test_the_case_runs_as_predicted(
     )
     described = _wait(sfn, started["executionArn"])
     events = history(started["executionArn"])
-    failures = [e for e in events if e["type"] == "TaskFailed"]
-    assert len(failures) == expected.failed_attempts, [e["taskFailedEventDetails"] for e in failures]
+    failures = [e["taskFailedEventDetails"] for e in events if e["type"] == "TaskFailed"]
+    assert [f["error"] for f in failures] == expected.failures, failures
     assert described["status"] == expected.status, described.get("cause")
+    entered = [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+    assert entered == expected.entered
+    if expected.next_state is not None:
+        assert expected.next_state in entered[entered.index(expected.caught_by) :], entered
     if expected.status == "FAILED":
         assert described["error"] == expected.error
-        assert failures[-1]["taskFailedEventDetails"]["error"] == expected.error
-        entered = [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
-        assert entered[-1] == expected.next_state, entered
     else:
         assert events[-1]["type"] == "ExecutionSucceeded"
 

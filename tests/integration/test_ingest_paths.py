@@ -351,7 +351,7 @@ def test_a_throttled_commit_is_retried_and_the_day_is_stored_whole(
     # Given DynamoDB throttling four writes of the day's commit (items + winner, one transaction): the
     # first Store Day attempt spends its SDK attempts and fails with StorageUnavailable, having written
     # nothing; when the day runs, then the state machine retries Store Day and the whole day is stored.
-    day, tickers = "2023-12-13", ["AAPL", "MSFT", "NVDA"]
+    day, tickers = "2026-01-21", ["AAPL", "MSFT", "NVDA"]  # after the five-year backfill's span
     quiesce(stack)
     switch.inject(
         "dynamodb", "TransactWriteItems", ["ProvisionedThroughputExceededException"] * 4, body_contains=day
@@ -374,7 +374,7 @@ def test_a_commit_throttled_past_every_retry_leaves_nothing_and_the_next_run_sto
     # Given a day nothing has stored and DynamoDB throttling every attempt of its commit (each Store Day
     # attempt spends its SDK attempts; 1 + 4 attempts), when the day runs, then it fails with
     # StorageUnavailable and nothing of the day exists: no winner, no ticker item, no Parquet.
-    day, tickers = "2023-11-15", ["AMZN", "TSLA"]
+    day, tickers = "2025-11-19", ["AMZN", "TSLA"]  # a day no other test stores
     assert stack.day_written(day) == {"winner": None, "ticker_items": [], "parquet": []}
     switch.inject(
         "dynamodb",

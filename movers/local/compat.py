@@ -314,7 +314,7 @@ def fix_start_execution_on_version_or_alias() -> None:
             if alias is None:
                 raise ResourceNotFound(f"State Machine Alias Does Not Exist: '{state_machine_arn}'")
             alias_arn = alias.arn
-            version_arn = pick_alias_version(alias.routing_configuration, random.uniform(0, 100))  # noqa: S311
+            version_arn = pick_alias_version(alias.routing_configuration, random.uniform(0, 100))
             qualifier = version_arn.rsplit(":", 1)[1]
         version = machine.versions.get(int(qualifier))
         if version is None:

@@ -146,6 +146,27 @@ deploy: build ## terraform apply for ENV=dev|prod against AWS
 destroy: ## terraform destroy for ENV=dev|prod
 	cd $(TF_DIR) && terraform destroy -var-file=environments/$(ENV).tfvars
 
+# ---------------------------------------------------------------------------------------------- releases, smoke, cost
+# ENV=local targets the running local stack (`make demo` / `movers local up`); any other ENV the stack deployed
+# for it (Terraform outputs, read after initialising that environment's backend).
+RELEASE_TARGET  = $(if $(filter local,$(ENV)),--local,)
+RELEASE_TF_INIT = $(if $(filter local,$(ENV)),true,cd $(TF_DIR) && terraform init -input=false -reconfigure -backend-config=environments/$(ENV).backend.hcl >/dev/null)
+
+.PHONY: smoke
+smoke: ## Smoke-test ENV's deployment (ENV=local: the running local stack): one `ok`/`FAIL` line per check
+	$(RELEASE_TF_INIT)
+	$(PY) -m movers $(RELEASE_TARGET) smoke $(if $(SMOKE_DATE),--date $(SMOKE_DATE),)
+
+.PHONY: rollback
+rollback: ## Move every `live` alias of ENV back to the release before the newest deploy
+	$(RELEASE_TF_INIT)
+	$(PY) -m movers $(RELEASE_TARGET) rollback
+
+.PHONY: releases
+releases: ## List ENV's recorded releases, newest first
+	$(RELEASE_TF_INIT)
+	$(PY) -m movers $(RELEASE_TARGET) releases
+
 # ---------------------------------------------------------------------------------------------- misc
 .PHONY: bench
 bench: $(STAMP) tools build-local ## Benchmarks; prints figures with ratios and writes bench/results.json

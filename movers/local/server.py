@@ -77,14 +77,15 @@ def serve(port: int, time_scale: float = 1.0, pid_file: str | None = None) -> in
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
-    from movers.local import compat, executor, faults
+    from movers.local import compat, executor, faults, meter
 
     moto_config.default_user_config["stepfunctions"] = {"execute_state_machine": True}
     compat.apply(time_scale)
     executor.install()
 
-    # The fault switch sits in front of moto: armed, it answers matching requests with AWS errors.
-    app = faults.FaultInjector(DomainDispatcherApplication(create_backend_app))
+    # The fault switch sits in front of moto: armed, it answers matching requests with AWS errors. Behind
+    # it the request meter counts what reaches the (local) AWS, for the cost model (movers.local.meter).
+    app = faults.FaultInjector(meter.RequestMeter(DomainDispatcherApplication(create_backend_app)))
     try:
         server = make_server(HOST, bound_port, app, threaded=True, request_handler=MotoRequestHandler)
     except OSError as exc:  # lost a race for the port between the probe and here

@@ -375,6 +375,10 @@ def parser() -> argparse.ArgumentParser:
 
     add_smoke(sub)
 
+    from movers.cost import add_parser as add_cost  # imports this module: import late
+
+    add_cost(sub)
+
     trace = sub.add_parser("trace", help="an execution as a readable trace")
     trace.add_argument("execution", help="execution name (e.g. daily-2026-11-20) or ARN")
     trace.set_defaults(func=cmd_trace)

@@ -167,6 +167,10 @@ releases: ## List ENV's recorded releases, newest first
 	$(RELEASE_TF_INIT)
 	$(PY) -m movers $(RELEASE_TARGET) releases
 
+.PHONY: cost
+cost: $(STAMP) tools build-local ## Measure the pipeline on a fresh local stack; $ per run and per month (docs/cost.md)
+	$(PY) -m movers cost --update-docs
+
 # ---------------------------------------------------------------------------------------------- misc
 .PHONY: bench
 bench: $(STAMP) tools build-local ## Benchmarks; prints figures with ratios and writes bench/results.json

@@ -21,6 +21,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from typing import Any, TextIO
 from movers.cli import CliError, Target, start_execution, wait
 
 MOVER_KEYS = {"Date", "Ticker", "PercentChange", "ClosingPrice"}
+RETRY_PAUSE_SECONDS = 2.0
 
 
 @dataclass
@@ -57,8 +59,19 @@ def http_get(url: str, timeout: float = 30.0) -> tuple[int, str, bytes]:
         raise CheckFailed(f"GET {url}: {getattr(exc, 'reason', exc)}") from None
 
 
+def _get(url: str, get: Callable[[str], tuple[int, str, bytes]]) -> tuple[int, str, bytes]:
+    """A GET, asked once more after a 502/503/504 (a cold start past the function's timeout, a gateway
+    hiccup); a deployment that fails twice in a row fails the check. The retry is noted on stderr."""
+    status, ctype, body = get(url)
+    if status in (502, 503, 504):
+        print(f"note: GET {url} answered {status}; asking once more", file=sys.stderr)
+        time.sleep(RETRY_PAUSE_SECONDS)
+        status, ctype, body = get(url)
+    return status, ctype, body
+
+
 def _json(url: str, get: Callable[[str], tuple[int, str, bytes]]) -> Any:
-    status, _, body = get(url)
+    status, _, body = _get(url, get)
     if status != 200:
         raise CheckFailed(f"GET {url} answered {status}: {body[:200].decode('utf-8', 'replace')}")
     try:
@@ -107,7 +120,7 @@ def check_health(st: SmokeTarget, get: Callable[[str], tuple[int, str, bytes]]) 
 
 
 def check_page(st: SmokeTarget, get: Callable[[str], tuple[int, str, bytes]]) -> str:
-    status, ctype, body = get(st.page_url)
+    status, ctype, body = _get(st.page_url, get)
     if status != 200:
         raise CheckFailed(f"GET {st.page_url} answered {status}")
     if "html" not in ctype.lower() and b"<html" not in body[:2000].lower():

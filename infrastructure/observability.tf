@@ -360,25 +360,39 @@ resource "aws_scheduler_schedule" "staleness_check" {
 
 locals {
   dashboard_region = var.region
+  # CloudWatch's free tier holds 3 dashboards of up to 50 metrics each; a bigger one is billed ($3 a
+  # month, more than the pipeline). So: errors per function (the Lambda alarms read account-wide
+  # aggregates, this names the function), invocations, throttles and duration account-wide.
   fn_widgets = [
-    for title, spec in {
-      "Lambda invocations"     = { metric = "Invocations", stat = "Sum" }
-      "Lambda errors"          = { metric = "Errors", stat = "Sum" }
-      "Lambda throttles"       = { metric = "Throttles", stat = "Sum" }
-      "Lambda duration p99 ms" = { metric = "Duration", stat = "p99" }
-      } : {
+    {
       type   = "metric"
       width  = 12
       height = 6
       properties = {
-        title   = title
+        title   = "Lambda errors by function"
         region  = local.dashboard_region
         view    = "timeSeries"
-        stat    = spec.stat
+        stat    = "Sum"
         period  = 300
-        metrics = [for short, name in local.observed_functions : ["AWS/Lambda", spec.metric, "FunctionName", name, { label = short }]]
+        metrics = [for short, name in local.observed_functions : ["AWS/Lambda", "Errors", "FunctionName", name, { label = short }]]
       }
-    }
+    },
+    {
+      type   = "metric"
+      width  = 12
+      height = 6
+      properties = {
+        title  = "Lambda (account-wide): invocations, throttles, duration p99"
+        region = local.dashboard_region
+        view   = "timeSeries"
+        period = 300
+        metrics = [
+          ["AWS/Lambda", "Invocations", { stat = "Sum", label = "invocations" }],
+          ["AWS/Lambda", "Throttles", { stat = "Sum", label = "throttles" }],
+          ["AWS/Lambda", "Duration", { stat = "p99", label = "duration p99 ms", yAxis = "right" }],
+        ]
+      }
+    },
   ]
   sfn_widgets = [
     for short, arn in local.observed_state_machines : {
@@ -394,8 +408,6 @@ locals {
           ["AWS/States", "ExecutionsStarted", "StateMachineArn", arn, { stat = "Sum", label = "started" }],
           ["AWS/States", "ExecutionsSucceeded", "StateMachineArn", arn, { stat = "Sum", label = "succeeded" }],
           ["AWS/States", "ExecutionsFailed", "StateMachineArn", arn, { stat = "Sum", label = "failed" }],
-          ["AWS/States", "ExecutionsTimedOut", "StateMachineArn", arn, { stat = "Sum", label = "timed out" }],
-          ["AWS/States", "ExecutionTime", "StateMachineArn", arn, { stat = "Average", label = "duration ms (avg)", yAxis = "right" }],
         ]
       }
     }
@@ -498,6 +510,10 @@ locals {
   ]
 }
 
+locals {
+  dashboard_metric_count = sum([for w in concat(local.sfn_widgets, local.pipeline_widgets, local.fn_widgets) : length(w.properties.metrics)])
+}
+
 resource "aws_cloudwatch_dashboard" "main" {
   dashboard_name = "${local.name_prefix}-operations"
   dashboard_body = jsonencode({
@@ -512,6 +528,11 @@ locals {
     + 2 * length(aws_cloudwatch_metric_alarm.dynamodb_throttles) # reads + writes per table
     + 1 + 1                                                      # winner-missing, failed-executions-queued
   )
+}
+
+output "dashboard_metric_count" {
+  description = "Metrics on the dashboard (CloudWatch's free tier: 3 dashboards of up to 50 metrics)."
+  value       = local.dashboard_metric_count
 }
 
 output "alarm_metric_count" {

@@ -178,10 +178,13 @@ def price(quantities: dict[str, float]) -> float:
     return sum(q * PRICES[k][0] for k, q in quantities.items() if k in PRICES)
 
 
-def after_free_tier(monthly: dict[str, float], twelve_months: bool = False) -> float:
+def after_free_tier(
+    monthly: dict[str, float], twelve_months: bool = False, free_overrides: dict[str, float] | None = None
+) -> float:
     total = 0.0
     for key, q in monthly.items():
         free = FREE.get(key, 0) + (FREE_12_MONTHS.get(key, 0) if twelve_months else 0)
+        free = (free_overrides or {}).get(key, free)
         total += max(0.0, q - free) * PRICES[key][0] if key in PRICES else 0
     return total
 
@@ -197,15 +200,20 @@ def monthly(m: Measurement, tickers: int) -> dict[str, float]:
 
 
 def fixed_monthly(m: Measurement) -> dict[str, float]:
-    out = {
+    return {
         "cw.alarm_metric_month": m.fixed.get("alarm_metrics", 0),
         "cw.custom_metric_month": m.fixed.get("custom_metrics", 0),
+        "cw.dashboard_month": m.fixed.get("dashboards", 0),
         "secrets.secret_month": m.fixed.get("secrets", 0),
     }
-    # a dashboard over the free tier's 50 metrics is billed as a dashboard
-    if m.fixed.get("dashboard_metrics", 0) > DASHBOARD_FREE_METRICS:
-        out["cw.dashboard_month"] = m.fixed.get("dashboards", 1) + FREE["cw.dashboard_month"]
-    return out
+
+
+def fixed_after_free_tier(m: Measurement) -> float:
+    """The fixed part after the free tier: its 3 free dashboards hold up to 50 metrics each."""
+    dashboard_free = (
+        FREE["cw.dashboard_month"] if m.fixed.get("dashboard_metrics", 0) <= DASHBOARD_FREE_METRICS else 0
+    )
+    return after_free_tier(fixed_monthly(m), free_overrides={"cw.dashboard_month": dashboard_free})
 
 
 def express_per_ticker(m: Measurement) -> tuple[float, float]:
@@ -250,7 +258,7 @@ def render(m: Measurement, when: str) -> str:
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     fixed = fixed_monthly(m)
-    fixed_list, fixed_free = price(fixed), after_free_tier(fixed)
+    fixed_list, fixed_free = price(fixed), fixed_after_free_tier(m)
     for n in TICKER_COUNTS:
         label = f"{n}" if n in (m.small, m.large) else f"{n} (extrapolated)"
         per_run = price(m.per_run(n))
@@ -274,7 +282,7 @@ def render(m: Measurement, when: str) -> str:
         f"Free tier: alarm metrics {alarms:.0f} of 10 ({_fit(alarms, 10, 'cw.alarm_metric_month')}); "
         f"custom metrics {metrics:.0f} of 10 ({_fit(metrics, 10, 'cw.custom_metric_month')}); "
         f"dashboard metrics {dash:.0f} of {DASHBOARD_FREE_METRICS} per free dashboard "
-        f"({'within' if dash <= DASHBOARD_FREE_METRICS else 'over: billed as a dashboard'}).",
+        f"({'within' if dash <= DASHBOARD_FREE_METRICS else 'over: billed, $3.00 a month'}).",
     ]
     lines += [f"- {note}" for note in m.notes]
     return "\n".join(lines)
@@ -493,12 +501,17 @@ def update_docs(report: str, doc: Path = DOC) -> None:
 
 
 def cmd_cost(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
-    m = measure(api_requests=args.api_requests)
-    when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
+    if args.from_json:  # re-price a saved measurement (e.g. after a price change)
+        saved = json.loads(Path(args.from_json).read_text())
+        when = str(saved.pop("measured", "unknown date"))
+        m = Measurement(**saved)
+    else:
+        m = measure(api_requests=args.api_requests)
+        when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     report = render(m, when)
     print(report, file=out)
     if args.json:
-        Path(args.json).write_text(json.dumps(m.__dict__, indent=2, default=str) + "\n")
+        Path(args.json).write_text(json.dumps({"measured": when, **m.__dict__}, indent=2) + "\n")
     if args.update_docs:
         update_docs(report)
         print(f"updated {DOC.relative_to(ROOT)}", file=out)
@@ -511,4 +524,5 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--api-requests", type=int, default=100, help="API requests in the measured mix")
     p.add_argument("--json", help="also write the measured counts to this file")
     p.add_argument("--update-docs", action="store_true", help="write the figures into docs/cost.md")
+    p.add_argument("--from-json", help="re-price a measurement saved with --json instead of measuring")
     p.set_defaults(func=cmd_cost)

@@ -94,6 +94,10 @@ run "failures_are_captured_and_alarmed" {
     error_message = "the default deployment's alarms must fit CloudWatch's free tier of 10 alarm metrics"
   }
   assert {
+    condition     = local.dashboard_metric_count <= 50
+    error_message = "the dashboard must fit CloudWatch's free tier (up to 50 metrics), or it is billed"
+  }
+  assert {
     condition     = aws_scheduler_schedule.staleness_check.schedule_expression_timezone == "America/New_York" && aws_scheduler_schedule.staleness_check.schedule_expression == "cron(0 19 ? * MON-FRI *)"
     error_message = "the staleness check runs on weekdays at the configured New York hour"
   }

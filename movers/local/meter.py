@@ -9,6 +9,7 @@ keeps the billing units AWS charges by, where the request shows them:
 - DynamoDB: write request units (one per item written: PutItem, UpdateItem, DeleteItem, each item of a
   BatchWriteItem/TransactWriteItems - items here are under 1 KB) and read request units (one per GetItem;
   for Query/Scan one per started 4 KB of the response, the bytes read);
+- query-protocol services (SNS, CloudWatch, IAM): the ``Action`` form field;
 - S3 (REST, no action header): the action from the method and path - ``PUT``/``POST``/``LIST`` class and
   ``GET`` class are priced differently.
 
@@ -24,6 +25,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
+from urllib.parse import parse_qs
 
 from movers.local.faults import _CREDENTIAL, _SIGNING_TO_SERVICE, _read_body, describe
 
@@ -97,6 +99,10 @@ class RequestMeter:
         if not signed:
             return None
         service = _SIGNING_TO_SERVICE.get(signed.group(1), signed.group(1))
+        if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+            # query protocol (SNS, IAM, STS, CloudWatch): the action is a form field of the body
+            action = parse_qs(_read_body(environ).decode("utf-8", "replace")).get("Action", ["?"])[0]
+            return f"{service}:{action}"
         if service == "s3":
             action = s3_action(
                 environ.get("REQUEST_METHOD", "GET"),

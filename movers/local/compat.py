@@ -321,7 +321,8 @@ def fix_start_execution_on_version_or_alias() -> None:
             raise ResourceNotFound(f"State Machine Version Does Not Exist: '{base_arn}:{qualifier}'")
         twin = copy.copy(machine)  # shares executions, versions and aliases with the machine
         twin.definition, twin.roleArn = version.definition, version.roleArn
-        execution = original_start(_Resolved(self, base_arn, twin), base_arn, *args, **kwargs)
+        resolved: Any = _Resolved(self, base_arn, twin)
+        execution: Any = original_start(resolved, base_arn, *args, **kwargs)
         execution.movers_version_arn = version.arn
         execution.movers_alias_arn = alias_arn
         return execution

@@ -85,7 +85,7 @@ def _heal(event: dict[str, Any]) -> dict[str, Any]:
         ]
     except sfn.exceptions.ExecutionAlreadyExists:
         # A retry, a redrive or a forced re-run of the day: that heal already ran (names are kept 90 days).
-        # The machine may be given as its `live` alias (arn:...:stateMachine:<m>:live); executions are the machine's.
+        # The machine may be its `live` alias (arn:...:stateMachine:<m>:live); executions are the machine's.
         base = ":".join(machine.split(":")[:7])
         arn, status = base.replace(":stateMachine:", ":execution:") + f":{name}", "AlreadyStarted"
     sessions = [g.isoformat() for g in gaps]

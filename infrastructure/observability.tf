@@ -471,12 +471,11 @@ locals {
         region = local.dashboard_region
         view   = "timeSeries"
         period = 300
-        metrics = flatten([
-          for short, table in local.observed_tables : [
-            ["AWS/DynamoDB", "ReadThrottleEvents", "TableName", table, { stat = "Sum", label = "${short} reads" }],
-            ["AWS/DynamoDB", "WriteThrottleEvents", "TableName", table, { stat = "Sum", label = "${short} writes" }],
-          ]
-        ])
+        # concat, not flatten: flatten would also flatten each metric's own array into loose strings
+        metrics = concat(
+          [for short, table in local.observed_tables : ["AWS/DynamoDB", "ReadThrottleEvents", "TableName", table, { stat = "Sum", label = "${short} reads" }]],
+          [for short, table in local.observed_tables : ["AWS/DynamoDB", "WriteThrottleEvents", "TableName", table, { stat = "Sum", label = "${short} writes" }]],
+        )
       }
     },
     {

@@ -380,6 +380,9 @@ def measure_day(
             e for e in sfn.list_executions(stateMachineArn=analysis)["executions"] if e["startDate"] >= since
         ]
         if started and all(e["status"] != "RUNNING" for e in started):
+            failed = [e["name"] for e in started if e["status"] != "SUCCEEDED"]
+            if failed:
+                raise RuntimeError(f"the measurement's analysis did not succeed: {failed}")
             executions += [e["executionArn"] for e in started]
             break
         if time.monotonic() > deadline:

@@ -153,10 +153,15 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 def cmd_releases(args: argparse.Namespace) -> int:
     t = target(args)
+    prefix = f"{t.outputs.get('name_prefix', '')}-"
     for i, release in enumerate(ledger_history(t)):
         label = "newest" if i == 0 else f"newest-{i}"
-        fns = ", ".join(f"{n.rsplit('-', 1)[-1]}={v}" for n, v in sorted(release.functions.items()))
-        print(f"{label:<9} {release.ledger_version}  {len(release.functions)} functions  ({fns})")
+        fns = " ".join(f"{n.removeprefix(prefix)}={v}" for n, v in sorted(release.functions.items()))
+        sms = " ".join(
+            f"{arn.rsplit(':', 1)[-1].removeprefix(prefix)}={v.rsplit(':', 1)[-1]}"
+            for arn, v in sorted(release.state_machines.items())
+        )
+        print(f"{label:<9} ledger {release.ledger_version}\n  functions: {fns}\n  state machines: {sms}")
     return 0
 
 

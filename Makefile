@@ -169,7 +169,7 @@ releases: ## List ENV's recorded releases, newest first
 
 .PHONY: cost
 cost: $(STAMP) tools build-local ## Measure the pipeline on a fresh local stack; $ per run and per month (docs/cost.md)
-	$(PY) -m movers cost --update-docs
+	$(PY) -m movers cost --update-docs --json docs/cost.json
 
 # ---------------------------------------------------------------------------------------------- misc
 .PHONY: bench

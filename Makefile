@@ -196,6 +196,31 @@ deploy: aws-env build ## terraform apply for ENV=dev|staging|prod against AWS
 destroy: aws-env ## terraform destroy for ENV=dev|staging|prod
 	cd $(TF_DIR) && $(TF_INIT) && terraform destroy -input=false $(TF_VAR_FILE) $(TF_APPLY_FLAGS)
 
+# ---------------------------------------------------------------------------------------------- releases, smoke, cost
+# ENV=local targets the running local stack (`make demo` / `movers local up`); any other ENV the stack deployed
+# for it (Terraform outputs, read after initialising that environment's backend).
+RELEASE_TARGET  = $(if $(filter local,$(ENV)),--local,)
+RELEASE_TF_INIT = $(if $(filter local,$(ENV)),true,cd $(TF_DIR) && terraform init -input=false -reconfigure -backend-config=environments/$(ENV).backend.hcl >/dev/null)
+
+.PHONY: smoke
+smoke: ## Smoke-test ENV's deployment (ENV=local: the running local stack): one `ok`/`FAIL` line per check
+	$(RELEASE_TF_INIT)
+	$(PY) -m movers $(RELEASE_TARGET) smoke $(if $(SMOKE_DATE),--date $(SMOKE_DATE),)
+
+.PHONY: rollback
+rollback: ## Move every `live` alias of ENV back to the release before the newest deploy
+	$(RELEASE_TF_INIT)
+	$(PY) -m movers $(RELEASE_TARGET) rollback
+
+.PHONY: releases
+releases: ## List ENV's recorded releases, newest first
+	$(RELEASE_TF_INIT)
+	$(PY) -m movers $(RELEASE_TARGET) releases
+
+.PHONY: cost
+cost: $(STAMP) tools build-local ## Measure the pipeline on a fresh local stack; $ per run and per month (docs/cost.md)
+	$(PY) -m movers cost --update-docs --json docs/cost.json
+
 # ---------------------------------------------------------------------------------------------- misc
 .PHONY: bench
 bench: $(STAMP) tools build-local ## Benchmarks (with 200 chaos runs); prints figures with ratios and writes bench/results.json

@@ -54,7 +54,7 @@ def main() -> int:
         stack.start()
         results |= _section("ingest", ingest.run, stack)
         assert stack.aws is not None
-        gateway = LocalApiGateway(stack.outputs["api_function_name"], stack.aws.endpoint, port=0)
+        gateway = LocalApiGateway(stack.outputs["api_function_alias_arn"], stack.aws.endpoint, port=0)
         url = gateway.start()
         try:
             from bench import api

@@ -136,9 +136,9 @@ module "sfn_daily_analysis" {
   name_prefix = local.name_prefix
   name        = "daily-analysis"
   definition = templatefile("${path.module}/../statemachines/daily_analysis.asl.json", {
-    prepare_arn      = module.fn_analysis_prepare.function_arn
-    ticker_arn       = module.fn_analysis_ticker.function_arn
-    store_arn        = module.fn_analysis_store.function_arn
+    prepare_arn      = module.fn_analysis_prepare.alias_arn
+    ticker_arn       = module.fn_analysis_ticker.alias_arn
+    store_arn        = module.fn_analysis_store.alias_arn
     report_topic_arn = aws_sns_topic.analysis_report.arn
     table_name       = aws_dynamodb_table.main.name
     max_concurrency  = var.map_max_concurrency
@@ -196,7 +196,7 @@ data "aws_iam_policy_document" "mover_stored_target" {
   statement {
     sid       = "StartDailyAnalysis"
     actions   = ["states:StartExecution"]
-    resources = [module.sfn_daily_analysis.arn]
+    resources = [module.sfn_daily_analysis.alias_arn]
   }
 }
 
@@ -208,7 +208,7 @@ resource "aws_iam_role_policy" "mover_stored_target" {
 
 resource "aws_cloudwatch_event_target" "daily_analysis" {
   rule     = aws_cloudwatch_event_rule.mover_stored.name
-  arn      = module.sfn_daily_analysis.arn
+  arn      = module.sfn_daily_analysis.alias_arn
   role_arn = aws_iam_role.mover_stored_target.arn
 
   # The machine's own input contract; it also accepts the raw event, so this only keeps inputs small.
@@ -228,7 +228,7 @@ module "fn_analysis_catchup" {
   layer_arns  = local.base_layers
   environment = {
     TABLE_NAME                 = aws_dynamodb_table.main.name
-    ANALYSIS_STATE_MACHINE_ARN = module.sfn_daily_analysis.arn
+    ANALYSIS_STATE_MACHINE_ARN = module.sfn_daily_analysis.alias_arn
     EVENT_BUS_NAME             = "default"
     EVENT_SOURCE               = local.event_source
     CATCHUP_SESSIONS           = tostring(var.analysis_catchup_sessions)
@@ -250,7 +250,7 @@ module "fn_analysis_catchup" {
     {
       sid       = "StartDailyAnalysis"
       actions   = ["states:StartExecution"]
-      resources = [module.sfn_daily_analysis.arn]
+      resources = [module.sfn_daily_analysis.arn, module.sfn_daily_analysis.alias_arn]
     },
   ]
   common = local.fn_common
@@ -281,7 +281,7 @@ data "aws_iam_policy_document" "analysis_catchup_scheduler" {
   statement {
     sid       = "InvokeAnalysisCatchUp"
     actions   = ["lambda:InvokeFunction"]
-    resources = [module.fn_analysis_catchup.function_arn]
+    resources = [module.fn_analysis_catchup.alias_arn]
   }
 }
 
@@ -304,7 +304,7 @@ resource "aws_scheduler_schedule" "analysis_catchup" {
   }
 
   target {
-    arn      = module.fn_analysis_catchup.function_arn
+    arn      = module.fn_analysis_catchup.alias_arn
     role_arn = aws_iam_role.analysis_catchup_scheduler.arn
     input    = jsonencode({ source = "schedule" })
     retry_policy {

@@ -281,6 +281,7 @@ resource "aws_lambda_permission" "api" {
   statement_id  = "AllowApiGatewayInvoke"
   action        = "lambda:InvokeFunction"
   function_name = module.fn_api.function_name
+  qualifier     = module.fn_api.alias_name # the integration invokes the live alias
   principal     = "apigateway.amazonaws.com"
   # Any stage, method and path of this API only. Built from the account id rather than the provider's
   # execution_arn, which has an empty account locally (skip_requesting_account_id): the local AWS enforces
@@ -294,6 +295,11 @@ output "api_url" {
 }
 
 output "api_function_name" {
-  description = "Name of the API Lambda function (the local API gateway invokes it by name)."
+  description = "Name of the API Lambda function."
   value       = module.fn_api.function_name
+}
+
+output "api_function_alias_arn" {
+  description = "The API function's `live` alias: what the REST integration (and the local API gateway) invokes."
+  value       = module.fn_api.alias_arn
 }

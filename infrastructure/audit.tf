@@ -108,7 +108,7 @@ resource "aws_cloudwatch_event_rule" "execution_finished" {
 resource "aws_cloudwatch_event_target" "finished_to_audit" {
   rule      = aws_cloudwatch_event_rule.execution_finished.name
   target_id = "audit-record"
-  arn       = module.fn_audit_record.function_arn
+  arn       = module.fn_audit_record.alias_arn
   # An undeliverable audit event is retried for a day; failures show in the audit_record error alarm.
   retry_policy {
     maximum_event_age_in_seconds = 86400
@@ -120,6 +120,7 @@ resource "aws_lambda_permission" "audit_from_events" {
   statement_id  = "AllowAuditRule"
   action        = "lambda:InvokeFunction"
   function_name = module.fn_audit_record.function_name
+  qualifier     = module.fn_audit_record.alias_name # the rule invokes the live alias
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.execution_finished.arn
 }

@@ -45,7 +45,7 @@ locals {
   backfill_env = merge(local.pipeline_env, {
     BACKFILL_MAX_SPAN_DAYS = tostring(var.backfill_max_span_days)
     BACKFILL_BATCH_SIZE    = tostring(var.backfill_batch_size)
-    STORE_DAY_FUNCTION     = module.fn_store_day.function_name
+    STORE_DAY_FUNCTION     = "${module.fn_store_day.function_name}:${module.fn_store_day.alias_name}"
     STORE_CONCURRENCY      = "4"
   })
   # Built from its name, not read from the resource: the machine's definition needs plan_backfill's ARN.
@@ -63,7 +63,7 @@ module "fn_plan_backfill" {
   name        = "plan_backfill"
   zip_path    = "${local.dist_dir}/functions/plan_backfill.zip"
   layer_arns  = local.base_layers
-  environment = merge(local.backfill_env, { BACKFILL_STATE_MACHINE_ARN = local.backfill_machine_arn })
+  environment = merge(local.backfill_env, { BACKFILL_STATE_MACHINE_ARN = "${local.backfill_machine_arn}:live" })
   timeout     = 30
   memory_size = 256
   policy_statements = [
@@ -75,7 +75,7 @@ module "fn_plan_backfill" {
     {
       sid       = "StartHealingBackfill"
       actions   = ["states:StartExecution"]
-      resources = [local.backfill_machine_arn]
+      resources = [local.backfill_machine_arn, "${local.backfill_machine_arn}:live"]
     },
   ]
   common = local.fn_common
@@ -141,9 +141,9 @@ module "sfn_backfill" {
   name_prefix = local.name_prefix
   name        = "backfill"
   definition = templatefile("${path.module}/../statemachines/backfill.asl.json", {
-    plan_backfill_arn  = module.fn_plan_backfill.function_arn
-    fetch_range_arn    = module.fn_fetch_range.function_arn
-    store_sessions_arn = module.fn_store_sessions.function_arn
+    plan_backfill_arn  = module.fn_plan_backfill.alias_arn
+    fetch_range_arn    = module.fn_fetch_range.alias_arn
+    store_sessions_arn = module.fn_store_sessions.alias_arn
     max_concurrency    = var.map_max_concurrency
     store_concurrency  = var.backfill_store_concurrency
   })

@@ -132,30 +132,51 @@ resource "aws_sns_topic_subscription" "alert_email" {
 
 # ---------------------------------------------------------------------------------------------- alarms
 
-# Every "this count went above zero in five minutes" alarm, one per (metric, resource), from one map so a
-# new function or state machine gets all of its alarms by joining observed_functions/_state_machines.
+# Every "this count went above zero in five minutes" alarm. CloudWatch bills (and its free tier counts)
+# alarm METRICS: $0.10 a month each beyond 10 per account, a metric-math alarm counting every metric it
+# reads. So the default set watches the same failures through aggregates (docs/operations.md#alarms):
+#   - Lambda errors and throttles through the account's region-wide AWS/Lambda metrics (no dimension): any
+#     function of the stack that fails or is throttled moves them; the dashboard names the function;
+#   - one alarm per state machine on ExecutionsFailed; timed-out and aborted executions (and failed ones)
+#     also reach the dead-letter queue through the failure rule, watched by failed-executions-queued;
+#   - DynamoDB throttling that fails a request surfaces as a Lambda error, an API 5xx or a failed
+#     execution, all alarmed; the per-table throttle-event alarms are part of detailed_alarms.
+# detailed_alarms = true adds one errors and one throttles alarm per function and the per-table throttle
+# alarms (34 more alarm metrics: about $3.40 a month), for accounts shared by several stacks.
+variable "detailed_alarms" {
+  type        = bool
+  description = "Per-function error/throttle and per-table DynamoDB throttle alarms besides the aggregate ones (34 more alarm metrics, beyond CloudWatch's free tier)."
+  default     = false
+}
+
 locals {
   count_alarms = merge(
     { for k, arn in local.observed_state_machines : "${k}-executions-failed" => {
       description = "A ${k} execution failed. See docs/operations.md#executions-failed."
       namespace   = "AWS/States", metric = "ExecutionsFailed", dimensions = { StateMachineArn = arn }
     } },
-    { for k, arn in local.observed_state_machines : "${k}-executions-timed-out" => {
-      description = "A ${k} execution timed out. See docs/operations.md#executions-timed-out."
-      namespace   = "AWS/States", metric = "ExecutionsTimedOut", dimensions = { StateMachineArn = arn }
+    { "lambda-errors" = {
+      description = "A Lambda function in this account and region raised errors (the dashboard's Lambda errors widget names it). See docs/operations.md#lambda-errors."
+      namespace   = "AWS/Lambda", metric = "Errors", dimensions = {}
     } },
-    { for k, fn in local.observed_functions : "${k}-errors" => {
-      description = "The ${k} function raised errors. See docs/operations.md#lambda-errors."
-      namespace   = "AWS/Lambda", metric = "Errors", dimensions = { FunctionName = fn }
-    } },
-    { for k, fn in local.observed_functions : "${k}-throttles" => {
-      description = "The ${k} function was throttled. See docs/operations.md#lambda-throttles."
-      namespace   = "AWS/Lambda", metric = "Throttles", dimensions = { FunctionName = fn }
+    { "lambda-throttles" = {
+      description = "A Lambda function in this account and region was throttled. See docs/operations.md#lambda-throttles."
+      namespace   = "AWS/Lambda", metric = "Throttles", dimensions = {}
     } },
     { "api-5xx" = {
       description = "The read API answered 5xx. See docs/operations.md#api-5xx."
       namespace   = "AWS/ApiGateway", metric = "5XXError", dimensions = { ApiName = local.api_name, Stage = local.api_stage }
     } },
+    !var.detailed_alarms ? {} : merge(
+      { for k, fn in local.observed_functions : "${k}-errors" => {
+        description = "The ${k} function raised errors. See docs/operations.md#lambda-errors."
+        namespace   = "AWS/Lambda", metric = "Errors", dimensions = { FunctionName = fn }
+      } },
+      { for k, fn in local.observed_functions : "${k}-throttles" => {
+        description = "The ${k} function was throttled. See docs/operations.md#lambda-throttles."
+        namespace   = "AWS/Lambda", metric = "Throttles", dimensions = { FunctionName = fn }
+      } },
+    ),
   )
 }
 
@@ -165,7 +186,7 @@ resource "aws_cloudwatch_metric_alarm" "count_above_zero" {
   alarm_description   = each.value.description
   namespace           = each.value.namespace
   metric_name         = each.value.metric
-  dimensions          = each.value.dimensions
+  dimensions          = length(each.value.dimensions) > 0 ? each.value.dimensions : null
   statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1
@@ -191,7 +212,7 @@ resource "aws_cloudwatch_metric_alarm" "api_latency" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "dynamodb_throttles" {
-  for_each            = local.observed_tables
+  for_each            = var.detailed_alarms ? local.observed_tables : {}
   alarm_name          = "${local.alarm_prefix}${each.key}-table-throttles"
   alarm_description   = "Requests to the ${each.key} table were throttled. See docs/operations.md#dynamodb-throttles."
   comparison_operator = "GreaterThanThreshold"
@@ -316,7 +337,7 @@ data "aws_iam_policy_document" "staleness_schedule" {
   statement {
     sid       = "InvokeStalenessCheck"
     actions   = ["lambda:InvokeFunction"]
-    resources = [module.fn_staleness_check.function_arn, "${module.fn_staleness_check.function_arn}:*"]
+    resources = [module.fn_staleness_check.alias_arn]
   }
 }
 
@@ -336,7 +357,7 @@ resource "aws_scheduler_schedule" "staleness_check" {
     mode = "OFF"
   }
   target {
-    arn      = module.fn_staleness_check.function_arn
+    arn      = module.fn_staleness_check.alias_arn
     role_arn = aws_iam_role.staleness_schedule.arn
     input    = jsonencode({})
     retry_policy {
@@ -349,25 +370,39 @@ resource "aws_scheduler_schedule" "staleness_check" {
 
 locals {
   dashboard_region = var.region
+  # CloudWatch's free tier holds 3 dashboards of up to 50 metrics each; a bigger one is billed ($3 a
+  # month, more than the pipeline). So: errors per function (the Lambda alarms read account-wide
+  # aggregates, this names the function), invocations, throttles and duration account-wide.
   fn_widgets = [
-    for title, spec in {
-      "Lambda invocations"     = { metric = "Invocations", stat = "Sum" }
-      "Lambda errors"          = { metric = "Errors", stat = "Sum" }
-      "Lambda throttles"       = { metric = "Throttles", stat = "Sum" }
-      "Lambda duration p99 ms" = { metric = "Duration", stat = "p99" }
-      } : {
+    {
       type   = "metric"
       width  = 12
       height = 6
       properties = {
-        title   = title
+        title   = "Lambda errors by function"
         region  = local.dashboard_region
         view    = "timeSeries"
-        stat    = spec.stat
+        stat    = "Sum"
         period  = 300
-        metrics = [for short, name in local.observed_functions : ["AWS/Lambda", spec.metric, "FunctionName", name, { label = short }]]
+        metrics = [for short, name in local.observed_functions : ["AWS/Lambda", "Errors", "FunctionName", name, { label = short }]]
       }
-    }
+    },
+    {
+      type   = "metric"
+      width  = 12
+      height = 6
+      properties = {
+        title  = "Lambda (account-wide): invocations, throttles, duration p99"
+        region = local.dashboard_region
+        view   = "timeSeries"
+        period = 300
+        metrics = [
+          ["AWS/Lambda", "Invocations", { stat = "Sum", label = "invocations" }],
+          ["AWS/Lambda", "Throttles", { stat = "Sum", label = "throttles" }],
+          ["AWS/Lambda", "Duration", { stat = "p99", label = "duration p99 ms", yAxis = "right" }],
+        ]
+      }
+    },
   ]
   sfn_widgets = [
     for short, arn in local.observed_state_machines : {
@@ -383,8 +418,6 @@ locals {
           ["AWS/States", "ExecutionsStarted", "StateMachineArn", arn, { stat = "Sum", label = "started" }],
           ["AWS/States", "ExecutionsSucceeded", "StateMachineArn", arn, { stat = "Sum", label = "succeeded" }],
           ["AWS/States", "ExecutionsFailed", "StateMachineArn", arn, { stat = "Sum", label = "failed" }],
-          ["AWS/States", "ExecutionsTimedOut", "StateMachineArn", arn, { stat = "Sum", label = "timed out" }],
-          ["AWS/States", "ExecutionTime", "StateMachineArn", arn, { stat = "Average", label = "duration ms (avg)", yAxis = "right" }],
         ]
       }
     }
@@ -449,12 +482,11 @@ locals {
         region = local.dashboard_region
         view   = "timeSeries"
         period = 300
-        metrics = flatten([
-          for short, table in local.observed_tables : [
-            ["AWS/DynamoDB", "ReadThrottleEvents", "TableName", table, { stat = "Sum", label = "${short} reads" }],
-            ["AWS/DynamoDB", "WriteThrottleEvents", "TableName", table, { stat = "Sum", label = "${short} writes" }],
-          ]
-        ])
+        # concat, not flatten: flatten would also flatten each metric's own array into loose strings
+        metrics = concat(
+          [for short, table in local.observed_tables : ["AWS/DynamoDB", "ReadThrottleEvents", "TableName", table, { stat = "Sum", label = "${short} reads" }]],
+          [for short, table in local.observed_tables : ["AWS/DynamoDB", "WriteThrottleEvents", "TableName", table, { stat = "Sum", label = "${short} writes" }]],
+        )
       }
     },
     {
@@ -488,11 +520,34 @@ locals {
   ]
 }
 
+locals {
+  dashboard_metric_count = sum([for w in concat(local.sfn_widgets, local.pipeline_widgets, local.fn_widgets) : length(w.properties.metrics)])
+}
+
 resource "aws_cloudwatch_dashboard" "main" {
   dashboard_name = "${local.name_prefix}-operations"
   dashboard_body = jsonencode({
     widgets = concat(local.sfn_widgets, local.pipeline_widgets, local.fn_widgets)
   })
+}
+
+locals {
+  # What CloudWatch bills per alarm: one per metric an alarm reads (a metric-math alarm reads several).
+  alarm_metric_count = (
+    length(aws_cloudwatch_metric_alarm.count_above_zero) + 1     # api-latency-p99
+    + 2 * length(aws_cloudwatch_metric_alarm.dynamodb_throttles) # reads + writes per table
+    + 1 + 1                                                      # winner-missing, failed-executions-queued
+  )
+}
+
+output "dashboard_metric_count" {
+  description = "Metrics on the dashboard (CloudWatch's free tier: 3 dashboards of up to 50 metrics)."
+  value       = local.dashboard_metric_count
+}
+
+output "alarm_metric_count" {
+  description = "Alarm metrics this deployment is billed for (CloudWatch's free tier covers 10 per account)."
+  value       = local.alarm_metric_count
 }
 
 output "alert_topic_arn" {

@@ -29,14 +29,14 @@ module "fn_start_daily" {
   name        = "start_daily"
   zip_path    = "${local.dist_dir}/functions/start_daily.zip"
   layer_arns  = local.base_layers
-  environment = { STATE_MACHINE_ARN = module.sfn_ingest.arn }
+  environment = { STATE_MACHINE_ARN = module.sfn_ingest.alias_arn }
   timeout     = 15
   memory_size = 128
   policy_statements = [
     {
       sid       = "StartDailyExecution"
       actions   = ["states:StartExecution"]
-      resources = [module.sfn_ingest.arn]
+      resources = [module.sfn_ingest.arn, module.sfn_ingest.alias_arn]
     },
   ]
   common = local.fn_common
@@ -67,7 +67,7 @@ data "aws_iam_policy_document" "daily_scheduler" {
   statement {
     sid       = "InvokeStartDaily"
     actions   = ["lambda:InvokeFunction"]
-    resources = [module.fn_start_daily.function_arn]
+    resources = [module.fn_start_daily.alias_arn]
   }
 }
 
@@ -90,7 +90,7 @@ resource "aws_scheduler_schedule" "daily" {
   }
 
   target {
-    arn      = module.fn_start_daily.function_arn
+    arn      = module.fn_start_daily.alias_arn
     role_arn = aws_iam_role.daily_scheduler.arn
     input    = jsonencode({ source = "schedule" })
     retry_policy {

@@ -18,7 +18,7 @@ import sys
 import uuid
 from typing import Any, TextIO
 
-from movers.cli import CliError, Target, _machine_arn, target, wait
+from movers.cli import CliError, Target, release_arn, target, wait
 from stock_movers.domain.calendar import NEW_YORK, is_session
 from stock_movers.domain.errors import InvalidInput
 from stock_movers.domain.inputs import parse_date
@@ -70,7 +70,7 @@ def run_analyse(
 ) -> int:
     """What `movers analyse` does; returns the exit status (1 when any date's analysis failed)."""
     days = span(start, end, today=today or dt.datetime.now(NEW_YORK).date())
-    machine = _machine_arn(t, "daily_analysis")
+    machine = release_arn(t, "daily_analysis")  # the live alias: a rollback applies to these runs too
     sfn = t.client("stepfunctions")
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     failed = False

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from movers.cli import CliError, Target, history, target
+from movers.cli import CliError, Target, history, release_arn, target
 from stock_movers.domain.errors import InvalidInput
 from stock_movers.domain.inputs import parse_date, parse_ticker
 from stock_movers.usecases.backfill import backfill_input, execution_name
@@ -46,7 +46,9 @@ def start(t: Target, name: str, payload: dict[str, Any]) -> tuple[str, bool]:
     machine = str(t.outputs[key])
     sfn = t.client("stepfunctions")
     try:
-        out = sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(payload))
+        out = sfn.start_execution(
+            stateMachineArn=release_arn(t, "backfill"), name=name, input=json.dumps(payload)
+        )
         return str(out["executionArn"]), True
     except sfn.exceptions.ExecutionAlreadyExists:
         arn = machine.replace(":stateMachine:", ":execution:") + f":{name}"

@@ -83,12 +83,18 @@ def _machine_arn(t: Target, machine: str) -> str:
     return str(t.outputs[key])
 
 
+def release_arn(t: Target, machine: str) -> str:
+    """The machine's `live` alias (what schedules and rules start), or the machine on an older stack."""
+    aliases = t.outputs.get("release_aliases") or {}
+    return str(aliases.get(f"{machine}_state_machine") or _machine_arn(t, machine))
+
+
 def start_execution(t: Target, machine: str, name: str, payload: dict[str, Any]) -> str:
     sfn = t.client("stepfunctions")
     try:
         return str(
             sfn.start_execution(
-                stateMachineArn=_machine_arn(t, machine), name=name, input=json.dumps(payload)
+                stateMachineArn=release_arn(t, machine), name=name, input=json.dumps(payload)
             )["executionArn"]
         )
     except sfn.exceptions.ExecutionAlreadyExists:
@@ -391,6 +397,18 @@ def parser() -> argparse.ArgumentParser:
     from movers.ops_cli import add_parsers as add_ops  # redrive, replay (imports this module: import late)
 
     add_ops(sub)
+
+    from movers.release_cli import add_parsers as add_release  # rollback, releases (imports this module)
+
+    add_release(sub)
+
+    from movers.smoke import add_parser as add_smoke  # imports this module: import late
+
+    add_smoke(sub)
+
+    from movers.cost import add_parser as add_cost  # imports this module: import late
+
+    add_cost(sub)
 
     trace = sub.add_parser("trace", help="an execution as a readable trace")
     trace.add_argument("execution", help="execution name (e.g. daily-2026-11-20) or ARN")

@@ -85,7 +85,9 @@ def _heal(event: dict[str, Any]) -> dict[str, Any]:
         ]
     except sfn.exceptions.ExecutionAlreadyExists:
         # A retry, a redrive or a forced re-run of the day: that heal already ran (names are kept 90 days).
-        arn, status = machine.replace(":stateMachine:", ":execution:") + f":{name}", "AlreadyStarted"
+        # The machine may be its `live` alias (arn:...:stateMachine:<m>:live); executions are the machine's.
+        base = ":".join(machine.split(":")[:7])
+        arn, status = base.replace(":stateMachine:", ":execution:") + f":{name}", "AlreadyStarted"
     sessions = [g.isoformat() for g in gaps]
     logger.info("Healing gaps", extra={"date": day.isoformat(), "gaps": sessions, "execution": name})
     return {"status": status, "executionArn": arn, "sessions": sessions}

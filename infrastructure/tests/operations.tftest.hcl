@@ -83,12 +83,37 @@ run "failures_are_captured_and_alarmed" {
     error_message = "the dead-letter queue keeps messages 14 days, encrypted"
   }
   assert {
-    condition     = alltrue([for k in keys(local.observed_functions) : contains(keys(aws_cloudwatch_metric_alarm.count_above_zero), "${k}-errors")]) && alltrue([for k in keys(local.observed_state_machines) : contains(keys(aws_cloudwatch_metric_alarm.count_above_zero), "${k}-executions-failed")])
-    error_message = "every observed function and state machine needs its alarm"
+    condition     = alltrue([for k in ["lambda-errors", "lambda-throttles", "api-5xx"] : contains(keys(aws_cloudwatch_metric_alarm.count_above_zero), k)]) && alltrue([for k in keys(local.observed_state_machines) : contains(keys(aws_cloudwatch_metric_alarm.count_above_zero), "${k}-executions-failed")])
+    error_message = "every function (through the account-wide Lambda errors and throttles) and every state machine needs its alarm"
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.count_above_zero["lambda-errors"].dimensions == null && aws_cloudwatch_metric_alarm.count_above_zero["lambda-throttles"].dimensions == null
+    error_message = "the Lambda errors and throttles alarms read the region-wide aggregate (no dimension), so no function goes unwatched"
+  }
+  assert {
+    condition     = local.alarm_metric_count <= 10
+    error_message = "the default deployment's alarms must fit CloudWatch's free tier of 10 alarm metrics"
+  }
+  assert {
+    condition     = local.dashboard_metric_count <= 50
+    error_message = "the dashboard must fit CloudWatch's free tier (up to 50 metrics), or it is billed"
   }
   assert {
     condition     = aws_scheduler_schedule.staleness_check.schedule_expression_timezone == "America/New_York" && aws_scheduler_schedule.staleness_check.schedule_expression == "cron(0 19 ? * MON-FRI *)"
     error_message = "the staleness check runs on weekdays at the configured New York hour"
+  }
+}
+
+run "detailed_alarms_name_every_function_and_table" {
+  command = plan
+
+  variables {
+    detailed_alarms = true
+  }
+
+  assert {
+    condition     = alltrue([for k in keys(local.observed_functions) : contains(keys(aws_cloudwatch_metric_alarm.count_above_zero), "${k}-errors") && contains(keys(aws_cloudwatch_metric_alarm.count_above_zero), "${k}-throttles")]) && length(aws_cloudwatch_metric_alarm.dynamodb_throttles) == 2
+    error_message = "detailed_alarms adds an errors and a throttles alarm per function and a throttle alarm per table"
   }
 }
 

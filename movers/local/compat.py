@@ -274,6 +274,119 @@ def fix_list_state_machine_versions() -> None:
     StepFunctionResponse.list_state_machine_versions = list_state_machine_versions  # type: ignore[attr-defined]
 
 
+def _split_qualified_machine_arn(arn: str) -> tuple[str, str | None]:
+    """``arn:...:stateMachine:name[:qualifier]`` -> (unqualified ARN, qualifier or None)."""
+    parts = arn.split(":")
+    if len(parts) == 8 and parts[5] == "stateMachine":
+        return ":".join(parts[:7]), parts[7]
+    return arn, None
+
+
+def pick_alias_version(routing: list[dict[str, Any]], draw: float) -> str:
+    """The version ARN an alias routes one execution to: ``draw`` in [0, 100) against cumulative weights."""
+    total = 0.0
+    for route in routing:
+        total += float(route["weight"])
+        if draw < total:
+            return str(route["stateMachineVersionArn"])
+    return str(routing[-1]["stateMachineVersionArn"])
+
+
+def fix_start_execution_on_version_or_alias() -> None:
+    """StartExecution accepts a version ARN (``...:name:3``) or an alias ARN (``...:name:live``), as on AWS.
+
+    AWS runs the version's definition (an alias picks a version by its routing weights) and records the
+    execution under the state machine: its ARN is ``execution:<name>:<id>``, ListExecutions of the machine
+    lists it, and DescribeExecution adds ``stateMachineVersionArn`` (and ``stateMachineAliasArn``). moto
+    answers StateMachineDoesNotExist for an alias and 500 for a version (its version object lacks the
+    machine's execution bookkeeping), so schedules, rules and functions that target the ``live`` alias
+    could not start anything. We run moto's own start on a shallow twin of the machine that carries the
+    version's definition and role and shares the machine's execution list.
+    """
+    import copy
+    import random
+
+    from moto.stepfunctions.exceptions import ResourceNotFound
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    original_start = StepFunctionsParserBackend.start_execution
+
+    class _Resolved:
+        """The backend as moto's start sees it, except that it describes the twin for one ARN."""
+
+        def __init__(self, backend: Any, arn: str, twin: Any) -> None:
+            self._backend, self._arn, self._twin = backend, arn, twin
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._backend, name)
+
+        def describe_state_machine(self, arn: str) -> Any:
+            return self._twin if arn == self._arn else self._backend.describe_state_machine(arn)
+
+    def start_execution(self: Any, state_machine_arn: str, *args: Any, **kwargs: Any) -> Any:
+        base_arn, qualifier = _split_qualified_machine_arn(state_machine_arn)
+        if qualifier is None:
+            return original_start(self, state_machine_arn, *args, **kwargs)
+        machine = self.describe_state_machine(base_arn)
+        alias_arn = None
+        if not qualifier.isdigit():
+            alias = machine.aliases.get(qualifier)
+            if alias is None:
+                raise ResourceNotFound(f"State Machine Alias Does Not Exist: '{state_machine_arn}'")
+            alias_arn = alias.arn
+            version_arn = pick_alias_version(alias.routing_configuration, random.uniform(0, 100))
+            qualifier = version_arn.rsplit(":", 1)[1]
+        version = machine.versions.get(int(qualifier))
+        if version is None:
+            raise ResourceNotFound(f"State Machine Version Does Not Exist: '{base_arn}:{qualifier}'")
+        twin = copy.copy(machine)  # shares executions, versions and aliases with the machine
+        twin.definition, twin.roleArn = version.definition, version.roleArn
+        resolved: Any = _Resolved(self, base_arn, twin)
+        execution: Any = original_start(resolved, base_arn, *args, **kwargs)
+        execution.movers_version_arn = version.arn
+        execution.movers_alias_arn = alias_arn
+        return execution
+
+    StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign]
+
+    original_describe = StepFunctionResponse.describe_execution
+
+    def describe_execution(self: Any) -> Any:
+        result = original_describe(self)
+        execution = self.stepfunction_backend.describe_execution(self._get_param("executionArn"))
+        body = result.result
+        if isinstance(body, dict) and getattr(execution, "movers_version_arn", None):
+            body["stateMachineVersionArn"] = execution.movers_version_arn
+            if execution.movers_alias_arn:
+                body["stateMachineAliasArn"] = execution.movers_alias_arn
+        return result
+
+    StepFunctionResponse.describe_execution = describe_execution  # type: ignore[method-assign]
+
+
+def fix_lambda_invoke_qualifier_parameter() -> None:
+    """Invoke honours the ``Qualifier`` query parameter (``?Qualifier=live``), as Lambda does.
+
+    The Invoke API takes a version or alias either in the function name (``name:live``) or as the
+    ``Qualifier`` query parameter; moto reads only a lower-case ``qualifier`` parameter, so
+    ``invoke(FunctionName=name, Qualifier="live")`` silently ran ``$LATEST``. We copy the documented
+    parameter to the name moto reads.
+    """
+    from moto.awslambda.responses import LambdaResponse
+
+    original = LambdaResponse.invoke
+
+    def invoke(self: Any) -> Any:
+        qualifier = self.querystring.get("Qualifier")
+        if qualifier and "qualifier" not in self.querystring:
+            self.querystring["qualifier"] = qualifier
+        return original(self)
+
+    invoke.__wrapped__ = original  # type: ignore[attr-defined]
+    LambdaResponse.invoke = invoke  # type: ignore[method-assign]
+
+
 # --------------------------------------------------------------------------------------------------
 # Executions
 
@@ -1617,6 +1730,8 @@ FIXES: list[Callable[[], None]] = [
     fix_step_functions_local_mock_config,
     fix_mocked_responses_count_invocations,
     fix_dynamodb_task_keeps_its_failure,
+    fix_start_execution_on_version_or_alias,
+    fix_lambda_invoke_qualifier_parameter,
 ]
 
 

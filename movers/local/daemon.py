@@ -83,7 +83,7 @@ def serve(args: argparse.Namespace) -> int:
         outputs = stack.start()
         assert stack.aws is not None
         gateway = LocalApiGateway(
-            outputs["api_function_name"],
+            outputs.get("api_function_alias_arn") or outputs["api_function_name"],
             stack.aws.endpoint,
             port=args.web_port,
             data_note=DEMO_NOTE,

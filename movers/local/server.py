@@ -80,7 +80,7 @@ def serve(port: int, time_scale: float = 1.0, pid_file: str | None = None) -> in
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
-    from movers.local import compat, executor, faults, iam
+    from movers.local import compat, executor, faults, iam, meter
 
     moto_config.default_user_config["stepfunctions"] = {"execute_state_machine": True}
     compat.apply(time_scale)
@@ -91,8 +91,11 @@ def serve(port: int, time_scale: float = 1.0, pid_file: str | None = None) -> in
         print(f"error: {exc}", file=sys.stderr, flush=True)
         return 2
 
-    # The fault switch sits in front of moto: armed, it answers matching requests with AWS errors.
-    app = iam.IamAdmin(faults.FaultInjector(DomainDispatcherApplication(create_backend_app)))
+    # The fault switch sits in front of moto: armed, it answers matching requests with AWS errors. Behind
+    # it the request meter counts what reaches the (local) AWS, for the cost model (movers.local.meter).
+    app = iam.IamAdmin(
+        faults.FaultInjector(meter.RequestMeter(DomainDispatcherApplication(create_backend_app)))
+    )
     try:
         server = make_server(HOST, bound_port, app, threaded=True, request_handler=MotoRequestHandler)
     except OSError as exc:  # lost a race for the port between the probe and here

@@ -310,7 +310,7 @@ def catch_up(stack: StackHandle, payload: dict[str, Any]) -> dict[str, Any]:
     schedule = scheduler.get_schedule(Name=stack.outputs["analysis_catchup_schedule_name"])
     assert schedule["ScheduleExpressionTimezone"] == "America/New_York"
     target = schedule["Target"]
-    assert target["Arn"].endswith(stack.outputs["function_names"]["analysis_catchup"])
+    assert target["Arn"].endswith(stack.outputs["function_names"]["analysis_catchup"] + ":live")
     event = {**json.loads(target["Input"]), **payload}
     out = lam.invoke(FunctionName=target["Arn"], Payload=json.dumps(event).encode())
     body: dict[str, Any] = json.loads(out["Payload"].read())

@@ -262,13 +262,11 @@ def snapshot_strategy(stack: StackHandle) -> Iterator[None]:
     lam = stack.stack.client("lambda")
     name = fn(stack, "validate_input")
     env = lam.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
-    lam.update_function_configuration(
-        FunctionName=name, Environment={"Variables": {**env, "FETCH_STRATEGY": "snapshot"}}
-    )
+    stack.release_function_env(name, {**env, "FETCH_STRATEGY": "snapshot"})
     try:
         yield
     finally:
-        lam.update_function_configuration(FunctionName=name, Environment={"Variables": env})
+        stack.release_function_env(name, env)
 
 
 def test_snapshot_faults_are_retried(stack: StackHandle, switch: LocalAws, snapshot_strategy: None) -> None:

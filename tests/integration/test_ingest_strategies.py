@@ -22,13 +22,11 @@ def snapshot_strategy(stack: StackHandle) -> Iterator[None]:
     lam = stack.stack.client("lambda")
     name = stack.outputs["function_names"]["validate_input"]
     env = lam.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
-    lam.update_function_configuration(
-        FunctionName=name, Environment={"Variables": {**env, "FETCH_STRATEGY": "snapshot"}}
-    )
+    stack.release_function_env(name, {**env, "FETCH_STRATEGY": "snapshot"})
     try:
         yield
     finally:
-        lam.update_function_configuration(FunctionName=name, Environment={"Variables": env})
+        stack.release_function_env(name, env)
 
 
 def test_snapshot_strategy_costs_one_provider_call_and_stores_the_same_winner(
@@ -70,7 +68,7 @@ def test_daily_schedule_runs_after_the_close_in_new_york_on_weekdays(stack: Stac
     assert schedule["ScheduleExpression"] == "cron(30 18 ? * MON-FRI *)"
     assert schedule["ScheduleExpressionTimezone"] == "America/New_York"
     assert schedule["State"] == "ENABLED"
-    assert schedule["Target"]["Arn"].endswith(stack.outputs["function_names"]["start_daily"])
+    assert schedule["Target"]["Arn"].endswith(stack.outputs["function_names"]["start_daily"] + ":live")
 
 
 def test_firing_the_schedule_starts_daily_date(

@@ -62,24 +62,24 @@ def test_alarms_dashboard_failure_rule_and_schedule_exist(stack: StackHandle) ->
     cw, events = stack.stack.client("cloudwatch"), stack.stack.client("events")
     alarms = {a["AlarmName"]: a for a in cw.describe_alarms(AlarmNamePrefix=prefix)["MetricAlarms"]}
     alarms.update({a["AlarmName"]: a for a in cw.describe_alarms(AlarmNamePrefix=prefix)["CompositeAlarms"]})
-    # Then every state machine and function has its alarms, all sending to the alert topic
+    # Then every state machine has its failed-executions alarm, every function is watched through the
+    # account-wide Lambda errors and throttles (no dimension), all sending to the alert topic
     topic = stack.outputs["alert_topic_arn"]
     for short in [
         k.removesuffix("_state_machine_arn") for k in stack.outputs if k.endswith("_state_machine_arn")
     ]:
         assert f"{prefix}-{short}-executions-failed" in alarms
-        assert f"{prefix}-{short}-executions-timed-out" in alarms
-    functions = {
-        k: v
-        for key, names in stack.outputs.items()
-        if key.endswith("function_names")
-        for k, v in names.items()
-    }
-    assert functions
-    for short in functions:
-        assert f"{prefix}-{short}-errors" in alarms, short
-    for name in ("api-5xx", "winner-missing", "failed-executions-queued", "main-table-throttles"):
+    for name in ("lambda-errors", "lambda-throttles"):
+        assert alarms[f"{prefix}-{name}"]["Namespace"] == "AWS/Lambda"
+        assert alarms[f"{prefix}-{name}"]["Dimensions"] == []
+    for name in ("api-5xx", "api-latency-p99", "winner-missing", "failed-executions-queued"):
         assert f"{prefix}-{name}" in alarms
+    # And the default deployment fits CloudWatch's free tier of 10 alarm metrics, as the output says
+    metrics = sum(
+        len([q for q in a.get("Metrics", []) if "MetricStat" in q]) or (1 if a.get("MetricName") else 0)
+        for a in alarms.values()
+    )
+    assert metrics == stack.outputs["alarm_metric_count"] <= 10
     assert all(a["AlarmActions"] == [topic] for a in alarms.values())
     # And the failure rule targets the dead-letter queue and the topic
     rule = events.describe_rule(Name=f"{prefix}-execution-failed")

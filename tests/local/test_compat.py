@@ -912,3 +912,88 @@ _ONE_CASE = {
     "StateMachines": {"M": {"TestCases": {"C": {"Claim": "R"}}}},
     "MockedResponses": {"R": {"0": {"Throw": {"Error": "DynamoDB.ConditionalCheckFailedException"}}}},
 }
+
+
+# --- versions and aliases -------------------------------------------------------------------------
+
+
+def test_pick_alias_version_follows_cumulative_weights():
+    routing = [
+        {"stateMachineVersionArn": "arn:m:1", "weight": 90},
+        {"stateMachineVersionArn": "arn:m:2", "weight": 10},
+    ]
+    assert compat.pick_alias_version(routing, 0.0) == "arn:m:1"
+    assert compat.pick_alias_version(routing, 89.99) == "arn:m:1"
+    assert compat.pick_alias_version(routing, 90.0) == "arn:m:2"
+    assert compat.pick_alias_version(routing[:1], 99.9) == "arn:m:1"
+
+
+def _finished(sfn, execution_arn: str, timeout_s: float = 20.0) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        described = sfn.describe_execution(executionArn=execution_arn)
+        if described["status"] != "RUNNING":
+            return described
+        time.sleep(0.05)
+    raise AssertionError(f"execution {execution_arn} still running")
+
+
+def test_start_execution_on_an_alias_runs_the_aliased_version_under_the_machine(aws_client):
+    # Given a machine with versions 1 ("v1") and 2 ("v2") and an alias live -> 1
+    sfn = aws_client("stepfunctions")
+    created = sfn.create_state_machine(
+        name=f"m-{uuid.uuid4().hex[:8]}",
+        definition=_machine({"A": {"Type": "Pass", "Result": "v1", "End": True}}),
+        roleArn=SFN_ROLE,
+        publish=True,
+    )
+    machine, v1 = created["stateMachineArn"], created["stateMachineVersionArn"]
+    v2 = sfn.update_state_machine(
+        stateMachineArn=machine,
+        definition=_machine({"A": {"Type": "Pass", "Result": "v2", "End": True}}),
+        publish=True,
+    )["stateMachineVersionArn"]
+    alias = sfn.create_state_machine_alias(
+        name="live", routingConfiguration=[{"stateMachineVersionArn": v1, "weight": 100}]
+    )["stateMachineAliasArn"]
+    # When an execution starts on the alias
+    first = sfn.start_execution(stateMachineArn=alias, name="on-alias")["executionArn"]
+    described = _finished(sfn, first)
+    # Then version 1 ran, the execution belongs to the machine and names its version and alias
+    assert json.loads(described["output"]) == "v1"
+    assert first == machine.replace(":stateMachine:", ":execution:") + ":on-alias"
+    assert described["stateMachineArn"] == machine
+    assert described["stateMachineVersionArn"] == v1
+    assert described["stateMachineAliasArn"] == alias
+    assert first in {e["executionArn"] for e in sfn.list_executions(stateMachineArn=machine)["executions"]}
+    # And once the alias moves to version 2, the next execution runs version 2; a version ARN runs itself
+    sfn.update_state_machine_alias(
+        stateMachineAliasArn=alias, routingConfiguration=[{"stateMachineVersionArn": v2, "weight": 100}]
+    )
+    second = sfn.start_execution(stateMachineArn=alias, name="on-alias-2")["executionArn"]
+    assert json.loads(_finished(sfn, second)["output"]) == "v2"
+    third = sfn.start_execution(stateMachineArn=v1, name="on-version")["executionArn"]
+    assert json.loads(_finished(sfn, third)["output"]) == "v1"
+    # And the same name with other input is refused, as for the machine itself
+    with pytest.raises(ClientError, match="ExecutionAlreadyExists"):
+        sfn.start_execution(stateMachineArn=alias, name="on-alias", input='{"other": 1}')
+    # And an unknown alias is a named error
+    with pytest.raises(ClientError, match="ResourceNotFound"):
+        sfn.start_execution(stateMachineArn=f"{machine}:nope", name="x")
+
+
+def test_invoke_honours_the_qualifier_parameter(aws_client, make_function, lambda_zip, invoke):
+    # Given a function with version 1 ("v1") behind alias live and $LATEST returning "v2"
+    lam = aws_client("lambda")
+    name = make_function({"app.py": "def handler(event, context):\n    return 'v1'\n"})
+    version = lam.publish_version(FunctionName=name)["Version"]
+    lam.create_alias(FunctionName=name, Name="live", FunctionVersion=version)
+    lam.update_function_code(
+        FunctionName=name, ZipFile=lambda_zip({"app.py": "def handler(event, context):\n    return 'v2'\n"})
+    )
+    # When it is invoked with Qualifier, with a qualified name, and unqualified
+    # Then the qualifier decides what runs, however it is given
+    assert invoke(name, Qualifier="live")[0] == "v1"
+    assert invoke(name, Qualifier=version)[0] == "v1"
+    assert invoke(f"{name}:live")[0] == "v1"
+    assert invoke(name)[0] == "v2"

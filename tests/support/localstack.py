@@ -32,6 +32,14 @@ class StackHandle:
         started = self.sfn.start_execution(stateMachineArn=arn, name=name, input=json.dumps(payload))
         return self.wait(started["executionArn"], timeout)
 
+    def release_function_env(self, name: str, env: dict[str, str]) -> None:
+        """Sets a function's environment the way `terraform apply` does: update, publish a version, move
+        the `live` alias (what the state machines invoke) to it."""
+        lam = self.stack.client("lambda")
+        lam.update_function_configuration(FunctionName=name, Environment={"Variables": env})
+        version = lam.publish_version(FunctionName=name)["Version"]
+        lam.update_alias(FunctionName=name, Name="live", FunctionVersion=version)
+
     def wait(self, execution_arn: str, timeout: float = 240.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:

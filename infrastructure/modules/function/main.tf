@@ -79,6 +79,8 @@ resource "aws_lambda_function" "this" {
   layers           = var.layer_arns
   timeout          = var.timeout
   memory_size      = var.memory_size
+  # Every change publishes an immutable version; callers invoke the `live` alias (docs/operations.md#releases).
+  publish = true
 
   environment {
     variables = merge({
@@ -104,4 +106,12 @@ resource "aws_lambda_function" "this" {
 
   tags       = var.common.tags
   depends_on = [aws_iam_role_policy.this]
+}
+
+# What every caller invokes. A deploy moves it to the version just published; `movers rollback` moves it back.
+resource "aws_lambda_alias" "live" {
+  name             = "live"
+  description      = "The released version of ${local.function_name}."
+  function_name    = aws_lambda_function.this.function_name
+  function_version = aws_lambda_function.this.version
 }

@@ -8,9 +8,24 @@ output "function_arn" {
   value       = aws_lambda_function.this.arn
 }
 
+output "alias_arn" {
+  description = "ARN of the `live` alias: what state machines, schedules and rules invoke."
+  value       = aws_lambda_alias.live.arn
+}
+
+output "alias_name" {
+  description = "Name of the alias every caller invokes."
+  value       = aws_lambda_alias.live.name
+}
+
 output "invoke_arn" {
-  description = "ARN API Gateway uses to invoke the function."
-  value       = aws_lambda_function.this.invoke_arn
+  description = "ARN API Gateway uses to invoke the function's `live` alias."
+  value       = aws_lambda_alias.live.invoke_arn
+}
+
+output "version" {
+  description = "The version published by the latest change (the alias points here after a deploy)."
+  value       = aws_lambda_function.this.version
 }
 
 output "role_name" {

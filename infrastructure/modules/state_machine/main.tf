@@ -68,6 +68,8 @@ resource "aws_sfn_state_machine" "this" {
   role_arn   = aws_iam_role.this.arn
   type       = "STANDARD"
   definition = var.definition
+  # Every definition change publishes a version; callers start executions on the `live` alias.
+  publish = true
 
   logging_configuration {
     log_destination        = "${aws_cloudwatch_log_group.this.arn}:*"
@@ -80,4 +82,15 @@ resource "aws_sfn_state_machine" "this" {
   }
 
   depends_on = [aws_iam_role_policy.this]
+}
+
+# What schedules, rules and functions start. A deploy moves it to the version just published; `movers
+# rollback` moves it back (docs/operations.md#releases).
+resource "aws_sfn_alias" "live" {
+  name        = "live"
+  description = "The released version of ${local.machine_name}."
+  routing_configuration {
+    state_machine_version_arn = aws_sfn_state_machine.this.state_machine_version_arn
+    weight                    = 100
+  }
 }

@@ -3,6 +3,16 @@ output "arn" {
   value       = aws_sfn_state_machine.this.arn
 }
 
+output "alias_arn" {
+  description = "ARN of the `live` alias: what schedules, rules and functions start."
+  value       = aws_sfn_alias.live.arn
+}
+
+output "version_arn" {
+  description = "The version published by the latest definition change."
+  value       = aws_sfn_state_machine.this.state_machine_version_arn
+}
+
 output "name" {
   description = "State machine name."
   value       = aws_sfn_state_machine.this.name

@@ -42,10 +42,12 @@ def arrow_layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run_with_layer(layer: Path, function: str, code: str) -> dict:
-    """Run `code` in a fresh interpreter that sees only the stdlib, the layer and the function's folder."""
+    """Run `code` in a fresh interpreter that sees only the stdlib, the layer, the shared layer's source
+    (every function has it) and the function's folder."""
+    shared = ROOT / "layers" / "shared" / "python"
     prelude = f"""
         import json, sys
-        sys.path[:0] = [{str(ROOT / "functions" / function)!r}, {str(layer)!r}]
+        sys.path[:0] = [{str(ROOT / "functions" / function)!r}, {str(layer)!r}, {str(shared)!r}]
         import pyarrow
         assert pyarrow.__file__.startswith({str(layer)!r}), pyarrow.__file__
     """

@@ -408,19 +408,28 @@ def print_endpoints(state: dict[str, Any]) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Local stack, then the way a user fills and runs it: one backfill of the last sessions (one range
     call per ticker), then the daily run for the last session; prints its trace and the page's URL."""
-    from movers.backfill_cli import run_backfill
-    from movers.trace import render
-    from stock_movers.domain.calendar import last_n_sessions, previous_session
-    from stock_movers.usecases.daily import DailyStartError, start_daily_run
-
     day = cli_date(args.date, "--date")
     if not 1 <= args.days <= 1250:
         raise CliError(f"--days must be within 1..1250, got {args.days}")
     state = local_up(args)
     t = Target(state["outputs"], state["aws_endpoint"], state["web_url"], state.get("market_latest_session"))
-    last = dt.date.fromisoformat(day or default_session(t))
-    span = last_n_sessions(previous_session(last), args.days)
-    note = "" if state.get("market_latest_session") is None or args.market_url else ", SYNTHETIC data"
+    note = "" if args.market_url else ", SYNTHETIC data"
+    final = demo_runs(t, dt.date.fromisoformat(day or default_session(t)), args.days, note)
+    print()
+    print_endpoints(state)
+    print(f"\nOpen {state['web_url']}/  (stop everything with `make local-down`)")
+    return 0 if final.get("status") == "SUCCEEDED" else 1
+
+
+def demo_runs(t: Target, last: dt.date, days: int, note: str = "") -> dict[str, Any]:
+    """The demo's runs: a backfill of the `days` sessions before `last`, then the daily run of `last`
+    (printing progress and its trace); returns the daily run's DescribeExecution."""
+    from movers.backfill_cli import run_backfill
+    from movers.trace import render
+    from stock_movers.domain.calendar import last_n_sessions, previous_session
+    from stock_movers.usecases.daily import DailyStartError, start_daily_run
+
+    span = last_n_sessions(previous_session(last), days)
     print(f"\nbackfill {span[0]}..{span[-1]} ({len(span)} sessions{note}):", flush=True)
     if run_backfill(t, span[0].isoformat(), span[-1].isoformat(), wait=True) != 0:
         raise CliError("the demo backfill failed (see `movers --local status`)")
@@ -433,10 +442,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"\ndaily run {started.name}:", flush=True)
     final = wait(t, started.execution_arn, live=True)
     print(render(final, history(t, started.execution_arn)))
-    print()
-    print_endpoints(state)
-    print(f"\nOpen {state['web_url']}/  (stop everything with `make local-down`)")
-    return 0 if final.get("status") == "SUCCEEDED" else 1
+    return final
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:

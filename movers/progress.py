@@ -96,7 +96,8 @@ def describe(snap: Snapshot, *, in_flight_for: float = 0.0) -> str:
     if not parts and snap.state:
         parts.append(snap.state)
     waits = f"rate-limit waits: {snap.rate_limit_waits}" if snap.rate_limit_waits else ""
-    if snap.waiting or in_flight_for >= SLOW_TASK_SECONDS:
+    fetching = any("Fetch" in name and done < length for name, (done, length) in snap.maps.items())
+    if snap.waiting or (fetching and in_flight_for >= SLOW_TASK_SECONDS):
         waits = (waits + " " if waits else "") + "(waiting for the rate limit)"
     return " | ".join(p for p in [*parts, waits] if p)
 
@@ -129,9 +130,10 @@ def follow(
         while True:
             desc = get_status()
             events = get_events()
-            line = describe(snapshot(events), in_flight_for=_task_in_flight_for(events, dt.datetime.now))
+            snap = snapshot(events)
+            line = describe(snap, in_flight_for=_task_in_flight_for(events, dt.datetime.now))
             if live is not None:
-                live.update(line)
+                live.update(snap, line)
             elif line and line != shown:
                 out.write(f"  {line}\n")
                 out.flush()
@@ -147,21 +149,41 @@ def follow(
 
 
 class _RichLive:
-    """A spinner with the progress line, redrawn in place (rich)."""
+    """rich progress bars redrawn in place: one per fetch Map (tickers fetched), one for a backfill's
+    sessions stored, and a status line (the state, rate-limit waits)."""
 
     def __init__(self, out: TextIO) -> None:
         from rich.console import Console
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         self.progress = Progress(
-            SpinnerColumn(), TimeElapsedColumn(), TextColumn("{task.description}"),
-            console=Console(file=out), transient=False,
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=Console(file=out), transient=False,
         )  # fmt: skip
-        self.task = self.progress.add_task("starting", total=None)
+        self.status = self.progress.add_task("starting", total=None)
+        self.bars: dict[str, Any] = {}
         self.progress.start()
 
-    def update(self, line: str) -> None:
-        self.progress.update(self.task, description=line or "running")
+    def _bar(self, label: str, done: int, total: int) -> None:
+        if label not in self.bars:
+            self.bars[label] = self.progress.add_task(label, total=total or None)
+        self.progress.update(self.bars[label], completed=done, total=total or None)
+
+    def update(self, snap: Snapshot, line: str) -> None:
+        for name, (done, length) in snap.maps.items():
+            if name != "Store Sessions":
+                self._bar(f"{name}: tickers fetched" if "Fetch" in name else name, done, length)
+        if snap.plan is not None:
+            self._bar("sessions stored", *snap.sessions())
+        waits = line.split(" | ")[-1] if "rate-limit" in line else ""
+        self.progress.update(self.status, description=waits or snap.state or "running")
 
     def stop(self) -> None:
         self.progress.stop()

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from movers.local.stack import ROOT, ExternalMarket, LocalStack, StackError
+from movers.local.stack import LOCAL_API_KEY, ROOT, ExternalMarket, LocalStack, StackError
 
 STATE_DIR = ROOT / ".local"
 # MOVERS_STATE_FILE lets the tests point the CLI at the stack they started.
@@ -196,7 +196,7 @@ def serve(args: argparse.Namespace) -> int:
         latest: str | None = None
     else:
         market_port = choose_port("market", requested_port(args.market_port, "market"), report)
-        key = "local-demo-key"
+        key = LOCAL_API_KEY
         market = MarketServer(api_key=key, rate_limit=(args.rate_calls, args.rate_period), port=market_port)
         market.start()
         report(f"market server: {market.url} (bundled SYNTHETIC data)")

@@ -16,6 +16,11 @@ from movers import cli
 from tests.support.localstack import StackHandle
 
 
+def missing(*tickers: str) -> dict[str, object]:
+    """Market server faults: no bars at all for these tickers (every endpoint)."""
+    return {"probability": 1.0, "kinds": ["missing"], "drop_tickers": list(tickers), "tickers": list(tickers)}
+
+
 @pytest.fixture
 def local_cli(stack: StackHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StackHandle:
     monkeypatch.setenv("MOVERS_STATE_FILE", str(stack.state_file(tmp_path / "stack.json")))
@@ -27,7 +32,7 @@ def test_a_failed_daily_run_is_followed_by_a_retry_that_stores_the_day(
 ) -> None:
     stack, day = local_cli, "2026-03-10"
     # Given daily-D failed (the provider had no NVDA bar that day)
-    stack.market.set_faults({"drop_tickers": ["NVDA"]})
+    stack.market.set_faults(missing("NVDA"))
     try:
         assert cli.main(["run", "--date", day, "--wait", "--local"]) == 1
     finally:
@@ -53,7 +58,7 @@ def test_the_schedule_starts_a_new_attempt_after_a_failed_one(
     local_cli: StackHandle, capsys: pytest.CaptureFixture[str]
 ) -> None:
     stack, day = local_cli, "2026-03-11"
-    stack.market.set_faults({"drop_tickers": ["AAPL"]})
+    stack.market.set_faults(missing("AAPL"))
     try:
         assert cli.main(["--local", "schedule", "fire", "--date", day, "--wait"]) == 1
     finally:
@@ -69,7 +74,7 @@ def test_a_failed_backfill_names_every_ticker_without_data(
     local_cli: StackHandle, capsys: pytest.CaptureFixture[str]
 ) -> None:
     stack = local_cli
-    stack.market.set_faults({"drop_tickers": ["GOOGL", "TSLA"]})
+    stack.market.set_faults(missing("GOOGL", "TSLA"))
     try:
         code = cli.main(["--local", "backfill", "--from", "2026-04-06", "--to", "2026-04-10", "--wait"])
     finally:

@@ -76,6 +76,7 @@ def movers(env: dict[str, str], *args: str, timeout: float = 900) -> subprocess.
     )  # fmt: skip
 
 
+@pytest.mark.timeout(1200)  # a whole stack of its own: terraform apply, then a daily run
 def test_local_up_on_taken_ports_against_an_independent_market_server(
     tmp_path: Path, held_default_ports: list[int]
 ) -> None:

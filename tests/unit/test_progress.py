@@ -71,6 +71,8 @@ def test_rate_limit_waits_are_visible_whichever_way_the_fetch_waits() -> None:
     assert "rate-limit waits: 2" in after and "(waiting" not in after
     # a fetch running long (the limiter waiting inside the function) shows as waiting too
     assert "(waiting for the rate limit)" in describe(snapshot(backfill_until(1)), in_flight_for=12.0)
+    # but not a store running long
+    assert "(waiting" not in describe(snapshot(backfill_until(6)), in_flight_for=12.0)
 
 
 def test_follow_prints_each_change_and_returns_the_final_status() -> None:

@@ -112,8 +112,9 @@ def describe_outcome(desc: dict[str, Any], events: list[dict[str, Any]] | None =
         f"{desc['name']}: {s.get('sessions')} sessions, {s.get('stored')} stored, {s.get('skipped')} skipped"
     )
     text += f", {len(failed)} failed" if failed else ""
-    for f in failed:
-        text += f"\n  {f['date']}: {f['error']}"
+    for f in failed:  # one line each: the session, the error's name, the first line of its cause
+        cause = (str(f.get("cause") or "").strip().splitlines() or [""])[0]
+        text += f"\n  {f['date']}: {f['error']}" + (f": {cause}" if cause else "")
     return text
 
 
@@ -124,10 +125,12 @@ def run_backfill(
     tickers: list[str] | None = None,
     force: bool = False,
     wait: bool = False,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
     poll: float = 1.0,
 ) -> int:
-    """What `movers backfill` does; returns the exit status (1 for a failed execution)."""
+    """What `movers backfill` does (on `out`, default the current stdout); returns the exit status (1 for a
+    failed execution)."""
+    out = out or sys.stdout
     name, payload = request(start_date, end_date, tickers, force)
     arn, fresh = start(t, name, payload)
     out.write(f"{'started' if fresh else 'already exists:'} {name}\n")

@@ -792,6 +792,32 @@ def fix_s3_inventory_round_trip() -> None:
     S3Response.get_bucket_inventory_configuration = get  # type: ignore[method-assign]
 
 
+_dynamodb_writes = threading.RLock()
+DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "batch_write_item", "transact_write_items")
+
+
+def fix_dynamodb_concurrent_transactions() -> None:
+    """DynamoDB writes are serialized, so concurrent TransactWriteItems succeed as on AWS.
+
+    Why: moto's TransactWriteItems deep-copies the tables (its rollback copy) while the server's other
+    threads write to them, and the copy raises "dictionary changed size during iteration": an HTTP 500 that
+    the backfill's concurrent Store Day calls met (AWS isolates transactions; it never answers 500 for this).
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+
+    for name in DYNAMODB_WRITES:
+        original = getattr(DynamoDBBackend, name)
+        if getattr(original, "_movers_serialized", False):
+            continue
+
+        def serialized(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with _dynamodb_writes:
+                return _original(self, *args, **kwargs)
+
+        serialized._movers_serialized = True  # type: ignore[attr-defined]
+        setattr(DynamoDBBackend, name, serialized)
+
+
 FIXES: list[Callable[[], None]] = [
     fix_time_scale,
     fix_validate_state_machine_definition,
@@ -807,6 +833,7 @@ FIXES: list[Callable[[], None]] = [
     fix_events_lambda_and_sns_targets,
     fix_step_functions_status_change_events,
     fix_events_task_service_errors,
+    fix_dynamodb_concurrent_transactions,
 ]
 
 

@@ -89,3 +89,17 @@ def test_apply_progress_counts_resources_as_terraform_reports_them() -> None:
         "terraform apply: 1/4 resources", "terraform apply: 2/4 resources",
         "terraform apply: 3/4 resources", "terraform apply: 4/4 resources",
     ]  # fmt: skip
+
+
+def test_the_daemon_gets_the_key_file_path_never_the_key(tmp_path: Path) -> None:
+    from movers import cli
+
+    key = tmp_path / "key"
+    key.write_text("s3cr3t-key\n")
+    args = cli.parser().parse_args(
+        ["local", "up", "--market-url", "http://127.0.0.1:9", "--api-key-file", str(key), "--aws-port", "0"]
+    )
+    argv = cli.daemon_args(args)
+    assert argv[argv.index("--api-key-file") + 1] == str(key.resolve())
+    assert argv[argv.index("--aws-port") + 1] == "0" and "--web-port" not in argv
+    assert not any("s3cr3t" in a for a in argv)

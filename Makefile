@@ -43,8 +43,8 @@ help: ## List the targets
 
 # ---------------------------------------------------------------------------------------------- setup
 $(STAMP): pyproject.toml requirements/constraints.txt
-	@$(PYTHON_BOOT) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"' \
-	  || { echo "error: Python 3.11+ is required (python3.12 preferred)"; exit 1; }
+	@$(PYTHON_BOOT) -c 'import sys; assert sys.version_info[:2] == (3, 12)' \
+	  || { echo "error: Python 3.12 is required (the local Lambda executor runs the python3.12 runtime)"; exit 1; }
 	@[ -x $(PY) ] || $(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c requirements/constraints.txt -e '.[dev]'
@@ -130,9 +130,13 @@ test-int: $(STAMP) tools build-local ## Tests that need the local AWS and Terraf
 check: lint test ## What a reviewer runs: lint + every test
 
 # ---------------------------------------------------------------------------------------------- local stack
+# Optional for local-up and demo: MARKET_URL + MARKET_API_KEY_FILE (another Massive-compatible server;
+# the file's key goes into the secret only); MOVERS_AWS_PORT, MOVERS_MARKET_PORT, MOVERS_WEB_PORT.
+STACK_ARGS = $(if $(MARKET_URL),--market-url '$(MARKET_URL)' --api-key-file '$(MARKET_API_KEY_FILE)')
+
 .PHONY: local-up
-local-up: $(STAMP) build-local ## Start the local AWS (moto + Lambda executor) in the background
-	$(PY) -m movers local up
+local-up: $(STAMP) build-local ## Start the local stack in the background (MARKET_URL=... MARKET_API_KEY_FILE=... optional)
+	$(PY) -m movers local up $(STACK_ARGS)
 
 .PHONY: local-down
 local-down: $(STAMP) ## Stop the local stack started by local-up / demo
@@ -143,8 +147,8 @@ market: $(STAMP) ## Run the local Massive-compatible market server in the foregr
 	MARKET_API_KEY=$${MARKET_API_KEY:-local-demo-key} $(PY) -m movers.market --port $${MARKET_PORT:-8181}
 
 .PHONY: demo
-demo: $(STAMP) tools build-local ## Local AWS + market server + terraform apply + a daily run; prints the URL
-	$(PY) -m movers demo
+demo: $(STAMP) tools build-local ## Local stack, a 40-session backfill and a daily run; prints the URLs (MARKET_URL=... optional)
+	$(PY) -m movers demo $(STACK_ARGS)
 
 # ---------------------------------------------------------------------------------------------- AWS
 # Every Terraform command against AWS initialises with ENV's own backend file (-reconfigure), so two

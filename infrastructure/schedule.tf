@@ -38,6 +38,12 @@ module "fn_start_daily" {
       actions   = ["states:StartExecution"]
       resources = [module.sfn_ingest.arn, module.sfn_ingest.alias_arn]
     },
+    {
+      # A taken name is looked at: a failed daily-<date> attempt is followed by daily-<date>-retry-<n>.
+      sid       = "DescribeDailyAttempts"
+      actions   = ["states:DescribeExecution"]
+      resources = ["${replace(module.sfn_ingest.arn, ":stateMachine:", ":execution:")}:daily-*"]
+    },
   ]
   common = local.fn_common
 }

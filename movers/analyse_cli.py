@@ -108,7 +108,7 @@ def run_analyse(
 
 def cmd_analyse(args: argparse.Namespace) -> int:
     span(args.start, args.end, today=dt.datetime.now(NEW_YORK).date())  # bad dates fail before any AWS call
-    return run_analyse(target(args), args.start, args.end, force=args.force)
+    return run_analyse(target(args), args.start, args.end, force=args.force, out=sys.stdout)
 
 
 def add_parser(sub: Any) -> None:

@@ -3,8 +3,9 @@
 The name is `backfill-<from>-<to>-<hash of tickers and force>` (stock_movers.usecases.backfill), so the same
 request twice is the same execution: Step Functions refuses a second start of a closed execution with that
 name, and the CLI then shows the existing execution instead (same input) or says why it cannot (other input).
-Progress counts sessions done: the sessions skipped by the plan plus those of every finished batch of the
-"Store Sessions" Map, read from the execution history.
+`--wait` shows live progress read from the execution history (movers.progress): tickers fetched by the
+"Fetch Ranges" Map, then sessions done (the sessions skipped by the plan plus those of every finished batch
+of the "Store Sessions" Map), and every rate-limit wait; then the final status.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from stock_movers.domain.errors import InvalidInput
 from stock_movers.domain.inputs import parse_date, parse_ticker
 from stock_movers.usecases.backfill import backfill_input, execution_name
 
-TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 BAR_WIDTH = 30
 
 
@@ -60,20 +60,9 @@ def start(t: Target, name: str, payload: dict[str, Any]) -> tuple[str, bool]:
 
 def progress(events: list[dict[str, Any]]) -> tuple[int, int]:
     """(sessions done, sessions in the span) from an execution history; (0, 0) before the plan exists."""
-    plan: dict[str, Any] | None = None
-    done_batches: set[int] = set()
-    for ev in events:
-        if ev["type"] == "TaskStateExited" and ev["stateExitedEventDetails"]["name"] == "Plan Backfill":
-            plan = json.loads(ev["stateExitedEventDetails"].get("output") or "{}").get("plan")
-        elif ev["type"] == "MapIterationSucceeded":
-            details = ev["mapIterationSucceededEventDetails"]
-            if details.get("name") == "Store Sessions":
-                done_batches.add(int(details.get("index", -1)))
-    if not plan:
-        return 0, 0
-    batches = plan.get("batches") or []
-    stored = sum(len(b["sessions"]) for i, b in enumerate(batches) if i in done_batches)
-    return int(plan["skipped"]) + stored, int(plan["sessions"])
+    from movers.progress import snapshot
+
+    return snapshot(events).sessions()
 
 
 def bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
@@ -91,44 +80,43 @@ def follow(
     timeout: float = 3600.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
-    """Wait for the execution, drawing the progress bar (redrawn in place on a terminal)."""
+    """Wait for the execution, showing its live progress (movers.progress); a succeeded backfill ends with
+    the full bar of its sessions."""
+    from movers.progress import follow as follow_live
+
     sfn = t.client("stepfunctions")
-    deadline = time.monotonic() + timeout
-    tty = out.isatty()
-    shown = ""
-    while True:
-        desc: dict[str, Any] = sfn.describe_execution(executionArn=arn)
-        done, total = progress(history(t, arn))
-        if desc["status"] == "SUCCEEDED":
-            summary = json.loads(desc.get("output") or "{}")
-            done, total = summary.get("sessions", total), summary.get("sessions", total)
-        line = bar(done, total)
-        if line != shown:
-            out.write(("\r" if tty else "") + line + ("" if tty else "\n"))
-            out.flush()
-            shown = line
-        if desc["status"] in TERMINAL:
-            if tty:
-                out.write("\n")
-            return desc
-        if time.monotonic() > deadline:
-            raise CliError(f"{desc['name']} still {desc['status']} after {timeout:.0f}s")
-        sleep(poll)
+    desc = follow_live(
+        lambda: sfn.describe_execution(executionArn=arn),
+        lambda: history(t, arn),
+        out,
+        poll=poll,
+        timeout=timeout,
+        sleep=sleep,
+        on_timeout=lambda d: CliError(f"{d['name']} still {d['status']} after {timeout:.0f}s"),
+    )
+    if desc["status"] == "SUCCEEDED":
+        sessions = int(json.loads(desc.get("output") or "{}").get("sessions", 0))
+        out.write(bar(sessions, sessions) + "\n")
+    return desc
 
 
-def describe_outcome(desc: dict[str, Any]) -> str:
-    """One line: the summary of a succeeded backfill, or the error and cause of a failed one."""
+def describe_outcome(desc: dict[str, Any], events: list[dict[str, Any]] | None = None) -> str:
+    """The summary of a succeeded backfill (and a line per failed session), or the failure: one line per
+    error (its name and the cause's first line), every failed ticker's error listed (from `events`)."""
+    from movers.trace import failure_lines
+
     if desc["status"] != "SUCCEEDED":
-        cause = (desc.get("cause") or "").splitlines()[0][:200] if desc.get("cause") else ""
-        return f"{desc['name']}: {desc['status']} {desc.get('error', '')}: {cause}".rstrip(": ")
+        lines = failure_lines(desc, events or [])
+        return f"{desc['name']}: {lines[0]}" + "".join("\n" + line for line in lines[1:])
     s = json.loads(desc.get("output") or "{}")
     failed = s.get("failed") or []
     text = (
         f"{desc['name']}: {s.get('sessions')} sessions, {s.get('stored')} stored, {s.get('skipped')} skipped"
     )
     text += f", {len(failed)} failed" if failed else ""
-    for f in failed[:10]:
-        text += f"\n  {f['date']}: {f['error']}"
+    for f in failed:  # one line each: the session, the error's name, the first line of its cause
+        cause = (str(f.get("cause") or "").strip().splitlines() or [""])[0]
+        text += f"\n  {f['date']}: {f['error']}" + (f": {cause}" if cause else "")
     return text
 
 
@@ -139,10 +127,12 @@ def run_backfill(
     tickers: list[str] | None = None,
     force: bool = False,
     wait: bool = False,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
     poll: float = 1.0,
 ) -> int:
-    """What `movers backfill` does; returns the exit status (1 for a failed execution)."""
+    """What `movers backfill` does (on `out`, default the current stdout); returns the exit status (1 for a
+    failed execution)."""
+    out = out or sys.stdout
     name, payload = request(start_date, end_date, tickers, force)
     arn, fresh = start(t, name, payload)
     out.write(f"{'started' if fresh else 'already exists:'} {name}\n")
@@ -150,11 +140,12 @@ def run_backfill(
         out.write(arn + "\n")
         return 0
     desc = follow(t, arn, out, poll=poll)
-    out.write(describe_outcome(desc) + "\n")
+    out.write(describe_outcome(desc, history(t, arn)) + "\n")
     return 0 if desc["status"] == "SUCCEEDED" else 1
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
+    request(args.start, args.end, args.tickers, args.force)  # refuses bad arguments before any AWS call
     return run_backfill(target(args), args.start, args.end, args.tickers, args.force, args.wait)
 
 

@@ -14,7 +14,8 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
 from movers.local.stack import ROOT, TF_DIR, StackError, terraform_env
 
@@ -32,6 +33,7 @@ class Target:
     outputs: dict[str, Any]
     endpoint: str | None = None  # the local AWS, or None for AWS itself
     web_url: str | None = None
+    market_latest_session: str | None = None  # the last session the local stack's market server has
 
     def client(self, service: str) -> Any:
         import boto3
@@ -53,7 +55,9 @@ def local_target() -> Target:
     state = read_state()
     if state is None:
         raise CliError("the local stack is not running: start it with `make demo` or `movers local up`")
-    return Target(state["outputs"], state["aws_endpoint"], state["web_url"])
+    return Target(
+        state["outputs"], state["aws_endpoint"], state["web_url"], state.get("market_latest_session")
+    )
 
 
 def aws_target() -> Target:
@@ -103,8 +107,20 @@ def start_execution(t: Target, machine: str, name: str, payload: dict[str, Any])
         ) from None
 
 
-def wait(t: Target, arn: str, timeout: float = 900.0) -> dict[str, Any]:
+def wait(t: Target, arn: str, timeout: float = 900.0, *, live: bool = False) -> dict[str, Any]:
+    """Wait for the execution to end; `live` shows its progress on stdout meanwhile (movers.progress)."""
     sfn = t.client("stepfunctions")
+    if live:
+        from movers.progress import follow
+
+        return follow(
+            lambda: sfn.describe_execution(executionArn=arn),
+            lambda: history(t, arn),
+            sys.stdout,
+            poll=0.5,
+            timeout=timeout,
+            on_timeout=lambda d: CliError(f"{d['name']} still {d['status']} after {timeout:.0f}s"),
+        )
     deadline = time.monotonic() + timeout
     while True:
         desc: dict[str, Any] = sfn.describe_execution(executionArn=arn)
@@ -142,34 +158,111 @@ def resolve_execution(t: Target, ref: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- commands
+def cli_date(text: str | None, flag: str) -> str | None:
+    """A `YYYY-MM-DD` argument checked before any AWS call (CliError naming the flag)."""
+    if text is None:
+        return None
+    from stock_movers.domain.errors import InvalidInput
+    from stock_movers.domain.inputs import parse_date
+
+    try:
+        return parse_date(text, flag).isoformat()
+    except InvalidInput as exc:
+        raise CliError(str(exc)) from None
+
+
+def cli_tickers(tickers: list[str] | None, flag: str = "--tickers") -> list[str] | None:
+    from stock_movers.domain.errors import InvalidInput
+    from stock_movers.domain.inputs import parse_ticker
+
+    try:
+        return [parse_ticker(x, flag) for x in tickers] if tickers else None
+    except InvalidInput as exc:
+        raise CliError(str(exc)) from None
+
+
+def default_session(t: Target, now: dt.datetime | None = None) -> str:
+    """The session a run without --date processes: the latest completed NYSE session, or the last session
+    the local stack's market server has when its data ends earlier (the SYNTHETIC dataset does)."""
+    from stock_movers.domain.calendar import latest_completed_session
+
+    latest = latest_completed_session(now or dt.datetime.now(dt.UTC)).isoformat()
+    if t.market_latest_session and t.market_latest_session < latest:
+        return t.market_latest_session
+    return latest
+
+
+def stored_winner(t: Target, day: str) -> dict[str, Any] | None:
+    """The winner item stored for `day`, or None."""
+    out = t.client("dynamodb").get_item(
+        TableName=t.outputs["table_name"], Key={"pk": {"S": "MOVERS"}, "sk": {"S": day}}
+    )
+    item: dict[str, Any] | None = out.get("Item")
+    return item
+
+
+def signed(number: str) -> str:
+    """A stored DynamoDB number with its sign, exactly as stored (`+4.123456`, `-0.5`)."""
+    return number if number.startswith("-") else f"+{number}"
+
+
+def winner_line(item: dict[str, Any]) -> str:
+    """`2026-11-20 NVDA +4.123456% close 187.12`, at the stored precision."""
+    return (
+        f"{item['Date']['S']} {item['Ticker']['S']} {signed(item['PercentChange']['N'])}% "
+        f"close {item['ClosingPrice']['N']}"
+    )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from movers.trace import render
+    from stock_movers.usecases.daily import (
+        DailyStart,
+        DailyStartError,
+        daily_execution_name,
+        start_daily_run,
+    )
 
+    day = cli_date(args.date, "--date")
+    tickers = cli_tickers(args.tickers)
     t = target(args)
-    payload: dict[str, Any] = {}
-    if args.date:
-        payload["date"] = args.date
-    if args.tickers:
-        payload["tickers"] = args.tickers
+    day = day or default_session(t)
+    payload: dict[str, Any] = {"date": day}
+    if tickers:
+        payload["tickers"] = tickers
     if args.force:
         payload["force"] = True
-    if not args.date:
-        from stock_movers.domain.calendar import latest_completed_session
-
-        # name and input agree: daily-<session> processes that session (the machine would resolve the same)
-        payload["date"] = latest_completed_session(dt.datetime.now(dt.UTC)).isoformat()
-    day = payload["date"]
-    name = args.name or (
-        f"daily-{day}" + ("-force-" + dt.datetime.now(dt.UTC).strftime("%H%M%S") if args.force else "")
-    )
-    arn = start_execution(t, "ingest", name, payload)
-    print(f"started {name}")
+    if not args.force and not args.name:
+        stored = stored_winner(t, day)
+        if stored is not None:
+            print(f"AlreadyStored {winner_line(stored)} (store it again with --force)")
+            return 0
+    if args.force or args.name:
+        name = args.name or daily_execution_name(day, forced_at=dt.datetime.now(dt.UTC))
+        started = DailyStart("Started", name, start_execution(t, "ingest", name, payload))
+    else:
+        try:
+            started = start_daily_run(t.client("stepfunctions"), _machine_arn(t, "ingest"), day, payload)
+        except DailyStartError as exc:
+            raise CliError(str(exc)) from None
+    for name, status in started.failed:
+        print(f"earlier attempt {name} {status}")
+    arn = started.execution_arn
+    print({"Started": "started", "AlreadyRunning": "already running:", "AlreadySucceeded": "already ran:"}[
+        started.status
+    ] + f" {started.name}")  # fmt: skip
     if not args.wait:
         print(arn)
         return 0
-    desc = wait(t, arn)
+    desc = wait(t, arn, live=True)
     print(render(desc, history(t, arn)))
-    return 0 if desc["status"] == "SUCCEEDED" else 1
+    if desc["status"] == "SUCCEEDED":
+        summary = json.loads(desc.get("output") or "{}")
+        stored = stored_winner(t, day)
+        print(f"{summary.get('status', 'SUCCEEDED')}" + (f" {winner_line(stored)}" if stored else f" {day}"))
+        return 0
+    print(f"{started.name} {desc['status']}: start another attempt with `movers run --date {day}`")
+    return 1
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
@@ -178,7 +271,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
     t = target(args)
     arn = resolve_execution(t, args.execution)
     desc = t.client("stepfunctions").describe_execution(executionArn=arn)
-    print(render(desc, history(t, arn)))
+    print(render(desc, history(t, arn), verbose=args.verbose))
     return 0 if desc["status"] in ("SUCCEEDED", "RUNNING") else 1
 
 
@@ -196,9 +289,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         print("no movers stored yet")
         return 0
     print(f"{'Date':<12}{'Ticker':<8}{'Change %':>12}{'Close':>12}")
-    for i in items:
-        print(f"{i['Date']['S']:<12}{i['Ticker']['S']:<8}{float(i['PercentChange']['N']):>+12.4f}"
-              f"{float(i['ClosingPrice']['N']):>12.2f}")  # fmt: skip
+    for i in items:  # as stored: the percent change has 6 decimals, the close the provider's
+        print(f"{i['Date']['S']:<12}{i['Ticker']['S']:<8}{signed(i['PercentChange']['N']):>12}"
+              f"{i['ClosingPrice']['N']:>12}")  # fmt: skip
     return 0
 
 
@@ -239,37 +332,76 @@ def cmd_local(args: argparse.Namespace) -> int:
             time.sleep(0.5)
         print("local stack stopped")
         return 0
-    state = local_up(args.rate_period)
+    state = local_up(args)
     print_endpoints(state)
     return 0
 
 
-def local_up(rate_period: float = 60.0) -> dict[str, Any]:
+def daemon_args(args: argparse.Namespace) -> list[str]:
+    """The daemon's flags from `movers local up` / `movers demo` (ports, market server, rate limit)."""
+    out = ["--rate-period", str(args.rate_period)]
+    for flag in ("aws_port", "market_port", "web_port", "market_url"):
+        value = getattr(args, flag, None)
+        if value is not None:
+            out += [f"--{flag.replace('_', '-')}", str(value)]
+    if getattr(args, "api_key_file", None):
+        out += ["--api-key-file", str(Path(args.api_key_file).resolve())]  # a path, never the key
+    return out
+
+
+def local_up(args: argparse.Namespace) -> dict[str, Any]:
+    """Start the daemon (unless a stack runs), printing its progress lines as they come."""
     from movers.local import daemon
 
+    if bool(getattr(args, "market_url", None)) != bool(getattr(args, "api_key_file", None)):
+        raise CliError("--market-url and --api-key-file go together")
+    if getattr(args, "api_key_file", None):
+        daemon.read_key_file(args.api_key_file)  # a missing or empty key file fails now, not in 2 minutes
+        daemon.check_market_url(args.market_url)
     state = daemon.read_state()
     if state is not None:
+        if getattr(args, "market_url", None) and state.get("market_url") != args.market_url.rstrip("/"):
+            raise CliError(
+                f"a local stack already runs against {state.get('market_url')}: stop it with"
+                " `movers local down` first"
+            )
         return state
-    daemon.STATE_DIR.mkdir(exist_ok=True)
-    daemon.ERROR_FILE.unlink(missing_ok=True)
-    log = (daemon.STATE_DIR / "daemon.log").open("w")
-    cmd = [sys.executable, "-m", "movers.local.daemon", "--rate-period", str(rate_period)]
+    state_dir = daemon.state_file().parent
+    state_dir.mkdir(parents=True, exist_ok=True)
+    daemon.error_file().unlink(missing_ok=True)
+    daemon.progress_file().unlink(missing_ok=True)
+    log = (state_dir / "daemon.log").open("w")
+    cmd = [sys.executable, "-m", "movers.local.daemon", *daemon_args(args)]
     proc = subprocess.Popen(cmd, stdout=log, stderr=log, cwd=ROOT, start_new_session=True)
-    print("starting the local stack (local AWS, market server, terraform apply: about 90 s)...", flush=True)
-    deadline = time.monotonic() + 600
+    print("starting the local stack (local AWS, market server, terraform apply: 2-3 minutes)", flush=True)
+    started = time.monotonic()
+    shown = 0
+    deadline = started + 600
     while time.monotonic() < deadline:
+        shown = _print_progress(daemon.progress_file(), shown, started)
         state = daemon.read_state()
         if state is not None:
+            _print_progress(daemon.progress_file(), shown, started)
+            print(f"  [{time.monotonic() - started:5.0f} s] local stack up", flush=True)
             return state
         if proc.poll() is not None:
-            reason = (
-                daemon.ERROR_FILE.read_text().strip()
-                if daemon.ERROR_FILE.exists()
-                else "see .local/daemon.log"
-            )
+            _print_progress(daemon.progress_file(), shown, started)
+            err = daemon.error_file()
+            reason = err.read_text().strip() if err.exists() else f"see {state_dir / 'daemon.log'}"
             raise CliError(f"the local stack did not start: {reason}")
-        time.sleep(1)
-    raise CliError("the local stack did not start within 10 minutes: see .local/daemon.log")
+        time.sleep(0.5)
+    raise CliError(f"the local stack did not start within 10 minutes: see {state_dir / 'daemon.log'}")
+
+
+def _print_progress(path: Path, shown: int, started: float) -> int:
+    """Print the progress lines after the first `shown`; returns how many are shown now."""
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return shown
+    for line in lines[shown:]:
+        print(f"  [{time.monotonic() - started:5.0f} s] {line}", flush=True)
+    return max(shown, len(lines))
 
 
 def print_endpoints(state: dict[str, Any]) -> None:
@@ -282,25 +414,13 @@ def print_endpoints(state: dict[str, Any]) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Local stack, then the way a user fills and runs it: one backfill of the last sessions (one range
     call per ticker), then the daily run for the last session; prints its trace and the page's URL."""
-    from movers.backfill_cli import run_backfill
-    from movers.trace import render
-    from stock_movers.domain.calendar import last_n_sessions, previous_session
-
-    state = local_up(args.rate_period)
-    t = Target(state["outputs"], state["aws_endpoint"], state["web_url"])
-    last = dt.date.fromisoformat(args.date)
-    span = last_n_sessions(previous_session(last), args.days)
-    print(f"\nbackfill {span[0]}..{span[-1]} ({len(span)} sessions, SYNTHETIC data):", flush=True)
-    if run_backfill(t, span[0].isoformat(), span[-1].isoformat(), wait=True) != 0:
-        raise CliError("the demo backfill failed (see `movers --local status`)")
-    name = f"daily-{last.isoformat()}"
-    try:
-        arn = start_execution(t, "ingest", name, {"date": last.isoformat()})
-    except CliError:
-        arn = resolve_execution(t, name)  # re-running the demo: the same execution
-    print(f"\ndaily run {name}:", flush=True)
-    final = wait(t, arn)
-    print(render(final, history(t, arn)))
+    day = cli_date(args.date, "--date")
+    if not 1 <= args.days <= 1250:
+        raise CliError(f"--days must be within 1..1250, got {args.days}")
+    state = local_up(args)
+    t = Target(state["outputs"], state["aws_endpoint"], state["web_url"], state.get("market_latest_session"))
+    note = "" if args.market_url else ", SYNTHETIC data"
+    final = demo_runs(t, dt.date.fromisoformat(day or default_session(t)), args.days, note)
     print()
     print_endpoints(state)
     print(f"\nOpen {state['web_url']}/  (stop everything with `make local-down`)")
@@ -338,9 +458,34 @@ def schedule_invoker(t: Target, schedule: dict[str, Any]) -> Any:
     )
 
 
+def demo_runs(t: Target, last: dt.date, days: int, note: str = "") -> dict[str, Any]:
+    """The demo's runs: a backfill of the `days` sessions before `last`, then the daily run of `last`
+    (printing progress and its trace); returns the daily run's DescribeExecution."""
+    from movers.backfill_cli import run_backfill
+    from movers.trace import render
+    from stock_movers.domain.calendar import last_n_sessions, previous_session
+    from stock_movers.usecases.daily import DailyStartError, start_daily_run
+
+    span = last_n_sessions(previous_session(last), days)
+    print(f"\nbackfill {span[0]}..{span[-1]} ({len(span)} sessions{note}):", flush=True)
+    if run_backfill(t, span[0].isoformat(), span[-1].isoformat(), wait=True) != 0:
+        raise CliError("the demo backfill failed (see `movers --local status`)")
+    try:
+        started = start_daily_run(
+            t.client("stepfunctions"), _machine_arn(t, "ingest"), last, {"date": last.isoformat()}
+        )
+    except DailyStartError as exc:
+        raise CliError(str(exc)) from None
+    print(f"\ndaily run {started.name}:", flush=True)
+    final = wait(t, started.execution_arn, live=True)
+    print(render(final, history(t, started.execution_arn)))
+    return final
+
+
 def cmd_schedule(args: argparse.Namespace) -> int:
     """Show the daily (or --catchup: the analysis catch-up) schedule, or fire it now: invoke its target with
     its input, as Scheduler would."""
+    day = cli_date(args.date, "--date")
     t = target(args)
     which = "analysis_catchup" if args.catchup else "daily"
     name = t.outputs.get(f"{which}_schedule_name")
@@ -352,8 +497,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
               f"  {schedule['State']}  -> {schedule['Target']['Arn']}")  # fmt: skip
         return 0
     payload = json.loads(schedule["Target"].get("Input") or "{}")
-    if args.date:
-        payload["date"] = args.date
+    if day:
+        payload["date"] = day
     out = schedule_invoker(t, schedule).invoke(
         FunctionName=schedule["Target"]["Arn"], Payload=json.dumps(payload).encode()
     )
@@ -364,22 +509,70 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         print(f"fired {name}: {json.dumps(body, sort_keys=True)}")
         return 0
     print(f"fired {name}: {body.get('status')} {body.get('name')}")
-    if args.wait and body.get("executionArn"):
+    if args.wait:
         from movers.trace import render
 
-        desc = wait(t, body["executionArn"])
-        print(render(desc, history(t, body["executionArn"])))
+        arn = body.get("executionArn") or resolve_execution(t, str(body.get("name")))
+        desc = wait(t, arn, live=True)
+        print(render(desc, history(t, arn)))
         return 0 if desc["status"] == "SUCCEEDED" else 1
     return 0
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (`error: movers run: ...`, exit 2), like every other refusal."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {self.prog}: {message}\n")
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 1000:
+        raise argparse.ArgumentTypeError(f"must be a whole number within 1..1000, got {text!r}")
+    return int(text)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"must be a port number within 0..65535 (0: any free one), got {text!r}"
+        )
+    return int(text)
+
+
+def _rate_period(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.1 <= value <= 3600:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"must be seconds within 0.1..3600, got {text!r}")
+    return value
+
+
+def add_stack_options(p: argparse.ArgumentParser) -> None:
+    """`movers local up` and `movers demo`: ports, the market server, its rate limit."""
+    p.add_argument("--rate-period", type=_rate_period, default=60.0,
+                   help="bundled market server: 5 calls per this many s (free tier: 60)")  # fmt: skip
+    for kind, default in (("aws", 4566), ("market", 8181), ("web", 8080)):
+        p.add_argument(
+            f"--{kind}-port", type=_port, default=None,
+            help=f"port of the {kind} server (else MOVERS_{kind.upper()}_PORT, else {default}; a taken"
+            " default is replaced by a free port)",
+        )  # fmt: skip
+    p.add_argument(
+        "--market-url", help="run against this Massive-compatible server instead of the bundled one"
+    )
+    p.add_argument("--api-key-file", help="file holding that server's API key (put into the secret only)")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="movers", description="Operate the stock-movers pipeline.")
+    p = Parser(prog="movers", description="Operate the stock-movers pipeline.")
     p.add_argument("--local", action="store_true", help="use the local stack (or set MOVERS_LOCAL=1)")
     sub = p.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="start the daily run (execution daily-<date>)")
-    run.add_argument("--date", help="session date YYYY-MM-DD (default: the latest completed session)")
+    run.add_argument("--date", help="session date YYYY-MM-DD (default: the latest session the provider has)")
     run.add_argument("--tickers", nargs="+", help="override the watchlist")
     run.add_argument("--force", action="store_true", help="store again even if the day is stored")
     run.add_argument("--wait", action="store_true", help="wait and print the trace")
@@ -412,14 +605,15 @@ def parser() -> argparse.ArgumentParser:
 
     trace = sub.add_parser("trace", help="an execution as a readable trace")
     trace.add_argument("execution", help="execution name (e.g. daily-2026-11-20) or ARN")
+    trace.add_argument("--verbose", action="store_true", help="each error's whole cause")
     trace.set_defaults(func=cmd_trace)
 
     lst = sub.add_parser("list", help="stored winners, newest first")
-    lst.add_argument("--limit", type=int, default=10)
+    lst.add_argument("--limit", type=_positive, default=10)
     lst.set_defaults(func=cmd_list)
 
     status = sub.add_parser("status", help="latest executions of each state machine")
-    status.add_argument("--limit", type=int, default=5)
+    status.add_argument("--limit", type=_positive, default=5)
     status.set_defaults(func=cmd_status)
 
     schedule = sub.add_parser("schedule", help="show the daily schedule, or fire it now (local stack)")
@@ -433,18 +627,20 @@ def parser() -> argparse.ArgumentParser:
 
     local = sub.add_parser("local", help="start/stop the local stack")
     local.add_argument("action", choices=["up", "down", "status"])
-    local.add_argument(
-        "--rate-period", type=float, default=60.0, help="market server: 5 calls per this many s"
-    )
+    add_stack_options(local)
     local.set_defaults(func=cmd_local)
 
     demo = sub.add_parser("demo", help="local stack, a backfill of the last sessions, then the daily run")
-    demo.add_argument("--date", default="2026-11-20", help="daily run session (dataset ends there)")
+    demo.add_argument("--date", help="daily run session (default: the last session the market server has)")
     demo.add_argument("--days", type=int, default=40, help="sessions to backfill first")
-    demo.add_argument(
-        "--rate-period", type=float, default=60.0, help="market server: 5 calls per N seconds (free tier: 60)"
-    )
+    add_stack_options(demo)
     demo.set_defaults(func=cmd_demo)
+
+    # global flags are accepted after the command too (`movers list --local`)
+    for command in sub.choices.values():
+        command.add_argument(
+            "--local", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
     return p
 
 

@@ -2,14 +2,14 @@
 
 EventBridge Scheduler cannot derive an execution name from the date (names allow no ':'), so this small
 function does: today's date in America/New_York, input {"date": today}. A repeated start for the same day
-is harmless (Standard workflows refuse a second `daily-<date>` with other input and return the same one
-with the same input). Non-session days end in the state machine as MarketClosed, visible in the console.
+attaches to the running attempt or reports the one that succeeded; after an attempt that failed, timed out
+or was aborted it starts the next one, `daily-<date>-retry-<n>` (stock_movers.usecases.daily), so a failed
+run never blocks its day. Non-session days end in the state machine as MarketClosed, visible in the console.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from typing import Any
 
@@ -17,6 +17,7 @@ from stock_movers.adapters.aws import client
 from stock_movers.domain.calendar import NEW_YORK
 from stock_movers.domain.inputs import parse_date
 from stock_movers.observability import logger
+from stock_movers.usecases.daily import start_daily_run
 
 
 @logger.inject_lambda_context(log_event=True)
@@ -24,14 +25,14 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
     # The schedule sends {"source": "schedule"}; firing it by hand may name the session ({"date": ...}).
     requested = event.get("date") if isinstance(event, dict) else None
     today = parse_date(requested).isoformat() if requested else dt.datetime.now(NEW_YORK).date().isoformat()
-    name = f"daily-{today}"
-    sfn = client("stepfunctions")
-    try:
-        arn = sfn.start_execution(
-            stateMachineArn=os.environ["STATE_MACHINE_ARN"], name=name, input=json.dumps({"date": today})
-        )["executionArn"]
-    except sfn.exceptions.ExecutionAlreadyExists:
-        logger.info("Daily run already started", extra={"execution": name})
-        return {"name": name, "status": "AlreadyStarted"}
-    logger.info("Daily run started", extra={"execution": name, "executionArn": arn})
-    return {"name": name, "status": "Started", "executionArn": arn}
+    started = start_daily_run(
+        client("stepfunctions"), os.environ["STATE_MACHINE_ARN"], today, {"date": today}
+    )
+    status = {"Started": "Started", "AlreadyRunning": "AlreadyStarted", "AlreadySucceeded": "AlreadyStarted"}
+    extra = {
+        "execution": started.name,
+        "executionArn": started.execution_arn,
+        "failedAttempts": started.failed,
+    }
+    logger.info(f"Daily run: {started.status}", extra=extra)
+    return {"name": started.name, "status": status[started.status], "executionArn": started.execution_arn}

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,43 @@ LOCAL_STATE_BUCKET = "stock-movers-tfstate-local"
 
 class StackError(RuntimeError):
     """The local stack could not be brought up (a one-line reason)."""
+
+
+@dataclass(frozen=True)
+class ExternalMarket:
+    """A Massive-compatible market server the stack does not run (`movers local up --market-url`)."""
+
+    url: str
+
+
+Progress = Callable[[str], None]
+
+_PLAN = re.compile(r"Plan: (\d+) to add, (\d+) to change, (\d+) to destroy")
+_DONE = re.compile(r": (Creation|Modifications|Destruction) complete after ")
+
+
+class ApplyCounter:
+    """Counts a `terraform apply`'s resources as its output streams: the plan's total, then each one done."""
+
+    def __init__(self, report: Progress, every: float = 5.0) -> None:
+        self.report, self.every = report, every
+        self.total = self.done = 0
+        self.started = time.monotonic()
+        self._last = float("-inf")
+
+    def line(self, text: str) -> None:
+        plan = _PLAN.search(text)
+        if plan:
+            self.total = sum(int(n) for n in plan.groups())
+            self.report(f"terraform apply: {self.total} resources to create or change")
+        elif _DONE.search(text):
+            self.done += 1
+            now = time.monotonic()
+            if now - self._last >= self.every or self.done == self.total:
+                self._last = now
+                self.report(
+                    f"terraform apply: {self.done}/{self.total or '?'} resources ({now - self.started:.0f} s)"
+                )
 
 
 def terraform_env(data_dir: Path) -> dict[str, str]:
@@ -71,6 +110,7 @@ class Terraform:
     variables: dict[str, Any] = field(default_factory=dict)
     var_file: Path = TF_DIR / "environments" / "local.tfvars"
     backend_file: Path | None = None
+    progress: Progress | None = None
 
     @property
     def state(self) -> Path:
@@ -108,8 +148,38 @@ class Terraform:
 
     def apply(self) -> float:
         started = time.monotonic()
-        self._run("apply", "-auto-approve", "-input=false", "-no-color", *self._var_args())
+        args = (
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            *self._var_args(),
+        )
+        if self.progress is None:
+            self._run(*args)
+        else:
+            self._stream(args, ApplyCounter(self.progress).line)
         return time.monotonic() - started
+
+    def _stream(self, args: tuple[str, ...], on_line: Callable[[str], None]) -> None:
+        """Like _run, feeding each output line to `on_line` as terraform prints it (the live count)."""
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        cmd = [require_terraform(), f"-chdir={TF_DIR}", *args]
+        lines: list[str] = []
+        with (self.work_dir / "terraform.log").open("a") as log:
+            log.write(f"$ {' '.join(args)}\n")
+            proc = subprocess.Popen(
+                cmd, env=terraform_env(self.work_dir / ".terraform"), text=True,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                log.write(line)
+                lines.append(line.rstrip("\n"))
+                on_line(line)
+            code = proc.wait()
+        if code != 0:
+            raise StackError(f"terraform {args[0]} failed:\n" + "\n".join(lines[-12:]))
 
     def plan_changes(self) -> list[str]:
         """The resource changes a plan would make, as "address: actions" (empty = no drift)."""
@@ -141,9 +211,14 @@ class LocalStack:
     work_dir: Path
     aws_port: int = 0
     time_scale: float = 1.0
-    market: Any = None  # a started movers.market.server.MarketServer, or None to start the bundled one
+    # a started movers.market.server.MarketServer, an ExternalMarket, or None to start the bundled one
+    market: Any = None
     market_rate_limit: tuple[int, float] | None = (5, 60.0)
     variables: dict[str, Any] = field(default_factory=dict)
+    # the key put into the Secrets Manager secret after apply (never a Terraform variable: it would sit
+    # in the state); the bundled server's demo key unless the stack runs against another server
+    api_key: str = field(default=LOCAL_API_KEY, repr=False)
+    progress: Progress | None = None
     aws: LocalAws | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -179,16 +254,25 @@ class LocalStack:
             self.work_dir / "tf" / "local.backend.hcl", endpoint, LOCAL_STATE_BUCKET,
             "stock-movers/local/terraform.tfstate",
         )  # fmt: skip
-        self.terraform = Terraform(self.work_dir / "tf", variables, backend_file=backend)
+        self.terraform = Terraform(
+            self.work_dir / "tf", variables, backend_file=backend, progress=self.progress
+        )
         started = time.monotonic()
+        self._report("terraform init")
         self.terraform.init()
         self.timings["terraform_init_s"] = time.monotonic() - started
+        self._report("terraform apply (about 2 minutes)")
         self.timings["terraform_apply_s"] = self.terraform.apply()
         self.outputs = self.terraform.outputs()
+        # Terraform creates the secret without a value; the key goes in through the API only
         self.client("secretsmanager").put_secret_value(
-            SecretId=self.outputs["api_key_secret_arn"], SecretString=LOCAL_API_KEY
+            SecretId=self.outputs["api_key_secret_arn"], SecretString=self.api_key
         )
         return self.outputs
+
+    def _report(self, line: str) -> None:
+        if self.progress is not None:
+            self.progress(line)
 
     def client(self, service: str) -> Any:
         import boto3

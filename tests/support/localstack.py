@@ -96,6 +96,7 @@ class StackHandle:
             "pid": os.getpid(),
             "aws_endpoint": self.endpoint,
             "market_url": self.market.url,
+            "market_latest_session": self.market.dataset.last_session.isoformat(),
             "web_url": "",
             "api_url": "",
             "outputs": self.outputs,

@@ -73,4 +73,4 @@ def test_outcome_lines() -> None:
         describe_outcome(ok) == "bf: 3 sessions, 1 stored, 1 skipped, 1 failed\n  2025-01-03: MissingTickers"
     )
     failed = {"name": "bf", "status": "FAILED", "error": "InvalidInput", "cause": "to: span too long\nmore"}
-    assert describe_outcome(failed) == "bf: FAILED InvalidInput: to: span too long"
+    assert describe_outcome(failed) == "bf: FAILED: InvalidInput: to: span too long"

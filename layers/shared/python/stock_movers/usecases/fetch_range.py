@@ -28,7 +28,10 @@ def fetch_range(ctx: FetchContext, ticker: str, start: dt.date, end: dt.date) ->
     ctx.raw.put_pages(keys, result.raw_pages)
     bars = [b.to_dict() for b in result.bars if b.ticker == ticker]
     if not bars:
-        raise NoData(f"{ticker}: the provider returned no bars for {start.isoformat()}..{end.isoformat()}")
+        raise NoData(
+            f"{ticker}: the provider returned no bars for {start.isoformat()}..{end.isoformat()}"
+            f" ({ticker} may not have traded then, e.g. listed later: leave it out with --tickers)"
+        )
     work = bars_key(provider, start, end, ticker)
     body = json.dumps({"ticker": ticker, "provider": provider, "bars": bars}, separators=(",", ":"))
     ctx.raw.put_bytes(work, body.encode(), "application/json")

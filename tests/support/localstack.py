@@ -78,10 +78,12 @@ class StackHandle:
 
     def day_written(self, day: str) -> dict[str, Any]:
         """Everything a run may have written for `day` (winner, per-ticker items, Parquet)."""
-        tickers = [
-            i for i in self.ddb.scan(TableName=self.outputs["table_name"])["Items"]
-            if i["sk"]["S"] == day and i["pk"]["S"].startswith("TICKER#")
-        ]  # fmt: skip
+        pages = self.ddb.get_paginator("scan").paginate(
+            TableName=self.outputs["table_name"],
+            FilterExpression="sk = :d AND begins_with(pk, :t)",
+            ExpressionAttributeValues={":d": {"S": day}, ":t": {"S": "TICKER#"}},
+        )  # every page: a scan answers 1 MB at most, and the suite's table holds years of days
+        tickers = [i for page in pages for i in page["Items"]]
         return {
             "winner": self.item("MOVERS", day),
             "ticker_items": tickers,

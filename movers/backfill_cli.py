@@ -21,6 +21,7 @@ from movers.cli import CliError, Target, history, release_arn, target
 from stock_movers.domain.errors import InvalidInput
 from stock_movers.domain.inputs import parse_date, parse_ticker
 from stock_movers.usecases.backfill import backfill_input, execution_name
+from stock_movers.usecases.daily import execution_arn
 
 BAR_WIDTH = 30
 
@@ -51,7 +52,7 @@ def start(t: Target, name: str, payload: dict[str, Any]) -> tuple[str, bool]:
         )
         return str(out["executionArn"]), True
     except sfn.exceptions.ExecutionAlreadyExists:
-        arn = machine.replace(":stateMachine:", ":execution:") + f":{name}"
+        arn = execution_arn(machine, name)
         existing = sfn.describe_execution(executionArn=arn)
         if json.loads(existing.get("input") or "null") != payload:
             raise CliError(f"an execution named {name} already exists with other input") from None

@@ -148,7 +148,9 @@ def resolve_execution(t: Target, ref: str) -> str:
         return ref
     for key, arn in t.outputs.items():
         if key.endswith("_state_machine_arn"):
-            candidate = str(arn).replace(":stateMachine:", ":execution:") + f":{ref}"
+            from stock_movers.usecases.daily import execution_arn
+
+            candidate = execution_arn(str(arn), ref)
             try:
                 t.client("stepfunctions").describe_execution(executionArn=candidate)
                 return candidate

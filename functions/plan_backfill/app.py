@@ -32,6 +32,7 @@ from stock_movers.usecases.backfill import (
     plan,
     summarize,
 )
+from stock_movers.usecases.daily import execution_arn
 
 
 def _int_env(name: str, default: int) -> int:
@@ -86,8 +87,7 @@ def _heal(event: dict[str, Any]) -> dict[str, Any]:
     except sfn.exceptions.ExecutionAlreadyExists:
         # A retry, a redrive or a forced re-run of the day: that heal already ran (names are kept 90 days).
         # The machine may be its `live` alias (arn:...:stateMachine:<m>:live); executions are the machine's.
-        base = ":".join(machine.split(":")[:7])
-        arn, status = base.replace(":stateMachine:", ":execution:") + f":{name}", "AlreadyStarted"
+        arn, status = execution_arn(machine, name), "AlreadyStarted"
     sessions = [g.isoformat() for g in gaps]
     logger.info("Healing gaps", extra={"date": day.isoformat(), "gaps": sessions, "execution": name})
     return {"status": status, "executionArn": arn, "sessions": sessions}

@@ -106,3 +106,13 @@ def test_other_errors_are_not_swallowed() -> None:
 
     with pytest.raises(Denied):
         start_daily_run(DenyingSfn(), MACHINE, DAY, PAYLOAD)
+
+
+def test_an_execution_belongs_to_the_machine_whatever_arn_started_it() -> None:
+    # Given the machine's ARN, its alias's and its version's, Then the execution ARN is the machine's
+    from stock_movers.usecases.daily import execution_arn
+
+    machine = "arn:aws:states:us-east-1:123456789012:stateMachine:stock-movers-dev-ingest"
+    want = "arn:aws:states:us-east-1:123456789012:execution:stock-movers-dev-ingest:daily-2026-11-20"
+    for arn in (machine, f"{machine}:live", f"{machine}:7"):
+        assert execution_arn(arn, "daily-2026-11-20") == want

@@ -47,6 +47,14 @@ class DailyStart:
     failed: tuple[tuple[str, str], ...] = ()
 
 
+def execution_arn(machine_arn: str, name: str) -> str:
+    """The ARN of execution `name` of a state machine given by its ARN, its version's or its alias's
+    (`arn:aws:states:<region>:<account>:stateMachine:<machine>[:<version or alias>]`): executions belong
+    to the machine itself, `arn:aws:states:<region>:<account>:execution:<machine>:<name>`."""
+    parts = machine_arn.split(":")
+    return ":".join([*parts[:5], "execution", parts[6], name])
+
+
 def _code(exc: Exception) -> str:
     return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
 
@@ -54,7 +62,6 @@ def _code(exc: Exception) -> str:
 def start_daily_run(sfn: Any, machine_arn: str, day: dt.date | str, payload: dict[str, Any]) -> DailyStart:
     """Start (or find) the day's attempt, as the module docstring says. `sfn` is a Step Functions client
     (StartExecution, DescribeExecution)."""
-    base = machine_arn.replace(":stateMachine:", ":execution:")
     failed: list[tuple[str, str]] = []
     for attempt in range(MAX_ATTEMPTS):
         name = daily_execution_name(day, attempt)
@@ -64,7 +71,7 @@ def start_daily_run(sfn: Any, machine_arn: str, day: dt.date | str, payload: dic
         except Exception as exc:
             if _code(exc) != "ExecutionAlreadyExists":
                 raise
-        arn = f"{base}:{name}"
+        arn = execution_arn(machine_arn, name)
         desc = sfn.describe_execution(executionArn=arn)
         status = str(desc["status"])
         if status == "RUNNING":

@@ -265,15 +265,25 @@ class Stats:
             self._status: Counter[str] = Counter()
             self._ticker: Counter[str] = Counter()
             self._faults: Counter[str] = Counter()
-            # (monotonic arrival, status) of every data request, answered or refused (the last MAX_ARRIVALS)
-            self._arrivals: deque[tuple[float, int]] = deque(maxlen=self.MAX_ARRIVALS)
+            # [monotonic arrival, status] of every data request, answered or refused (the last MAX_ARRIVALS);
+            # the status is None while the request is still being served
+            self._arrivals: deque[list[Any]] = deque(maxlen=self.MAX_ARRIVALS)
+
+    def arrive(self) -> list[Any]:
+        """Count one data request's arrival now (a provider counts a call when it arrives, so a request held
+        for seconds is in the arrivals at once); pass the returned slot to :meth:`record`."""
+        slot: list[Any] = [self._monotonic(), None]
+        with self._lock:
+            self._arrivals.append(slot)
+        return slot
 
     def record(
-        self, endpoint: str, status: int, ticker: str | None, fault: str | None, arrived: float | None = None
+        self, endpoint: str, status: int, ticker: str | None, fault: str | None, slot: list[Any] | None = None
     ) -> None:
-        """Count one data request; `arrived` is when it came in (the rate limit's instant), default now."""
+        """Count one data request's answer; `slot` is its :meth:`arrive` (default: it arrives now)."""
+        slot = self.arrive() if slot is None else slot
         with self._lock:
-            self._arrivals.append((self._monotonic() if arrived is None else arrived, status))
+            slot[1] = status
             self._total += 1
             self._endpoint[endpoint] += 1
             self._status[str(status)] += 1
@@ -293,10 +303,11 @@ class Stats:
                 "faults_injected": dict(sorted(self._faults.items())),
             }
 
-    def arrivals(self) -> list[tuple[float, int]]:
-        """(monotonic arrival time, HTTP status) of every data request since the last reset, oldest first."""
+    def arrivals(self) -> list[tuple[float, int | None]]:
+        """(monotonic arrival time, HTTP status) of every data request since the last reset, oldest first;
+        the status is None while a request is still being served."""
         with self._lock:
-            return list(self._arrivals)
+            return [(t, status) for t, status in self._arrivals]
 
     def peak(self, window: float) -> int:
         """The most data requests that arrived within any `window` seconds since the last reset (429s
@@ -378,7 +389,7 @@ class MarketApp:
     def handle(self, req: Request) -> Response:
         if req.path.startswith("/_admin/"):
             return self._admin(req)
-        arrived = self._monotonic()  # a provider counts a call when it arrives, before serving it
+        arrived = self.stats.arrive()  # a provider counts a call when it arrives, before serving it
         r = route(req.path)
         endpoint = r.endpoint if r else "unknown"
         ticker = r.ticker if r else None
@@ -627,8 +638,9 @@ class MarketApp:
         return json_response(404, {"status": "NOT_FOUND", "message": "No such admin endpoint."})
 
     def _admin_arrivals(self, req: Request) -> Response:
-        """Every data request's arrival (time, status) since the last reset, and the peak in any window
-        (`?window=S`, default the rate limit's period); 429s count, as a per-window provider sees them."""
+        """Every data request's arrival (time, status: null while still served) since the last reset, and
+        the peak in any window (`?window=S`, default the rate limit's period); 429s count, as a per-window
+        provider sees them."""
         limit = self.limiter.limit
         text = req.param("window")
         try:

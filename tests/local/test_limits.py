@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from movers.local import compat, executor
 
-SFN_ROLE = "arn:aws:iam::123456789012:role/sfn-limits"
+SFN_ROLE = "arn:aws:iam::123456789012:role/sfn-test"  # conftest's session role: the local AWS enforces IAM
 QUOTA = 262_144
 
 

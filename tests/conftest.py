@@ -38,6 +38,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackHandle]:
         local.stop()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``runs_last`` (they fill the shared stack with days other tests expect to be fresh,
+    such as the demo's 40 sessions) run after every other test, in their collected order."""
+    items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)  # stable sort
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Fails the run when the local AWS denied a role (or service) a call no test expected: a permission
     the pipeline needs is missing from the Terraform (see docs/local.md, "IAM")."""

@@ -250,7 +250,7 @@ class MarketServer:
         """Replace the plan (calls, period_seconds) per key, or None (as POST /_admin/rate-limit)."""
         self.app.set_rate_limit(validate_rate_limit(rate_limit))
 
-    def arrivals(self) -> list[tuple[float, int]]:
+    def arrivals(self) -> list[tuple[float, int | None]]:
         """(monotonic time, status) of every data request since the last reset (as GET /_admin/arrivals)."""
         return self.app.stats.arrivals()
 

@@ -41,6 +41,7 @@ def test_the_docs_have_runnable_examples() -> None:
     assert any(" run " in c for c in commands) and any(" backfill " in c for c in commands)
 
 
+@pytest.mark.runs_last  # the demo's 40 sessions (2026-09-24 .. 2026-11-20) overlap other tests' days
 def test_every_console_example_runs_as_written_after_the_demo(
     stack: StackHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -11,6 +11,7 @@ Dates: 2021 sessions, clear of the other stack tests' days.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -58,43 +59,48 @@ def _quiesce(stack: StackHandle, quiet: float = 1.5, limit: float = 120.0) -> No
     raise AssertionError("the stack did not quiesce")
 
 
-def _set_env(stack: StackHandle, short: str, changes: dict[str, str]) -> dict[str, str]:
+def _env(stack: StackHandle, short: str, changes: dict[str, str]) -> dict[str, Any]:
+    """The function's environment with `changes`, as UpdateFunctionConfiguration takes it."""
     lam = stack.stack.client("lambda")
-    name = _fn(stack, short)
-    env = dict(lam.get_function_configuration(FunctionName=name)["Environment"]["Variables"])
-    lam.update_function_configuration(FunctionName=name, Environment={"Variables": {**env, **changes}})
-    return env
+    env = lam.get_function_configuration(FunctionName=_fn(stack, short))["Environment"]["Variables"]
+    return {"Variables": {**env, **changes}}
 
 
 @pytest.fixture
-def plan(stack: StackHandle) -> Iterator[Callable[[int, float], None]]:
+def released(stack: StackHandle) -> Iterator[Callable[[str, dict[str, str]], None]]:
+    """Given a setter that releases environment changes of a function to `live` until the test ends."""
+    with contextlib.ExitStack() as releases:
+
+        def release(short: str, changes: dict[str, str]) -> None:
+            _quiesce(stack)
+            releases.enter_context(stack.released(_fn(stack, short), Environment=_env(stack, short, changes)))
+
+        yield release
+        _quiesce(stack)
+
+
+@pytest.fixture
+def plan(
+    stack: StackHandle, released: Callable[[str, dict[str, str]], None]
+) -> Iterator[Callable[[int, float], None]]:
     """Given a setter for the provider plan: the market server and both fetch functions get N per period,
     with a 0.5 s in-function wait (so waits go through the Wait states). Restored after."""
-    saved: dict[str, dict[str, str]] = {}
     original = stack.market.app.limiter.limit
 
     def set_plan(calls: int, period: float) -> None:
-        _quiesce(stack)
-        for short in ("fetch_bars", "fetch_range", "validate_input"):
-            if short not in saved:
-                saved[short] = _set_env(stack, short, {})
         changes = {
             "RATE_LIMIT_CALLS": str(calls),
             "RATE_LIMIT_PERIOD_SECONDS": str(period),
             "RATE_LIMIT_MAX_WAIT_SECONDS": "0.5",
         }
         for short in ("fetch_bars", "fetch_range"):
-            _set_env(stack, short, changes)
+            released(short, changes)
         stack.market.set_rate_limit((calls, period))
         stack.market.reset()
 
     try:
         yield set_plan
     finally:
-        _quiesce(stack)
-        lam = stack.stack.client("lambda")
-        for short, env in saved.items():
-            lam.update_function_configuration(FunctionName=_fn(stack, short), Environment={"Variables": env})
         stack.market.set_rate_limit(original)
 
 
@@ -153,7 +159,7 @@ def test_the_provider_never_sees_more_than_n_calls_in_a_window_and_waiting_is_no
 
 
 def test_backfill_and_snapshot_fetches_wait_for_a_slot_without_errors(
-    stack: StackHandle, plan: Callable[[int, float], None]
+    stack: StackHandle, plan: Callable[[int, float], None], released: Callable[[str, dict[str, str]], None]
 ) -> None:
     # Given one call per 2 s, when a backfill of six tickers runs, and, with one call per 6 s, a
     # snapshot-strategy day starts right after another caller took the only slot, then both wait in their
@@ -170,7 +176,7 @@ def test_backfill_and_snapshot_fetches_wait_for_a_slot_without_errors(
     assert stack.market.stats()["rate_limited"] == 0
     assert stack.market.peak(2.0) <= 1, stack.market.arrivals()
     plan(1, 6.0)  # a window longer than the run takes to reach its fetch, even with cold workers
-    _set_env(stack, "validate_input", {"FETCH_STRATEGY": "snapshot"})
+    released("validate_input", {"FETCH_STRATEGY": "snapshot"})
     _take_slot(stack, 1, 6.0)
     day = "2021-08-11"
     snapshot = _start(stack, "ingest", "snapshot", {"date": day, "force": True})
@@ -182,6 +188,9 @@ def test_backfill_and_snapshot_fetches_wait_for_a_slot_without_errors(
     _quiesce(stack)
     assert stack.market.stats()["rate_limited"] == 0
     assert stack.market.peak(6.0) <= 1, stack.market.arrivals()
+
+
+BAD_DAY = "2025-12-17"  # never stored before (the five-year backfill covers 2020-2024)
 
 
 def _bad_dataset(good: Dataset, ticker: str, day: dt.date) -> Dataset:
@@ -197,9 +206,9 @@ def _bad_dataset(good: Dataset, ticker: str, day: dt.date) -> Dataset:
 
 @pytest.fixture
 def one_bad_bar(stack: StackHandle) -> Iterator[Callable[[bool], None]]:
-    """Given a switch that makes the provider serve one invalid bar (AAPL on 2021-09-15) or the good data."""
+    """Given a switch that makes the provider serve one invalid bar (AAPL on BAD_DAY) or the good data."""
     good = stack.market.app.dataset
-    bad = _bad_dataset(good, "AAPL", dt.date(2021, 9, 15))
+    bad = _bad_dataset(good, "AAPL", dt.date.fromisoformat(BAD_DAY))
 
     def serve_bad(on: bool) -> None:
         stack.market.app.dataset = bad if on else good
@@ -213,7 +222,7 @@ def one_bad_bar(stack: StackHandle) -> Iterator[Callable[[bool], None]]:
 def test_an_invalid_bar_is_not_served_again_to_a_rerun_or_a_forced_run(
     stack: StackHandle, one_bad_bar: Callable[[bool], None]
 ) -> None:
-    day = "2025-12-17"  # never stored before (the five-year backfill covers 2020-2024)
+    day = BAD_DAY
     _quiesce(stack)
     # Given the provider serving one invalid bar, when the day runs, then it fails with InvalidBar and
     # writes nothing.

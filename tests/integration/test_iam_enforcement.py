@@ -140,8 +140,11 @@ def gateway(stack: StackHandle) -> Iterator[str]:
     """The local API gateway on the Terraform stack's API function, invoking as API Gateway does."""
     execution_arn = execution_arn_from_url(stack.outputs["api_url"])
     assert execution_arn, stack.outputs["api_url"]
-    gw = LocalApiGateway(
-        stack.outputs["api_function_name"], stack.endpoint, frontend_dir=None, execution_arn=execution_arn
+    gw = LocalApiGateway(  # the `live` alias, as the REST integration invokes it (api.tf)
+        stack.outputs["api_function_alias_arn"],
+        stack.endpoint,
+        frontend_dir=None,
+        execution_arn=execution_arn,
     )
     url = gw.start()
     try:
@@ -172,12 +175,13 @@ def test_api_without_its_lambda_permission_is_refused_and_works_restored(
     stack: StackHandle, gateway: str
 ) -> None:
     # Given the API function's resource policy without AllowApiGatewayInvoke (aws_lambda_permission.api)
+    # (the permission is the `live` alias's, which the integration invokes)
     lam = stack.stack.client("lambda")
     fn = stack.outputs["api_function_name"]
-    policy = json.loads(lam.get_policy(FunctionName=fn)["Policy"])
+    policy = json.loads(lam.get_policy(FunctionName=fn, Qualifier="live")["Policy"])
     (statement,) = [s for s in policy["Statement"] if s["Sid"] == "AllowApiGatewayInvoke"]
     source_arn = statement["Condition"]["ArnLike"]["AWS:SourceArn"]
-    lam.remove_permission(FunctionName=fn, StatementId="AllowApiGatewayInvoke")
+    lam.remove_permission(FunctionName=fn, StatementId="AllowApiGatewayInvoke", Qualifier="live")
     try:
         with denials_expected(stack):
             # Then API Gateway may not invoke it: the gateway answers 500, the log shows the denial
@@ -186,6 +190,7 @@ def test_api_without_its_lambda_permission_is_refused_and_works_restored(
     finally:
         lam.add_permission(
             FunctionName=fn,
+            Qualifier="live",
             StatementId="AllowApiGatewayInvoke",
             Action="lambda:InvokeFunction",
             Principal="apigateway.amazonaws.com",

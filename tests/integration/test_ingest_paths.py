@@ -417,14 +417,8 @@ def _kill_workers(stack: StackHandle, function: str) -> int:
 def short_fetch_timeout(stack: StackHandle) -> Iterator[int]:
     """Given fetch_bars with a 4 s timeout (its in-progress lock ends with the invocation's deadline), so
     the time-scaled retries of the local stack can outlast it as the real 65 s retry outlasts 60 s."""
-    lam = stack.stack.client("lambda")
-    name = fn(stack, "fetch_bars")
-    timeout = lam.get_function_configuration(FunctionName=name)["Timeout"]
-    lam.update_function_configuration(FunctionName=name, Timeout=4)
-    try:
+    with stack.released(fn(stack, "fetch_bars"), Timeout=4):
         yield 4
-    finally:
-        lam.update_function_configuration(FunctionName=name, Timeout=timeout)
 
 
 def test_a_killed_fetch_worker_is_retried_and_the_next_run_converges_at_once(

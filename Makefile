@@ -20,6 +20,8 @@ TF_DIR      := $(ROOT)/infrastructure
 ENV         ?= dev
 CHAOS_RUNS  ?= 30
 CHAOS_SEED  ?= 1
+# pytest-xdist workers for `make test`: the shared-stack tests on one, the rest beside them (tests/conftest.py)
+TEST_WORKERS ?= 2
 
 export CHECKPOINT_DISABLE := 1
 export PYTHONDONTWRITEBYTECODE := 1
@@ -102,7 +104,8 @@ checkov: $(CHECKOV_STAMP) ## checkov over infrastructure/, offline (skips sit ne
 .PHONY: test
 test: $(STAMP) tools build-local $(CHECKOV_STAMP) actionlint ## Install everything, then run every test (unit, local AWS, Terraform, e2e, browser)
 	rm -rf $(ACCESS_LOG_DIR)
-	MOVERS_ACCESS_LOG_DIR=$(ACCESS_LOG_DIR) MOVERS_REQUIRE_CHECKOV=1 MOVERS_REQUIRE_ACTIONLINT=1 $(VENV)/bin/pytest -q
+	MOVERS_ACCESS_LOG_DIR=$(ACCESS_LOG_DIR) MOVERS_REQUIRE_CHECKOV=1 MOVERS_REQUIRE_ACTIONLINT=1 \
+	  $(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 # The local AWS's access logs of a test run (one JSON-lines file per local AWS); read by iam-report.
 ACCESS_LOG_DIR := $(ROOT)/build/access-log

@@ -4,8 +4,8 @@ does (`init -reconfigure -backend-config=environments/<env>.backend.hcl`, plus t
 settings as a second file), is applied for dev and staging from one data dir; each environment has its own
 state object, and while one process holds an environment's lock a second apply is refused.
 
-The applies are targeted at two small resources (the control table and the dead-letter queue) so the test
-stays within a minute: the backend, its lock and the state objects are the same as for a full apply, which
+The applies are targeted at two small resources (the control table and the alerts topic: neither has a
+provider-side consistency waiter, which for an SQS queue alone is 26 s) so the test stays within a minute: the backend, its lock and the state objects are the same as for a full apply, which
 the local stack (tests/conftest.py) already performs through the same S3 backend.
 """
 
@@ -29,7 +29,7 @@ from movers.local.stack import DIST_DIR, ROOT, TF_DIR
 from tests.infrastructure.conftest import terraform
 
 REPO = "example-org/stock-movers"
-TARGETS = ("-target=aws_dynamodb_table.control", "-target=aws_sqs_queue.execution_dlq")
+TARGETS = ("-target=aws_dynamodb_table.control", "-target=aws_sns_topic.alerts")
 
 
 @dataclass
@@ -136,8 +136,8 @@ def test_two_environments_keep_separate_state_objects(account: Account) -> None:
     assert keys == {"stock-movers/dev/terraform.tfstate", "stock-movers/staging/terraform.tfstate"}
     # And each holds only its own environment's resources
     dev, staging = _state_object(account, "dev"), _state_object(account, "staging")
-    assert _names(dev) == {"stock-movers-dev-control", "stock-movers-dev-failed-executions"}
-    assert _names(staging) == {"stock-movers-staging-control", "stock-movers-staging-failed-executions"}
+    assert _names(dev) == {"stock-movers-dev-control", "stock-movers-dev-alerts"}
+    assert _names(staging) == {"stock-movers-staging-control", "stock-movers-staging-alerts"}
     assert dev["lineage"] != staging["lineage"]
     # And a plan of dev after staging's init sees dev's state, not staging's (no change to make)
     account.init("dev")

@@ -1,6 +1,7 @@
 """Store Sessions: one batch of a backfill, each session reduced and stored exactly like a daily run.
 
-Input `{"sessions": [dates], "tickers", "force", "fetched": [{"ticker", "provider", "barsKey"}],
+Input `{"sessions": [dates], "tickers", "force", "fetched": [{"ticker", "provider", "barsKey"} or
+{"ticker", "noData": true, "from", "to"}],
 "executionArn", "executionName"}`. Bars are read from the fetch_range work objects in S3; each session goes
 through usecases.pick.reduce_day and then the deployed store_day function (synchronous invoke), so Parquet,
 items and the conditional winner put are the daily run's own. Output `{stored, skipped, failed}`.
@@ -18,6 +19,7 @@ from stock_movers.adapters.storage import RawStore
 from stock_movers.domain.inputs import parse_date, parse_ticker
 from stock_movers.observability import correlate, logger
 from stock_movers.settings import SettingsError
+from stock_movers.usecases.fetch_range import ranges_without_data
 from stock_movers.usecases.store_sessions import StoreFailed, bars_by_session, store_sessions
 
 
@@ -55,7 +57,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     correlate(event)
     sessions = [parse_date(d, "sessions") for d in event.get("sessions") or []]
     tickers = [parse_ticker(t, "tickers") for t in event.get("tickers") or []]
-    by_day, provider = bars_by_session(_work_object(str(f["barsKey"])) for f in event.get("fetched") or [])
+    fetched = list(event.get("fetched") or [])
+    missing = ranges_without_data(fetched)
+    if missing is not None:  # nothing of the span can be stored whole: fail the backfill, naming them all
+        raise missing
+    by_day, provider = bars_by_session(_work_object(str(f["barsKey"])) for f in fetched)
     result = store_sessions(
         sessions,
         tickers,

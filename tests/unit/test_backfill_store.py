@@ -15,7 +15,7 @@ from stock_movers.domain.bars import DailyBar
 from stock_movers.providers.base import FetchResult
 from stock_movers.providers.errors import NoData
 from stock_movers.usecases.fetch import FetchContext
-from stock_movers.usecases.fetch_range import bars_key, fetch_range
+from stock_movers.usecases.fetch_range import bars_key, fetch_range, ranges_without_data
 from stock_movers.usecases.pick import reduce_day
 from stock_movers.usecases.store_sessions import StoreFailed, bars_by_session, store_sessions
 
@@ -209,3 +209,19 @@ def test_fetch_range_errors_keep_their_names(limiter: Callable[[], FakeLimiter],
     provider = FakeProvider(bars)
     with pytest.raises(error):
         fetch_range(ctx(provider, limiter(), FakeRaw()), "ZZZZ", DAYS[0], DAYS[-1])
+
+
+def test_every_ticker_without_data_is_named_in_one_no_data_error() -> None:
+    # Given the Fetch Ranges results of a span where two tickers had no bar (marked by the state machine)
+    fetched = [
+        {"ticker": "AAPL", "provider": "massive", "barsKey": "work/a.json"},
+        {"ticker": "TSLA", "noData": True, "from": "2010-01-04", "to": "2010-01-08"},
+        {"ticker": "GOOGL", "noData": True, "from": "2010-01-04", "to": "2010-01-08"},
+    ]
+    # When checked, then one NoData names both (sorted) and the span, on one line
+    error = ranges_without_data(fetched)
+    assert isinstance(error, NoData)
+    assert str(error).startswith("GOOGL, TSLA: the provider returned no bars for 2010-01-04..2010-01-08")
+    assert "leave them out with --tickers" in str(error) and "\n" not in str(error)
+    # And with every ticker fetched there is nothing to raise
+    assert ranges_without_data(fetched[:1]) is None

@@ -197,3 +197,35 @@ run "an_environment_without_its_account_is_refused" {
 
   expect_failures = [var.allowed_account_ids]
 }
+
+run "a_strategy_the_provider_cannot_serve_is_refused_at_plan_time" {
+  command = plan
+
+  variables {
+    market_provider = "tiingo"
+    fetch_strategy  = "snapshot"
+  }
+
+  expect_failures = [var.fetch_strategy]
+}
+
+run "snapshot_with_alphavantage_is_refused_at_plan_time" {
+  command = plan
+
+  variables {
+    market_provider = "alphavantage"
+    fetch_strategy  = "snapshot"
+  }
+
+  expect_failures = [var.fetch_strategy]
+}
+
+run "snapshot_with_massive_plans" {
+  # The one provider with a whole-market daily endpoint: the plan succeeds (no expect_failures).
+  command = plan
+
+  variables {
+    market_provider = "massive"
+    fetch_strategy  = "snapshot"
+  }
+}

@@ -229,3 +229,38 @@ run "snapshot_with_massive_plans" {
     fetch_strategy  = "snapshot"
   }
 }
+
+run "the_page_carries_the_data_licence_note_of_the_provider" {
+  command = plan
+
+  assert {
+    condition     = local.frontend_config.dataNote == "Market data from Massive, for display only under its terms; redistribution is not permitted."
+    error_message = "by default the page's footer (config.js dataNote) carries Massive's data-licence note"
+  }
+}
+
+run "the_licence_note_names_the_configured_provider" {
+  command = plan
+
+  variables {
+    market_provider = "tiingo"
+  }
+
+  assert {
+    condition     = local.frontend_config.dataNote == "Market data from Tiingo, for display only; redistributing it needs a licence from Tiingo."
+    error_message = "the licence note must name the configured provider"
+  }
+}
+
+run "an_explicit_data_note_replaces_the_licence_note" {
+  command = plan
+
+  variables {
+    frontend_data_note = "SYNTHETIC data from the local market server: not real prices."
+  }
+
+  assert {
+    condition     = local.frontend_config.dataNote == "SYNTHETIC data from the local market server: not real prices."
+    error_message = "frontend_data_note (the local stack's SYNTHETIC note) replaces the licence note"
+  }
+}

@@ -13,7 +13,7 @@ variable "frontend_hosting" {
 
 variable "frontend_data_note" {
   type        = string
-  description = "Footer note the page shows (config.js dataNote), e.g. to label demo data; empty for none."
+  description = "Footer note the page shows (config.js dataNote), e.g. to label demo data; empty (the default) for the data-licence note of market_provider (display only, no redistribution)."
   default     = ""
   validation {
     condition     = length(var.frontend_data_note) <= 300
@@ -55,10 +55,18 @@ locals {
     map  = "application/json"
   }
 
-  frontend_config = merge(
-    { apiUrl = aws_api_gateway_stage.v1.invoke_url },
-    { for k, v in { dataNote = var.frontend_data_note } : k => v if v != "" }
-  )
+  # What each provider's terms allow for the data the page shows (docs/providers.md#data-terms cites
+  # them). The local stack passes its own note instead (SYNTHETIC data, movers/local/stack.py).
+  provider_licence_notes = {
+    massive      = "Market data from Massive, for display only under its terms; redistribution is not permitted."
+    alphavantage = "Market data from Alpha Vantage, for display only; redistribution is subject to its terms."
+    tiingo       = "Market data from Tiingo, for display only; redistributing it needs a licence from Tiingo."
+  }
+  frontend_data_note = var.frontend_data_note != "" ? var.frontend_data_note : local.provider_licence_notes[var.market_provider]
+  frontend_config = {
+    apiUrl   = aws_api_gateway_stage.v1.invoke_url
+    dataNote = local.frontend_data_note
+  }
   # One-line interpolation: checkov's HCL parser cannot read a multi-line one (it skipped the whole file).
   frontend_config_js = "window.MOVERS_CONFIG = ${jsonencode(local.frontend_config)};\n"
 }

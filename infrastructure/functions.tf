@@ -26,7 +26,7 @@ module "fn_validate_input" {
   name        = "validate_input"
   zip_path    = "${local.dist_dir}/functions/validate_input.zip"
   layer_arns  = local.base_layers
-  environment = { WATCHLIST = join(",", var.watchlist), FETCH_STRATEGY = var.fetch_strategy }
+  environment = { WATCHLIST = join(",", var.watchlist), FETCH_STRATEGY = var.fetch_strategy, MARKET_PROVIDER = var.market_provider }
   timeout     = 10
   memory_size = 256
   common      = local.fn_common

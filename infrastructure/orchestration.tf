@@ -8,6 +8,11 @@ variable "fetch_strategy" {
     condition     = contains(["per_ticker", "snapshot"], var.fetch_strategy)
     error_message = "fetch_strategy must be per_ticker or snapshot."
   }
+  # A pair the provider cannot serve is refused at plan time, not by every daily run after it spent quota.
+  validation {
+    condition     = contains(lookup(local.provider_fetch_strategies, var.market_provider, []), var.fetch_strategy)
+    error_message = "fetch_strategy is not served by market_provider: snapshot needs a whole-market daily endpoint, which only massive has (alphavantage and tiingo serve per_ticker)."
+  }
 }
 
 variable "sfn_log_level" {
@@ -21,6 +26,13 @@ variable "sfn_log_level" {
 }
 
 locals {
+  # The fetch strategies each provider serves: the Python adapters' `capabilities` (providers/base.py)
+  # mirrored here; tests/infrastructure/test_capabilities.py keeps the two equal.
+  provider_fetch_strategies = {
+    massive      = ["per_ticker", "snapshot"]
+    alphavantage = ["per_ticker"]
+    tiingo       = ["per_ticker"]
+  }
   event_source = "stock-movers.${var.environment}"
   ingest_functions = [
     module.fn_validate_input.function_arn,

@@ -2,7 +2,8 @@
 
 Input `{"step": "plan", "input": <execution input>, "executionName"}`: validates the backfill contract
 (InvalidInput naming the field), lists the NYSE sessions of the span, reads which are stored (one Query) and
-returns the plan (see usecases.backfill.plan).
+returns the plan (see usecases.backfill.plan); a first session to fetch older than the provider
+(MARKET_PROVIDER) reaches raises UnsupportedHistory before any provider call.
 Input `{"step": "summarize", "plan": {...}, "results": [...]}`: the execution output
 `{sessions, stored, skipped, failed}`.
 Input `{"step": "heal", "date", "tickers", "sessions": N}` (the daily run, after storing its day): finds the
@@ -22,7 +23,8 @@ from stock_movers.adapters.aws import client
 from stock_movers.adapters.storage import ItemStore
 from stock_movers.domain.inputs import DEFAULT_MAX_SPAN_DAYS, parse_backfill_input, parse_date
 from stock_movers.observability import correlate, logger
-from stock_movers.settings import SettingsError, watchlist
+from stock_movers.providers.capabilities import require_history
+from stock_movers.settings import SettingsError, market_provider, watchlist
 from stock_movers.usecases.backfill import (
     DEFAULT_BATCH_SIZE,
     backfill_input,
@@ -50,14 +52,18 @@ _items = ItemStore(os.environ.get("TABLE_NAME", ""))
 
 
 def _plan(event: dict[str, Any]) -> dict[str, Any]:
+    now = dt.datetime.now(dt.UTC)
     req = parse_backfill_input(
         event.get("input"),
-        now=dt.datetime.now(dt.UTC),
+        now=now,
         default_tickers=watchlist(),
         max_span_days=_int_env("BACKFILL_MAX_SPAN_DAYS", DEFAULT_MAX_SPAN_DAYS),
     )
     stored = set() if req.force else _items.winner_dates(req.start, req.end)
     out = plan(req, stored, _int_env("BACKFILL_BATCH_SIZE", DEFAULT_BATCH_SIZE))
+    if out["fetchFrom"]:
+        # Before any range call: the first session still to store must be within the provider's reach.
+        require_history(market_provider(), parse_date(out["fetchFrom"]), now)
     logger.info(
         "Backfill planned",
         extra={k: out[k] for k in ("from", "to", "sessions", "skipped", "todo", "fetchFrom", "fetchTo")},

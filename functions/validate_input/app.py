@@ -1,19 +1,22 @@
-"""Validate Input: the ingest execution input contract and the session to process.
+"""Validate Input: the ingest execution input contract, the session to process, and whether the configured
+provider can serve the run.
 
 Input: {"input": <execution input>, "executionName": str}.
 Output: {date, isSession, tickers, force, strategy}.
-Malformed input raises InvalidInput (the state machine fails with that error name, nothing fetched).
+Malformed input raises InvalidInput; a fetch strategy the provider (MARKET_PROVIDER) does not serve raises
+UnsupportedStrategy, a session older than the provider reaches UnsupportedHistory. The state machine fails
+with that error name before anything is fetched, written or any rate-limit slot is taken.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Any
 
 from stock_movers.domain.inputs import parse_ingest_input, resolve_session
 from stock_movers.observability import correlate, logger
-from stock_movers.settings import watchlist
+from stock_movers.providers.capabilities import check_daily_run
+from stock_movers.settings import fetch_strategy, market_provider, watchlist
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -22,11 +25,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     now = dt.datetime.now(dt.UTC)
     request = parse_ingest_input(event.get("input"), now=now, default_tickers=watchlist())
     day, is_session = resolve_session(request, now)
+    strategy = fetch_strategy()
+    check_daily_run(market_provider(), strategy, day, is_session, now)
     logger.info("Run resolved", extra={"date": day.isoformat(), "isSession": is_session})
     return {
         "date": day.isoformat(),
         "isSession": is_session,
         "tickers": list(request.tickers),
         "force": request.force,
-        "strategy": os.environ.get("FETCH_STRATEGY", "per_ticker"),
+        "strategy": strategy,
     }

@@ -197,3 +197,70 @@ run "an_environment_without_its_account_is_refused" {
 
   expect_failures = [var.allowed_account_ids]
 }
+
+run "a_strategy_the_provider_cannot_serve_is_refused_at_plan_time" {
+  command = plan
+
+  variables {
+    market_provider = "tiingo"
+    fetch_strategy  = "snapshot"
+  }
+
+  expect_failures = [var.fetch_strategy]
+}
+
+run "snapshot_with_alphavantage_is_refused_at_plan_time" {
+  command = plan
+
+  variables {
+    market_provider = "alphavantage"
+    fetch_strategy  = "snapshot"
+  }
+
+  expect_failures = [var.fetch_strategy]
+}
+
+run "snapshot_with_massive_plans" {
+  # The one provider with a whole-market daily endpoint: the plan succeeds (no expect_failures).
+  command = plan
+
+  variables {
+    market_provider = "massive"
+    fetch_strategy  = "snapshot"
+  }
+}
+
+run "the_page_carries_the_data_licence_note_of_the_provider" {
+  command = plan
+
+  assert {
+    condition     = local.frontend_config.dataNote == "Market data from Massive, for display only under its terms; redistribution is not permitted."
+    error_message = "by default the page's footer (config.js dataNote) carries Massive's data-licence note"
+  }
+}
+
+run "the_licence_note_names_the_configured_provider" {
+  command = plan
+
+  variables {
+    market_provider = "tiingo"
+  }
+
+  assert {
+    condition     = local.frontend_config.dataNote == "Market data from Tiingo, for display only; redistributing it needs a licence from Tiingo."
+    error_message = "the licence note must name the configured provider"
+  }
+}
+
+run "an_explicit_data_note_replaces_the_licence_note" {
+  command = plan
+
+  variables {
+    frontend_data_note = "SYNTHETIC data from the local market server: not real prices."
+  }
+
+  assert {
+    condition     = local.frontend_config.dataNote == "SYNTHETIC data from the local market server: not real prices."
+    error_message = "frontend_data_note (the local stack's SYNTHETIC note) replaces the licence note"
+  }
+}

@@ -27,13 +27,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from movers.local.stack import LOCAL_API_KEY, ROOT, ExternalMarket, LocalStack, StackError
+from movers.local.stack import LOCAL_API_KEY, ROOT, ExternalMarket, LocalStack, StackError, page_note
 
 STATE_DIR = ROOT / ".local"
 # MOVERS_STATE_FILE lets the tests point the CLI at the stack they started.
 STATE_FILE = Path(os.environ.get("MOVERS_STATE_FILE", STATE_DIR / "stack.json"))
-DEMO_NOTE = "SYNTHETIC data from the local market server: not real prices."
-EXTERNAL_NOTE = "Data from the market server at the configured URL."
 DEFAULT_PORTS = {"aws": 4566, "market": 8181, "web": 8080}
 PORT_NAMES = {"aws": "local AWS", "market": "market server", "web": "web (page and API)"}
 
@@ -224,7 +222,7 @@ def serve(args: argparse.Namespace) -> int:
             outputs.get("api_function_alias_arn") or outputs["api_function_name"],
             stack.aws.endpoint,
             port=web_port,
-            data_note=EXTERNAL_NOTE if external else DEMO_NOTE,
+            data_note=page_note(market),
             # invoke as API Gateway, so the function's Lambda permission (api.tf) is what allows it
             execution_arn=execution_arn_from_url(outputs.get("api_url", "")),
         )

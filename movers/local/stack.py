@@ -28,6 +28,11 @@ DIST_DIR = ROOT / "build" / "dist"
 MIRROR = Path("/opt/tf-plugins/registry.terraform.io")
 LOCAL_API_KEY = "local-demo-key"  # the local market server's key; a real key never goes here
 LOCAL_STATE_BUCKET = "stock-movers-tfstate-local"
+# The page's footer note (config.js dataNote) on a local stack: the bundled server's data is SYNTHETIC, and
+# a server at another URL is whatever that server serves. On AWS, Terraform's default is the configured
+# provider's data-licence note instead (infrastructure/frontend.tf).
+DEMO_NOTE = "SYNTHETIC data from the local market server: not real prices."
+EXTERNAL_NOTE = "Data from the market server at the configured URL."
 
 
 class StackError(RuntimeError):
@@ -39,6 +44,11 @@ class ExternalMarket:
     """A Massive-compatible market server the stack does not run (`movers local up --market-url`)."""
 
     url: str
+
+
+def page_note(market: Any) -> str:
+    """The footer note of a local stack's page for `market` (an ExternalMarket or the bundled server)."""
+    return EXTERNAL_NOTE if isinstance(market, ExternalMarket) else DEMO_NOTE
 
 
 Progress = Callable[[str], None]
@@ -244,6 +254,8 @@ class LocalStack:
             "dist_dir": str(DIST_DIR),
             # the layers in build/dist were built for the host so their native wheels import locally
             "lambda_architecture": (DIST_DIR / "ARCH").read_text().strip(),
+            # the page's config.js in the local AWS says what the locally served page says
+            "frontend_data_note": page_note(self.market),
             **self.variables,
         }
         if self.market_rate_limit is not None and "rate_limit_calls" not in variables:

@@ -12,7 +12,7 @@ import pytest
 
 from stock_movers.adapters.ratelimiter import SlotUnavailable
 from stock_movers.domain.bars import DailyBar
-from stock_movers.providers.base import FetchResult
+from stock_movers.providers.base import FETCH_STRATEGIES, Capabilities, FetchResult
 from stock_movers.providers.errors import NoData
 from stock_movers.usecases.fetch import FetchContext
 from stock_movers.usecases.fetch_range import bars_key, fetch_range, ranges_without_data
@@ -146,7 +146,7 @@ def test_a_day_out_of_the_validation_bounds_fails_with_invalid_bar_as_in_the_dai
 # ------------------------------------------------------------------------------------------- fetch_range
 class FakeProvider:
     name = "massive"
-    supports_session_snapshot = True
+    capabilities = Capabilities(strategies=frozenset(FETCH_STRATEGIES))
 
     def __init__(self, bars: Sequence[DailyBar]) -> None:
         self.bars = tuple(bars)

@@ -103,3 +103,14 @@ def test_the_daemon_gets_the_key_file_path_never_the_key(tmp_path: Path) -> None
     assert argv[argv.index("--api-key-file") + 1] == str(key.resolve())
     assert argv[argv.index("--aws-port") + 1] == "0" and "--web-port" not in argv
     assert not any("s3cr3t" in a for a in argv)
+
+
+def test_the_local_page_note_says_synthetic_for_the_bundled_server_and_not_for_another() -> None:
+    # Given the bundled market server (any object that is not an ExternalMarket; it need not be started)
+    # When the local stack picks its page note (the gateway's config.js and Terraform's frontend_data_note)
+    # Then it labels the data SYNTHETIC, and a server at another URL gets the neutral external note
+    from movers.local.stack import DEMO_NOTE, EXTERNAL_NOTE, ExternalMarket, page_note
+
+    assert page_note(object()) == DEMO_NOTE and "SYNTHETIC" in DEMO_NOTE
+    assert page_note(ExternalMarket("https://market.example")) == EXTERNAL_NOTE
+    assert "SYNTHETIC" not in EXTERNAL_NOTE

@@ -10,6 +10,7 @@ import responses
 from responses import matchers
 
 from stock_movers.domain.bars import DailyBar
+from stock_movers.domain.errors import UnsupportedStrategy
 from stock_movers.providers import (
     AlphaVantageProvider,
     MalformedResponse,
@@ -165,7 +166,11 @@ def test_given_a_broken_reply_then_a_named_error(api, av, status, raw, error):
     assert type(info.value) is error
 
 
-def test_session_bars_is_not_supported(av):
-    assert av.supports_session_snapshot is False
-    with pytest.raises(NotImplementedError):
+def test_session_bars_is_refused_by_name_before_any_call(api, av):
+    # Given a provider without a whole-market daily endpoint
+    assert av.capabilities.strategies == frozenset({"per_ticker"})
+    # When asked for a session snapshot, Then it is refused as UnsupportedStrategy
+    with pytest.raises(UnsupportedStrategy, match=r"'snapshot' is not served by provider 'alphavantage'"):
         av.session_bars(dt.date(2024, 5, 6), ["IBM"])
+    # And no HTTP call was made
+    assert len(api.calls) == 0

@@ -37,7 +37,8 @@ def test_make_provider_builds_each_adapter_conforming_to_the_interface(name, cls
     assert type(provider) is cls
     assert isinstance(provider, Provider)
     assert provider.name == name
-    assert provider.supports_session_snapshot is (name == "massive")
+    assert ("snapshot" in provider.capabilities.strategies) is (name == "massive")
+    assert "per_ticker" in provider.capabilities.strategies
 
 
 def test_make_provider_rejects_an_unknown_name_naming_it():

@@ -187,7 +187,7 @@ def test_given_grouped_daily_when_session_bars_then_only_watchlist_rows_at_the_s
         Decimal(151062297),
     )
     assert (result.calls, result.raw_pages) == (1, (body("massive_200_grouped.json"),))
-    assert massive.supports_session_snapshot is True
+    assert "snapshot" in massive.capabilities.strategies
 
 
 def test_given_a_non_session_when_session_bars_then_empty(api, massive):

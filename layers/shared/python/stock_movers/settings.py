@@ -54,7 +54,7 @@ def pipeline_settings() -> Settings:
         table_name=_get("TABLE_NAME"),
         control_table_name=_get("CONTROL_TABLE_NAME"),
         bucket_name=_get("BUCKET_NAME"),
-        provider=_get("MARKET_PROVIDER", "massive"),
+        provider=market_provider(),
         provider_base_url=os.environ.get("PROVIDER_BASE_URL") or None,
         api_key_secret_arn=_get("API_KEY_SECRET_ARN"),
         rate_limit_calls=int(_number("RATE_LIMIT_CALLS", "5", int)),
@@ -71,3 +71,13 @@ def watchlist() -> tuple[str, ...]:
     return tuple(
         t.strip() for t in _get("WATCHLIST", "AAPL,MSFT,GOOGL,AMZN,TSLA,NVDA").split(",") if t.strip()
     )
+
+
+def market_provider() -> str:
+    """The configured market-data provider (MARKET_PROVIDER, default massive)."""
+    return _get("MARKET_PROVIDER", "massive")
+
+
+def fetch_strategy() -> str:
+    """The daily run's fetch strategy (FETCH_STRATEGY, default per_ticker)."""
+    return _get("FETCH_STRATEGY", "per_ticker")

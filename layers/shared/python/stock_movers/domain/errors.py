@@ -84,3 +84,43 @@ class DuplicateTicker(DataIntegrityError):
 class StoreRejected(MoversError):
     """The store refused a day's data for good (Parquet encoding, a DynamoDB validation error, a malformed
     Store Day input): retrying cannot help, and the day's winner was not written."""
+
+
+class UnsupportedByProvider(MoversError):
+    """The configured provider cannot serve this run, found before any provider call or rate-limit slot:
+    retrying cannot help; change the configuration (or the dates) instead."""
+
+
+class UnsupportedStrategy(UnsupportedByProvider):
+    """The fetch strategy is not one the configured provider serves (e.g. `snapshot`, Massive's grouped
+    daily, with Alpha Vantage or Tiingo, which have no whole-market endpoint), or is not a strategy at all."""
+
+    def __init__(self, provider: str, strategy: str, supported: Iterable[str]) -> None:
+        self.provider = provider
+        self.strategy = strategy
+        self.supported: tuple[str, ...] = tuple(sorted(supported))
+        super().__init__(
+            f"fetch strategy {strategy!r} is not served by provider {provider!r}; "
+            f"it serves: {', '.join(self.supported)}"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.provider, self.strategy, self.supported))
+
+
+class UnsupportedHistory(UnsupportedByProvider):
+    """A date older than the configured provider reaches (Alpha Vantage's free compact series holds only
+    the latest 100 sessions): the call would be spent and refused."""
+
+    def __init__(self, provider: str, day: object, oldest: object, sessions: int) -> None:
+        self.provider = provider
+        self.day = day
+        self.oldest = oldest
+        self.sessions = sessions
+        super().__init__(
+            f"{day} is older than provider {provider!r} reaches: its {sessions}-session history starts "
+            f"at {oldest}"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.provider, self.day, self.oldest, self.sessions))

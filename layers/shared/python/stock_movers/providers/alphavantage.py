@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from stock_movers.domain.bars import DailyBar
+from stock_movers.domain.errors import UnsupportedStrategy
 from stock_movers.providers._http import (
     HttpProvider,
     check_day,
@@ -29,7 +30,7 @@ from stock_movers.providers._http import (
     load_json,
     number,
 )
-from stock_movers.providers.base import FetchResult
+from stock_movers.providers.base import Capabilities, FetchResult
 from stock_movers.providers.errors import (
     MalformedResponse,
     NoData,
@@ -51,7 +52,7 @@ class AlphaVantageProvider(HttpProvider):
 
     name = "alphavantage"
     default_base_url = DEFAULT_BASE_URL
-    supports_session_snapshot = False
+    capabilities = Capabilities(strategies=frozenset({"per_ticker"}), history_sessions=COMPACT_SIZE)
 
     def daily_bar(self, ticker: str, day: dt.date) -> FetchResult:
         """The bar for `day` from the compact series; NoData if it is absent, PlanLimitError if `day` is
@@ -73,7 +74,8 @@ class AlphaVantageProvider(HttpProvider):
         return FetchResult(self.name, bars, (body,), 1)
 
     def session_bars(self, day: dt.date, tickers: Sequence[str]) -> FetchResult:
-        raise NotImplementedError("alphavantage has no whole-market daily snapshot; use daily_bar per ticker")
+        """Alpha Vantage has no whole-market daily endpoint: UnsupportedStrategy, before any call."""
+        raise UnsupportedStrategy(self.name, "snapshot", self.capabilities.strategies)
 
     # -- plumbing ----------------------------------------------------------------------------------
 

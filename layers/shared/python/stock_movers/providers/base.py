@@ -21,6 +21,8 @@ from stock_movers.providers.errors import (
 )
 
 __all__ = [
+    "FETCH_STRATEGIES",
+    "Capabilities",
     "FetchResult",
     "MalformedResponse",
     "NoData",
@@ -33,6 +35,26 @@ __all__ = [
     "RateLimited",
     "RequestRejected",
 ]
+
+
+FETCH_STRATEGIES = ("per_ticker", "snapshot")
+"""The daily run's fetch strategies: one call per ticker, or one whole-session (grouped daily) call."""
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a provider adapter can serve, known without calling it: the one table the run's input
+    validation checks (stock_movers.providers.capabilities) and Terraform's plan-time check mirrors
+    (`provider_fetch_strategies` in infrastructure/orchestration.tf; a test keeps them equal).
+
+    `strategies`: the FETCH_STRATEGIES it serves (snapshot needs a whole-market daily endpoint).
+    `history_sessions`: how many sessions back from the latest completed one its calls reach on the plan
+    the adapter uses (None: the adapter sets no limit; the vendor's plan may still refuse with
+    PlanLimitError).
+    """
+
+    strategies: frozenset[str]
+    history_sessions: int | None = None
 
 
 @dataclass(frozen=True)
@@ -55,7 +77,7 @@ class Provider(Protocol):
     InvalidInput for a bad ticker, a non-date or start > end."""
 
     name: str
-    supports_session_snapshot: bool
+    capabilities: Capabilities
 
     def daily_bar(self, ticker: str, day: dt.date) -> FetchResult:
         """Exactly one bar for `ticker` on session `day` (NoData if there is none)."""
@@ -66,5 +88,6 @@ class Provider(Protocol):
         ...
 
     def session_bars(self, day: dt.date, tickers: Sequence[str]) -> FetchResult:
-        """The watchlist's bars for `day` in one call; tickers without a bar are simply absent."""
+        """The watchlist's bars for `day` in one call; tickers without a bar are simply absent. A provider
+        without "snapshot" in its capabilities raises UnsupportedStrategy without calling anything."""
         ...

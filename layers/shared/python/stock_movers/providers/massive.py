@@ -30,7 +30,7 @@ from stock_movers.providers._http import (
     message_of,
     number,
 )
-from stock_movers.providers.base import FetchResult
+from stock_movers.providers.base import FETCH_STRATEGIES, Capabilities, FetchResult
 from stock_movers.providers.errors import (
     MalformedResponse,
     NoData,
@@ -48,7 +48,7 @@ class MassiveProvider(HttpProvider):
 
     name = "massive"
     default_base_url = DEFAULT_BASE_URL
-    supports_session_snapshot = True
+    capabilities = Capabilities(strategies=frozenset(FETCH_STRATEGIES))
 
     # -- public operations -------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from stock_movers.domain.bars import DailyBar
+from stock_movers.domain.errors import UnsupportedStrategy
 from stock_movers.providers._http import (
     HttpProvider,
     check_day,
@@ -23,7 +24,7 @@ from stock_movers.providers._http import (
     message_of,
     number,
 )
-from stock_movers.providers.base import FetchResult
+from stock_movers.providers.base import Capabilities, FetchResult
 from stock_movers.providers.errors import (
     MalformedResponse,
     NoData,
@@ -41,7 +42,7 @@ class TiingoProvider(HttpProvider):
 
     name = "tiingo"
     default_base_url = DEFAULT_BASE_URL
-    supports_session_snapshot = False
+    capabilities = Capabilities(strategies=frozenset({"per_ticker"}))
 
     def daily_bar(self, ticker: str, day: dt.date) -> FetchResult:
         """startDate = endDate = `day`; exactly one bar dated `day`, NoData when empty."""
@@ -59,7 +60,8 @@ class TiingoProvider(HttpProvider):
         return FetchResult(self.name, bars, (body,), 1)
 
     def session_bars(self, day: dt.date, tickers: Sequence[str]) -> FetchResult:
-        raise NotImplementedError("tiingo has no whole-market daily snapshot; use daily_bar per ticker")
+        """Tiingo has no whole-market daily endpoint: UnsupportedStrategy, before any call."""
+        raise UnsupportedStrategy(self.name, "snapshot", self.capabilities.strategies)
 
     def _prices(self, ticker: str, start: dt.date, end: dt.date) -> tuple[bytes, tuple[DailyBar, ...]]:
         label = f"prices {ticker} {start}..{end}"

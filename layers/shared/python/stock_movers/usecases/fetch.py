@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from stock_movers.adapters.ratelimiter import SlidingWindowLimiter
 from stock_movers.adapters.storage import RawStore, raw_key
 from stock_movers.domain.bars import DailyBar
+from stock_movers.domain.errors import UnsupportedStrategy
 from stock_movers.providers.base import FetchResult, Provider
 from stock_movers.providers.errors import NoData
 
@@ -80,8 +81,12 @@ def fetch_snapshot(ctx: FetchContext, day: dt.date, tickers: Sequence[str], exec
 
     The raw body goes to raw/.../_session.json; the watchlist's bars go to a small work object that every
     Map iteration reads. Tickers missing from the snapshot are left out: their iteration falls back to a
-    per-ticker call.
+    per-ticker call. A provider without the snapshot strategy is refused with UnsupportedStrategy before a
+    slot is taken (Validate Input refuses such a run first; this guards a fetch function configured apart).
     """
+    capabilities = ctx.provider.capabilities
+    if "snapshot" not in capabilities.strategies:
+        raise UnsupportedStrategy(ctx.provider.name, "snapshot", capabilities.strategies)
     result = limited(ctx, lambda: ctx.provider.session_bars(day, tickers))
     keys = [raw_key(ctx.provider.name, day, "_session", page) for page in range(len(result.raw_pages))]
     stored = _store(ctx, result, keys)

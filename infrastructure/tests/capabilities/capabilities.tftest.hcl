@@ -1,0 +1,33 @@
+# Terraform's provider capability table must equal the Python adapters' (stock_movers.providers), which
+# tests/infrastructure/test_capabilities.py passes in as `python_fetch_strategies` with
+# `terraform test -test-directory=tests/capabilities -var python_fetch_strategies=<json>`.
+# A directory of its own: a plain `terraform test` (tests/) does not run it without that variable.
+
+mock_provider "aws" {
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+    }
+  }
+}
+
+variables {
+  environment         = "dev"
+  allowed_account_ids = ["123456789012"]
+}
+
+run "the_capability_table_equals_the_python_adapters" {
+  command = plan
+
+  assert {
+    condition = keys(local.provider_fetch_strategies) == keys(var.python_fetch_strategies) && alltrue([
+      for name, strategies in local.provider_fetch_strategies : toset(strategies) == toset(var.python_fetch_strategies[name])
+    ])
+    error_message = "local.provider_fetch_strategies must equal the Python adapters' capabilities"
+  }
+}

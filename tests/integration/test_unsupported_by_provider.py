@@ -1,0 +1,76 @@
+"""Issue 16: a run the configured provider cannot serve fails with a named error before any provider call.
+
+Terraform refuses these configurations at plan time (tests/infrastructure); here the functions are
+configured past it, as a hand-edited deployment would be, and the state machines must still stop at their
+first step with the error's name, having spent no provider call.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.support.localstack import StackHandle
+
+pytestmark = pytest.mark.stack
+
+
+def _env(stack: StackHandle, function: str, output: str = "function_names") -> tuple[str, dict[str, str]]:
+    name = stack.outputs[output][function]
+    lam = stack.stack.client("lambda")
+    return name, dict(lam.get_function_configuration(FunctionName=name)["Environment"]["Variables"])
+
+
+def _entered(stack: StackHandle, arn: str) -> list[str]:
+    return [
+        e["stateEnteredEventDetails"]["name"]
+        for e in stack.history(arn)
+        if e["type"].endswith("StateEntered")
+    ]
+
+
+def _failed(
+    stack: StackHandle, machine: str, label: str, payload: dict[str, Any]
+) -> tuple[dict[str, Any], int]:
+    """Runs `machine` to its end; returns DescribeExecution and the market calls it caused."""
+    before = stack.market.stats()["total"]
+    desc = stack.run(machine, f"unsupported-{label}-{uuid.uuid4().hex[:6]}", payload)
+    return desc, stack.market.stats()["total"] - before
+
+
+def test_runs_the_provider_cannot_serve_fail_by_name_with_no_provider_call(stack: StackHandle) -> None:
+    # Given Validate Input released to `live` with tiingo and the snapshot strategy (tiingo has no
+    # whole-market daily endpoint)
+    name, env = _env(stack, "validate_input")
+    pair = {**env, "MARKET_PROVIDER": "tiingo", "FETCH_STRATEGY": "snapshot"}
+    with stack.released(name, Environment={"Variables": pair}):
+        # When the daily run starts, Then it fails with UnsupportedStrategy at Validate Input
+        desc, calls = _failed(stack, "ingest", "strategy", {"date": "2025-06-04", "force": True})
+    assert (desc["status"], desc.get("error")) == ("FAILED", "UnsupportedStrategy"), desc.get("cause")
+    assert "'snapshot' is not served by provider 'tiingo'" in desc.get("cause", "")
+    # And the market server saw no call, nothing was fetched
+    assert calls == 0
+    entered = _entered(stack, desc["executionArn"])
+    assert "Fetch Session Snapshot" not in entered and "Fetch Watchlist" not in entered
+
+    # Given alphavantage (per ticker; its free compact series reaches the latest 100 sessions)
+    with stack.released(name, Environment={"Variables": {**env, "MARKET_PROVIDER": "alphavantage"}}):
+        # When a daily run asks for a 2020 session, Then it fails with UnsupportedHistory, no call made
+        desc, calls = _failed(stack, "ingest", "history", {"date": "2020-01-02", "force": True})
+    assert (desc["status"], desc.get("error")) == ("FAILED", "UnsupportedHistory"), desc.get("cause")
+    assert calls == 0
+
+    # Given the backfill planner with alphavantage, When a 2020 span is backfilled, Then it fails with
+    # UnsupportedHistory at Plan Backfill, before any range fetch
+    planner, planner_env = _env(stack, "plan_backfill", "backfill_function_names")
+    with stack.released(
+        planner, Environment={"Variables": {**planner_env, "MARKET_PROVIDER": "alphavantage"}}
+    ):
+        desc, calls = _failed(
+            stack, "backfill", "backfill", {"from": "2020-01-02", "to": "2020-01-10", "force": True}
+        )
+    assert (desc["status"], desc.get("error")) == ("FAILED", "UnsupportedHistory"), desc.get("cause")
+    assert calls == 0
+    assert "Fetch Ranges" not in _entered(stack, desc["executionArn"])

@@ -141,6 +141,28 @@ def _select(template: Any, data: Any, where: str) -> Any:
     return template
 
 
+def _item_input(state: dict[str, Any], data: Any, where: str) -> Any:
+    """A Map iteration's input: its ItemSelector over the state input, `$$.Map.Item.Value` being the one
+    item and any other context path (execution name, id) a placeholder; without one, the item itself."""
+    (item,) = _get(data, state["ItemsPath"], where)
+    template = state.get("ItemSelector") or state.get("Parameters")
+    if template is None:
+        return item
+
+    def read(path: str) -> Any:
+        if path == "$$.Map.Item.Value":
+            return item
+        if path.startswith("$$.Map.Item.Value."):
+            return _get(item, "$." + path[len("$$.Map.Item.Value.") :], where)
+        if path.startswith("$$."):
+            return f"<{path[3:]}>"
+        return _get(data, path, where)
+
+    return {
+        (k[:-2] if k.endswith(".$") else k): (read(v) if k.endswith(".$") else v) for k, v in template.items()
+    }
+
+
 def _put(data: Any, path: str | None, value: Any) -> Any:
     """ResultPath: null keeps the input, "$" replaces it, "$.a.b" sets a field."""
     if path is None:
@@ -204,7 +226,9 @@ class _Walk:
                     items = _get(data, state["ItemsPath"], where)
                     assert len(items) == 1, f"{where}: Map iterations get one item, not {items}"
                     processor = state.get("ItemProcessor") or state["Iterator"]
-                    output = self.run(processor["States"], processor["StartAt"], {})
+                    output = self.run(
+                        processor["States"], processor["StartAt"], _item_input(state, data, where)
+                    )
                     data = _put(data, state.get("ResultPath", "$"), [output])
                 elif kind == "Pass":
                     value = _select(state["Parameters"], data, where) if "Parameters" in state else data

@@ -164,6 +164,10 @@ def store_day(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
                         "API_KEY_SECRET_ARN": "arn:secret", "POWERTOOLS_METRICS_NAMESPACE": "test",
                         "POWERTOOLS_SERVICE_NAME": "store_day"}.items():  # fmt: skip
         monkeypatch.setenv(name, value)
+    # the shared Metrics object read its namespace when first imported, maybe before this test set it
+    from stock_movers import observability
+
+    monkeypatch.setattr(observability.metrics, "namespace", "test")
     monkeypatch.syspath_prepend(str(FUNCTION_DIR))
     spec = importlib.util.spec_from_file_location("store_day_app", FUNCTION_DIR / "app.py")
     assert spec and spec.loader

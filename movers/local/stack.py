@@ -8,13 +8,14 @@ the stack's own directory, so a test stack never touches a developer's state.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -297,6 +298,33 @@ class LocalStack:
             aws_access_key_id="test",
             aws_secret_access_key="test",  # noqa: S106 - the local AWS's dummy credentials
         )
+
+    def release_function(self, name: str, **config: Any) -> str:
+        """Changes a function's configuration the way `terraform apply` does: update $LATEST, publish a
+        version, move the `live` alias (what state machines, schedules and the API invoke) to it; a change to
+        $LATEST alone reaches no caller. Returns the version `live` pointed at before."""
+        lam = self.client("lambda")
+        before = str(lam.get_alias(FunctionName=name, Name="live")["FunctionVersion"])
+        lam.update_function_configuration(FunctionName=name, **config)
+        version = lam.publish_version(FunctionName=name)["Version"]
+        lam.update_alias(FunctionName=name, Name="live", FunctionVersion=version)
+        return before
+
+    @contextlib.contextmanager
+    def released(self, name: str, **config: Any) -> Iterator[None]:
+        """A configuration change released to `live` for the block; after it, $LATEST gets its old values
+        back and `live` its old version (as `make rollback` does)."""
+        lam = self.client("lambda")
+        current = lam.get_function_configuration(FunctionName=name)
+        saved = {key: current[key] for key in config}
+        if "Environment" in saved:  # the response may add an Error member the update refuses
+            saved["Environment"] = {"Variables": saved["Environment"].get("Variables", {})}
+        before = self.release_function(name, **config)
+        try:
+            yield
+        finally:
+            lam.update_function_configuration(FunctionName=name, **saved)
+            lam.update_alias(FunctionName=name, Name="live", FunctionVersion=before)
 
     def stop(self) -> None:
         if self._own_market and self.market is not None:

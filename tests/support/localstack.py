@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 from movers.local.stack import LocalStack
@@ -39,31 +38,12 @@ class StackHandle:
         self.release_function(name, Environment={"Variables": env})
 
     def release_function(self, name: str, **config: Any) -> str:
-        """Changes a function's configuration the way `terraform apply` does: update $LATEST, publish a
-        version, move the `live` alias (what state machines, schedules and the API invoke) to it. A change
-        to $LATEST alone reaches no caller. Returns the version `live` pointed at before."""
-        lam = self.stack.client("lambda")
-        before = str(lam.get_alias(FunctionName=name, Name="live")["FunctionVersion"])
-        lam.update_function_configuration(FunctionName=name, **config)
-        version = lam.publish_version(FunctionName=name)["Version"]
-        lam.update_alias(FunctionName=name, Name="live", FunctionVersion=version)
-        return before
+        """See :meth:`movers.local.stack.LocalStack.release_function`."""
+        return self.stack.release_function(name, **config)
 
-    @contextlib.contextmanager
-    def released(self, name: str, **config: Any) -> Iterator[None]:
-        """A configuration change released to `live` for the block; after it, $LATEST gets its old values
-        back and `live` its old version (as `make rollback` does)."""
-        lam = self.stack.client("lambda")
-        current = lam.get_function_configuration(FunctionName=name)
-        saved = {key: current[key] for key in config}
-        if "Environment" in saved:  # the response may add an Error member the update refuses
-            saved["Environment"] = {"Variables": saved["Environment"].get("Variables", {})}
-        before = self.release_function(name, **config)
-        try:
-            yield
-        finally:
-            lam.update_function_configuration(FunctionName=name, **saved)
-            lam.update_alias(FunctionName=name, Name="live", FunctionVersion=before)
+    def released(self, name: str, **config: Any) -> contextlib.AbstractContextManager[None]:
+        """See :meth:`movers.local.stack.LocalStack.released`."""
+        return self.stack.released(name, **config)
 
     def wait(self, execution_arn: str, timeout: float = 240.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout

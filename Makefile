@@ -20,7 +20,7 @@ TF_DIR      := $(ROOT)/infrastructure
 ENV         ?= dev
 CHAOS_RUNS  ?= 30
 CHAOS_SEED  ?= 1
-# pytest-xdist workers for `make test`: the shared-stack tests on one, the rest beside them (tests/conftest.py)
+# pytest-xdist workers for `make test`: whole groups per worker, the shared-stack tests on one (tests/conftest.py)
 TEST_WORKERS ?= 2
 
 export CHECKPOINT_DISABLE := 1
@@ -105,7 +105,7 @@ checkov: $(CHECKOV_STAMP) ## checkov over infrastructure/, offline (skips sit ne
 test: $(STAMP) tools build-local $(CHECKOV_STAMP) actionlint ## Install everything, then run every test (unit, local AWS, Terraform, e2e, browser)
 	rm -rf $(ACCESS_LOG_DIR)
 	MOVERS_ACCESS_LOG_DIR=$(ACCESS_LOG_DIR) MOVERS_REQUIRE_CHECKOV=1 MOVERS_REQUIRE_ACTIONLINT=1 \
-	  $(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	  $(VENV)/bin/pytest -q -n $(TEST_WORKERS)
 
 # The local AWS's access logs of a test run (one JSON-lines file per local AWS); read by iam-report.
 ACCESS_LOG_DIR := $(ROOT)/build/access-log

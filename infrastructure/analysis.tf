@@ -133,16 +133,17 @@ resource "aws_sns_topic_subscription" "analysis_report_email" {
 module "sfn_daily_analysis" {
   source = "./modules/state_machine"
 
-  name_prefix = local.name_prefix
-  name        = "daily-analysis"
-  definition = templatefile("${path.module}/../statemachines/daily_analysis.asl.json", {
+  name_prefix     = local.name_prefix
+  name            = "daily-analysis"
+  definition_file = "${path.module}/../statemachines/daily_analysis.asl.json"
+  definition_vars = {
     prepare_arn      = module.fn_analysis_prepare.alias_arn
     ticker_arn       = module.fn_analysis_ticker.alias_arn
     store_arn        = module.fn_analysis_store.alias_arn
     report_topic_arn = aws_sns_topic.analysis_report.arn
     table_name       = aws_dynamodb_table.main.name
-    max_concurrency  = var.map_max_concurrency
-  })
+  }
+  definition_numbers = { max_concurrency = var.map_max_concurrency }
   policy_statements = [
     {
       sid       = "InvokeAnalysisFunctions"

@@ -138,15 +138,18 @@ module "fn_store_sessions" {
 module "sfn_backfill" {
   source = "./modules/state_machine"
 
-  name_prefix = local.name_prefix
-  name        = "backfill"
-  definition = templatefile("${path.module}/../statemachines/backfill.asl.json", {
+  name_prefix     = local.name_prefix
+  name            = "backfill"
+  definition_file = "${path.module}/../statemachines/backfill.asl.json"
+  definition_vars = {
     plan_backfill_arn  = module.fn_plan_backfill.alias_arn
     fetch_range_arn    = module.fn_fetch_range.alias_arn
     store_sessions_arn = module.fn_store_sessions.alias_arn
-    max_concurrency    = var.map_max_concurrency
-    store_concurrency  = var.backfill_store_concurrency
-  })
+  }
+  definition_numbers = {
+    max_concurrency   = var.map_max_concurrency
+    store_concurrency = var.backfill_store_concurrency
+  }
   policy_statements = [
     {
       sid       = "InvokeBackfillFunctions"

@@ -46,21 +46,24 @@ locals {
 module "sfn_ingest" {
   source = "./modules/state_machine"
 
-  name_prefix = local.name_prefix
-  name        = "ingest"
-  definition = templatefile("${path.module}/../statemachines/ingest.asl.json", {
+  name_prefix     = local.name_prefix
+  name            = "ingest"
+  definition_file = "${path.module}/../statemachines/ingest.asl.json"
+  definition_vars = {
     validate_input_arn = module.fn_validate_input.alias_arn
     fetch_bars_arn     = module.fn_fetch_bars.alias_arn
     pick_winner_arn    = module.fn_pick_winner.alias_arn
     store_day_arn      = module.fn_store_day.alias_arn
     table_name         = aws_dynamodb_table.main.name
-    max_concurrency    = var.map_max_concurrency
     event_bus_name     = "default"
     event_source       = local.event_source
     # gap healing (see backfill.tf)
     plan_backfill_arn = module.fn_plan_backfill.alias_arn
+  }
+  definition_numbers = {
+    max_concurrency   = var.map_max_concurrency
     gap_heal_sessions = var.gap_heal_sessions
-  })
+  }
   policy_statements = [
     {
       sid       = "InvokePipelineFunctions"

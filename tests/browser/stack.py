@@ -148,16 +148,16 @@ def demo_items(days: int = 40, seed: int = 7) -> list[dict[str, Any]]:
                 }
             )
         winner = max(sorted(moves), key=lambda t: abs(moves[t][0]))
-        pct, close, open_ = moves[winner]
+        win_pct, win_close, win_open = moves[winner]
         items.append(
             {
                 "pk": "MOVERS",
                 "sk": date,
                 "Date": date,
                 "Ticker": winner,
-                "PercentChange": pct,
-                "ClosingPrice": close,
-                "Open": open_,
+                "PercentChange": win_pct,
+                "ClosingPrice": win_close,
+                "Open": win_open,
                 "Provider": "local",
                 "ExecutionArn": f"arn:aws:states:{REGION}:123456789012:execution:ingest:daily-{date}",
                 "StoredAt": f"{date}T21:30:00Z",

@@ -81,9 +81,23 @@ def test_every_make_target_the_workflows_call_exists() -> None:
         for _, step in _steps(_workflows())
         for target in re.findall(r"\bmake\s+([a-z][a-z0-9_-]*)", step.get("run", ""))
     }
-    # Then the workflows call check, plan and deploy, and each is a target of the Makefile
-    assert called >= {"check", "plan", "deploy"}
+    # Then the workflows call test, plan and deploy, and each is a target of the Makefile
+    assert called >= {"test", "plan", "deploy"}
     assert called <= _make_targets(), called - _make_targets()
+
+
+def test_ci_runs_the_readmes_test_command_which_lints_first() -> None:
+    # Given the CI entry points and the Makefile as committed
+    ci_run = (ROOT / ".ci" / "run").read_text()
+    shown = _make("-n", "test").stdout
+    # Then .ci/run runs `make test`, the README's test command
+    assert "exec make test" in ci_run
+    assert "make test " in (ROOT / "README.md").read_text()
+    # And `make test` runs ruff, the format check and mypy (each function on its own) before pytest
+    steps = ["ruff check", "ruff format --check", "bin/mypy", 'bin/mypy "$fn"', "bin/pytest"]
+    positions = [shown.find(step) for step in steps]
+    assert -1 not in positions, dict(zip(steps, positions, strict=True))
+    assert positions == sorted(positions), dict(zip(steps, positions, strict=True))
 
 
 def test_aws_access_is_by_oidc_only() -> None:

@@ -15,7 +15,6 @@ test takes.
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 import uuid
@@ -84,8 +83,7 @@ COVERED: dict[tuple[str, str, str], str] = {
 
 
 def _machine() -> dict[str, Any]:
-    text = re.sub(r"\$\{[a-z_]+\}", "1", ASL.read_text())  # template variables; only the shape matters here
-    return dict(json.loads(text))
+    return dict(json.loads(ASL.read_text()))  # valid JSON as committed; only the shape matters here
 
 
 def machine_paths() -> list[tuple[str, str, list[str]]]:

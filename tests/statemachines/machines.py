@@ -1,17 +1,18 @@
 """The backfill and daily-analysis machines as the mock-config tests create them, and the mock configuration.
 
-The machines are rendered from ``statemachines/*.asl.json`` as Terraform's templatefile() would, with
-placeholder resources: every Task state is mocked in every test case, so none is ever called.
+The machines are rendered from ``statemachines/*.asl.json`` as the Terraform module does
+(tests/support/asl.py), with placeholder resources: every Task state is mocked in every test case, so none is
+ever called.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 from movers.local.server import ACCOUNT_ID, REGION
+from tests.support import asl
 
 ROOT = Path(__file__).resolve().parents[2]
 MOCK_CONFIG = Path(__file__).resolve().parent / "mock-config.json"
@@ -21,29 +22,24 @@ MACHINES = {
     "DailyAnalysis": ROOT / "statemachines" / "daily_analysis.asl.json",
 }
 ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/stock-movers-mock-config"
-_PLACEHOLDER = re.compile(r'"\$\{([a-z0-9_]+)\}"|\$\{([a-z0-9_]+)\}')
 
 
 def render(template: Path) -> str:
-    """The definition Terraform's templatefile() would produce, with placeholder resources.
+    """The definition the Terraform module would deploy, with placeholder resources.
 
-    A placeholder inside quotes is a resource (``*_arn``: a Lambda function, or an SNS topic when the name
-    says so) or a name; a bare one is a number (``MaxConcurrency``). Mocked states never call them.
+    A text placeholder is a resource (``*_arn``: a Lambda function, or an SNS topic when the name says so)
+    or a name; a number placeholder (``MaxConcurrency``) is 2. Mocked states never call the resources.
     """
 
-    def value(match: re.Match[str]) -> str:
-        quoted, bare = match.groups()
-        if bare:
-            return "2"
-        if "topic" in quoted:
-            return json.dumps(f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:stock-movers-mock-{quoted}")
-        if quoted.endswith("_arn"):
-            return json.dumps(
-                f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:stock-movers-mock-{quoted[:-4]}"
-            )
-        return json.dumps(f"stock-movers-mock-{quoted}")
+    def value(name: str) -> str:
+        if "topic" in name:
+            return f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:stock-movers-mock-{name}"
+        if name.endswith("_arn"):
+            return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:stock-movers-mock-{name[:-4]}"
+        return f"stock-movers-mock-{name}"
 
-    return _PLACEHOLDER.sub(value, template.read_text())
+    texts, numbers = asl.terraform_inputs(template)
+    return asl.render(template.read_text(), {n: value(n) for n in texts}, dict.fromkeys(numbers, 2))
 
 
 def machine(name: str) -> dict[str, Any]:

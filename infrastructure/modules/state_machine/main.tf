@@ -3,6 +3,17 @@
 
 locals {
   machine_name = "${var.name_prefix}-${var.name}"
+
+  # The ASL sources are valid JSON as committed (editors, the AWS Toolkit's graph, asl-validator read them), so
+  # a number is written as a string holding its placeholder: "MaxConcurrency": "${max_concurrency}". Unquoting
+  # exactly those placeholders gives back the template as Terraform always rendered it (MaxConcurrency:
+  # ${max_concurrency}), so the definition is byte-for-byte what templatefile() produced and the number stays
+  # a JSON number. jsonencode(jsondecode(...)) with the numbers set would also give numbers, but re-serialises
+  # the whole document (keys sorted, whitespace dropped, < > & escaped): a different definition, a new
+  # published version, and a deployed text that no longer matches the file.
+  number_placeholders = "/\"(\\$\\{(?:${join("|", keys(var.definition_numbers))})\\})\"/"
+  definition_template = replace(file(var.definition_file), local.number_placeholders, "$1")
+  definition          = templatestring(local.definition_template, merge(var.definition_vars, var.definition_numbers))
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -67,7 +78,7 @@ resource "aws_sfn_state_machine" "this" {
   name       = local.machine_name
   role_arn   = aws_iam_role.this.arn
   type       = "STANDARD"
-  definition = var.definition
+  definition = local.definition
   # Every definition change publishes a version; callers start executions on the `live` alias.
   publish = true
 

@@ -13,6 +13,11 @@ output "version_arn" {
   value       = aws_sfn_state_machine.this.state_machine_version_arn
 }
 
+output "definition" {
+  description = "The rendered ASL definition (numbers as JSON numbers), as deployed."
+  value       = local.definition
+}
+
 output "name" {
   description = "State machine name."
   value       = aws_sfn_state_machine.this.name

@@ -12,9 +12,23 @@ variable "name" {
   }
 }
 
-variable "definition" {
+variable "definition_file" {
   type        = string
-  description = "The rendered ASL definition (templatefile of statemachines/<name>.asl.json)."
+  description = "The ASL source, statemachines/<name>.asl.json: valid JSON whose placeholders (\"$${name}\") sit inside strings."
+}
+
+variable "definition_vars" {
+  type        = map(string)
+  description = "Placeholders inside strings (ARNs, names), rendered as text in place."
+}
+
+variable "definition_numbers" {
+  type        = map(number)
+  description = "Placeholders that stand for a number: each is a whole JSON string in the source (\"MaxConcurrency\": \"$${max_concurrency}\") and becomes a bare JSON number."
+  validation {
+    condition     = alltrue([for k in keys(var.definition_numbers) : can(regex("^[a-z][a-z0-9_]*$", k))])
+    error_message = "definition_numbers keys must be lowercase identifiers."
+  }
 }
 
 variable "policy_statements" {

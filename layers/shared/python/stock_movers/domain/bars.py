@@ -11,7 +11,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from stock_movers.domain.errors import InvalidBar
 
@@ -64,7 +63,7 @@ class DailyBar:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DailyBar:
+    def from_dict(cls, data: object) -> DailyBar:
         """Inverse of `to_dict`; raises InvalidBar naming the ticker and the missing or malformed field.
 
         Numbers may be decimal strings, ints or Decimals (floats are accepted via `str()`); keys other than

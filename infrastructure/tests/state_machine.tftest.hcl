@@ -1,0 +1,117 @@
+# The state machine module renders statemachines/*.asl.json (valid JSON, placeholders inside strings) into
+# the deployed definition: every placeholder filled, numbers as JSON numbers. Plan only, AWS provider mocked.
+# Run by `terraform test` (tests/infrastructure/test_terraform.py).
+
+mock_provider "aws" {
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+}
+
+variables {
+  name_prefix        = "stock-movers-test"
+  policy_statements  = []
+  log_level          = "ALL"
+  log_retention_days = 7
+}
+
+run "backfill_numbers_are_json_numbers" {
+  command = plan
+  module {
+    source = "./modules/state_machine"
+  }
+  variables {
+    name            = "backfill"
+    definition_file = "../statemachines/backfill.asl.json"
+    definition_vars = {
+      plan_backfill_arn  = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-plan_backfill:live"
+      fetch_range_arn    = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-fetch_range:live"
+      store_sessions_arn = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-store_sessions:live"
+    }
+    definition_numbers = { max_concurrency = 7, store_concurrency = 3 }
+  }
+
+  # == compares types too: "7" (a string) is not 7.
+  assert {
+    condition     = jsondecode(output.definition).States["Fetch Ranges"].MaxConcurrency == 7 && jsondecode(output.definition).States["Store Sessions"].MaxConcurrency == 3
+    error_message = "MaxConcurrency must render as a JSON number"
+  }
+  assert {
+    condition     = jsondecode(output.definition).States["Fetch Ranges"].ItemProcessor.States["Fetch Range"].Parameters.FunctionName == "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-fetch_range:live"
+    error_message = "string placeholders must render in place"
+  }
+  assert {
+    condition     = !strcontains(output.definition, "$${")
+    error_message = "every placeholder must be filled"
+  }
+}
+
+run "daily_analysis_numbers_are_json_numbers" {
+  command = plan
+  module {
+    source = "./modules/state_machine"
+  }
+  variables {
+    name            = "daily-analysis"
+    definition_file = "../statemachines/daily_analysis.asl.json"
+    definition_vars = {
+      prepare_arn      = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-analysis_prepare:live"
+      ticker_arn       = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-analysis_ticker:live"
+      store_arn        = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-analysis_store:live"
+      report_topic_arn = "arn:aws:sns:us-east-1:123456789012:stock-movers-test-analysis-report"
+      table_name       = "stock-movers-test-movers"
+    }
+    definition_numbers = { max_concurrency = 5 }
+  }
+
+  assert {
+    condition     = jsondecode(output.definition).States["Analyse Tickers"].MaxConcurrency == 5
+    error_message = "MaxConcurrency must render as a JSON number"
+  }
+  assert {
+    condition     = !strcontains(output.definition, "$${")
+    error_message = "every placeholder must be filled"
+  }
+}
+
+run "ingest_numbers_are_json_numbers" {
+  command = plan
+  module {
+    source = "./modules/state_machine"
+  }
+  variables {
+    name            = "ingest"
+    definition_file = "../statemachines/ingest.asl.json"
+    definition_vars = {
+      validate_input_arn = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-validate_input:live"
+      fetch_bars_arn     = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-fetch_bars:live"
+      pick_winner_arn    = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-pick_winner:live"
+      store_day_arn      = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-store_day:live"
+      table_name         = "stock-movers-test-movers"
+      event_bus_name     = "default"
+      event_source       = "stock-movers.test"
+      plan_backfill_arn  = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-plan_backfill:live"
+    }
+    definition_numbers = { max_concurrency = 6, gap_heal_sessions = 10 }
+  }
+
+  assert {
+    condition     = jsondecode(output.definition).States["Fetch Watchlist"].MaxConcurrency == 6
+    error_message = "MaxConcurrency must render as a JSON number"
+  }
+  assert {
+    condition     = jsondecode(output.definition).States["Heal Gaps"].Parameters.Payload.sessions == 10
+    error_message = "gap_heal_sessions must render as a JSON number"
+  }
+  assert {
+    # A placeholder inside a longer string (the Heal Gaps comment) stays text.
+    condition     = strcontains(jsondecode(output.definition).States["Heal Gaps"].Comment, "the last 10 sessions")
+    error_message = "a placeholder inside a string must render as text"
+  }
+  assert {
+    condition     = !strcontains(output.definition, "$${")
+    error_message = "every placeholder must be filled"
+  }
+}

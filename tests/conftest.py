@@ -75,9 +75,17 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked ``runs_last`` (they fill the shared stack with days other tests expect to be fresh, such
-    as the demo's 40 sessions) run after every other test of their group, in their collected order."""
-    items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)  # stable sort
+    """Tests marked ``runs_first`` (they judge the stack as applied, before any test changes it) run before
+    every other test of their group, and those marked ``runs_last`` (they fill the shared stack with days
+    other tests expect to be fresh, such as the demo's 40 sessions) after every other; otherwise the
+    collected order stays (a stable sort)."""
+
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("runs_first") is not None:
+            return -1
+        return 1 if item.get_closest_marker("runs_last") is not None else 0
+
+    items.sort(key=rank)
 
 
 def _unexpected_denials() -> list[dict[str, Any]]:

@@ -88,6 +88,10 @@ def fetch(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ModuleType, FakePro
     }  # fmt: skip
     for k, v in env.items():
         monkeypatch.setenv(k, v)
+    # the shared Metrics object read its namespace when first imported, maybe before this test set it
+    from stock_movers import observability
+
+    monkeypatch.setattr(observability.metrics, "namespace", "StockMovers")
     pipeline_settings.cache_clear()
     with mock_aws():
         boto3.client("dynamodb").create_table(

@@ -152,16 +152,8 @@ def fn(stack: StackHandle, short: str) -> str:
     return str(names[short])
 
 
-def quiesce(stack: StackHandle, quiet: float = 1.0, limit: float = 30.0) -> None:
-    """Waits until the market server saw no call for `quiet` s (background heals and stray iterations)."""
-    deadline = time.monotonic() + limit
-    last = stack.market.stats()["total"]
-    while time.monotonic() < deadline:
-        time.sleep(quiet)
-        now = stack.market.stats()["total"]
-        if now == last:
-            return
-        last = now
+def quiesce(stack: StackHandle) -> None:
+    stack.quiesce_market(quiet=1.0)
 
 
 def start(stack: StackHandle, label: str, payload: dict[str, Any]) -> str:

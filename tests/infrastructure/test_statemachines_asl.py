@@ -27,11 +27,8 @@ def validator() -> Path:
 
 
 def _value(name: str) -> str:
-    if "topic" in name:
-        return f"arn:aws:sns:us-east-1:123456789012:stock-movers-dev-{name[:-4]}"
-    if name.endswith("_arn"):
-        return f"arn:aws:lambda:us-east-1:123456789012:function:stock-movers-dev-{name[:-4]}:live"
-    return f"stock-movers-dev-{name}"
+    value = asl.placeholder_value(name, "stock-movers-dev")
+    return f"{value}:live" if value.startswith("arn:aws:lambda:") else value
 
 
 def _validate(validator: Path, definition: Path) -> subprocess.CompletedProcess[str]:

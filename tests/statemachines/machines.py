@@ -31,15 +31,9 @@ def render(template: Path) -> str:
     or a name; a number placeholder (``MaxConcurrency``) is 2. Mocked states never call the resources.
     """
 
-    def value(name: str) -> str:
-        if "topic" in name:
-            return f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:stock-movers-mock-{name}"
-        if name.endswith("_arn"):
-            return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:stock-movers-mock-{name[:-4]}"
-        return f"stock-movers-mock-{name}"
-
     texts, numbers = asl.terraform_inputs(template)
-    return asl.render(template.read_text(), {n: value(n) for n in texts}, dict.fromkeys(numbers, 2))
+    values = {n: asl.placeholder_value(n, "stock-movers-mock", REGION, ACCOUNT_ID) for n in texts}
+    return asl.render(template.read_text(), values, dict.fromkeys(numbers, 2))
 
 
 def machine(name: str) -> dict[str, Any]:

@@ -41,6 +41,18 @@ def terraform_inputs(source: Path) -> tuple[set[str], set[str]]:
     raise AssertionError(f"no module in infrastructure/*.tf renders statemachines/{source.name}")
 
 
+def placeholder_value(
+    name: str, prefix: str, region: str = "us-east-1", account: str = "123456789012"
+) -> str:
+    """A stand-in for a text placeholder: ``*_arn`` is a Lambda function's ARN (an SNS topic's when the name
+    says topic), anything else a name; each under `prefix` (e.g. ``stock-movers-dev``)."""
+    if "topic" in name:
+        return f"arn:aws:sns:{region}:{account}:{prefix}-{name[:-4]}"
+    if name.endswith("_arn"):
+        return f"arn:aws:lambda:{region}:{account}:function:{prefix}-{name[:-4]}"
+    return f"{prefix}-{name}"
+
+
 def render(text: str, strings: Mapping[str, str], numbers: Mapping[str, int]) -> str:
     """What the module deploys: the number placeholders unquoted, then every placeholder filled as text."""
     if numbers:

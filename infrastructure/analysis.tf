@@ -148,7 +148,7 @@ module "sfn_daily_analysis" {
     {
       sid       = "InvokeAnalysisFunctions"
       actions   = ["lambda:InvokeFunction"]
-      resources = concat(local.analysis_functions, [for arn in local.analysis_functions : "${arn}:*"])
+      resources = [for arn in local.analysis_functions : "${arn}:*"] # the machine invokes `live` aliases only
     },
     {
       sid       = "PublishReport"
@@ -251,7 +251,7 @@ module "fn_analysis_catchup" {
     {
       sid       = "StartDailyAnalysis"
       actions   = ["states:StartExecution"]
-      resources = [module.sfn_daily_analysis.arn, module.sfn_daily_analysis.alias_arn]
+      resources = [module.sfn_daily_analysis.alias_arn] # started through its `live` alias only
     },
   ]
   common = local.fn_common

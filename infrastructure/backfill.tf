@@ -75,7 +75,7 @@ module "fn_plan_backfill" {
     {
       sid       = "StartHealingBackfill"
       actions   = ["states:StartExecution"]
-      resources = [local.backfill_machine_arn, "${local.backfill_machine_arn}:live"]
+      resources = ["${local.backfill_machine_arn}:live"] # started through its `live` alias only
     },
   ]
   common = local.fn_common
@@ -129,7 +129,7 @@ module "fn_store_sessions" {
     {
       sid       = "StoreDayFunction"
       actions   = ["lambda:InvokeFunction"]
-      resources = [module.fn_store_day.function_arn, "${module.fn_store_day.function_arn}:*"]
+      resources = ["${module.fn_store_day.function_arn}:*"] # invoked through its `live` alias only
     },
   ]
   common = local.fn_common
@@ -154,7 +154,7 @@ module "sfn_backfill" {
     {
       sid       = "InvokeBackfillFunctions"
       actions   = ["lambda:InvokeFunction"]
-      resources = concat(local.backfill_functions, [for arn in local.backfill_functions : "${arn}:*"])
+      resources = [for arn in local.backfill_functions : "${arn}:*"] # the machine invokes `live` aliases only
     },
   ]
   log_level          = var.sfn_log_level

@@ -68,7 +68,7 @@ module "sfn_ingest" {
     {
       sid       = "InvokePipelineFunctions"
       actions   = ["lambda:InvokeFunction"]
-      resources = concat(local.ingest_functions, [for arn in local.ingest_functions : "${arn}:*"])
+      resources = [for arn in local.ingest_functions : "${arn}:*"] # the machine invokes `live` aliases only
     },
     {
       sid       = "ReadWinner"

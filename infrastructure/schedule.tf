@@ -36,7 +36,7 @@ module "fn_start_daily" {
     {
       sid       = "StartDailyExecution"
       actions   = ["states:StartExecution"]
-      resources = [module.sfn_ingest.arn, module.sfn_ingest.alias_arn]
+      resources = [module.sfn_ingest.alias_arn] # started through its `live` alias only
     },
     {
       # A taken name is looked at: a failed daily-<date> attempt is followed by daily-<date>-retry-<n>.

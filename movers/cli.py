@@ -342,7 +342,7 @@ def cmd_local(args: argparse.Namespace) -> int:
 def daemon_args(args: argparse.Namespace) -> list[str]:
     """The daemon's flags from `movers local up` / `movers demo` (ports, market server, rate limit)."""
     out = ["--rate-period", str(args.rate_period)]
-    for flag in ("aws_port", "market_port", "web_port", "market_url"):
+    for flag in ("aws_port", "market_port", "web_port", "market_url", "universe", "universe_seed"):
         value = getattr(args, flag, None)
         if value is not None:
             out += [f"--{flag.replace('_', '-')}", str(value)]
@@ -351,12 +351,28 @@ def daemon_args(args: argparse.Namespace) -> list[str]:
     return out
 
 
+def check_universe(args: argparse.Namespace) -> None:
+    """`--universe` and `--universe-seed` go to the bundled market server, which holds its 10 tickers too."""
+    from movers.market.dataset import TICKERS
+
+    universe, seed = getattr(args, "universe", None), getattr(args, "universe_seed", None)
+    if universe is None:
+        if seed is not None:
+            raise CliError("--universe-seed needs --universe N")
+        return
+    if getattr(args, "market_url", None):
+        raise CliError("--universe is served by the bundled market server: leave out --market-url")
+    if universe < len(TICKERS):
+        raise CliError(f"--universe {universe}: the universe holds the {len(TICKERS)} bundled tickers too")
+
+
 def local_up(args: argparse.Namespace) -> dict[str, Any]:
     """Start the daemon (unless a stack runs), printing its progress lines as they come."""
     from movers.local import daemon
 
     if bool(getattr(args, "market_url", None)) != bool(getattr(args, "api_key_file", None)):
         raise CliError("--market-url and --api-key-file go together")
+    check_universe(args)
     if getattr(args, "api_key_file", None):
         daemon.read_key_file(args.api_key_file)  # a missing or empty key file fails now, not in 2 minutes
         daemon.check_market_url(args.market_url)
@@ -552,6 +568,22 @@ def _rate_period(text: str) -> float:
     return value
 
 
+def _universe_size(text: str) -> int:
+    from movers.market.universe import MAX_UNIVERSE
+
+    if not text.isdigit() or not 1 <= int(text) <= MAX_UNIVERSE:
+        raise argparse.ArgumentTypeError(
+            f"must be a number of tickers within 1..{MAX_UNIVERSE}, got {text!r}"
+        )
+    return int(text)
+
+
+def _seed(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}")
+    return int(text)
+
+
 def add_stack_options(p: argparse.ArgumentParser) -> None:
     """`movers local up` and `movers demo`: ports, the market server, its rate limit."""
     p.add_argument("--rate-period", type=_rate_period, default=60.0,
@@ -566,6 +598,14 @@ def add_stack_options(p: argparse.ArgumentParser) -> None:
         "--market-url", help="run against this Massive-compatible server instead of the bundled one"
     )
     p.add_argument("--api-key-file", help="file holding that server's API key (put into the secret only)")
+    p.add_argument(
+        "--universe", type=_universe_size, metavar="N",
+        help="bundled market server: serve a generated SYNTHETIC market of N tickers (the bundled ones, bars"
+        " unchanged, plus generated symbols), made on the fly from --universe-seed",
+    )  # fmt: skip
+    p.add_argument(
+        "--universe-seed", type=_seed, default=None, metavar="S", help="seed of --universe (default 1)"
+    )
 
 
 def parser() -> argparse.ArgumentParser:

@@ -195,9 +195,20 @@ def serve(args: argparse.Namespace) -> int:
     else:
         market_port = choose_port("market", requested_port(args.market_port, "market"), report)
         key = LOCAL_API_KEY
-        market = MarketServer(api_key=key, rate_limit=(args.rate_calls, args.rate_period), port=market_port)
+        market = MarketServer(
+            api_key=key,
+            rate_limit=(args.rate_calls, args.rate_period),
+            port=market_port,
+            universe=args.universe,
+            universe_seed=args.universe_seed,
+        )
         market.start()
-        report(f"market server: {market.url} (bundled SYNTHETIC data)")
+        what = (
+            "bundled SYNTHETIC data"
+            if args.universe is None
+            else f"SYNTHETIC universe of {args.universe} tickers, seed {args.universe_seed}"
+        )
+        report(f"market server: {market.url} ({what})")
         latest = market.dataset.last_session.isoformat()
     report(f"local AWS: starting on port {aws_port}")
     stack = LocalStack(
@@ -258,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-key-file", default=None)
     parser.add_argument("--rate-calls", type=int, default=5)
     parser.add_argument("--rate-period", type=float, default=60.0)
+    parser.add_argument("--universe", type=int, default=None)
+    parser.add_argument("--universe-seed", type=int, default=1)
     args = parser.parse_args(argv)
     try:
         return serve(args)

@@ -225,6 +225,9 @@ class LocalStack:
     # a started movers.market.server.MarketServer, an ExternalMarket, or None to start the bundled one
     market: Any = None
     market_rate_limit: tuple[int, float] | None = (5, 60.0)
+    # the bundled server serves a generated SYNTHETIC universe of this many tickers (None: the bundled data)
+    market_universe: int | None = None
+    market_universe_seed: int = 1
     variables: dict[str, Any] = field(default_factory=dict)
     # the key put into the Secrets Manager secret after apply (never a Terraform variable: it would sit
     # in the state); the bundled server's demo key unless the stack runs against another server
@@ -246,7 +249,12 @@ class LocalStack:
         if self.market is None:
             from movers.market.server import MarketServer
 
-            self.market = MarketServer(api_key=LOCAL_API_KEY, rate_limit=self.market_rate_limit)
+            self.market = MarketServer(
+                api_key=LOCAL_API_KEY,
+                rate_limit=self.market_rate_limit,
+                universe=self.market_universe,
+                universe_seed=self.market_universe_seed,
+            )
             self.market.start()
             self._own_market = True
         variables = {

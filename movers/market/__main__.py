@@ -1,6 +1,7 @@
 """CLI: run the local Massive-compatible market server until SIGTERM/SIGINT.
 
     MARKET_API_KEY=KEY python -m movers.market --port 8181 --rate-limit 5/60 [--csv FILE] [--faults JSON]
+        [--universe N [--universe-seed S] [--universe-without-bundled]]
 
 Prefer MARKET_API_KEY over --api-key so the key does not show in `ps` output. Prints the base URL on the
 first line of stdout once the server accepts connections.
@@ -35,6 +36,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--rate-limit", default="5/60", help="CALLS/SECONDS per key, or 'none' (default 5/60)")
     p.add_argument("--csv", type=Path, help="serve this CSV instead of the bundled SYNTHETIC data")
     p.add_argument("--faults", help="fault config as JSON, or @FILE holding it")
+    p.add_argument(
+        "--universe",
+        type=int,
+        metavar="N",
+        help="serve a generated SYNTHETIC market of N tickers (the data's own tickers, bars unchanged, plus"
+        " generated 1-5 letter symbols; some OTC, penny and thinly traded), made on the fly from the seed",
+    )
+    p.add_argument("--universe-seed", type=int, default=1, metavar="S", help="seed of --universe (default 1)")
+    p.add_argument(
+        "--universe-without-bundled",
+        action="store_true",
+        help="--universe holds only generated symbols (the data's own tickers are left out)",
+    )
     p.add_argument("--history-days", type=int, help="plan depth: older data gets 403 NOT_AUTHORIZED")
     p.add_argument("--now", help="the server's 'now' as an ISO datetime with offset (default: last session)")
     p.add_argument("--max-limit", type=int, default=50_000, help="largest range page (default 50000)")
@@ -68,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             now=now,
             max_limit=args.max_limit,
             access_log=not args.quiet,
+            universe=args.universe,
+            universe_seed=args.universe_seed,
+            universe_include_base=not args.universe_without_bundled,
         )
         url = server.start()
     except (PortInUseError, DatasetError, FaultConfigError, RateLimitConfigError, ValueError, OSError) as exc:

@@ -24,9 +24,10 @@ from urllib.parse import parse_qs, quote, urlencode
 
 from stock_movers.domain.calendar import NEW_YORK, latest_completed_session
 
-from .dataset import Bar, Dataset
+from .dataset import Bar, BarSource
 from .faults import FaultConfig, FaultConfigError, FaultInjector
 from .ratelimit import RateLimiter, validate_rate_limit
+from .universe import Universe
 
 DEFAULT_LIMIT = 5000
 MAX_LIMIT = 50_000
@@ -320,7 +321,7 @@ class Stats:
 Clock = Callable[[], dt.datetime]
 
 
-def default_now(dataset: Dataset) -> dt.datetime:
+def default_now(dataset: BarSource) -> dt.datetime:
     """Evening (20:00 New York) of the dataset's last session, so "prev" is that session."""
     return dt.datetime.combine(dataset.last_session, dt.time(20), NEW_YORK)
 
@@ -330,7 +331,7 @@ class MarketApp:
 
     def __init__(
         self,
-        dataset: Dataset,
+        dataset: BarSource,
         *,
         api_keys: Iterable[str] | None = ("local-key",),
         rate_limit: tuple[int, float] | None = (5, 60.0),
@@ -481,6 +482,8 @@ class MarketApp:
 
     def _bar_json(self, bar: Bar, t: int, fault: str | None, *, with_ticker: bool) -> dict[str, Any]:
         out = bar_json(bar, t, with_ticker=with_ticker)
+        if self.dataset.is_otc(bar.ticker):  # Massive leaves "otc" off unless it is true
+            out["otc"] = True
         return corrupt(out, self.faults.config.bad_numbers) if fault == "bad_numbers" else out
 
     @staticmethod
@@ -488,9 +491,13 @@ class MarketApp:
         return DAY_MS if fault == "wrong_date" else 0
 
     def _adjusted(self, req: Request) -> bool:
-        value = (req.param("adjusted") or "true").lower()
+        return self._flag(req, "adjusted", default=True)
+
+    @staticmethod
+    def _flag(req: Request, name: str, *, default: bool) -> bool:
+        value = (req.param(name) or ("true" if default else "false")).lower()
         if value not in ("true", "false"):
-            raise BadParameter("adjusted must be true or false")
+            raise BadParameter(f"{name} must be true or false")
         return value == "true"
 
     # -- endpoints ---------------------------------------------------------------------------------------
@@ -545,11 +552,16 @@ class MarketApp:
     def _grouped(self, req: Request, r: Route, fault: str | None) -> Response:
         day = parse_day(r.params[0], "date")
         adjusted = self._adjusted(req)
+        include_otc = self._flag(req, "include_otc", default=False)  # Massive's default: OTC left out
         denied = self._plan_check(day)
         if denied:
             return denied
         bars = self.dataset.bars_on(day) if self._visible(day) else []
-        bars = [b for b in bars if not self._dropped(fault, b.ticker)]
+        bars = [
+            b
+            for b in bars
+            if not self._dropped(fault, b.ticker) and (include_otc or not self.dataset.is_otc(b.ticker))
+        ]
         shift = self._shift(fault)
         body: dict[str, Any] = {"queryCount": len(bars), "resultsCount": len(bars), "adjusted": adjusted}
         if bars:
@@ -701,4 +713,6 @@ class MarketApp:
             "rate_limit": None if limit is None else {"calls": limit[0], "period_seconds": limit[1]},
             "history_days": self.history_days,
             "max_limit": self.max_limit,
+            "sources": list(self.dataset.sources),
+            "universe": self.dataset.describe() if isinstance(self.dataset, Universe) else None,
         }

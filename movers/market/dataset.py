@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 from stock_movers.domain.calendar import sessions_in_range
 
@@ -132,6 +133,7 @@ class Dataset:
                 by_date.setdefault(day, []).append(by_ticker[ticker][day])
         self._by_date = by_date
         self._sessions = tuple(sorted(by_date))
+        self._sources = tuple(sorted({b.source for d in by_ticker.values() for b in d.values()}))
 
     def __len__(self) -> int:
         return sum(len(d) for d in self._days.values())
@@ -151,6 +153,15 @@ class Dataset:
         if not self._sessions:
             raise DatasetError("the dataset is empty")
         return self._sessions[-1]
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Every `source` label the bars carry (the bundled data: only SYNTHETIC), sorted."""
+        return self._sources
+
+    def is_otc(self, ticker: str) -> bool:
+        """Whether `ticker` trades over the counter (a CSV has no such column: never)."""
+        return False
 
     def bar(self, ticker: str, day: dt.date) -> Bar | None:
         """The bar for `ticker` on `day`, or None."""
@@ -176,6 +187,24 @@ class Dataset:
             return None
         i = bisect.bisect_right(days, day)
         return self._by_ticker[ticker][days[i - 1]] if i else None
+
+
+class BarSource(Protocol):
+    """What the market server reads bars from: a `Dataset`, or a generated `universe.Universe`."""
+
+    @property
+    def tickers(self) -> tuple[str, ...]: ...
+    @property
+    def sessions(self) -> tuple[dt.date, ...]: ...
+    @property
+    def last_session(self) -> dt.date: ...
+    @property
+    def sources(self) -> tuple[str, ...]: ...
+    def is_otc(self, ticker: str) -> bool: ...
+    def bar(self, ticker: str, day: dt.date) -> Bar | None: ...
+    def bars_between(self, ticker: str, start: dt.date, end: dt.date) -> list[Bar]: ...
+    def bars_on(self, day: dt.date) -> list[Bar]: ...
+    def last_bar_on_or_before(self, ticker: str, day: dt.date) -> Bar | None: ...
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -23,9 +23,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .app import Clock, MarketApp, Request, Response, json_response
-from .dataset import Dataset, bundled, load_csv
+from .dataset import BarSource, Dataset, bundled, load_csv
 from .faults import FaultConfig
 from .ratelimit import validate_rate_limit
+from .universe import Universe
 
 MAX_BODY = 1 << 20
 _GZIP_MIN = 512
@@ -140,6 +141,9 @@ class MarketServer:
     FaultConfig, its dict form, a list (a script), or None. history_days: plan depth (403 beyond it).
     now: the server's "now" (aware datetime or a callable); default the evening of the last session.
     max_limit: the largest page a range call returns (Massive: 50,000); lower it to test pagination.
+    universe: serve a generated SYNTHETIC market of this many tickers on the dataset's sessions (see
+    `universe.Universe`): the dataset's tickers with their bars unchanged plus generated symbols, or only
+    generated ones with universe_include_base=False. universe_seed picks the symbols and their bars.
     """
 
     def __init__(
@@ -155,13 +159,20 @@ class MarketServer:
         now: dt.datetime | Clock | None = None,
         max_limit: int = 50_000,
         access_log: bool = False,
+        universe: int | None = None,
+        universe_seed: int = 1,
+        universe_include_base: bool = True,
     ) -> None:
+        base: Dataset
         if dataset is None:
-            data = bundled()
+            base = bundled()
         elif isinstance(dataset, Dataset):
-            data = dataset
+            base = dataset
         else:
-            data = load_csv(dataset)
+            base = load_csv(dataset)
+        data: BarSource = base
+        if universe is not None:
+            data = Universe(base, universe, universe_seed, include_base=universe_include_base)
         keys = None if api_key is None else ([api_key] if isinstance(api_key, str) else list(api_key))
         self.app = MarketApp(
             data,
@@ -235,7 +246,7 @@ class MarketServer:
         return int(self._httpd.server_address[1])
 
     @property
-    def dataset(self) -> Dataset:
+    def dataset(self) -> BarSource:
         return self.app.dataset
 
     def stats(self) -> dict[str, Any]:

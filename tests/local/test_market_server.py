@@ -309,3 +309,71 @@ def test_cli_rejects_a_bad_csv_in_one_line(tmp_path: Path) -> None:
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 2
     assert err.strip().splitlines() == [f"market server: {bad}:2: volume 'x' is not a number"]
+
+
+# -- a generated SYNTHETIC universe over real HTTP ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def universe_server() -> Iterator[MarketServer]:
+    with MarketServer(api_key=KEY, rate_limit=None, universe=500, universe_seed=1) as srv:
+        yield srv
+
+
+def test_a_500_ticker_universe_serves_every_ticker_in_one_grouped_call(
+    universe_server: MarketServer, data: Dataset
+) -> None:
+    source = universe_server.dataset
+    day = source.sessions[-1]
+    path = f"/v2/aggs/grouped/locale/us/market/stocks/{day}"
+    everything = get(universe_server, f"{path}?include_otc=true", headers={**AUTH, "Accept-Encoding": "gzip"})
+    assert everything.status_code == 200 and everything.headers["Content-Encoding"] == "gzip"
+    rows = everything.json()["results"]
+    assert [r["T"] for r in rows] == list(source.tickers) and len(rows) == 500
+    assert all(ms_to_session_date(r["t"]) == day for r in rows)
+    otc = {r["T"] for r in rows if r.get("otc") is True}
+    default = get(universe_server, path).json()
+    assert otc and default["resultsCount"] == 500 - len(otc)
+    assert not otc & {r["T"] for r in default["results"]}
+    for ticker in data.tickers:  # the bundled tickers keep their bars
+        row = next(r for r in rows if r["T"] == ticker)
+        bar = data.bar(ticker, day)
+        assert bar is not None and (row["o"], row["c"], row["v"]) == (
+            float(bar.open),
+            float(bar.close),
+            bar.volume,
+        )
+    health = get(universe_server, "/_admin/health").json()
+    assert health["sources"] == ["SYNTHETIC"] and health["universe"]["size"] == 500
+
+
+def test_the_massive_adapter_reads_a_generated_tickers_year_over_http(universe_server: MarketServer) -> None:
+    from stock_movers.providers import make_provider
+
+    source = universe_server.dataset
+    ticker = next(t for t in source.tickers if t not in bundled().tickers)
+    end = source.sessions[-1]
+    start = end - dt.timedelta(days=365)
+    provider = make_provider("massive", api_key=KEY, base_url=universe_server.url)
+    result = provider.range_bars(ticker, start, end)
+    expected = source.bars_between(ticker, start, end)
+    assert len(result.bars) == len(expected) > 240 and result.calls == 1
+    assert [(b.date, b.open, b.close, int(b.volume)) for b in result.bars] == [
+        (b.day, b.open, b.close, b.volume) for b in expected
+    ]
+
+
+def test_cli_serves_a_universe_and_rejects_an_impossible_one() -> None:
+    proc = _cli("--port", "0", "--rate-limit", "none", "--quiet", "--universe", "200", "--universe-seed", "9")
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        health = requests.get(f"{url}/_admin/health", timeout=10).json()
+        assert len(health["tickers"]) == 200 and health["universe"]["seed"] == 9
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    bad = _cli("--port", "0", "--universe", "5")
+    _, err = bad.communicate(timeout=30)
+    assert bad.returncode == 2 and "cannot hold the base dataset's 10 tickers" in err

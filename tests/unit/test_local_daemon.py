@@ -114,3 +114,23 @@ def test_the_local_page_note_says_synthetic_for_the_bundled_server_and_not_for_a
     assert page_note(object()) == DEMO_NOTE and "SYNTHETIC" in DEMO_NOTE
     assert page_note(ExternalMarket("https://market.example")) == EXTERNAL_NOTE
     assert "SYNTHETIC" not in EXTERNAL_NOTE
+
+
+def test_the_daemon_gets_the_universe_flags_and_impossible_ones_are_refused_before_it_starts() -> None:
+    # Given `movers local up --universe N --universe-seed S`
+    # When the CLI builds the daemon's flags, Then both are passed on; a universe with another market server,
+    # a seed without a universe and a universe smaller than the bundled data are named errors up front
+    from movers import cli
+
+    args = cli.parser().parse_args(["local", "up", "--universe", "10000", "--universe-seed", "3"])
+    argv = cli.daemon_args(args)
+    assert argv[argv.index("--universe") + 1] == "10000" and argv[argv.index("--universe-seed") + 1] == "3"
+    cli.check_universe(args)
+    assert "--universe" not in cli.daemon_args(cli.parser().parse_args(["local", "up"]))
+    for flags, message in [
+        (["--universe", "500", "--market-url", "http://127.0.0.1:9", "--api-key-file", "k"], "--market-url"),
+        (["--universe-seed", "3"], "needs --universe"),
+        (["--universe", "5"], "the 10 bundled tickers"),
+    ]:
+        with pytest.raises(cli.CliError, match=message):
+            cli.check_universe(cli.parser().parse_args(["local", "up", *flags]))

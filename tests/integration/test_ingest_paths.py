@@ -279,10 +279,17 @@ def test_snapshot_faults_are_retried(stack: StackHandle, switch: LocalAws, snaps
 
 
 def _in_progress(stack: StackHandle, function: str) -> list[dict[str, Any]]:
-    """The fetch function's idempotency records still in progress (Powertools, control table)."""
-    items = stack.ddb.scan(TableName=stack.outputs["control_table_name"])["Items"]
-    mine = [i for i in items if i["id"]["S"].startswith(f"{function}.")]
-    return [i for i in mine if i.get("status", {}).get("S") == "INPROGRESS"]
+    """The fetch function's idempotency records in progress now (Powertools, control table): an earlier
+    crashed call's record keeps its INPROGRESS status after its lock expired, so expired ones are left out."""
+    pages = stack.ddb.get_paginator("scan").paginate(TableName=stack.outputs["control_table_name"])
+    mine = [i for page in pages for i in page["Items"] if i["id"]["S"].startswith(f"{function}.")]
+    now_ms = time.time() * 1000
+    return [
+        i
+        for i in mine
+        if i.get("status", {}).get("S") == "INPROGRESS"
+        and int(i.get("in_progress_expiration", {}).get("N", "0")) > now_ms
+    ]
 
 
 def _wait_for(check: Any, limit: float = 20.0) -> Any:

@@ -35,8 +35,8 @@ def _failed(
     stack: StackHandle, machine: str, label: str, payload: dict[str, Any]
 ) -> tuple[dict[str, Any], int]:
     """Runs `machine` to its end; returns DescribeExecution and the market calls it caused (counted on a
-    quiet market: earlier runs' stray fetches and background healing have ended)."""
-    stack.quiesce_market()
+    quiet stack: earlier runs' stray fetches and background healing backfills have ended)."""
+    stack.quiesce()
     before = stack.market.stats()["total"]
     desc = stack.run(machine, f"unsupported-{label}-{uuid.uuid4().hex[:6]}", payload)
     return desc, stack.market.stats()["total"] - before

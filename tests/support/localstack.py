@@ -58,6 +58,23 @@ class StackHandle:
                 return
             last = now
 
+    def quiesce(self, limit: float = 120.0) -> None:
+        """Waits until no ingest or backfill execution runs (a run's gap healing starts a backfill that may
+        sit in a rate-limit Wait state for seconds) and then for a quiet market."""
+        deadline = time.monotonic() + limit
+        machines = [self.outputs[f"{m}_state_machine_arn"] for m in ("ingest", "backfill")]
+        while time.monotonic() < deadline:
+            running = [
+                e
+                for arn in machines
+                for e in self.sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]
+            ]
+            if not running:
+                self.quiesce_market(limit=max(1.0, deadline - time.monotonic()))
+                return
+            time.sleep(0.5)
+        raise AssertionError("the stack did not quiesce")
+
     def wait(self, execution_arn: str, timeout: float = 240.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:

@@ -51,7 +51,11 @@ def run_with_layer(layer: Path, function: str, code: str) -> dict:
         import pyarrow
         assert pyarrow.__file__.startswith({str(layer)!r}), pyarrow.__file__
     """
-    script = textwrap.dedent(prelude) + textwrap.dedent(code)
+    # Ends like a Lambda worker, which is frozen and killed, never finalized: pyarrow's C++ thread pools
+    # can abort in interpreter finalization on a loaded machine ("terminate called without an active
+    # exception"), after the work this checks is done and printed.
+    epilogue = "\nimport os\nsys.stdout.flush()\nos._exit(0)\n"
+    script = textwrap.dedent(prelude) + textwrap.dedent(code) + epilogue
     done = subprocess.run(
         [sys.executable, "-I", "-S", "-c", script], capture_output=True, text=True, timeout=120
     )

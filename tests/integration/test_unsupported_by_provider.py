@@ -31,6 +31,16 @@ def _entered(stack: StackHandle, arn: str) -> list[str]:
     ]
 
 
+def _tasks(stack: StackHandle, arn: str) -> list[str]:
+    """The Task states the execution entered, in order."""
+    names = {
+        e["id"]: e["stateEnteredEventDetails"]["name"]
+        for e in stack.history(arn)
+        if e["type"] == "TaskStateEntered"
+    }
+    return list(names.values())
+
+
 def _failed(
     stack: StackHandle, machine: str, label: str, payload: dict[str, Any]
 ) -> tuple[dict[str, Any], int]:
@@ -62,7 +72,9 @@ def test_runs_the_provider_cannot_serve_fail_by_name_with_no_provider_call(stack
         # When a daily run asks for a 2020 session, Then it fails with UnsupportedHistory, no call made
         desc, calls = _failed(stack, "ingest", "history", {"date": "2020-01-02", "force": True})
     assert (desc["status"], desc.get("error")) == ("FAILED", "UnsupportedHistory"), desc.get("cause")
-    assert calls == 0
+    # And the run invoked no function but Validate Input (the market's own count is not used here: in a
+    # full suite it has shown 2 calls from elsewhere during this run, see the closing note of session 3)
+    assert _tasks(stack, desc["executionArn"]) == ["Validate Input"], calls
 
     # Given the backfill planner with alphavantage, When a 2020 span is backfilled, Then it fails with
     # UnsupportedHistory at Plan Backfill, before any range fetch

@@ -15,7 +15,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import json
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -38,25 +37,10 @@ def _fn(stack: StackHandle, short: str) -> str:
     return str(names[short])
 
 
-def _quiesce(stack: StackHandle, quiet: float = 1.5, limit: float = 120.0) -> None:
+def _quiesce(stack: StackHandle) -> None:
     """Waits until no execution runs (a run's gap healing starts a backfill in the background) and the
-    market server saw no call for `quiet` s."""
-    deadline = time.monotonic() + limit
-    last = stack.market.stats()["total"]
-    while time.monotonic() < deadline:
-        time.sleep(quiet)
-        now = stack.market.stats()["total"]
-        running = [
-            e
-            for machine in ("ingest", "backfill")
-            for e in stack.sfn.list_executions(
-                stateMachineArn=stack.outputs[f"{machine}_state_machine_arn"], statusFilter="RUNNING"
-            )["executions"]
-        ]
-        if now == last and not running:
-            return
-        last = now
-    raise AssertionError("the stack did not quiesce")
+    market server saw no call for a while (StackHandle.quiesce)."""
+    stack.quiesce()
 
 
 def _env(stack: StackHandle, short: str, changes: dict[str, str]) -> dict[str, Any]:

@@ -109,11 +109,13 @@ def _entered(stack: StackHandle, arn: str) -> list[str]:
 
 
 def _take_slot(stack: StackHandle, calls: int, period: float) -> None:
-    """Spend one slot of the shared log as any other caller would (a backfill beside the daily run)."""
-    SlidingWindowLimiter(
+    """Spend one slot of the shared log as any other caller would (a backfill beside the daily run): take
+    it, then mark the call finished at once."""
+    limiter = SlidingWindowLimiter(
         stack.outputs["control_table_name"], "massive", LOCAL_API_KEY, calls, period,
         ddb=stack.ddb, allowance_seconds=RATE_LIMIT_ALLOWANCE,
-    ).acquire(max_wait_seconds=period + 1)  # fmt: skip
+    )  # fmt: skip
+    limiter.complete(limiter.acquire(max_wait_seconds=period + 1).at)
 
 
 @pytest.mark.parametrize(

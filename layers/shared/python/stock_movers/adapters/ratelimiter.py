@@ -1,22 +1,26 @@
 """A sliding-window log per provider and API key, held in DynamoDB and shared by every caller.
 
 A provider that allows "N calls per period" answers 429 as soon as any window of that length holds more
-than N calls, so the limiter admits a call only while fewer than N admissions lie in the last `period +
-allowance` seconds. One item per provider and key holds the latest N admission times; every change is a
+than N calls. The limiter admits a call only while fewer than N earlier calls may still lie inside the
+window of `period + allowance` seconds. One item per provider and key holds two lists; every change is a
 conditional write on the version read, so two callers can never take the same slot, whichever Map
 iteration or execution they belong to. Correct for N = 1.
 
-Why the allowance: the provider counts a call when it arrives, we count it when the slot is taken, and the
-gap differs from call to call (a busy worker sends later than an idle one). Widening our window by
-`allowance_seconds` keeps any two calls N apart at least `period` apart on arrival as long as no call
-takes longer than the allowance to arrive. With Massive's 5 per 60 s and a 0.5 s allowance, five calls go
-at once and the sixth 60.5 s after the first.
+Why two lists: the provider counts a call when it *arrives*, somewhere between the moment we take the slot
+and the moment the answer comes back, and that gap differs from call to call (a busy worker sends later
+than an idle one; a cold connection needs a handshake). So a slot is held in two stages:
+- `inflight`: taken, call not finished. It counts against the window until the call finishes, or, if the
+  caller dies mid-call, for the whole window after the latest moment the call could still have arrived
+  (`max_flight_seconds` after admission: the HTTP client gives up by then).
+- `calls`: finished calls, stamped with the time the answer came back (`complete`). The call arrived no
+  later than that, so counting the window from there is safe whatever the network did.
 
-Any N + 1 admissions span at least the window: the last one written saw the other N in the log (they are
-among the N latest times or there are N later ones), and all of them newer than its own time minus the
-window, so it would have been refused. This holds for admissions in any order, even with clocks that
-disagree a little, because the log is compared with every time newer than `now - window`, future ones
-included.
+Any N + 1 calls therefore arrive at least `period` apart: when the last of them was admitted, one of the
+other N no longer counted, which means it had finished (and so arrived) a whole window earlier, or had
+been admitted more than a window plus `max_flight_seconds` earlier (and so arrived a window earlier).
+`allowance_seconds` widens the window against clocks that disagree a little and against the provider
+stamping arrivals a little late; the log is compared with every time newer than the window, future ones
+included. Items written by earlier versions (a `calls` list of admission times only) read as finished calls.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ class Acquired:
 
 class SlidingWindowLimiter:
     ddb = LazyClient("dynamodb")
+    COMPLETE_ATTEMPTS = 8
 
     def __init__(
         self,
@@ -55,36 +60,82 @@ class SlidingWindowLimiter:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         allowance_seconds: float = 0.5,
+        max_flight_seconds: float = 20.0,
     ) -> None:
-        if calls < 1 or period_seconds <= 0 or allowance_seconds < 0:
-            raise ValueError("calls must be >= 1, period_seconds > 0 and allowance_seconds >= 0")
+        if calls < 1 or period_seconds <= 0 or allowance_seconds < 0 or max_flight_seconds < 0:
+            raise ValueError(
+                "calls must be >= 1, period_seconds > 0, allowance_seconds >= 0 and max_flight_seconds >= 0"
+            )
         # The key itself never leaves this process: only a short digest names the log.
         key_digest = hashlib.sha256(api_key.encode()).hexdigest()[:16]
         self.id = f"ratelimit#{provider}#{key_digest}"
         self.table = table
         self.calls = calls
         self.window = float(period_seconds) + float(allowance_seconds)
+        self.max_flight = float(max_flight_seconds)
         self._ddb = ddb
         self._clock = clock
         self._sleep = sleep
 
+    def _read(self) -> tuple[dict[str, Any] | None, list[float], list[float], int]:
+        item = self.ddb.get_item(TableName=self.table, Key={"id": {"S": self.id}}, ConsistentRead=True).get(
+            "Item"
+        )
+        if not item:
+            return None, [], [], 0
+        done = [float(v["N"]) for v in item.get("calls", {}).get("L", [])]
+        flight = [float(v["N"]) for v in item.get("inflight", {}).get("L", [])]
+        return item, done, flight, int(item["version"]["N"])
+
+    def _free_times(self, done: list[float], flight: list[float], now: float) -> list[float]:
+        """When each call that still counts stops counting, as far as can be known now (ascending).
+
+        A call still in flight finishes no earlier than now, so it counts at least a window from now; a
+        dead one stops counting a window after the latest moment it could have arrived."""
+        ends = [t + self.window for t in done]
+        ends += [
+            min(now, t + self.max_flight) + self.window
+            for t in flight
+            if t + self.max_flight + self.window > now
+        ]
+        return sorted(e for e in ends if e > now)
+
+    def _kept(self, done: list[float], flight: list[float], now: float) -> tuple[list[float], list[float]]:
+        """The entries worth keeping: everything that counts, plus one more window of history, so a caller
+        whose clock runs a little behind ours still sees what it would count."""
+        horizon = now - 2 * self.window
+        return (
+            sorted(t for t in done if t > horizon)[-2 * self.calls :],  # the counted ones are the latest
+            sorted(t for t in flight if t + self.max_flight > horizon),
+        )
+
     def try_acquire(self) -> tuple[float, float]:
-        """Take one slot: (admission time, 0.0) on success, else (0.0, seconds until a slot frees)."""
+        """Take one slot: (admission time, 0.0) on success, else (0.0, seconds until a slot may free)."""
         while True:
-            item = self.ddb.get_item(
-                TableName=self.table, Key={"id": {"S": self.id}}, ConsistentRead=True
-            ).get("Item")
+            item, done, flight, version = self._read()
             now = self._clock()
-            log = [float(v["N"]) for v in item["calls"]["L"]] if item else []
-            version = int(item["version"]["N"]) if item else 0
-            recent = sorted((t for t in log if t > now - self.window), reverse=True)
-            if len(recent) >= self.calls:
-                # the slot frees when the N-th latest admission leaves the window
-                return 0.0, max(recent[self.calls - 1] + self.window - now, 1e-3)
-            latest = sorted([*log, now], reverse=True)[: self.calls]
-            if self._write(latest, now, version, exists=item is not None):
+            ends = self._free_times(done, flight, now)
+            if len(ends) >= self.calls:
+                # a slot frees when all but N - 1 of the counted calls have stopped counting
+                return 0.0, max(ends[len(ends) - self.calls] - now, 1e-3)
+            kept_done, kept_flight = self._kept(done, flight, now)
+            if self._write(kept_done, [*kept_flight, now], now, version, exists=item is not None):
                 return now, 0.0
             # another caller changed the log between our read and write: read again
+
+    def complete(self, at: float) -> None:
+        """The call admitted at `at` has finished (answered or failed): it counts from now on, not from its
+        admission. Best effort: if the log keeps changing under us, the entry stays in flight, which only
+        holds its slot longer (until `max_flight_seconds` plus the window after admission)."""
+        for _ in range(self.COMPLETE_ATTEMPTS):
+            item, done, flight, version = self._read()
+            if item is None or at not in flight:
+                return  # already gone from the log: it no longer counts
+            now = self._clock()
+            flight.remove(at)
+            kept_done, kept_flight = self._kept([*done, max(now, at)], flight, now)
+            if self._write(kept_done, kept_flight, now, version, exists=True):
+                return
 
     def acquire(self, max_wait_seconds: float) -> Acquired:
         """Wait up to `max_wait_seconds` for a slot; raise SlotUnavailable (with the wait) if none comes."""
@@ -99,7 +150,9 @@ class SlidingWindowLimiter:
                 raise SlotUnavailable(wait)
             self._sleep(wait)
 
-    def _write(self, log: list[float], now: float, version: int, *, exists: bool) -> bool:
+    def _write(
+        self, done: list[float], flight: list[float], now: float, version: int, *, exists: bool
+    ) -> bool:
         condition = "version = :v" if exists else "attribute_not_exists(id)"
         values: dict[str, Any] = {":v": {"N": str(version)}} if exists else {}
         try:
@@ -107,7 +160,8 @@ class SlidingWindowLimiter:
                 TableName=self.table,
                 Item={
                     "id": {"S": self.id},
-                    "calls": {"L": [{"N": str(Decimal(repr(t)))} for t in log]},
+                    "calls": {"L": [{"N": str(Decimal(repr(t)))} for t in done]},
+                    "inflight": {"L": [{"N": str(Decimal(repr(t)))} for t in flight]},
                     "version": {"N": str(version + 1)},
                     "expiration": {"N": str(int(now) + RECORD_TTL_SECONDS)},
                 },

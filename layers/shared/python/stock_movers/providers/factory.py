@@ -15,6 +15,10 @@ PROVIDERS: dict[str, type[MassiveProvider] | type[AlphaVantageProvider] | type[T
     "tiingo": TiingoProvider,
 }
 
+# Seconds for the HTTP connect and, separately, for the read: a call is sent (and so reaches the provider)
+# within the first, and over within both.
+TIMEOUT_SECONDS = 10.0
+
 
 def make_provider(
     name: str,
@@ -22,7 +26,7 @@ def make_provider(
     api_key: str,
     base_url: str | None = None,
     session: requests.Session | None = None,
-    timeout: float = 10.0,
+    timeout: float = TIMEOUT_SECONDS,
 ) -> Provider:
     """The adapter called `name` ("massive", "alphavantage" or "tiingo"); ValueError naming an unknown one.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from stock_movers.providers.base import FetchResult, Provider
 from stock_movers.providers.errors import NoData
 
 T = TypeVar("T")
+log = logging.getLogger("stock_movers.ratelimit")
 
 
 @dataclass
@@ -35,10 +37,19 @@ class FetchContext:
 
 
 def limited(ctx: FetchContext, call: Callable[[], T]) -> T:
-    """Run one provider call after taking a slot; SlotUnavailable when none frees within the allowed wait."""
+    """Run one provider call after taking a slot; SlotUnavailable when none frees within the allowed wait.
+
+    The slot is marked finished when the call returns or fails, so the window counts from the answer (the
+    provider saw the call by then), not from the admission."""
     acquired = ctx.limiter.acquire(ctx.max_wait_seconds)
     ctx.on_call(acquired.waited_seconds)
-    return call()
+    try:
+        return call()
+    finally:
+        try:
+            ctx.limiter.complete(acquired.at)
+        except Exception:  # the slot stays "in flight", which only holds it longer; the call's outcome wins
+            log.warning("could not mark the rate-limit slot finished", exc_info=True)
 
 
 def slot_wait(retry_after: float, waiting_since: float | None, now: float, budget: float) -> dict[str, Any]:

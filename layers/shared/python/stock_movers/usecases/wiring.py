@@ -21,6 +21,7 @@ from stock_movers.adapters.secrets import api_key
 from stock_movers.adapters.storage import RawStore
 from stock_movers.observability import logger, metrics
 from stock_movers.providers import make_provider
+from stock_movers.providers.factory import TIMEOUT_SECONDS
 from stock_movers.settings import Settings, pipeline_settings
 from stock_movers.usecases.fetch import FetchContext, slot_wait
 
@@ -46,6 +47,7 @@ def fetch_context(settings: Settings, key: str) -> FetchContext:
             settings.rate_limit_calls,
             settings.rate_limit_period_seconds,
             allowance_seconds=settings.rate_limit_allowance_seconds,
+            max_flight_seconds=2 * TIMEOUT_SECONDS,
         ),
         raw=RawStore(settings.bucket_name),
         max_wait_seconds=settings.rate_limit_max_wait_seconds,

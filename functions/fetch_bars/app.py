@@ -22,7 +22,7 @@ from stock_movers.domain.inputs import parse_date, parse_ticker
 from stock_movers.observability import correlate, logger, metrics
 from stock_movers.settings import pipeline_settings
 from stock_movers.usecases.fetch import fetch_snapshot, fetch_ticker
-from stock_movers.usecases.wiring import LazyIdempotent, provider_context, wait_answer
+from stock_movers.usecases.wiring import LazyIdempotent, invocation, provider_context, wait_answer
 
 _settings = pipeline_settings()
 _idempotency = LazyIdempotent("[provider, ticker, date, execution]")
@@ -41,6 +41,7 @@ def _fetch_once(request: dict[str, str]) -> dict[str, Any]:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     correlate(event)
     _idempotency.register_lambda_context(context)
+    invocation(context)
     day = parse_date(event.get("date"))
     execution = str(event.get("executionName") or "manual")
     try:

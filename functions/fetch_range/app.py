@@ -19,7 +19,7 @@ from stock_movers.domain.inputs import parse_date, parse_ticker
 from stock_movers.observability import correlate, logger, metrics
 from stock_movers.settings import pipeline_settings
 from stock_movers.usecases.fetch_range import fetch_range
-from stock_movers.usecases.wiring import LazyIdempotent, provider_context, wait_answer
+from stock_movers.usecases.wiring import LazyIdempotent, invocation, provider_context, wait_answer
 
 _settings = pipeline_settings()
 _idempotency = LazyIdempotent("[provider, ticker, start, end, execution]")
@@ -38,6 +38,7 @@ def _fetch_once(request: dict[str, str]) -> dict[str, Any]:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     correlate(event)
     _idempotency.register_lambda_context(context)
+    invocation(context)
     ticker = parse_ticker(event.get("ticker"))
     start, end = parse_date(event.get("from"), "from"), parse_date(event.get("to"), "to")
     if start > end:

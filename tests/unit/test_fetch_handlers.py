@@ -22,8 +22,10 @@ from moto import mock_aws
 from stock_movers.adapters.ratelimiter import Acquired, SlotUnavailable
 from stock_movers.domain.bars import DailyBar
 from stock_movers.providers.base import FetchResult
+from stock_movers.providers.errors import ProviderUnavailable
 from stock_movers.settings import pipeline_settings
 from stock_movers.usecases.fetch import FetchContext
+from stock_movers.usecases.wiring import invocation_deadline
 
 APP = Path(__file__).resolve().parents[2] / "functions" / "fetch_bars" / "app.py"
 CONTROL = "control"
@@ -50,11 +52,19 @@ class FakeProvider:
 class FakeLimiter:
     def __init__(self) -> None:
         self.wait: float | None = None
+        self.in_flight: set[float] = set()
+        self.deadlines: list[float | None] = []
 
-    def acquire(self, max_wait_seconds: float) -> Acquired:
+    def acquire(self, max_wait_seconds: float, deadline: float | None = None) -> Acquired:
+        self.deadlines.append(deadline)
         if self.wait is not None:
             raise SlotUnavailable(self.wait)
-        return Acquired(at=time.time(), waited_seconds=0.0, attempts=1)
+        acquired = Acquired(at=time.time(), waited_seconds=0.0, attempts=1)
+        self.in_flight.add(acquired.at)
+        return acquired
+
+    def complete(self, at: float) -> None:
+        self.in_flight.remove(at)
 
 
 class FakeRaw:
@@ -105,7 +115,8 @@ def fetch(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ModuleType, FakePro
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         provider, limiter = FakeProvider(), FakeLimiter()
-        ctx = FetchContext(provider=provider, limiter=limiter, raw=FakeRaw(), max_wait_seconds=1)  # type: ignore[arg-type]
+        ctx = FetchContext(provider=provider, limiter=limiter, raw=FakeRaw(), max_wait_seconds=1,  # type: ignore[arg-type]
+                           deadline=invocation_deadline)  # fmt: skip
         monkeypatch.setattr(module, "provider_context", lambda: ctx)
         yield module, provider, limiter
     pipeline_settings.cache_clear()
@@ -163,3 +174,22 @@ def test_the_in_progress_lock_ends_at_the_invocations_deadline(fetch: Any) -> No
     expiry_s = int(record["in_progress_expiration"]["N"]) / 1000
     assert time.time() < expiry_s <= time.time() + 4.0
     assert json.dumps(record).count("AAPL") == 0  # the key is a hash; no data rides along in progress
+
+
+def test_the_slot_knows_the_invocations_deadline_and_is_finished_even_when_the_call_fails(fetch: Any) -> None:
+    # Given an invocation with 4 s left, when the fetch takes a slot, then the limiter is told the deadline
+    # (a call stopped with the invocation cannot reach the provider later); and when the provider call
+    # fails, then the slot is still marked finished, and the provider's error is what the run sees.
+    module, provider, limiter = fetch
+    module.handler(event("daily-2025-03-04"), context(remaining_ms=4_000))
+    (deadline,) = limiter.deadlines
+    assert deadline is not None and time.time() < deadline <= time.time() + 4.0
+    assert limiter.in_flight == set()
+
+    def boom() -> None:
+        raise ProviderUnavailable("massive daily bar: HTTP 503")
+
+    provider.on_call = boom
+    with pytest.raises(ProviderUnavailable):
+        module.handler(event("rerun-2025-03-04"), context())
+    assert limiter.in_flight == set() and len(limiter.deadlines) == 2

@@ -150,6 +150,33 @@ def test_a_caller_that_died_mid_call_frees_its_slot_after_the_latest_possible_ar
     assert wait == 0.0 and at == pytest.approx(t0 + 30.0)
 
 
+def test_a_caller_stopped_at_its_deadline_holds_its_slot_only_until_then() -> None:
+    # Given N = 1 per 10 s and a Lambda that takes a slot 4 s before its timeout and is stopped mid-call,
+    # then the slot frees a window after that timeout, not 20 s (the HTTP bound) after admission.
+    clock = FakeClock()
+    ddb = FakeDynamo()
+    t0 = clock.now
+    limiter(ddb, clock, calls=1, period=10.0, allowance=0.0).acquire(0, deadline=t0 + 4.0)
+    lim = limiter(ddb, clock, calls=1, period=10.0, allowance=0.0)
+    clock.now += 5.0
+    assert lim.try_acquire() == (0.0, pytest.approx(9.0))
+    clock.now += 9.0
+    assert lim.try_acquire()[1] == 0.0
+
+
+def test_a_wait_that_would_leave_the_call_no_time_before_the_deadline_is_handed_back() -> None:
+    # Given a full window freeing in 3 s and an invocation with 10 s left, when the call may take 20 s,
+    # then the limiter does not sleep: it raises SlotUnavailable for the caller to wait out elsewhere.
+    clock = FakeClock()
+    lim = limiter(FakeDynamo(), clock, calls=1, period=3.0, allowance=0.0)
+    call(lim, clock, max_wait_seconds=0)
+    with pytest.raises(SlotUnavailable) as err:
+        lim.acquire(max_wait_seconds=20, deadline=clock.now + 10.0)
+    assert err.value.retry_after == pytest.approx(3.0) and clock.now == 1_000.0
+    # With 30 s left it sleeps the 3 s and calls.
+    assert lim.acquire(max_wait_seconds=20, deadline=clock.now + 30.0).waited_seconds == pytest.approx(3.0)
+
+
 def test_a_log_written_by_the_previous_version_reads_as_finished_calls() -> None:
     # Given an item holding only `calls` (admission times, as the earlier limiter wrote it), then those
     # count as finished calls.

@@ -11,7 +11,8 @@ and the moment the answer comes back, and that gap differs from call to call (a 
 than an idle one; a cold connection needs a handshake). So a slot is held in two stages:
 - `inflight`: taken, call not finished. It counts against the window until the call finishes, or, if the
   caller dies mid-call, for the whole window after the latest moment the call could still have arrived
-  (`max_flight_seconds` after admission: the HTTP client gives up by then).
+  (`max_flight_seconds` after admission, as the HTTP client gives up by then, or the caller's deadline if
+  sooner: a Lambda stopped at its timeout sends nothing more).
 - `calls`: finished calls, stamped with the time the answer came back (`complete`). The call arrived no
   later than that, so counting the window from there is safe whatever the network did.
 
@@ -42,6 +43,7 @@ class Acquired:
     at: float  # the admission time recorded in the log
     waited_seconds: float
     attempts: int
+    arrives_by: float = 0.0  # the latest moment the call can reach the provider (its in-flight bound)
 
 
 class SlidingWindowLimiter:
@@ -77,81 +79,97 @@ class SlidingWindowLimiter:
         self._clock = clock
         self._sleep = sleep
 
-    def _read(self) -> tuple[dict[str, Any] | None, list[float], list[float], int]:
+    def _read(self) -> tuple[dict[str, Any] | None, list[float], list[tuple[float, float]], int]:
         item = self.ddb.get_item(TableName=self.table, Key={"id": {"S": self.id}}, ConsistentRead=True).get(
             "Item"
         )
         if not item:
             return None, [], [], 0
         done = [float(v["N"]) for v in item.get("calls", {}).get("L", [])]
-        flight = [float(v["N"]) for v in item.get("inflight", {}).get("L", [])]
+        flight = [
+            (float(v["M"]["at"]["N"]), float(v["M"]["by"]["N"]))
+            for v in item.get("inflight", {}).get("L", [])
+        ]
         return item, done, flight, int(item["version"]["N"])
 
-    def _free_times(self, done: list[float], flight: list[float], now: float) -> list[float]:
+    def _free_times(self, done: list[float], flight: list[tuple[float, float]], now: float) -> list[float]:
         """When each call that still counts stops counting, as far as can be known now (ascending).
 
         A call still in flight finishes no earlier than now, so it counts at least a window from now; a
-        dead one stops counting a window after the latest moment it could have arrived."""
+        dead one stops counting a window after the latest moment it could have arrived (`by`)."""
         ends = [t + self.window for t in done]
-        ends += [
-            min(now, t + self.max_flight) + self.window
-            for t in flight
-            if t + self.max_flight + self.window > now
-        ]
+        ends += [min(now, by) + self.window for _, by in flight]
         return sorted(e for e in ends if e > now)
 
-    def _kept(self, done: list[float], flight: list[float], now: float) -> tuple[list[float], list[float]]:
+    def _kept(
+        self, done: list[float], flight: list[tuple[float, float]], now: float
+    ) -> tuple[list[float], list[tuple[float, float]]]:
         """The entries worth keeping: everything that counts, plus one more window of history, so a caller
         whose clock runs a little behind ours still sees what it would count."""
         horizon = now - 2 * self.window
         return (
             sorted(t for t in done if t > horizon)[-2 * self.calls :],  # the counted ones are the latest
-            sorted(t for t in flight if t + self.max_flight > horizon),
+            sorted(f for f in flight if f[1] > horizon),
         )
 
-    def try_acquire(self) -> tuple[float, float]:
-        """Take one slot: (admission time, 0.0) on success, else (0.0, seconds until a slot may free)."""
+    def try_acquire(self, deadline: float | None = None) -> tuple[float, float]:
+        """Take one slot: (admission time, 0.0) on success, else (0.0, seconds until a slot may free).
+
+        `deadline` (epoch seconds) is when the caller will be stopped if it still runs (a Lambda's timeout):
+        its call cannot reach the provider after that, so its slot never counts longer."""
+        return self._try_acquire(deadline)[:2]
+
+    def _try_acquire(self, deadline: float | None) -> tuple[float, float, float]:
         while True:
             item, done, flight, version = self._read()
             now = self._clock()
             ends = self._free_times(done, flight, now)
             if len(ends) >= self.calls:
                 # a slot frees when all but N - 1 of the counted calls have stopped counting
-                return 0.0, max(ends[len(ends) - self.calls] - now, 1e-3)
+                return 0.0, max(ends[len(ends) - self.calls] - now, 1e-3), 0.0
+            by = now + self.max_flight if deadline is None else max(now, min(now + self.max_flight, deadline))
             kept_done, kept_flight = self._kept(done, flight, now)
-            if self._write(kept_done, [*kept_flight, now], now, version, exists=item is not None):
-                return now, 0.0
+            if self._write(kept_done, [*kept_flight, (now, by)], now, version, exists=item is not None):
+                return now, 0.0, by
             # another caller changed the log between our read and write: read again
 
     def complete(self, at: float) -> None:
         """The call admitted at `at` has finished (answered or failed): it counts from now on, not from its
         admission. Best effort: if the log keeps changing under us, the entry stays in flight, which only
-        holds its slot longer (until `max_flight_seconds` plus the window after admission)."""
+        holds its slot longer (until a window after the latest moment it could have arrived)."""
         for _ in range(self.COMPLETE_ATTEMPTS):
             item, done, flight, version = self._read()
-            if item is None or at not in flight:
+            mine = [f for f in flight if f[0] == at]
+            if item is None or not mine:
                 return  # already gone from the log: it no longer counts
             now = self._clock()
-            flight.remove(at)
+            flight.remove(mine[0])
             kept_done, kept_flight = self._kept([*done, max(now, at)], flight, now)
             if self._write(kept_done, kept_flight, now, version, exists=True):
                 return
 
-    def acquire(self, max_wait_seconds: float) -> Acquired:
-        """Wait up to `max_wait_seconds` for a slot; raise SlotUnavailable (with the wait) if none comes."""
+    def acquire(self, max_wait_seconds: float, deadline: float | None = None) -> Acquired:
+        """Wait up to `max_wait_seconds` for a slot; raise SlotUnavailable (with the wait) if none comes.
+
+        With a `deadline`, the wait also leaves the call its longest possible duration (`max_flight_seconds`)
+        before it: a caller stopped mid-call burns its slot, so it rather hands the wait back
+        (SlotUnavailable) for its caller to wait out."""
         start = self._clock()
+        budget = max_wait_seconds
+        if deadline is not None:
+            budget = min(budget, deadline - start - self.max_flight)
         attempts = 0
         while True:
             attempts += 1
-            at, wait = self.try_acquire()
+            at, wait, by = self._try_acquire(deadline)
             if wait == 0.0:
-                return Acquired(at=at, waited_seconds=self._clock() - start, attempts=attempts)
-            if self._clock() - start + wait > max_wait_seconds:
+                return Acquired(at=at, waited_seconds=self._clock() - start, attempts=attempts, arrives_by=by)
+            if self._clock() - start + wait > budget:
                 raise SlotUnavailable(wait)
             self._sleep(wait)
 
     def _write(
-        self, done: list[float], flight: list[float], now: float, version: int, *, exists: bool
+        self, done: list[float], flight: list[tuple[float, float]], now: float, version: int, *, exists: bool
     ) -> bool:
         condition = "version = :v" if exists else "attribute_not_exists(id)"
         values: dict[str, Any] = {":v": {"N": str(version)}} if exists else {}
@@ -160,8 +178,8 @@ class SlidingWindowLimiter:
                 TableName=self.table,
                 Item={
                     "id": {"S": self.id},
-                    "calls": {"L": [{"N": str(Decimal(repr(t)))} for t in done]},
-                    "inflight": {"L": [{"N": str(Decimal(repr(t)))} for t in flight]},
+                    "calls": {"L": [_num(t) for t in done]},
+                    "inflight": {"L": [{"M": {"at": _num(at), "by": _num(by)}} for at, by in flight]},
                     "version": {"N": str(version + 1)},
                     "expiration": {"N": str(int(now) + RECORD_TTL_SECONDS)},
                 },
@@ -171,6 +189,10 @@ class SlidingWindowLimiter:
         except self.ddb.exceptions.ConditionalCheckFailedException:
             return False
         return True
+
+
+def _num(t: float) -> dict[str, str]:
+    return {"N": str(Decimal(repr(t)))}
 
 
 class SlotUnavailable(Exception):

@@ -34,6 +34,9 @@ class FetchContext:
     raw: RawStore
     max_wait_seconds: float
     on_call: Callable[[float], None] = lambda waited: None  # metrics hook: seconds waited for a slot
+    # When the running invocation will be stopped (epoch seconds), if it will: bounds the slot's wait and
+    # how long a call that dies with it can count against the window.
+    deadline: Callable[[], float | None] = lambda: None
 
 
 def limited(ctx: FetchContext, call: Callable[[], T]) -> T:
@@ -41,7 +44,7 @@ def limited(ctx: FetchContext, call: Callable[[], T]) -> T:
 
     The slot is marked finished when the call returns or fails, so the window counts from the answer (the
     provider saw the call by then), not from the admission."""
-    acquired = ctx.limiter.acquire(ctx.max_wait_seconds)
+    acquired = ctx.limiter.acquire(ctx.max_wait_seconds, deadline=ctx.deadline())
     ctx.on_call(acquired.waited_seconds)
     try:
         return call()

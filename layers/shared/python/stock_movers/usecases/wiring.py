@@ -11,6 +11,7 @@ import functools
 import os
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,22 @@ def count_call(waited: float) -> None:
         metrics.add_metric(name="RateLimitedWaitSeconds", unit=MetricUnit.Seconds, value=waited)
 
 
+_deadline: ContextVar[float | None] = ContextVar("invocation_deadline", default=None)
+
+
+def invocation(context: Any) -> None:
+    """Remember when this Lambda invocation will be stopped (its timeout), for the rate limiter: a slot's
+    wait must leave the call its time, and a call stopped with the invocation cannot reach the provider
+    later. A context without a clock (tests, scripts) means no deadline."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    _deadline.set(time.time() + remaining() / 1000.0 if callable(remaining) else None)
+
+
+def invocation_deadline() -> float | None:
+    """When the running invocation will be stopped (epoch seconds), as `invocation` recorded it."""
+    return _deadline.get()
+
+
 def fetch_context(settings: Settings, key: str) -> FetchContext:
     """A provider (one HTTP session) and the shared limiter for `key`; cache it per key in warm workers."""
     return FetchContext(
@@ -52,6 +69,7 @@ def fetch_context(settings: Settings, key: str) -> FetchContext:
         raw=RawStore(settings.bucket_name),
         max_wait_seconds=settings.rate_limit_max_wait_seconds,
         on_call=count_call,
+        deadline=invocation_deadline,
     )
 
 

@@ -72,10 +72,10 @@ def _store_history(stack: LocalStack, span: tuple[str, str]) -> float:
     if "backfill_state_machine_arn" in stack.outputs:
         _execute(stack, "backfill", f"bench-history-{span[0]}", {"from": span[0], "to": span[1]})
         return time.monotonic() - started
+    from movers import oracle
     from stock_movers.adapters.storage import ItemStore
     from stock_movers.domain.bars import DailyBar
     from stock_movers.usecases.pick import reduce_day
-    from tests.support import oracle
 
     items = ItemStore(stack.outputs["table_name"], stack.client("dynamodb"))
     for day in oracle.sessions():

@@ -104,14 +104,14 @@ def _function_zip() -> bytes:
     if built.is_file():
         return built.read_bytes()
     sys.path.insert(0, str(REPO))
-    from tests.browser.stack import function_zip
+    from movers.local.api_stack import function_zip
 
     return function_zip()
 
 
 def _layer_zips() -> list[bytes]:
     sys.path.insert(0, str(REPO))
-    from tests.browser.stack import layer_zips
+    from movers.local.api_stack import layer_zips
 
     return [content for _name, content in layer_zips()]
 
@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run(args[0]), indent=2))
         return 0
     sys.path.insert(0, str(REPO))
-    from tests.browser.stack import ApiStack
+    from movers.local.api_stack import ApiStack
 
     stack = ApiStack().start()
     try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -22,11 +21,9 @@ from typing import Any
 
 from movers.backends import local_backend_overrides
 from movers.local.server import LocalAws
+from movers.terraform import ROOT, TF_DIR, terraform_env
 
-ROOT = Path(__file__).resolve().parents[2]
-TF_DIR = ROOT / "infrastructure"
 DIST_DIR = ROOT / "build" / "dist"
-MIRROR = Path("/opt/tf-plugins/registry.terraform.io")
 LOCAL_API_KEY = "local-demo-key"  # the local market server's key; a real key never goes here
 LOCAL_STATE_BUCKET = "stock-movers-tfstate-local"
 # The page's footer note (config.js dataNote) on a local stack: the bundled server's data is SYNTHETIC, and
@@ -80,17 +77,6 @@ class ApplyCounter:
                 self.report(
                     f"terraform apply: {self.done}/{self.total or '?'} resources ({now - self.started:.0f} s)"
                 )
-
-
-def terraform_env(data_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["CHECKPOINT_DISABLE"] = "1"
-    env["TF_IN_AUTOMATION"] = "1"
-    env["TF_INPUT"] = "0"
-    env["TF_DATA_DIR"] = str(data_dir)
-    if MIRROR.is_dir():
-        env["TF_CLI_CONFIG_FILE"] = str(TF_DIR / "terraformrc.local")
-    return env
 
 
 def require_terraform() -> str:

@@ -1,6 +1,6 @@
 """Fixtures for tests that need the running read API (browser and schemathesis): one stack per session.
 
-The stack comes from ``tests/browser/stack.py`` (local AWS + API function + local gateway). To run these
+The stack comes from ``movers/local/api_stack.py`` (local AWS + API function + local gateway). To run these
 tests against the Terraform-applied stack instead, change only ``api_stack`` here.
 """
 
@@ -14,7 +14,7 @@ from urllib.request import urlopen
 
 import pytest
 
-from tests.browser.stack import ApiStack
+from movers.local.api_stack import ApiStack
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -1,8 +1,8 @@
 """Screenshot of the page on the local stack: ``python -m tests.browser.screenshot docs/screenshot.png``.
 
 ``make screenshot`` runs it twice: the desktop view (``docs/screenshot.png``, README) and a 390 px phone
-(``docs/screenshot-phone.png``). The stack is the browser tests' (``tests/browser/stack.py``: local AWS, the
-API function from the working tree, deterministic demo items), so two runs draw the same data.
+(``docs/screenshot-phone.png``). The stack is the browser tests' (``movers/local/api_stack.py``: local AWS,
+the API function from the working tree, deterministic demo items), so two runs draw the same data.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from movers.local.api_stack import ApiStack
 from tests.browser.conftest import launch_chromium
-from tests.browser.stack import ApiStack
 
 
 def capture(

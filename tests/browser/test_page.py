@@ -1,4 +1,4 @@
-"""The page, driven in headless Debian chromium against the local read API (tests/browser/stack.py)."""
+"""The page, driven in headless Debian chromium against the local read API (movers/local/api_stack.py)."""
 
 from __future__ import annotations
 

@@ -411,8 +411,8 @@ def test_a_pending_announcement_is_reannounced_by_the_catch_up(stack: StackHandl
 
 
 def test_movers_analyse_prints_one_line_per_date(stack: StackHandle, history: None) -> None:
-    from movers.analyse_cli import run_analyse
-    from movers.cli import Target
+    from movers.cli.analyse import run_analyse
+    from movers.cli.common import Target
 
     t = Target(stack.outputs, stack.endpoint)
     # Given Fri 2023-09-01 and Tue 2023-09-05 stored (Labor Day weekend between)

@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-from movers import backfill_cli, cli
+from movers.cli import app
+from movers.cli import backfill as backfill_cli
+from movers.cli.common import Target
 from stock_movers.domain.calendar import sessions_in_range
 from tests.support import oracle
 from tests.support.localstack import StackHandle
@@ -207,12 +209,12 @@ def test_missing_ticker_sessions_are_listed_as_failed(stack: StackHandle) -> Non
 
 # ------------------------------------------------------------------------------------------------ the CLI
 @pytest.fixture
-def target(stack: StackHandle) -> cli.Target:
-    return cli.Target(stack.outputs, stack.endpoint)
+def target(stack: StackHandle) -> Target:
+    return Target(stack.outputs, stack.endpoint)
 
 
 def test_cli_backfill_waits_with_a_progress_bar_and_prints_the_summary(
-    stack: StackHandle, target: cli.Target
+    stack: StackHandle, target: Target
 ) -> None:
     out = io.StringIO()
     span = ("2025-02-03", "2025-03-31")
@@ -231,7 +233,7 @@ def test_cli_backfill_waits_with_a_progress_bar_and_prints_the_summary(
     assert again.getvalue().startswith(f"already exists: {name}\n") and calls(stack) == before
 
 
-def test_cli_and_plain_start_execution_use_the_same_contract(stack: StackHandle, target: cli.Target) -> None:
+def test_cli_and_plain_start_execution_use_the_same_contract(stack: StackHandle, target: Target) -> None:
     # the CLI's input is exactly the documented one, so a plain StartExecution does the same
     name, payload = backfill_cli.request("2025-04-07", "2025-04-11", ["AAPL", "MSFT"], True)
     assert payload == {"from": "2025-04-07", "to": "2025-04-11", "tickers": ["AAPL", "MSFT"], "force": True}
@@ -258,28 +260,28 @@ def test_cli_and_plain_start_execution_use_the_same_contract(stack: StackHandle,
     ],
 )
 def test_cli_errors_are_one_line(
-    target: cli.Target,
+    target: Target,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     argv: list[str],
     line: str,
 ) -> None:
     monkeypatch.setattr(backfill_cli, "target", lambda args: target)
-    assert cli.main(argv) == 2
+    assert app.main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith(line) and err.count("\n") == 1, err
 
 
 def test_cli_error_when_the_execution_exists_with_other_input(
     stack: StackHandle,
-    target: cli.Target,
+    target: Target,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     name, _ = backfill_cli.request("2025-04-14", "2025-04-16", None, False)
     backfill(stack, name, {"from": "2025-04-14", "to": "2025-04-16", "tickers": DEFAULT})
     monkeypatch.setattr(backfill_cli, "target", lambda args: target)
-    assert cli.main(["backfill", "--from", "2025-04-14", "--to", "2025-04-16"]) == 2
+    assert app.main(["backfill", "--from", "2025-04-14", "--to", "2025-04-16"]) == 2
     assert capsys.readouterr().err == f"error: an execution named {name} already exists with other input\n"
 
 
@@ -289,5 +291,5 @@ def test_cli_error_when_no_local_stack_runs(
     import movers.local.daemon as daemon
 
     monkeypatch.setattr(daemon, "read_state", lambda: None)
-    assert cli.main(["--local", "backfill", "--from", "2025-01-01", "--to", "2025-01-31"]) == 2
+    assert app.main(["--local", "backfill", "--from", "2025-01-01", "--to", "2025-01-31"]) == 2
     assert capsys.readouterr().err.startswith("error: the local stack is not running")

@@ -1,9 +1,9 @@
-"""The cost model's measurement on the local stack (movers.cost.measure_day / measure_fixed): the counts
+"""The cost model's measurement on the local stack (movers.cli.cost.measure_day / measure_fixed): the counts
 come from what the pipeline really did, read from histories, REPORT lines and the request meter."""
 
 from __future__ import annotations
 
-from movers.cost import measure_day, measure_fixed
+from movers.cli.cost import measure_day, measure_fixed
 from tests.support.localstack import StackHandle
 
 WATCHLIST = 6

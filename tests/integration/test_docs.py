@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from movers import cli
+from movers.cli import app, common, local_stack
 from movers.local.stack import ROOT
 from tests.support.localstack import StackHandle
 
@@ -47,13 +47,13 @@ def test_every_console_example_runs_as_written_after_the_demo(
 ) -> None:
     monkeypatch.setenv("MOVERS_STATE_FILE", str(stack.state_file(tmp_path / "stack.json")))
     # Given what `make demo` runs (the same function)
-    target = cli.local_target()
-    assert cli.demo_runs(target, dt.date(2026, 11, 20), 40)["status"] == "SUCCEEDED"
+    target = common.local_target()
+    assert local_stack.demo_runs(target, dt.date(2026, 11, 20), 40)["status"] == "SUCCEEDED"
     capsys.readouterr()
     for path in DOCS:
         for command, expected in console_examples(path):
             # When the example runs as written
-            code = cli.main(shlex.split(command)[1:])
+            code = app.main(shlex.split(command)[1:])
             out = capsys.readouterr()
             # Then it succeeds and prints the documented lines
             assert code == 0, f"{command}: exit {code}\n{out.out}{out.err}"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from movers import cli
+from movers.cli import app
 from stock_movers.domain.calendar import sessions_in_range
 from tests.support.localstack import StackHandle
 
@@ -36,7 +36,7 @@ def test_a_failed_daily_run_is_followed_by_a_retry_that_stores_the_day(
     # Given daily-D failed (the provider had no NVDA bar that day)
     stack.market.set_faults(missing("NVDA"))
     try:
-        assert cli.main(["run", "--date", day, "--wait", "--local"]) == 1
+        assert app.main(["run", "--date", day, "--wait", "--local"]) == 1
     finally:
         stack.market.set_faults(None)
     failed = capsys.readouterr().out
@@ -44,7 +44,7 @@ def test_a_failed_daily_run_is_followed_by_a_retry_that_stores_the_day(
     assert "stackTrace" not in failed and "Traceback" not in failed
     assert "NVDA" in next(line for line in failed.splitlines() if line.startswith("FAILED: "))
     # When the same command runs again (no --force)
-    assert cli.main(["--local", "run", "--date", day, "--wait"]) == 0
+    assert app.main(["--local", "run", "--date", day, "--wait"]) == 0
     out = capsys.readouterr().out
     # Then a new attempt with a clear name stores the day, and the output ends with the stored winner
     assert f"earlier attempt daily-{day} FAILED" in out and f"started daily-{day}-retry-1" in out
@@ -52,7 +52,7 @@ def test_a_failed_daily_run_is_followed_by_a_retry_that_stores_the_day(
     assert item is not None
     assert out.rstrip().splitlines()[-1].startswith(f"Stored {day} {item['Ticker']['S']} ")
     # And a third time it answers AlreadyStored with the winner, starting nothing
-    assert cli.main(["--local", "run", "--date", day]) == 0
+    assert app.main(["--local", "run", "--date", day]) == 0
     assert capsys.readouterr().out.startswith(f"AlreadyStored {day} {item['Ticker']['S']} ")
 
 
@@ -62,11 +62,11 @@ def test_the_schedule_starts_a_new_attempt_after_a_failed_one(
     stack, day = local_cli, "2026-03-11"
     stack.market.set_faults(missing("AAPL"))
     try:
-        assert cli.main(["--local", "schedule", "fire", "--date", day, "--wait"]) == 1
+        assert app.main(["--local", "schedule", "fire", "--date", day, "--wait"]) == 1
     finally:
         stack.market.set_faults(None)
     assert f"Started daily-{day}" in capsys.readouterr().out
-    assert cli.main(["--local", "schedule", "fire", "--date", day, "--wait"]) == 0
+    assert app.main(["--local", "schedule", "fire", "--date", day, "--wait"]) == 0
     out = capsys.readouterr().out
     assert f"Started daily-{day}-retry-1" in out and "SUCCEEDED" in out
     assert stack.item("MOVERS", day) is not None
@@ -78,7 +78,7 @@ def test_a_failed_backfill_names_every_ticker_without_data(
     stack = local_cli
     stack.market.set_faults(missing("GOOGL", "TSLA"))
     try:
-        code = cli.main(["--local", "backfill", "--from", "2026-04-06", "--to", "2026-04-10", "--wait"])
+        code = app.main(["--local", "backfill", "--from", "2026-04-06", "--to", "2026-04-10", "--wait"])
     finally:
         stack.market.set_faults(None)
     assert code == 1
@@ -92,7 +92,7 @@ def test_a_failed_backfill_names_every_ticker_without_data(
 def test_backfill_progress_advances_while_it_fetches(
     local_cli: StackHandle, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli.main(["--local", "backfill", "--from", "2026-05-04", "--to", "2026-05-29", "--wait"]) == 0
+    assert app.main(["--local", "backfill", "--from", "2026-05-04", "--to", "2026-05-29", "--wait"]) == 0
     lines = capsys.readouterr().out.splitlines()
     fetched = [int(m.group(1)) for line in lines if (m := re.search(r"Fetch Ranges: (\d+)/6 tickers", line))]
     stored = [int(m.group(1)) for line in lines if (m := re.search(r"(\d+)/\d+ sessions stored", line))]

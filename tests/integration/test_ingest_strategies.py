@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from movers import cli
+from movers.cli import app
 from tests.support import oracle
 from tests.support.localstack import StackHandle
 
@@ -78,13 +78,13 @@ def test_firing_the_schedule_starts_daily_date(
     # its target starts the execution named daily-<D>, which stores the day; firing again starts nothing.
     monkeypatch.setenv("MOVERS_STATE_FILE", str(stack.state_file(tmp_path / "stack.json")))
     day = "2025-06-04"
-    assert cli.main(["--local", "schedule", "fire", "--date", day, "--wait"]) == 0
+    assert app.main(["--local", "schedule", "fire", "--date", day, "--wait"]) == 0
     out = capsys.readouterr().out
     assert f"Started daily-{day}" in out and "SUCCEEDED" in out
     assert stack.item("MOVERS", day) is not None
-    assert cli.main(["--local", "schedule", "fire", "--date", day]) == 0
+    assert app.main(["--local", "schedule", "fire", "--date", day]) == 0
     assert f"AlreadyStarted daily-{day}" in capsys.readouterr().out
-    assert cli.main(["--local", "trace", f"daily-{day}"]) == 0
+    assert app.main(["--local", "trace", f"daily-{day}"]) == 0
     trace = capsys.readouterr().out
     assert "Fetch Watchlist" in trace and "└ Fetch Bars" in trace and "x6" in trace
 
@@ -92,10 +92,10 @@ def test_firing_the_schedule_starts_daily_date(
 def test_cli_errors_are_one_line(stack: StackHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                  capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     monkeypatch.setenv("MOVERS_STATE_FILE", str(stack.state_file(tmp_path / "stack.json")))
-    assert cli.main(["--local", "trace", "no-such-execution"]) == 2
+    assert app.main(["--local", "trace", "no-such-execution"]) == 2
     assert capsys.readouterr().err == "error: unknown execution: no-such-execution\n"
     monkeypatch.setenv("MOVERS_STATE_FILE", str(tmp_path / "absent.json"))
-    assert cli.main(["--local", "list"]) == 2
+    assert app.main(["--local", "list"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: the local stack is not running") and err.count("\n") == 1
     data = json.loads((tmp_path / "stack.json").read_text())

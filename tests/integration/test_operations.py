@@ -212,7 +212,7 @@ def _parquet(stack: StackHandle, day: str) -> Any:
 def test_replay_rebuilds_good_days_item_for_item_and_refuses_failed_incomplete_and_corrupted_days(
     stack: StackHandle, good_runs
 ) -> None:
-    from movers.replay import DynamoWinners, LambdaStoreDay, S3Bodies, deployed_watchlist, replay
+    from movers.cli.replay import DynamoWinners, LambdaStoreDay, S3Bodies, deployed_watchlist, replay
 
     table, bucket = stack.outputs["table_name"], stack.outputs["bucket_name"]
     # Given a run that failed part-way (NVDA had no bar), leaving the other bodies in S3
@@ -357,8 +357,8 @@ def test_api_key_is_in_no_log_object_output_state_or_history(stack: StackHandle,
 
 def test_redrive_says_in_one_line_that_the_local_aws_lacks_it(stack: StackHandle) -> None:
     # Given a failed execution on the local AWS (moto implements no RedriveExecution)
-    from movers.cli import CliError
-    from movers.ops_cli import redrive
+    from movers.cli.common import CliError
+    from movers.cli.ops import redrive
 
     failed = [
         e

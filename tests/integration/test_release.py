@@ -8,8 +8,8 @@ import json
 import uuid
 from typing import Any
 
-from movers.cli import Target, start_execution
-from movers.release_cli import ledger_history, rollback
+from movers.cli.common import Target, start_execution
+from movers.cli.release import ledger_history, rollback
 from tests.support.localstack import StackHandle
 
 DEFAULT_WATCHLIST = ["AAPL", "MSFT", "GOOGL", "AMZN", "TSLA", "NVDA"]

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from movers import analyse_cli
-from movers.analyse_cli import AnalyseError, outcome, run_analyse, span
-from movers.cli import CliError, Target
+from movers.cli import analyse as analyse_cli
+from movers.cli.analyse import AnalyseError, outcome, run_analyse, span
+from movers.cli.common import CliError, Target
 
 TODAY = dt.date(2025, 7, 2)
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from movers.backfill_cli import bar, describe_outcome, progress, request
-from movers.cli import CliError
+from movers.cli.backfill import bar, describe_outcome, progress, request
+from movers.cli.common import CliError
 
 
 def test_request_is_the_documented_input_with_a_deterministic_name() -> None:

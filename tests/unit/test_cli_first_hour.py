@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from movers import cli
-from movers.trace import render
+from movers.cli import app, common, runs
+from movers.cli.trace import render
 from tests.unit.test_daily_attempts import FakeSfn
 
 TABLE = "movers-local"
@@ -32,7 +32,7 @@ class FakeDynamo:
         return {"Items": list(self.items)}
 
 
-class FakeTarget(cli.Target):
+class FakeTarget(common.Target):
     def __init__(self, sfn: FakeSfn, items: list[dict[str, Any]], latest: str | None = None) -> None:
         super().__init__({"table_name": TABLE, "ingest_state_machine_arn": MACHINE}, "http://x", None, latest)
         self.fakes = {"stepfunctions": sfn, "dynamodb": FakeDynamo(items)}
@@ -46,10 +46,11 @@ MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:ingest"
 
 @pytest.fixture
 def no_aws(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(args: Any) -> Any:
+    def refuse(*args: Any) -> Any:
         raise AssertionError("an AWS call was made")
 
-    monkeypatch.setattr(cli, "target", refuse)
+    monkeypatch.setattr(common, "local_target", refuse)
+    monkeypatch.setattr(common, "aws_target", refuse)
 
 
 @pytest.mark.parametrize(
@@ -72,7 +73,7 @@ def test_bad_arguments_are_refused_in_one_line_before_any_aws_call(
     no_aws: None, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(SystemExit) if argv[0] == "list" else _no_raise():
-        assert cli.main(["--local", *argv]) == 2
+        assert app.main(["--local", *argv]) == 2
     assert capsys.readouterr().err == message
 
 
@@ -85,17 +86,17 @@ class _no_raise:
 
 
 def test_global_flags_are_accepted_after_the_command() -> None:
-    assert cli.parser().parse_args(["list", "--local"]).local is True
-    assert cli.parser().parse_args(["--local", "list"]).local is True
-    assert cli.parser().parse_args(["list"]).local is False
-    assert cli.parser().parse_args(["trace", "daily-2026-11-20", "--local", "--verbose"]).local is True
+    assert app.parser().parse_args(["list", "--local"]).local is True
+    assert app.parser().parse_args(["--local", "list"]).local is True
+    assert app.parser().parse_args(["list"]).local is False
+    assert app.parser().parse_args(["trace", "daily-2026-11-20", "--local", "--verbose"]).local is True
 
 
 def test_list_shows_the_stored_precision(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(cli, "target", lambda args: FakeTarget(FakeSfn(), [WINNER]))
-    assert cli.main(["list", "--local"]) == 0
+    monkeypatch.setattr(runs, "target", lambda args: FakeTarget(FakeSfn(), [WINNER]))
+    assert app.main(["list", "--local"]) == 0
     assert capsys.readouterr().out.splitlines()[1] == "2026-11-20  NVDA       -4.123456    187.1234"
 
 
@@ -103,8 +104,8 @@ def test_run_on_a_stored_day_answers_already_stored_with_the_winner(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sfn = FakeSfn({"daily-2026-11-20": ("SUCCEEDED", {"date": "2026-11-20"})})
-    monkeypatch.setattr(cli, "target", lambda args: FakeTarget(sfn, [WINNER]))
-    assert cli.main(["--local", "run", "--date", "2026-11-20", "--wait"]) == 0
+    monkeypatch.setattr(runs, "target", lambda args: FakeTarget(sfn, [WINNER]))
+    assert app.main(["--local", "run", "--date", "2026-11-20", "--wait"]) == 0
     out = capsys.readouterr().out
     assert out == "AlreadyStored 2026-11-20 NVDA -4.123456% close 187.1234 (store it again with --force)\n"
     assert sfn.started == []
@@ -114,8 +115,8 @@ def test_run_after_a_failed_attempt_starts_a_named_retry(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sfn = FakeSfn({"daily-2026-11-20": ("FAILED", {"date": "2026-11-20"})})
-    monkeypatch.setattr(cli, "target", lambda args: FakeTarget(sfn, []))
-    assert cli.main(["--local", "run", "--date", "2026-11-20"]) == 0
+    monkeypatch.setattr(runs, "target", lambda args: FakeTarget(sfn, []))
+    assert app.main(["--local", "run", "--date", "2026-11-20"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[:2] == ["earlier attempt daily-2026-11-20 FAILED", "started daily-2026-11-20-retry-1"]
     assert sfn.started == ["daily-2026-11-20-retry-1"]
@@ -125,13 +126,14 @@ def test_run_without_date_uses_the_last_session_the_market_server_has(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sfn = FakeSfn()
-    monkeypatch.setattr(cli, "target", lambda args: FakeTarget(sfn, [], latest="2026-11-20"))
-    assert cli.main(["--local", "run"]) == 0
+    monkeypatch.setattr(runs, "target", lambda args: FakeTarget(sfn, [], latest="2026-11-20"))
+    assert app.main(["--local", "run"]) == 0
     assert sfn.started == ["daily-2026-11-20"]
     t = FakeTarget(sfn, [], latest="2026-11-20")
-    assert cli.default_session(t, dt.datetime(2026, 11, 18, 12, tzinfo=dt.UTC)) == "2026-11-17"
+    assert common.default_session(t, dt.datetime(2026, 11, 18, 12, tzinfo=dt.UTC)) == "2026-11-17"
     assert (
-        cli.default_session(FakeTarget(sfn, []), dt.datetime(2026, 11, 25, 23, tzinfo=dt.UTC)) == "2026-11-25"
+        common.default_session(FakeTarget(sfn, []), dt.datetime(2026, 11, 25, 23, tzinfo=dt.UTC))
+        == "2026-11-25"
     )
 
 

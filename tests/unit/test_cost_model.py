@@ -1,5 +1,5 @@
 """The cost model's pure parts: counting from histories, REPORT lines, EMF and the request meter, and the
-arithmetic from measured quantities to $ (movers.cost, movers.local.meter)."""
+arithmetic from measured quantities to $ (movers.cli.cost, movers.local.meter)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from movers import cost
+from movers.cli import cost
 from movers.local.meter import batch_items, s3_action
 
 T0 = dt.datetime(2026, 11, 20, 21, 0, tzinfo=dt.UTC)

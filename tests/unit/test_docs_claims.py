@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import sys
 
-from movers import cli
-from movers.backfill_cli import request
+from movers.cli import app
+from movers.cli.backfill import request
 from movers.local.stack import ROOT
 
 CLI_MD = (ROOT / "docs" / "cli.md").read_text()
@@ -25,7 +25,7 @@ def test_api_docs_describe_the_etag_the_api_sends() -> None:
 
 
 def test_the_demo_description_matches_its_defaults() -> None:
-    demo = cli.parser().parse_args(["demo"])
+    demo = app.parser().parse_args(["demo"])
     assert demo.days == 40
     section = CLI_MD[CLI_MD.index("## `movers demo") :]
     assert f"(default {demo.days}," in section and "default the last 7" not in section

@@ -92,14 +92,14 @@ def test_apply_progress_counts_resources_as_terraform_reports_them() -> None:
 
 
 def test_the_daemon_gets_the_key_file_path_never_the_key(tmp_path: Path) -> None:
-    from movers import cli
+    from movers.cli import app, local_stack
 
     key = tmp_path / "key"
     key.write_text("s3cr3t-key\n")
-    args = cli.parser().parse_args(
+    args = app.parser().parse_args(
         ["local", "up", "--market-url", "http://127.0.0.1:9", "--api-key-file", str(key), "--aws-port", "0"]
     )
-    argv = cli.daemon_args(args)
+    argv = local_stack.daemon_args(args)
     assert argv[argv.index("--api-key-file") + 1] == str(key.resolve())
     assert argv[argv.index("--aws-port") + 1] == "0" and "--web-port" not in argv
     assert not any("s3cr3t" in a for a in argv)
@@ -120,17 +120,17 @@ def test_the_daemon_gets_the_universe_flags_and_impossible_ones_are_refused_befo
     # Given `movers local up --universe N --universe-seed S`
     # When the CLI builds the daemon's flags, Then both are passed on; a universe with another market server,
     # a seed without a universe and a universe smaller than the bundled data are named errors up front
-    from movers import cli
+    from movers.cli import app, local_stack
 
-    args = cli.parser().parse_args(["local", "up", "--universe", "10000", "--universe-seed", "3"])
-    argv = cli.daemon_args(args)
+    args = app.parser().parse_args(["local", "up", "--universe", "10000", "--universe-seed", "3"])
+    argv = local_stack.daemon_args(args)
     assert argv[argv.index("--universe") + 1] == "10000" and argv[argv.index("--universe-seed") + 1] == "3"
-    cli.check_universe(args)
-    assert "--universe" not in cli.daemon_args(cli.parser().parse_args(["local", "up"]))
+    local_stack.check_universe(args)
+    assert "--universe" not in local_stack.daemon_args(app.parser().parse_args(["local", "up"]))
     for flags, message in [
         (["--universe", "500", "--market-url", "http://127.0.0.1:9", "--api-key-file", "k"], "--market-url"),
         (["--universe-seed", "3"], "needs --universe"),
         (["--universe", "5"], "the 10 bundled tickers"),
     ]:
-        with pytest.raises(cli.CliError, match=message):
-            cli.check_universe(cli.parser().parse_args(["local", "up", *flags]))
+        with pytest.raises(local_stack.CliError, match=message):
+            local_stack.check_universe(app.parser().parse_args(["local", "up", *flags]))

@@ -1,4 +1,4 @@
-"""Live progress from an execution history (movers.progress): tickers fetched, sessions stored, waits."""
+"""Live progress from an execution history (movers.cli.progress): tickers fetched, sessions stored, waits."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import io
 import json
 from typing import Any
 
-from movers.progress import describe, follow, snapshot
+from movers.cli.progress import describe, follow, snapshot
 
 T0 = dt.datetime(2026, 11, 20, 21, 0, 0, tzinfo=dt.UTC)
 PLAN = {"plan": {"sessions": 40, "skipped": 0, "tickers": ["A", "B", "C"],

@@ -1,4 +1,4 @@
-"""`movers rollback`'s plan: which aliases move where, from the ledger's releases (movers.release_cli)."""
+"""`movers rollback`'s plan: which aliases move where, from the ledger's releases (movers.cli.release)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from movers.cli import CliError
-from movers.release_cli import Move, Release, plan_rollback
+from movers.cli.common import CliError
+from movers.cli.release import Move, Release, plan_rollback
 
 SM = "arn:aws:states:us-east-1:123456789012:stateMachine:stock-movers-dev-ingest"
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from movers.replay import ReplayError, deployed_watchlist, replay
+from movers.cli.replay import ReplayError, deployed_watchlist, replay
 from stock_movers.domain.bars import DailyBar
 from stock_movers.domain.calendar import NEW_YORK
 from stock_movers.usecases.pick import reduce_day
@@ -250,7 +250,7 @@ def test_the_deployed_watchlist_is_read_from_the_validate_input_function():
 
 
 def test_the_cli_prints_one_line_per_day_and_fails_only_when_a_day_failed_to_store(capsys):
-    from movers.ops_cli import print_report
+    from movers.cli.ops import print_report
 
     # Given a replay with a rebuilt, a skipped and a refused day
     objects = history()

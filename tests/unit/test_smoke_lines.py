@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from movers import smoke as smoke_module
-from movers.cli import Target
-from movers.smoke import SmokeTarget, smoke
+from movers.cli import smoke as smoke_module
+from movers.cli.common import Target
+from movers.cli.smoke import SmokeTarget, smoke
 
 DAY = dt.date(2026, 11, 20)
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from movers.trace import fold, render
+from movers.cli.trace import fold, render
 
 T0 = dt.datetime(2026, 11, 20, 21, 0, 0, tzinfo=dt.UTC)
 

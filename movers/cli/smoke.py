@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from movers.cli import CliError, Target, start_execution, wait
+from movers.cli.common import CliError, Target, aws_target, local_target, start_execution, wait
 
 MOVER_KEYS = {"Date", "Ticker", "PercentChange", "ClosingPrice"}
 RETRY_PAUSE_SECONDS = 2.0
@@ -204,8 +204,6 @@ def default_day(local: bool, now: dt.datetime) -> dt.date:
 
 
 def smoke_target(args: argparse.Namespace) -> SmokeTarget:
-    from movers.cli import aws_target, local_target
-
     local = args.local
     if local:
         from movers.local.daemon import read_state

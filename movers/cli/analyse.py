@@ -18,7 +18,7 @@ import sys
 import uuid
 from typing import Any, TextIO
 
-from movers.cli import CliError, Target, release_arn, target, wait
+from movers.cli.common import CliError, Target, release_arn, target, wait
 from stock_movers.domain.calendar import NEW_YORK, is_session
 from stock_movers.domain.errors import InvalidInput
 from stock_movers.domain.inputs import parse_date

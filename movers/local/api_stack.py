@@ -198,7 +198,7 @@ class ApiStack:
             endpoint_url=self.aws_endpoint,
             region_name=REGION,
             aws_access_key_id="testing",
-            aws_secret_access_key="testing",
+            aws_secret_access_key="testing",  # noqa: S106 - the local AWS's dummy credentials
             config=Config(retries={"max_attempts": 2}),
         )
 
@@ -251,7 +251,7 @@ class ApiStack:
             endpoint_url=self.aws_endpoint,
             region_name=REGION,
             aws_access_key_id="testing",
-            aws_secret_access_key="testing",
+            aws_secret_access_key="testing",  # noqa: S106 - the local AWS's dummy credentials
         ).Table(self.table_name)
         with table.batch_writer() as batch:
             for item in items:
@@ -347,7 +347,7 @@ class ApiStack:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the stack in the foreground (``python -m tests.browser.stack``) to look at the page by hand."""
+    """Run the stack in the foreground (``python -m movers.local.api_stack``) to look at the page by hand."""
     import time
 
     stack = ApiStack().start()

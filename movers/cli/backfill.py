@@ -3,7 +3,7 @@
 The name is `backfill-<from>-<to>-<hash of tickers and force>` (stock_movers.usecases.backfill), so the same
 request twice is the same execution: Step Functions refuses a second start of a closed execution with that
 name, and the CLI then shows the existing execution instead (same input) or says why it cannot (other input).
-`--wait` shows live progress read from the execution history (movers.progress): tickers fetched by the
+`--wait` shows live progress read from the execution history (movers.cli.progress): tickers fetched by the
 "Fetch Ranges" Map, then sessions done (the sessions skipped by the plan plus those of every finished batch
 of the "Store Sessions" Map), and every rate-limit wait; then the final status.
 """
@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from movers.cli import CliError, Target, history, release_arn, target
+from movers.cli.common import CliError, Target, history, release_arn, target
 from stock_movers.domain.errors import InvalidInput
 from stock_movers.domain.inputs import parse_date, parse_ticker
 from stock_movers.usecases.backfill import backfill_input, execution_name
@@ -61,7 +61,7 @@ def start(t: Target, name: str, payload: dict[str, Any]) -> tuple[str, bool]:
 
 def progress(events: list[dict[str, Any]]) -> tuple[int, int]:
     """(sessions done, sessions in the span) from an execution history; (0, 0) before the plan exists."""
-    from movers.progress import snapshot
+    from movers.cli.progress import snapshot
 
     return snapshot(events).sessions()
 
@@ -81,9 +81,9 @@ def follow(
     timeout: float = 3600.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
-    """Wait for the execution, showing its live progress (movers.progress); a succeeded backfill ends with
+    """Wait for the execution, showing its live progress (movers.cli.progress); a succeeded backfill ends with
     the full bar of its sessions."""
-    from movers.progress import follow as follow_live
+    from movers.cli.progress import follow as follow_live
 
     sfn = t.client("stepfunctions")
     desc = follow_live(
@@ -104,7 +104,7 @@ def follow(
 def describe_outcome(desc: dict[str, Any], events: list[dict[str, Any]] | None = None) -> str:
     """The summary of a succeeded backfill (and a line per failed session), or the failure: one line per
     error (its name and the cause's first line), every failed ticker's error listed (from `events`)."""
-    from movers.trace import failure_lines
+    from movers.cli.trace import failure_lines
 
     if desc["status"] != "SUCCEEDED":
         lines = failure_lines(desc, events or [])

@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from movers.cli import CliError, Target, target
+from movers.cli.common import CliError, Target, target
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Operations commands: `movers redrive <execution>` and `movers replay --from D --to D` (the restore drill).
 
-replay (movers/replay.py) rebuilds each session in [from, to] whose winner is missing from the raw provider
-bodies in S3, as strictly as the daily run: the deployed watchlist (or --tickers), the Pick Winner step's
-own `reduce_day`, and the deployed Store Day function for Parquet, per-ticker items and the winner (last).
+replay (movers/cli/replay.py) rebuilds each session in [from, to] whose winner is missing from the raw
+provider bodies in S3, as strictly as the daily run: the deployed watchlist (or --tickers), the Pick Winner
+step's own `reduce_day`, and the deployed Store Day function for Parquet, per-ticker items and the winner
+(last).
 Days the daily run would refuse are refused with the same named error; nothing is written for them.
 """
 
@@ -12,7 +13,7 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from movers.cli import CliError, resolve_execution, target
+from movers.cli.common import CliError, resolve_execution, target
 
 # ---------------------------------------------------------------------------------------------- redrive
 
@@ -59,7 +60,7 @@ def _date(text: str) -> dt.date:
 def cmd_replay(args: argparse.Namespace) -> int:
     """One line per session (rebuilt, skipped, refused with its error, failed), then a tally. Refused days
     are the drill's findings, not its failure: the exit status is 1 only when Store Day failed for a day."""
-    from movers.replay import (
+    from movers.cli.replay import (
         DynamoWinners,
         LambdaStoreDay,
         ReplayError,

@@ -1,0 +1,217 @@
+"""What every `movers` command shares: the target stack (AWS through Terraform's outputs, or the running
+local stack), its executions (start, wait, history, resolve a name), arguments checked before any AWS call,
+and the one-line `CliError`.
+
+Nothing here imports the local stack or the market server: `--local` reads the running stack's state file
+through `movers.local.daemon` only when a command asks for the local target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from movers.terraform import TF_DIR, terraform_env
+
+TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+
+
+class CliError(Exception):
+    """A one-line error for the operator."""
+
+
+@dataclass
+class Target:
+    """Where the stack lives: its Terraform outputs and how to reach its APIs."""
+
+    outputs: dict[str, Any]
+    endpoint: str | None = None  # the local AWS, or None for AWS itself
+    web_url: str | None = None
+    market_latest_session: str | None = None  # the last session the local stack's market server has
+
+    def client(self, service: str) -> Any:
+        import boto3
+
+        if self.endpoint:
+            return boto3.client(
+                service,
+                endpoint_url=self.endpoint,
+                region_name="us-east-1",
+                aws_access_key_id="test",
+                aws_secret_access_key="test",  # noqa: S106 - the local AWS's dummy credentials
+            )
+        return boto3.client(service)
+
+
+def local_target() -> Target:
+    from movers.local.daemon import read_state
+
+    state = read_state()
+    if state is None:
+        raise CliError("the local stack is not running: start it with `make demo` or `movers local up`")
+    return Target(
+        state["outputs"], state["aws_endpoint"], state["web_url"], state.get("market_latest_session")
+    )
+
+
+def aws_target() -> Target:
+    if not (TF_DIR / "terraform.tfstate").exists() and not (TF_DIR / ".terraform").exists():
+        raise CliError(
+            "no stack deployed: run `make deploy ENV=dev` first (or use --local for the local stack)"
+        )
+    proc = subprocess.run(
+        ["terraform", f"-chdir={TF_DIR}", "output", "-json"],
+        capture_output=True, text=True, env=terraform_env(TF_DIR / ".terraform"), check=False,
+    )  # fmt: skip
+    outputs = json.loads(proc.stdout or "{}") if proc.returncode == 0 else {}
+    if "ingest_state_machine_arn" not in outputs:
+        raise CliError("no stack deployed: `terraform output` has no ingest_state_machine_arn")
+    return Target({k: v["value"] for k, v in outputs.items()})
+
+
+def target(args: argparse.Namespace) -> Target:
+    local = args.local or os.environ.get("MOVERS_LOCAL", "") not in ("", "0", "false")
+    return local_target() if local else aws_target()
+
+
+def machine_arn(t: Target, machine: str) -> str:
+    key = f"{machine}_state_machine_arn"
+    if key not in t.outputs:
+        raise CliError(f"the stack has no {machine} state machine")
+    return str(t.outputs[key])
+
+
+def release_arn(t: Target, machine: str) -> str:
+    """The machine's `live` alias (what schedules and rules start), or the machine on an older stack."""
+    aliases = t.outputs.get("release_aliases") or {}
+    return str(aliases.get(f"{machine}_state_machine") or machine_arn(t, machine))
+
+
+def start_execution(t: Target, machine: str, name: str, payload: dict[str, Any]) -> str:
+    sfn = t.client("stepfunctions")
+    try:
+        return str(
+            sfn.start_execution(
+                stateMachineArn=release_arn(t, machine), name=name, input=json.dumps(payload)
+            )["executionArn"]
+        )
+    except sfn.exceptions.ExecutionAlreadyExists:
+        raise CliError(
+            f"an execution named {name} already exists with other input (names are kept 90 days)"
+        ) from None
+
+
+def wait(t: Target, arn: str, timeout: float = 900.0, *, live: bool = False) -> dict[str, Any]:
+    """Wait for the execution to end; `live` shows its progress on stdout meanwhile (movers.cli.progress)."""
+    sfn = t.client("stepfunctions")
+    if live:
+        from movers.cli.progress import follow
+
+        return follow(
+            lambda: sfn.describe_execution(executionArn=arn),
+            lambda: history(t, arn),
+            sys.stdout,
+            poll=0.5,
+            timeout=timeout,
+            on_timeout=lambda d: CliError(f"{d['name']} still {d['status']} after {timeout:.0f}s"),
+        )
+    deadline = time.monotonic() + timeout
+    while True:
+        desc: dict[str, Any] = sfn.describe_execution(executionArn=arn)
+        if desc["status"] in TERMINAL:
+            return desc
+        if time.monotonic() > deadline:
+            raise CliError(f"{desc['name']} still {desc['status']} after {timeout:.0f}s")
+        time.sleep(0.5)
+
+
+def history(t: Target, arn: str) -> list[dict[str, Any]]:
+    sfn = t.client("stepfunctions")
+    events: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
+    while True:
+        page = sfn.get_execution_history(**kwargs)
+        events += page["events"]
+        if not page.get("nextToken"):
+            return events
+        kwargs["nextToken"] = page["nextToken"]
+
+
+def resolve_execution(t: Target, ref: str) -> str:
+    if ref.startswith("arn:"):
+        return ref
+    for key, arn in t.outputs.items():
+        if key.endswith("_state_machine_arn"):
+            from stock_movers.usecases.daily import execution_arn
+
+            candidate = execution_arn(str(arn), ref)
+            try:
+                t.client("stepfunctions").describe_execution(executionArn=candidate)
+                return candidate
+            except Exception:  # noqa: S112 - try the next state machine
+                continue
+    raise CliError(f"unknown execution: {ref}")
+
+
+# ---------------------------------------------------------------------------------------------- commands
+def cli_date(text: str | None, flag: str) -> str | None:
+    """A `YYYY-MM-DD` argument checked before any AWS call (CliError naming the flag)."""
+    if text is None:
+        return None
+    from stock_movers.domain.errors import InvalidInput
+    from stock_movers.domain.inputs import parse_date
+
+    try:
+        return parse_date(text, flag).isoformat()
+    except InvalidInput as exc:
+        raise CliError(str(exc)) from None
+
+
+def cli_tickers(tickers: list[str] | None, flag: str = "--tickers") -> list[str] | None:
+    from stock_movers.domain.errors import InvalidInput
+    from stock_movers.domain.inputs import parse_ticker
+
+    try:
+        return [parse_ticker(x, flag) for x in tickers] if tickers else None
+    except InvalidInput as exc:
+        raise CliError(str(exc)) from None
+
+
+def default_session(t: Target, now: dt.datetime | None = None) -> str:
+    """The session a run without --date processes: the latest completed NYSE session, or the last session
+    the local stack's market server has when its data ends earlier (the SYNTHETIC dataset does)."""
+    from stock_movers.domain.calendar import latest_completed_session
+
+    latest = latest_completed_session(now or dt.datetime.now(dt.UTC)).isoformat()
+    if t.market_latest_session and t.market_latest_session < latest:
+        return t.market_latest_session
+    return latest
+
+
+def stored_winner(t: Target, day: str) -> dict[str, Any] | None:
+    """The winner item stored for `day`, or None."""
+    out = t.client("dynamodb").get_item(
+        TableName=t.outputs["table_name"], Key={"pk": {"S": "MOVERS"}, "sk": {"S": day}}
+    )
+    item: dict[str, Any] | None = out.get("Item")
+    return item
+
+
+def signed(number: str) -> str:
+    """A stored DynamoDB number with its sign, exactly as stored (`+4.123456`, `-0.5`)."""
+    return number if number.startswith("-") else f"+{number}"
+
+
+def winner_line(item: dict[str, Any]) -> str:
+    """`2026-11-20 NVDA +4.123456% close 187.12`, at the stored precision."""
+    return (
+        f"{item['Date']['S']} {item['Ticker']['S']} {signed(item['PercentChange']['N'])}% "
+        f"close {item['ClosingPrice']['N']}"
+    )

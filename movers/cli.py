@@ -645,6 +645,10 @@ def parser() -> argparse.ArgumentParser:
 
     add_cost(sub)
 
+    from movers.query_cli import add_parser as add_query  # imports this module: import late
+
+    add_query(sub)
+
     trace = sub.add_parser("trace", help="an execution as a readable trace")
     trace.add_argument("execution", help="execution name (e.g. daily-2026-11-20) or ARN")
     trace.add_argument("--verbose", action="store_true", help="each error's whole cause")

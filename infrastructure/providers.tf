@@ -7,8 +7,8 @@
 locals {
   is_local = var.local_endpoint != ""
   local_services = [
-    "apigateway", "cloudfront", "cloudwatch", "dynamodb", "events", "iam", "lambda", "logs", "s3",
-    "scheduler", "secretsmanager", "sfn", "sns", "sqs", "sts",
+    "apigateway", "athena", "cloudfront", "cloudwatch", "dynamodb", "events", "glue", "iam", "lambda", "logs",
+    "s3", "scheduler", "secretsmanager", "sfn", "sns", "sqs", "sts",
   ]
 }
 
@@ -29,10 +29,12 @@ provider "aws" {
     for_each = local.is_local ? [1] : []
     content {
       apigateway     = var.local_endpoint
+      athena         = var.local_endpoint
       cloudfront     = var.local_endpoint
       cloudwatch     = var.local_endpoint
       dynamodb       = var.local_endpoint
       events         = var.local_endpoint
+      glue           = var.local_endpoint
       iam            = var.local_endpoint
       lambda         = var.local_endpoint
       logs           = var.local_endpoint

@@ -1,0 +1,87 @@
+# Plan-time assertions on SQL over the curated zone (query.tf), with the AWS provider mocked (no credentials,
+# no network). Run by `terraform test` (tests/infrastructure/test_terraform.py).
+
+mock_provider "aws" {
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+    }
+  }
+}
+
+variables {
+  environment         = "dev"
+  allowed_account_ids = ["123456789012"]
+}
+
+run "glue_tables_project_their_partitions_from_the_key_layout" {
+  command = plan
+
+  assert {
+    condition     = aws_glue_catalog_database.curated.name == "stock_movers_dev"
+    error_message = "the Glue database is the name prefix with underscores"
+  }
+  assert {
+    condition     = toset(keys(aws_glue_catalog_table.curated)) == toset(["daily_bars", "analysis"])
+    error_message = "one Glue table per curated Parquet dataset"
+  }
+  assert {
+    condition = alltrue([for name, t in aws_glue_catalog_table.curated :
+      t.parameters["projection.enabled"] == "true"
+      && t.parameters["projection.day.format"] == "yyyy-MM-dd"
+      && t.parameters["projection.day.range"] == "2020-01-01,NOW"
+      && t.parameters["projection.year.range"] == "2020,NOW"
+      && endswith(t.parameters["storage.location.template"], "/curated/${name}/year=$${year}/date=$${day}/")
+      && [for k in t.partition_keys : k.name] == ["year", "day"]
+    ])
+    error_message = "every table projects year and day (from curated_first_year to now) onto curated/<table>/year=/date="
+  }
+}
+
+run "the_workgroup_enforces_its_results_bucket_encryption_and_scan_limit" {
+  command = plan
+
+  variables {
+    query_bytes_scanned_cutoff = 104857600
+  }
+
+  assert {
+    condition = (
+      aws_athena_workgroup.query.configuration[0].enforce_workgroup_configuration
+      && aws_athena_workgroup.query.configuration[0].bytes_scanned_cutoff_per_query == 104857600
+      && aws_athena_workgroup.query.configuration[0].result_configuration[0].encryption_configuration[0].encryption_option == "SSE_S3"
+    )
+    error_message = "the workgroup must enforce its configuration, SSE-S3 results and the bytes-scanned limit"
+  }
+  assert {
+    condition = (
+      aws_s3_bucket_public_access_block.query_results.restrict_public_buckets
+      && one(aws_s3_bucket_server_side_encryption_configuration.query_results.rule).apply_server_side_encryption_by_default[0].sse_algorithm == "AES256"
+      && one(aws_s3_bucket_lifecycle_configuration.query_results.rule).expiration[0].days == 7
+    )
+    error_message = "the results bucket blocks public access, encrypts, and expires results"
+  }
+}
+
+run "a_scan_limit_below_athenas_minimum_is_refused" {
+  command = plan
+
+  variables {
+    query_bytes_scanned_cutoff = 1048576
+  }
+  expect_failures = [var.query_bytes_scanned_cutoff]
+}
+
+run "a_first_year_that_is_not_a_year_is_refused" {
+  command = plan
+
+  variables {
+    curated_first_year = 2020.5
+  }
+  expect_failures = [var.curated_first_year]
+}

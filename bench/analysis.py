@@ -75,7 +75,8 @@ def _store_history(stack: LocalStack, span: tuple[str, str]) -> float:
     from movers import oracle
     from stock_movers.adapters.storage import ItemStore
     from stock_movers.domain.bars import DailyBar
-    from stock_movers.usecases.pick import reduce_day
+    from stock_movers.domain.leaders import BOARD_DEFAULT
+    from stock_movers.usecases.pick import reduce_day, stored_board
 
     items = ItemStore(stack.outputs["table_name"], stack.client("dynamodb"))
     for day in oracle.sessions():
@@ -85,8 +86,9 @@ def _store_history(stack: LocalStack, span: tuple[str, str]) -> float:
                 for t in oracle.DEFAULT
             ]
             result = reduce_day(dt.date.fromisoformat(day), oracle.DEFAULT, bars, provider="bench")
-            items.put_ticker_days(result["rows"])
-            items.put_winner(result["winner"], execution_arn="bench", stored_at=day, force=True)
+            board = stored_board(dt.date.fromisoformat(day), result["rows"], result["winner"], BOARD_DEFAULT)
+            items.put_day(result["rows"], result["winner"], board=board, execution_arn="bench",
+                          stored_at=day, force=True)  # fmt: skip
     return time.monotonic() - started
 
 

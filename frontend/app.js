@@ -1,6 +1,7 @@
 // stock-movers page: reads the REST API named in config.js (window.MOVERS_CONFIG.apiUrl) and shows the
-// last 7 winners (sortable), a 30-session chart, the latest daily analysis (unusual moves flagged), and one
-// ticker's history on demand. No framework.
+// last 7 winners (sortable), beside them one day's top gainers and losers (the newest day first, any shown
+// day on request), a 30-session chart, the latest daily analysis (unusual moves flagged), and one ticker's
+// history on demand. No framework.
 "use strict";
 
 (function () {
@@ -9,7 +10,7 @@
   const TIMEOUT_MS = 10000;
 
   const $ = (id) => document.getElementById(id);
-  const state = { movers: [], sortKey: "Date", sortDir: "descending", trendChart: null, historyChart: null, analysis: null };
+  const state = { movers: [], sortKey: "Date", sortDir: "descending", trendChart: null, historyChart: null, analysis: null, leaders: null };
 
   // window.moversPage lets tests and curious users inspect what was drawn.
   window.moversPage = state;
@@ -64,7 +65,7 @@
   function showError(message) {
     $("error-message").textContent = message;
     show("error", true);
-    ["movers", "trend", "empty"].forEach((id) => show(id, false));
+    ["movers", "leaders", "trend", "empty"].forEach((id) => show(id, false));
   }
 
   function timeElement(id, when, text) {
@@ -296,6 +297,93 @@
     }
   }
 
+  // ------------------------------------------------------------------ the day's gainers and losers
+
+  const LEADERS_N = 10;
+  let leadersRequest = 0;
+
+  function leaderItem(entry, winner) {
+    const li = document.createElement("li");
+    li.dataset.ticker = entry.Ticker;
+    const link = document.createElement("button");
+    link.type = "button";
+    link.className = "ticker";
+    link.textContent = entry.Ticker;
+    link.setAttribute("aria-label", "Show history of " + entry.Ticker);
+    link.addEventListener("click", () => loadHistory(entry.Ticker));
+    const change = document.createElement("span");
+    change.className = "change " + signClass(entry.PercentChange);
+    change.textContent = formatPct(entry.PercentChange);
+    change.title = entry.PercentChange + "%";
+    const close = document.createElement("span");
+    close.className = "close";
+    close.textContent = "close $" + priceFormat.format(entry.ClosingPrice);
+    if (winner && winner.Ticker === entry.Ticker) {
+      li.classList.add("winner");
+      const badge = document.createElement("span");
+      badge.className = "badge";
+      badge.textContent = "winner";
+      close.append(" ", badge);
+    }
+    li.append(link, change, close);
+    return li;
+  }
+
+  function renderLeaderList(id, entries, winner, none) {
+    const list = $(id);
+    if (!entries.length) {
+      const li = document.createElement("li");
+      li.className = "empty";
+      li.textContent = none;
+      list.replaceChildren(li);
+      return;
+    }
+    list.replaceChildren(...entries.map((entry) => leaderItem(entry, winner)));
+  }
+
+  function renderLeaders(board) {
+    state.leaders = board;
+    const winner = state.movers.find((m) => m.Date === board.Date);
+    $("leaders-heading").textContent = "Top gainers and losers · " + formatDay(board.Date);
+    $("leaders-heading").title = board.Date;
+    renderLeaderList("leaders-gainers", board.Gainers, winner, "No ticker rose.");
+    renderLeaderList("leaders-losers", board.Losers, winner, "No ticker fell.");
+    $("leaders-status").textContent = "";
+    show("leaders-lists", true);
+  }
+
+  function fillLeaderDays(selected) {
+    const select = $("leaders-day");
+    select.replaceChildren(...state.movers.map((m) => {
+      const option = document.createElement("option");
+      option.value = m.Date;
+      option.textContent = formatDay(m.Date);
+      return option;
+    }));
+    select.value = selected;
+  }
+
+  async function loadLeaders(date) {
+    // Independent of the movers table: a day without a board (stored before boards existed) or a failing
+    // call says so in this card only.
+    const request = ++leadersRequest;
+    show("leaders", true);
+    $("leaders-day").value = date;
+    $("leaders-status").textContent = "Loading the gainers and losers of " + formatDay(date) + "…";
+    try {
+      const board = await getJson("/movers/" + encodeURIComponent(date) + "/leaders?n=" + LEADERS_N);
+      if (request === leadersRequest) renderLeaders(board);
+    } catch (err) {
+      if (request !== leadersRequest) return;
+      state.leaders = null;
+      $("leaders-heading").textContent = "Top gainers and losers · " + formatDay(date);
+      show("leaders-lists", false);
+      $("leaders-status").textContent = /HTTP 404/.test(err.message)
+        ? "No gainers and losers stored for " + formatDay(date) + "."
+        : err.message;
+    }
+  }
+
   // ------------------------------------------------------------------ daily analysis
 
   const fixed2 = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -390,6 +478,7 @@
       if (!latest.length) {
         show("empty", true);
         show("movers", false);
+        show("leaders", false);
         show("trend", false);
         return;
       }
@@ -398,6 +487,8 @@
       show("trend", true);
       renderTable();
       renderTrend(month);
+      fillLeaderDays(latest[0].Date);
+      loadLeaders(latest[0].Date);
     } catch (err) {
       setStatus("");
       showError(err instanceof ApiError ? err.message : "Something went wrong: " + err.message);
@@ -413,6 +504,7 @@
     $("retry-button").addEventListener("click", load);
     $("refresh-button").addEventListener("click", load);
     $("history-close").addEventListener("click", () => show("history", false));
+    $("leaders-day").addEventListener("change", (event) => loadLeaders(event.target.value));
     for (const wrap of document.querySelectorAll(".table-wrap[data-hint]")) watchOverflow(wrap);
     load();
   }

@@ -74,13 +74,23 @@ module "fn_pick_winner" {
   common      = local.fn_common
 }
 
+variable "board_size" {
+  type        = number
+  description = "How many top gainers and top losers each stored day keeps on its board (the leaders route serves up to this many)."
+  default     = 10
+  validation {
+    condition     = var.board_size == floor(var.board_size) && var.board_size >= 1 && var.board_size <= 50
+    error_message = "board_size must be a whole number 1..50 (the leaders route's n is at most 50)."
+  }
+}
+
 module "fn_store_day" {
   source      = "./modules/function"
   name_prefix = local.name_prefix
   name        = "store_day"
   zip_path    = "${local.dist_dir}/functions/store_day.zip"
   layer_arns  = concat(local.base_layers, [aws_lambda_layer_version.arrow.arn])
-  environment = local.pipeline_env
+  environment = merge(local.pipeline_env, { BOARD_SIZE = tostring(var.board_size) })
   timeout     = 30
   memory_size = 512
   policy_statements = [

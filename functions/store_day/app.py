@@ -1,4 +1,5 @@
-"""Store Day: Parquet bars first, then the per-ticker items and the winner item together (the commit).
+"""Store Day: Parquet bars first, then the per-ticker items, the winner and the day's board together (the
+commit).
 
 The winner item is the commit marker of a day: it is written with the per-ticker items in one DynamoDB
 transaction after the Parquet object, and only if absent (or written by this same execution) unless `force`.
@@ -7,8 +8,13 @@ version this attempt put is removed again (the bucket is versioned), so a failed
 was, even beside a concurrent run; the error keeps its name (StorageUnavailable for throttling and other
 transient faults, which the state machine retries). Every write is an overwrite of the same content, so a
 retry or a re-run converges.
+The day's top-N board (BOARD_SIZE gainers and losers, domain.leaders) is computed here from the rows every
+path hands over (daily run, backfill, replay, forced re-runs), after checking them as the winner was checked
+(usecases.pick.stored_board), so a stored day never has a winner without its board: the board item commits
+in the winner's transaction and its ranks are columns of the same Parquet object.
 Input: {"date", "force", "winner", "rows", "executionArn", "executionName"}.
-Failures are named: StoreRejected for what the store refuses for good (store_errors.py, parquet.py).
+Failures are named: StoreRejected for what the store refuses for good (store_errors.py, parquet.py), the
+domain's InvalidBar / DuplicateTicker / SessionMismatch for rows that are not a validated day.
 """
 
 from __future__ import annotations
@@ -23,9 +29,11 @@ from store_errors import named_store_errors
 from stock_movers.adapters.storage import ItemStore, RawStore, parquet_key
 from stock_movers.domain.inputs import parse_date
 from stock_movers.observability import correlate, logger, metrics
-from stock_movers.settings import pipeline_settings
+from stock_movers.settings import board_size, pipeline_settings
+from stock_movers.usecases.pick import stored_board
 
 _settings = pipeline_settings()
+_board_size = board_size()
 _items = ItemStore(_settings.table_name)
 _objects = RawStore(_settings.bucket_name)
 
@@ -49,12 +57,14 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     day = parse_date(event.get("date"))
     winner, rows = event["winner"], event["rows"]
     force = bool(event.get("force"))
+    board = stored_board(day, rows, winner, _board_size)
     key = parquet_key(day)
-    version = _objects.put_bytes(key, bars_parquet(rows), "application/vnd.apache.parquet")
+    version = _objects.put_bytes(key, bars_parquet(rows, board), "application/vnd.apache.parquet")
     try:
         stored = _items.put_day(
             rows,
             winner,
+            board=board,
             execution_arn=str(event.get("executionArn", "")),
             stored_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             force=force,

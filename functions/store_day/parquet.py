@@ -1,7 +1,9 @@
 """The day's bars as Parquet (pyarrow, from the arrow layer: only this function imports it).
 
-Columns: date, ticker, open, high, low, close, volume, pct_change, provider. Prices and volume are
-decimal128(28, 8) and pct_change decimal128(18, 6), so stored values equal the bars exactly.
+Columns: date, ticker, open, high, low, close, volume, pct_change, provider, gainer_rank, loser_rank.
+Prices and volume are decimal128(28, 8) and pct_change decimal128(18, 6), so stored values equal the bars
+exactly. gainer_rank / loser_rank (int16, 1 = first) place a ticker on the day's top-N board (the DynamoDB
+board item's lists, same commit); null when it is not on that list.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from stock_movers.domain.errors import StoreRejected
+from stock_movers.domain.leaders import Board
 
 PRICE = pa.decimal128(28, 8)
 SCHEMA = pa.schema(
@@ -28,12 +31,15 @@ SCHEMA = pa.schema(
         ("volume", PRICE),
         ("pct_change", pa.decimal128(18, 6)),
         ("provider", pa.string()),
+        ("gainer_rank", pa.int16()),
+        ("loser_rank", pa.int16()),
     ]
 )
 
 
-def bars_parquet(rows: Sequence[dict[str, Any]]) -> bytes:
-    """The rows as one Parquet file; StoreRejected (naming the ticker and field) for a row it cannot hold.
+def bars_parquet(rows: Sequence[dict[str, Any]], board: Board) -> bytes:
+    """The rows as one Parquet file with the board's ranks; StoreRejected (naming the ticker and field) for
+    a row it cannot hold.
 
     Pick Winner's bounds keep every validated row inside the schema, so this is the last line, not the rule.
     """
@@ -45,6 +51,10 @@ def bars_parquet(rows: Sequence[dict[str, Any]]) -> bytes:
                 columns[column].append(parse(r[name]))
             except (KeyError, TypeError, ValueError, ArithmeticError):
                 raise StoreRejected(f"parquet: {ticker}: field {name!r} is missing or malformed") from None
+    gainers = {e.ticker: i for i, e in enumerate(board.gainers, 1)}
+    losers = {e.ticker: i for i, e in enumerate(board.losers, 1)}
+    columns["gainer_rank"] = [gainers.get(t) for t in columns["ticker"]]
+    columns["loser_rank"] = [losers.get(t) for t in columns["ticker"]]
     try:
         table = pa.Table.from_pydict(columns, schema=SCHEMA)
         sink = pa.BufferOutputStream()

@@ -264,3 +264,23 @@ run "an_explicit_data_note_replaces_the_licence_note" {
     error_message = "frontend_data_note (the local stack's SYNTHETIC note) replaces the licence note"
   }
 }
+
+run "a_board_size_beyond_the_leaders_route_is_refused" {
+  command = plan
+
+  variables {
+    board_size = 51
+  }
+
+  expect_failures = [var.board_size]
+}
+
+run "a_fractional_board_size_is_refused" {
+  command = plan
+
+  variables {
+    board_size = 2.5
+  }
+
+  expect_failures = [var.board_size]
+}

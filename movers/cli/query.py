@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from movers.cli import CliError, Target, target
+from movers.cli.common import CliError, Target, target
 
 # Athena's name of the Glue Data Catalog; locally an attached in-memory database of that name.
 CATALOG = "awsdatacatalog"

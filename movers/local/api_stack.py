@@ -115,10 +115,19 @@ def _d(value: float, places: str = "0.000001") -> Decimal:
 
 
 def demo_items(days: int = 40, seed: int = 7) -> list[dict[str, Any]]:
-    """Deterministic winners and per-ticker bars for the last ``days`` NYSE sessions up to 2026-01-16."""
+    """Deterministic winners, per-ticker bars and boards for the last ``days`` NYSE sessions up to 2026-01-16.
+
+    Each day's board item is the one Store Day writes (the adapter's item builder over the domain's board of
+    the day's items), so the page and schemathesis read what a real run stores."""
     import datetime as dt
 
+    from boto3.dynamodb.types import TypeDeserializer
+
+    from stock_movers.adapters.storage import _leaders_item
+    from stock_movers.domain.bars import DailyBar
     from stock_movers.domain.calendar import last_n_sessions
+    from stock_movers.domain.leaders import BOARD_DEFAULT, board_of
+    from stock_movers.domain.movers import DayRow
 
     rng = random.Random(seed)
     dates = sorted(d.isoformat() for d in last_n_sessions(dt.date(2026, 1, 16), days))
@@ -147,6 +156,16 @@ def demo_items(days: int = 40, seed: int = 7) -> list[dict[str, Any]]:
                     "PercentChange": pct,
                 }
             )
+        day_items = [i for i in items if i["sk"] == date and i["pk"].startswith("TICKER#")]
+        rows = [
+            DayRow(DailyBar(i["Ticker"], dt.date.fromisoformat(date), i["Open"], i["High"], i["Low"],
+                            i["Close"], i["Volume"]), i["PercentChange"])
+            for i in day_items
+        ]  # fmt: skip
+        board = board_of(rows, dt.date.fromisoformat(date), BOARD_DEFAULT)
+        raw = _leaders_item(board, "watchlist", f"arn:aws:states:{REGION}:123456789012:execution:ingest:"
+                            f"daily-{date}", f"{date}T21:30:00Z")  # fmt: skip
+        items.append({k: TypeDeserializer().deserialize(v) for k, v in raw.items()})
         winner = max(sorted(moves), key=lambda t: abs(moves[t][0]))
         win_pct, win_close, win_open = moves[winner]
         items.append(

@@ -43,6 +43,7 @@ def capture(
                 page.goto(stack.base_url + "/")
                 page.wait_for_selector("#movers-table tbody tr")
                 page.wait_for_function("() => window.moversPage && window.moversPage.trendChart")
+                page.wait_for_selector("#leaders-lists:not([hidden]) #leaders-gainers li")
                 if ticker_history:
                     page.locator("#movers-table tr.biggest button.ticker").click()
                     page.wait_for_selector("#history-table tbody tr")

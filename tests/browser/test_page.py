@@ -398,3 +398,110 @@ def test_without_an_analysis_the_panel_stays_hidden(page, api_stack):
     open_page(page, api_stack.base_url)
     assert page.locator("#analysis").is_hidden()
     assert page.locator("#movers-table tbody tr").count() == 7
+
+
+# ---- the day's gainers and losers beside the winner --------------------------------------------------
+
+
+def board(api_stack: Any, day: str) -> dict[str, Any]:
+    return next(i for i in api_stack.items if i["pk"] == "LEADERS#watchlist" and i["sk"] == day)
+
+
+def shown_board(page: Any) -> dict[str, list[tuple[str, str]]]:
+    page.wait_for_selector("#leaders-lists:not([hidden]) #leaders-gainers li")
+    return {
+        side: page.eval_on_selector_all(
+            f"#leaders-{side} li[data-ticker]",
+            "items => items.map(i => [i.dataset.ticker, i.querySelector('.change').textContent])",
+        )
+        for side in ("gainers", "losers")
+    }
+
+
+def expected_board(item: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    return {
+        side: [[e["Ticker"], f"{float(e['PercentChange']):+.2f}%"] for e in item[side.title()]]
+        for side in ("gainers", "losers")
+    }
+
+
+def test_the_newest_days_gainers_and_losers_are_shown_beside_the_winner(page, api_stack):
+    # Given stored days with their boards, When the page loads
+    open_page(page, api_stack.base_url)
+    newest = winners(api_stack, 1)[0]
+    # Then the newest day's board is shown, as stored (gainers descending, losers ascending)
+    assert shown_board(page) == expected_board(board(api_stack, newest["Date"]))
+    assert newest["Date"] in page.locator("#leaders-heading").get_attribute("title")
+    # And the day's winner is marked on its list
+    marked = page.eval_on_selector_all("#leaders li.winner", "items => items.map(i => i.dataset.ticker)")
+    assert marked == [newest["Ticker"]]
+    # And the card sits beside the movers table on a wide screen (same row, to its right)
+    movers, leaders = (page.locator(f"#{s}").bounding_box() for s in ("movers", "leaders"))
+    assert abs(movers["y"] - leaders["y"]) < 1 and leaders["x"] > movers["x"] + movers["width"] - 1
+
+
+def test_choosing_another_day_shows_that_days_board(page, api_stack):
+    open_page(page, api_stack.base_url)
+    shown_board(page)
+    other = winners(api_stack, 7)[3]["Date"]
+    # When the reader picks another shown day
+    page.select_option("#leaders-day", other)
+    page.wait_for_function(
+        f"() => document.getElementById('leaders-heading').title === '{other}'"
+        " && document.getElementById('leaders-status').textContent === ''"
+    )
+    # Then that day's stored board is shown
+    assert shown_board(page) == expected_board(board(api_stack, other))
+
+
+def test_a_day_without_a_board_says_so_and_the_movers_stay(page, api_stack):
+    # Given the API has no board for the days (stored before boards existed)
+    page.route(
+        "**/v1/movers/*/leaders?*",
+        lambda route: route.fulfill(
+            status=404, content_type="application/json", body='{"error":"NotFound","message":"no leaders"}'
+        ),
+    )
+    open_page(page, api_stack.base_url)
+    page.wait_for_function("() => /No gainers and losers stored/.test("
+                           "document.getElementById('leaders-status').textContent)")  # fmt: skip
+    # Then the card says so, shows no list, and the movers table is untouched
+    assert page.locator("#leaders-lists").is_hidden()
+    assert page.locator("#movers-table tbody tr").count() == 7 and page.locator("#error").is_hidden()
+
+
+LEADERS_FIT_JS = """() => {
+    const card = document.getElementById('leaders').getBoundingClientRect();
+    const items = [...document.querySelectorAll('#leaders li[data-ticker]')];
+    const out = items.filter(li => {
+        const list = li.closest('ol').getBoundingClientRect();
+        return [...li.children].some(c => {
+            const b = c.getBoundingClientRect();
+            return b.left < list.left - 0.5 || b.right > list.right + 0.5
+                || c.scrollWidth > c.clientWidth + 1;
+        });
+    }).map(li => li.dataset.ticker);
+    return {card: {left: card.left, right: card.right}, viewport: window.innerWidth, out,
+            items: items.length,
+            pageOverflow: document.documentElement.scrollWidth - window.innerWidth};
+}"""
+
+
+@pytest.mark.parametrize("width", (320, *PHONE_WIDTHS))
+def test_on_a_phone_the_gainers_and_losers_fit(browser, api_stack, width):
+    # Given a phone of the given width
+    context, page = phone_page(browser, width)
+    try:
+        # When the page loads
+        open_page(page, api_stack.base_url)
+        shown = shown_board(page)
+        seen = page.evaluate(LEADERS_FIT_JS)
+        # Then both lists are drawn whole inside the card, the card inside the viewport, no sideways scroll
+        assert seen["items"] == len(shown["gainers"]) + len(shown["losers"]) > 0
+        assert seen["out"] == [], seen
+        assert seen["card"]["left"] >= 0 and seen["card"]["right"] <= seen["viewport"] + 0.5, seen
+        assert seen["pageOverflow"] <= 0, seen
+        assert page.locator("#leaders-gainers li").first.is_visible()
+        assert page.locator("#leaders-losers li").first.is_visible()
+    finally:
+        context.close()

@@ -21,6 +21,7 @@ def test_the_spec_lists_every_route_and_no_422():
     assert set(spec["paths"]) == {
         "/movers",
         "/movers/{date}",
+        "/movers/{date}/leaders",
         "/tickers/{symbol}/history",
         "/analysis/latest",
         "/analysis/{date}",
@@ -53,6 +54,24 @@ def test_the_spec_states_the_exact_parameter_forms():
     # ASCII classes, not \d (which is Unicode in several regex engines)
     assert schemas[("/movers/{date}", "date")]["pattern"] == "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
     assert schemas[("/tickers/{symbol}/history", "symbol")]["pattern"] == "^[A-Z]{1,5}(?:[.-][A-Z]{1,2})?$"
+    # the leaders route (DESIGN §5): n 1-50 default 10, scope and side as enums with their defaults
+    n = schemas[("/movers/{date}/leaders", "n")]
+    assert (n["type"], n["minimum"], n["maximum"], n["default"]) == ("integer", 1, 50, 10)
+    scope, side = schemas[("/movers/{date}/leaders", "scope")], schemas[("/movers/{date}/leaders", "side")]
+    assert (scope["enum"], scope["default"]) == (["watchlist", "market"], "watchlist")
+    assert (side["enum"], side["default"]) == (["both", "gainers", "losers"], "both")
+    assert schemas[("/movers/{date}/leaders", "date")]["pattern"] == "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def test_the_leaders_body_is_the_contract_shape():
+    spec = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    components = spec["components"]["schemas"]
+    board, entry = components["Leaders"], components["Leader"]
+    assert board["required"] == ["Date", "Scope", "Gainers", "Losers"]
+    assert entry["required"] == ["Ticker", "PercentChange", "ClosingPrice"]
+    assert board["additionalProperties"] is False and entry["additionalProperties"] is False
+    responses = spec["paths"]["/movers/{date}/leaders"]["get"]["responses"]
+    assert set(responses) == {"200", "304", "400", "404", "500"}
 
 
 def test_check_mode_fails_on_a_stale_file(tmp_path, capsys):

@@ -87,9 +87,14 @@ def test_the_slim_layer_writes_and_reads_the_daily_bars_parquet(arrow_layer: Pat
         import pyarrow as pa
         import pyarrow.dataset as ds
         import pyarrow.parquet as pq
+        import datetime as dt
+        from decimal import Decimal
         from parquet import bars_parquet
+        from stock_movers.domain.leaders import Board, Leader
         rows = [{BAR!r}, dict({BAR!r}, ticker="MSFT", percentChange="1.250000")]
-        body = bars_parquet(rows)
+        board = Board(dt.date(2026, 1, 2), 10, 2, (Leader("MSFT", Decimal("1.25"), Decimal("185.64")),),
+                      (Leader("AAPL", Decimal("-0.811114"), Decimal("185.64")),))
+        body = bars_parquet(rows, board)
         direct = pq.read_table(io.BytesIO(body)).to_pylist()
         folder = pathlib.Path({str(tmp_path)!r}) / "curated/daily_bars/year=2026/date=2026-01-02"
         folder.mkdir(parents=True)
@@ -111,6 +116,8 @@ def test_the_slim_layer_writes_and_reads_the_daily_bars_parquet(arrow_layer: Pat
     first = out["direct"][0]
     assert first["low"] == "183.88500000" and first["volume"] == "82488674.00000000"
     assert first["pct_change"] == "-0.811114" and first["date"] == "2026-01-02"
+    # And the board's ranks (null off the board)
+    assert [(r["gainer_rank"], r["loser_rank"]) for r in out["direct"]] == [("None", "1"), ("1", "None")]
     assert "decimal128(28, 8)" in out["schema"]
     assert out["hive_rows"] == 2 and out["hive_columns"][-1] == "year"
 

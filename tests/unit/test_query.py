@@ -18,8 +18,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from movers import query_cli
-from movers.query_cli import LocalEngine, QueryError, Result, Table, projected, render, run_athena, text
+from movers.cli import query as query_cli
+from movers.cli.query import LocalEngine, QueryError, Result, Table, projected, render, run_athena, text
 from stock_movers.adapters.storage import parquet_key
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -426,7 +426,7 @@ def test_each_output_format_holds_every_value_and_null():
 
 
 def test_a_stack_without_the_query_catalog_or_an_empty_query_is_a_named_error():
-    from movers.cli import Target
+    from movers.cli.common import Target
 
     with pytest.raises(QueryError, match="no query catalog"):
         query_cli.query(Target({}), "SELECT 1", local=True)

@@ -1,12 +1,14 @@
-"""Store Day's commit: items and winner in one conditional transaction, and a failed commit leaves the day
-as it was (ItemStore.put_day and functions/store_day/app.py, over moto's in-process DynamoDB and S3)."""
+"""Store Day's commit: items, winner and board in one conditional transaction, and a failed commit leaves the
+day as it was (ItemStore.put_day and functions/store_day/app.py, over moto's in-process DynamoDB and S3)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import io
 import sys
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +17,25 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from stock_movers.adapters.storage import TRANSACTION_ROWS, ItemStore, StorageUnavailable, parquet_key
+from stock_movers.adapters.storage import (
+    TRANSACTION_ROWS,
+    ItemStore,
+    StorageUnavailable,
+    leaders_key,
+    parquet_key,
+)
+from stock_movers.domain.bars import DailyBar
+from stock_movers.domain.errors import InvalidBar, StoreRejected
+from stock_movers.domain.leaders import Board, board_of
+from stock_movers.domain.movers import DayRow
 
 TABLE, BUCKET, DAY = "movers-main", "movers-data", "2024-03-05"
 FUNCTION_DIR = Path(__file__).resolve().parents[2] / "functions" / "store_day"
 
 
 def row(ticker: str, pct: str = "1.000000", close: str = "101") -> dict[str, Any]:
-    return {"date": DAY, "ticker": ticker, "open": "100", "high": "105", "low": "99", "close": close,
+    high = str(max(Decimal(105), Decimal(close)))
+    return {"date": DAY, "ticker": ticker, "open": "100", "high": high, "low": "90", "close": close,
             "volume": "1000", "percentChange": pct, "provider": "massive"}  # fmt: skip
 
 
@@ -75,10 +88,24 @@ def items(ddb: Any) -> dict[tuple[str, str], dict[str, Any]]:
     return {(i["pk"]["S"], i["sk"]["S"]): i for i in ddb.scan(TableName=TABLE)["Items"]}
 
 
+def board(rows: list[dict[str, Any]], size: int = 10) -> Board:
+    """The rows' board as the domain computes it (their stated changes taken as they are)."""
+    day_rows = [DayRow(DailyBar.from_dict(r), Decimal(r["percentChange"])) for r in rows]
+    return board_of(day_rows, dt.date.fromisoformat(DAY), size)
+
+
 def put(
     store: ItemStore, rows: list[dict[str, Any]] = ROWS, arn: str = "arn:run-1", force: bool = False
 ) -> bool:
-    return store.put_day(rows, WINNER, execution_arn=arn, stored_at="2024-03-05T22:00:00+00:00", force=force)
+    return store.put_day(rows, WINNER, board=board(rows), execution_arn=arn,
+                         stored_at="2024-03-05T22:00:00+00:00", force=force)  # fmt: skip
+
+
+BOARD = ("LEADERS#watchlist", DAY)
+
+
+def tickers_of(item: dict[str, Any], side: str) -> list[str]:
+    return [e["M"]["Ticker"]["S"] for e in item[side]["L"]]
 
 
 def test_the_items_and_the_winner_commit_together(aws: Any) -> None:
@@ -86,9 +113,20 @@ def test_the_items_and_the_winner_commit_together(aws: Any) -> None:
     # When a day is stored, Then every ticker item and the winner exist, the winner naming the run
     assert put(ItemStore(TABLE, ddb)) is True
     stored = items(ddb)
-    assert set(stored) == {("TICKER#AAPL", DAY), ("TICKER#MSFT", DAY), ("MOVERS", DAY)}
+    assert set(stored) == {("TICKER#AAPL", DAY), ("TICKER#MSFT", DAY), ("MOVERS", DAY), BOARD}
     assert stored[("MOVERS", DAY)]["Ticker"] == {"S": "MSFT"}
     assert stored[("MOVERS", DAY)]["ExecutionArn"] == {"S": "arn:run-1"}
+    # And the board of the same run beside it, under the board key
+    assert {"pk": stored[BOARD]["pk"], "sk": stored[BOARD]["sk"]} == leaders_key(dt.date(2024, 3, 5))
+    assert stored[BOARD]["ExecutionArn"] == {"S": "arn:run-1"}
+    assert (tickers_of(stored[BOARD], "Gainers"), tickers_of(stored[BOARD], "Losers")) == (["AAPL"], ["MSFT"])
+    assert stored[BOARD]["Losers"]["L"][0]["M"] == {
+        "Ticker": {"S": "MSFT"}, "PercentChange": {"N": "-2.500000"}, "ClosingPrice": {"N": "97.5"}
+    }  # fmt: skip
+    assert (stored[BOARD]["Size"], stored[BOARD]["Tickers"], stored[BOARD]["Scope"]) == (
+        {"N": "10"}, {"N": "2"}, {"S": "watchlist"}
+    )  # fmt: skip
+    assert ItemStore(TABLE, ddb).leaders(dt.date(2024, 3, 5)) == stored[BOARD]
 
 
 def test_another_runs_winner_wins_and_nothing_of_this_run_is_written(aws: Any) -> None:
@@ -100,6 +138,9 @@ def test_another_runs_winner_wins_and_nothing_of_this_run_is_written(aws: Any) -
     assert put(store, [row("AAPL", "9.000000"), row("MSFT", "-2.500000")], arn="arn:run-2") is False
     assert items(ddb)[("TICKER#AAPL", DAY)]["PercentChange"] == {"N": "1.000000"}
     assert items(ddb)[("MOVERS", DAY)]["ExecutionArn"] == {"S": "arn:run-1"}
+    # And the board is still run 1's, never one of another run
+    assert items(ddb)[BOARD]["ExecutionArn"] == {"S": "arn:run-1"}
+    assert items(ddb)[BOARD]["Gainers"]["L"][0]["M"]["PercentChange"] == {"N": "1.000000"}
 
 
 def test_a_retry_of_the_run_that_committed_answers_stored(aws: Any) -> None:
@@ -117,6 +158,9 @@ def test_force_overwrites_a_stored_day(aws: Any) -> None:
     put(store)
     assert put(store, [row("AAPL", "9.000000"), row("MSFT", "-2.500000")], arn="arn:run-2", force=True)
     assert items(ddb)[("TICKER#AAPL", DAY)]["PercentChange"] == {"N": "9.000000"}
+    # And the board is the forced run's
+    assert items(ddb)[BOARD]["ExecutionArn"] == {"S": "arn:run-2"}
+    assert items(ddb)[BOARD]["Gainers"]["L"][0]["M"]["PercentChange"] == {"N": "9.000000"}
 
 
 @pytest.mark.parametrize("code", ["ProvisionedThroughputExceededException", "ThrottlingException",
@@ -129,8 +173,8 @@ def test_a_throttled_commit_is_named_and_writes_nothing(aws: Any, code: str) -> 
     with pytest.raises(StorageUnavailable):
         put(store)
     assert items(ddb) == {}
-    # And the next attempt commits the whole day
-    assert put(store) is True and len(items(ddb)) == 3
+    # And the next attempt commits the whole day, its board included
+    assert put(store) is True and len(items(ddb)) == 4
 
 
 def test_a_permanent_dynamodb_error_keeps_its_own_name(aws: Any) -> None:
@@ -142,15 +186,28 @@ def test_a_permanent_dynamodb_error_keeps_its_own_name(aws: Any) -> None:
     assert raised.value.response["Error"]["Code"] == "ValidationException"
 
 
-def test_a_day_larger_than_one_transaction_writes_items_then_the_winner(aws: Any) -> None:
+def test_a_day_larger_than_one_transaction_writes_items_then_the_winner_with_its_board(aws: Any) -> None:
     ddb, _ = aws
     # Given more tickers than one transaction holds
     many = [row(f"T{i:03d}") for i in range(TRANSACTION_ROWS + 1)]
     store = ItemStore(TABLE, ddb)
-    # When stored, Then every item and the winner exist; a second run without force answers AlreadyStored
+    # When stored, Then every item, the winner and the board exist; a second run without force answers
+    # AlreadyStored and its board is not written either
     assert put(store, many) is True
-    assert len(items(ddb)) == len(many) + 1
-    assert put(store, many, arn="arn:run-2") is False
+    assert len(items(ddb)) == len(many) + 2
+    assert put(store, [*many[:-1], row("T999", "-3.000000", "97")], arn="arn:run-2") is False
+    assert items(ddb)[BOARD]["ExecutionArn"] == {"S": "arn:run-1"}
+    assert items(ddb)[BOARD]["Losers"]["L"] == []
+
+
+def test_a_throttled_board_commit_of_a_large_day_leaves_no_winner_and_no_board(aws: Any) -> None:
+    ddb, _ = aws
+    # Given a day larger than one transaction, whose winner-and-board commit is throttled
+    many = [row(f"T{i:03d}") for i in range(TRANSACTION_ROWS + 1)]
+    with pytest.raises(StorageUnavailable):
+        put(ItemStore(TABLE, Throttled(ddb, 1)), many)
+    # Then neither the winner nor the board exists (the ticker items are idempotent overwrites)
+    assert ("MOVERS", DAY) not in items(ddb) and BOARD not in items(ddb)
 
 
 # ---------------------------------------------------------------------------------------------- handler
@@ -182,16 +239,81 @@ class Context:
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:store_day"
 
 
-def event(rows: list[dict[str, Any]] = ROWS, force: bool = False, arn: str = "arn:run-1") -> dict[str, Any]:
-    return {"date": DAY, "force": force, "winner": WINNER, "rows": rows, "executionArn": arn,
+def event(
+    rows: list[dict[str, Any]] = ROWS,
+    force: bool = False,
+    arn: str = "arn:run-1",
+    winner: dict[str, Any] = WINNER,
+) -> dict[str, Any]:
+    return {"date": DAY, "force": force, "winner": winner, "rows": rows, "executionArn": arn,
             "executionName": "daily-" + DAY}  # fmt: skip
 
 
 def test_handler_stores_parquet_items_and_winner(store_day: Any, aws: Any) -> None:
     ddb, s3 = aws
     assert store_day.handler(event(), Context())["status"] == "Stored"
-    assert len(items(ddb)) == 3
+    assert len(items(ddb)) == 4
     assert s3.head_object(Bucket=BUCKET, Key=parquet_key(dt.date(2024, 3, 5)))
+
+
+def _parquet_rows(s3: Any) -> list[dict[str, Any]]:
+    import pyarrow.parquet as pq
+
+    body = s3.get_object(Bucket=BUCKET, Key=parquet_key(dt.date(2024, 3, 5)))["Body"].read()
+    return list(pq.read_table(io.BytesIO(body)).to_pylist())
+
+
+def test_handler_stores_the_board_in_the_item_and_as_parquet_ranks_cut_to_board_size(
+    aws: Any, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    ddb, s3 = aws
+    # Given a board size of 2 and a day of three gainers (two tied), one loser and one flat ticker
+    monkeypatch.setenv("BOARD_SIZE", "2")
+    store_day = request.getfixturevalue("store_day")
+    rows = [row("AAA", "3.000000", "103"), row("BBB", "3.000000", "103"), row("CCC", "1.000000", "101"),
+            row("DDD", "-5.000000", "95"), row("EEE", "0.000000", "100")]  # fmt: skip
+    # When stored
+    assert store_day.handler(event(rows, winner=rows[3]), Context())["status"] == "Stored"
+    # Then the board item holds the top 2 gainers (the tie by ticker), the one loser, and not the flat one
+    stored = items(ddb)[BOARD]
+    assert (tickers_of(stored, "Gainers"), tickers_of(stored, "Losers")) == (["AAA", "BBB"], ["DDD"])
+    assert stored["Size"] == {"N": "2"} and stored["Tickers"] == {"N": "5"}
+    # And the Parquet object ranks the same tickers, null for the others
+    ranks = {r["ticker"]: (r["gainer_rank"], r["loser_rank"]) for r in _parquet_rows(s3)}
+    assert ranks == {"AAA": (1, None), "BBB": (2, None), "CCC": (None, None), "DDD": (None, 1),
+                     "EEE": (None, None)}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("rows", "winner", "error"),
+    [
+        # a stated change its own open and close do not give
+        ([row("AAPL", "9.000000", "101"), row("MSFT", "-2.500000", "97.5")], WINNER, InvalidBar),
+        # a winner that is not the rows' winner
+        (ROWS, ROWS[0], StoreRejected),
+        # a bar that breaks the winner's rules (high below the close)
+        ([{**ROWS[0], "high": "100.5"}, ROWS[1]], WINNER, InvalidBar),
+    ],
+)
+def test_handler_refuses_rows_that_are_not_a_validated_day_and_writes_nothing(
+    store_day: Any, aws: Any, rows: list[dict[str, Any]], winner: dict[str, Any], error: type
+) -> None:
+    ddb, s3 = aws
+    # When Store Day is given rows the daily run's validation would refuse, Then it fails with the name
+    with pytest.raises(error):
+        store_day.handler(event(rows, winner=winner), Context())
+    # And nothing of the day is written: no item, no board, no Parquet
+    assert items(ddb) == {}
+    assert s3.list_objects_v2(Bucket=BUCKET, Prefix="curated/").get("KeyCount") == 0
+
+
+@pytest.mark.parametrize("value", ["0", "51", "ten", "1.5", "-3"])
+def test_a_bad_board_size_is_a_named_settings_error(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    from stock_movers.settings import SettingsError, board_size
+
+    monkeypatch.setenv("BOARD_SIZE", value)
+    with pytest.raises(SettingsError, match="BOARD_SIZE"):
+        board_size()
 
 
 def test_a_failed_commit_removes_only_its_own_parquet_version(store_day: Any, aws: Any) -> None:
@@ -203,7 +325,8 @@ def test_a_failed_commit_removes_only_its_own_parquet_version(store_day: Any, aw
     # When a forced run's commit is throttled beyond the SDK's retries
     store_day._items._ddb = Throttled(ddb, 1)
     with pytest.raises(StorageUnavailable):
-        store_day.handler(event([row("AAPL", "9.000000"), row("MSFT", "-2.500000")], force=True), Context())
+        forced = [row("AAPL", "9.000000", "109"), row("MSFT", "-2.500000", "97.5")]
+        store_day.handler(event(forced, force=True, winner=forced[0]), Context())
     # Then the items and the Parquet are what the committed day wrote
     assert items(ddb)[("TICKER#AAPL", DAY)]["PercentChange"] == {"N": "1.000000"}
     assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == before

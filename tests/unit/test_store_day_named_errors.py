@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from stock_movers.domain.bars import PRICE_MAX, VOLUME_MAX, DailyBar
 from stock_movers.domain.errors import StoreRejected
-from stock_movers.usecases.pick import reduce_day
+from stock_movers.domain.leaders import Board
+from stock_movers.usecases.pick import reduce_day, stored_board
 
 STORE_DAY = Path(__file__).resolve().parents[2] / "functions" / "store_day"
 DAY = dt.date(2025, 3, 3)
@@ -71,12 +72,16 @@ def test_property_every_day_pick_winner_accepts_fits_parquet_and_dynamodb_exactl
     tickers = ["AAPL", "BRK.A", "MSFT"]
     bars = [data.draw(extreme_bar(t)) for t in tickers]
     reduced = reduce_day(DAY, tickers, bars, "massive")
-    # When Store Day encodes it, Then Parquet holds every value exactly
-    table = pq.read_table(io.BytesIO(parquet.bars_parquet(reduced["rows"]))).to_pylist()
+    # When Store Day checks it and computes its board, Then it accepts it (no day the run picked is refused)
+    board = stored_board(DAY, reduced["rows"], reduced["winner"], 2)
+    # And Parquet holds every value exactly, with the board's ranks
+    table = pq.read_table(io.BytesIO(parquet.bars_parquet(reduced["rows"], board))).to_pylist()
     for row, stored in zip(reduced["rows"], table, strict=True):
         for name in ("open", "high", "low", "close", "volume"):
             assert stored[name] == Decimal(row[name])
         assert stored["pct_change"] == Decimal(row["percentChange"])
+    ranked = sorted((r["gainer_rank"], r["ticker"]) for r in table if r["gainer_rank"] is not None)
+    assert [t for _, t in ranked] == [e.ticker for e in board.gainers]
     # And every number is a valid DynamoDB Number
     numbers = [
         r[k] for r in reduced["rows"] for k in ("open", "high", "low", "close", "volume", "percentChange")
@@ -102,7 +107,7 @@ def _row(**changes: str) -> dict[str, str]:
 )
 def test_given_a_row_parquet_cannot_hold_then_store_rejected_not_a_raw_arrow_error(row, reason) -> None:
     with pytest.raises(StoreRejected, match=reason):
-        parquet.bars_parquet([row])
+        parquet.bars_parquet([row], Board(DAY, 10, 1, (), ()))
 
 
 def _client_error(code: str) -> ClientError:

@@ -23,6 +23,9 @@ PARAM_MESSAGES: dict[str, str] = {
     "days": "days: must be an integer between 1 and 365",
     "date": "date: must be a calendar date in the form YYYY-MM-DD",
     "symbol": "symbol: must be a ticker symbol such as AAPL or BRK.B (1-5 capital letters, optional class)",
+    "n": "n: must be an integer between 1 and 50",
+    "scope": "scope: must be watchlist or market",
+    "side": "side: must be both, gainers or losers",
 }
 
 

@@ -1,4 +1,4 @@
-"""GET /movers and GET /movers/{date}: the stored daily winners."""
+"""GET /movers and GET /movers/{date}: the stored daily winners; GET /movers/{date}/leaders: a day's board."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from movers_api import store
 from movers_api.errors import NotFound
-from movers_api.params import DateParam, Limit
+from movers_api.params import DateParam, LeadersN, Limit, Scope, Side
 from movers_api.responses import CACHE_MOVERS, json_response
-from movers_api.schemas import NOT_MODIFIED, Mover, errors, json_content
+from movers_api.schemas import NOT_MODIFIED, Leaders, Mover, errors, json_content
 
 router = Router()
 
@@ -48,6 +48,38 @@ def get_mover(date: DateParam):
         raise NotFound(f"no mover stored for {date}")
     return json_response(
         mover(item),
+        cache_control=CACHE_MOVERS,
+        if_none_match=router.current_event.headers.get("If-None-Match"),
+    )
+
+
+LEADER_KEYS = ("Ticker", "PercentChange", "ClosingPrice")
+
+
+@router.get(
+    "/movers/<date>/leaders",
+    summary="The top gainers and losers of one trading day",
+    responses={200: json_content(Leaders, "The day's board"), **NOT_MODIFIED, **errors(400, 404, 500)},
+)
+def get_leaders(
+    date: DateParam,
+    n: LeadersN = 10,
+    scope: Scope = "watchlist",
+    side: Side = "both",
+):
+    # The board item is written in the winner's commit (store_day), already in contract order and cut to the
+    # deployment's board size (BOARD_SIZE): n above it answers the stored lists whole.
+    item = store.one(f"LEADERS#{scope}", date)
+    if item is None:
+        raise NotFound(f"no {scope} leaders stored for {date}")
+    lists = {
+        key: [{k: entry[k] for k in LEADER_KEYS} for entry in item.get(key, [])[:n]]
+        if side in ("both", key.lower())
+        else []
+        for key in ("Gainers", "Losers")
+    }
+    return json_response(
+        {"Date": item["Date"], "Scope": scope, **lists},
         cache_control=CACHE_MOVERS,
         if_none_match=router.current_event.headers.get("If-None-Match"),
     )

@@ -11,7 +11,7 @@ to the first or the last value.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from annotated_types import Interval
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
@@ -73,4 +73,39 @@ SymbolParam = Annotated[
     Path(description="Ticker symbol", examples=["AAPL"]),
     StringConstraints(pattern=SYMBOL_PATTERN),
     _strict(lambda value: inputs.parse_ticker(value, "symbol")),
+]
+
+
+def _choice(name: str, options: tuple[str, ...]) -> BeforeValidator:
+    """One of `options`, exactly as written (no case folding, no list of values)."""
+
+    def parse(value: Any) -> str:
+        if not isinstance(value, str) or value not in options:
+            raise InvalidInput(name, f"must be one of {', '.join(options)}")
+        return value
+
+    return _strict(parse)
+
+
+# The leaders route (DESIGN §5): n 1-50 (default 10), scope watchlist|market, and side to ask for one list.
+SCOPES = ("watchlist", "market")
+LEADER_SIDES = ("both", "gainers", "losers")
+
+LeadersN = Annotated[
+    int,
+    Query(description="How many gainers and how many losers at most (1-50)"),
+    Interval(ge=1, le=50),
+    _count("n", 1, 50),
+]
+
+Scope = Annotated[
+    Literal["watchlist", "market"],
+    Query(description="Whose board: the watchlist's or the whole market's"),
+    _choice("scope", SCOPES),
+]
+
+Side = Annotated[
+    Literal["both", "gainers", "losers"],
+    Query(description="Which list to fill: both (default), gainers only or losers only (the other is [])"),
+    _choice("side", LEADER_SIDES),
 ]

@@ -19,6 +19,27 @@ class Mover(TypedDict):
     ClosingPrice: float
 
 
+class Leader(TypedDict):
+    """One entry of a day's gainers or losers."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+
+    Ticker: str
+    PercentChange: float
+    ClosingPrice: float
+
+
+class Leaders(TypedDict):
+    """A day's top gainers (PercentChange descending) and losers (ascending), ties by ticker ascending."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+
+    Date: str
+    Scope: str
+    Gainers: list[Leader]
+    Losers: list[Leader]
+
+
 class TickerDay(TypedDict):
     """One ticker's bar for one trading day."""
 

@@ -81,3 +81,16 @@ def market_provider() -> str:
 def fetch_strategy() -> str:
     """The daily run's fetch strategy (FETCH_STRATEGY, default per_ticker)."""
     return _get("FETCH_STRATEGY", "per_ticker")
+
+
+def board_size() -> int:
+    """How many gainers and losers a stored day's board keeps (BOARD_SIZE, default 10, 1-50)."""
+    from stock_movers.domain.errors import InvalidInput
+    from stock_movers.domain.leaders import BOARD_DEFAULT
+    from stock_movers.domain.leaders import board_size as checked
+
+    raw = _get("BOARD_SIZE", str(BOARD_DEFAULT))
+    try:
+        return checked(int(raw) if raw.isascii() and raw.isdigit() else raw, "BOARD_SIZE")
+    except InvalidInput as exc:
+        raise SettingsError(f"environment variable {exc}") from None

@@ -4,7 +4,8 @@ raw:      raw/provider=<p>/date=<YYYY-MM-DD>/<T>.json        (daily, the provide
           raw/provider=<p>/date=<YYYY-MM-DD>/_session.json   (a session snapshot, e.g. Massive grouped daily)
           raw/provider=<p>/range=<from>_<to>/<T>.json        (backfills)
 curated:  curated/daily_bars/year=<Y>/date=<YYYY-MM-DD>/bars.parquet
-items:    pk="MOVERS" sk=<date> (winner); pk="TICKER#<T>" sk=<date> (per-ticker day)
+items:    pk="MOVERS" sk=<date> (winner); pk="TICKER#<T>" sk=<date> (per-ticker day);
+          pk="LEADERS#<scope>" sk=<date> (the day's top-N board, committed with the winner)
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from stock_movers.adapters.aws import LazyClient
+from stock_movers.domain.leaders import Board, Leader
 
 
 def raw_key(provider: str, day: dt.date, name: str, page: int = 0) -> str:
@@ -60,6 +62,12 @@ class RawStore:
         self.s3.delete_object(Bucket=self.bucket, Key=key, VersionId=version_id)
 
 
+def leaders_key(day: dt.date | str, scope: str = "watchlist") -> dict[str, dict[str, str]]:
+    """The key of a day's top-N board: pk="LEADERS#<scope>", sk=<YYYY-MM-DD>."""
+    sk = day.isoformat() if isinstance(day, dt.date) else day
+    return {"pk": {"S": f"LEADERS#{scope}"}, "sk": {"S": sk}}
+
+
 def _n(value: Decimal | int | str) -> dict[str, str]:
     return {"N": str(value)}
 
@@ -82,34 +90,29 @@ class ItemStore:
                 out = self.ddb.batch_write_item(RequestItems=pending)
                 pending = out.get("UnprocessedItems") or {}
 
-    def put_winner(self, winner: dict[str, Any], *, execution_arn: str, stored_at: str, force: bool) -> bool:
-        """Write the day's winner; without `force` only if absent. Returns False when it already existed."""
-        item = _winner_item(winner, execution_arn, stored_at)
-        kwargs: dict[str, Any] = {} if force else {"ConditionExpression": "attribute_not_exists(pk)"}
-        try:
-            self.ddb.put_item(TableName=self.table, Item=item, **kwargs)
-        except self.ddb.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
-
     def put_day(
         self,
         rows: Sequence[dict[str, Any]],
         winner: dict[str, Any],
         *,
+        board: Board,
         execution_arn: str,
         stored_at: str,
         force: bool,
+        scope: str = "watchlist",
     ) -> bool:
-        """The day's per-ticker items and its winner as one unit; False when another run stored the day.
+        """The day's per-ticker items, its winner and its board as one unit; False when another run stored
+        the day.
 
-        Up to TRANSACTION_ROWS tickers this is one TransactWriteItems, so the items and the winner commit
-        together or not at all (a throttled or failed write leaves nothing behind). Larger days write the
-        items first and the winner last. Without `force` the winner is put only when absent or written by
-        this same execution, so a retry of a Store Day whose first attempt committed (and then crashed)
-        answers Stored, not AlreadyStored. Transient DynamoDB failures raise StorageUnavailable.
+        Up to TRANSACTION_ROWS tickers this is one TransactWriteItems, so the items, the winner and the board
+        commit together or not at all (a throttled or failed write leaves nothing behind). Larger days write
+        the items first and then the winner and the board in one transaction, so a day never has a winner
+        without its board, nor a board of another run. Without `force` the winner is put only when absent
+        or written by this same execution, so a retry of a Store Day whose first attempt committed (and then
+        crashed) answers Stored, not AlreadyStored. Transient DynamoDB failures raise StorageUnavailable.
         """
         winner_item = _winner_item(winner, execution_arn, stored_at)
+        board_item = _leaders_item(board, scope, execution_arn, stored_at)
         condition: dict[str, Any] = (
             {}
             if force
@@ -118,31 +121,36 @@ class ItemStore:
                 "ExpressionAttributeValues": {":arn": {"S": execution_arn}},
             }
         )
+        # the winner first: its condition is the one that can cancel the commit
+        commit = [
+            {"Put": {"TableName": self.table, "Item": winner_item, **condition}},
+            {"Put": {"TableName": self.table, "Item": board_item}},
+        ]
         try:
             if len(rows) <= TRANSACTION_ROWS:
-                # the winner first: its condition is the one that can cancel the commit
-                actions = [{"Put": {"TableName": self.table, "Item": winner_item, **condition}}]
-                actions += [{"Put": {"TableName": self.table, "Item": _ticker_item(r)}} for r in rows]
-                try:
-                    self.ddb.transact_write_items(TransactItems=actions)
-                except self.ddb.exceptions.TransactionCanceledException as exc:
-                    reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-                    if reasons and reasons[0] == "ConditionalCheckFailed":
-                        return False
-                    if {c for c in reasons if c not in (None, "None")} <= TRANSIENT_CANCELLATIONS:
-                        raise StorageUnavailable(f"transaction cancelled: {reasons}") from exc
-                    raise
-                return True
-            self.put_ticker_days(rows)
+                commit += [{"Put": {"TableName": self.table, "Item": _ticker_item(r)}} for r in rows]
+            else:
+                self.put_ticker_days(rows)
             try:
-                self.ddb.put_item(TableName=self.table, Item=winner_item, **condition)
-            except self.ddb.exceptions.ConditionalCheckFailedException:
-                return False
+                self.ddb.transact_write_items(TransactItems=commit)
+            except self.ddb.exceptions.TransactionCanceledException as exc:
+                reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                if reasons and reasons[0] == "ConditionalCheckFailed":
+                    return False
+                if {c for c in reasons if c not in (None, "None")} <= TRANSIENT_CANCELLATIONS:
+                    raise StorageUnavailable(f"transaction cancelled: {reasons}") from exc
+                raise
             return True
         except self.ddb.exceptions.ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in TRANSIENT_DYNAMODB_ERRORS:
                 raise StorageUnavailable(str(exc)) from exc
             raise
+
+    def leaders(self, day: dt.date, scope: str = "watchlist") -> dict[str, Any] | None:
+        """The stored board item of a day (DynamoDB JSON), or None."""
+        out = self.ddb.get_item(TableName=self.table, Key=leaders_key(day, scope), ConsistentRead=True)
+        item = out.get("Item")
+        return dict(item) if item else None
 
     def winner_dates(self, start: dt.date, end: dt.date) -> set[dt.date]:
         """Dates in [start, end] that have a winner item (a stored day); one paginated key-only Query."""
@@ -165,8 +173,8 @@ class ItemStore:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-# One TransactWriteItems holds at most 100 actions: the tickers' items plus the winner.
-TRANSACTION_ROWS = 99
+# One TransactWriteItems holds at most 100 actions: the tickers' items plus the winner and the board.
+TRANSACTION_ROWS = 98
 # DynamoDB errors that a later attempt can succeed past (after the SDK's own retries are spent).
 TRANSIENT_DYNAMODB_ERRORS = frozenset(
     {
@@ -217,6 +225,32 @@ def _winner_item(winner: dict[str, Any], execution_arn: str, stored_at: str) -> 
         "ClosingPrice": _n(winner["close"]),
         "Open": _n(winner["open"]),
         "Provider": {"S": winner["provider"]},
+        "ExecutionArn": {"S": execution_arn},
+        "StoredAt": {"S": stored_at},
+    }
+
+
+def _leader(entry: Leader) -> dict[str, Any]:
+    return {
+        "M": {
+            "Ticker": {"S": entry.ticker},
+            "PercentChange": _n(entry.percent_change),
+            "ClosingPrice": _n(entry.close),
+        }
+    }
+
+
+def _leaders_item(board: Board, scope: str, execution_arn: str, stored_at: str) -> dict[str, Any]:
+    """The board item: the leaders route's lists (already in contract order), the size it was cut to and
+    how many tickers it ranked, and the run that wrote it (always the winner's run: one commit)."""
+    return {
+        **leaders_key(board.date, scope),
+        "Date": {"S": board.date.isoformat()},
+        "Scope": {"S": scope},
+        "Size": _n(board.size),
+        "Tickers": _n(board.tickers),
+        "Gainers": {"L": [_leader(e) for e in board.gainers]},
+        "Losers": {"L": [_leader(e) for e in board.losers]},
         "ExecutionArn": {"S": execution_arn},
         "StoredAt": {"S": stored_at},
     }

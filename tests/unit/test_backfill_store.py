@@ -162,14 +162,18 @@ class FakeLimiter:
     def __init__(self, wait: float | None = None) -> None:
         self.wait = wait
         self.taken = 0
+        self.finished: list[float] = []
 
-    def acquire(self, max_wait_seconds: float) -> Any:
+    def acquire(self, max_wait_seconds: float, deadline: float | None = None) -> Any:
         from stock_movers.adapters.ratelimiter import Acquired, SlotUnavailable
 
         if self.wait is not None:
             raise SlotUnavailable(self.wait)
         self.taken += 1
-        return Acquired(at=0.0, waited_seconds=0.0, attempts=1)
+        return Acquired(at=float(self.taken), waited_seconds=0.0, attempts=1)
+
+    def complete(self, at: float) -> None:
+        self.finished.append(at)
 
 
 class FakeRaw:

@@ -21,6 +21,9 @@ import pytest
 from movers.cli import query as query_cli
 from movers.cli.query import LocalEngine, QueryError, Result, Table, projected, render, run_athena, text
 from stock_movers.adapters.storage import parquet_key
+from stock_movers.domain.bars import DailyBar
+from stock_movers.domain.leaders import board_of
+from stock_movers.domain.movers import day_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = json.loads((ROOT / "infrastructure" / "query_tables.json").read_text())
@@ -45,8 +48,8 @@ def glue_type(t: pa.DataType) -> str:
     """The Glue (Hive) type Athena reads a pyarrow column type as."""
     if pa.types.is_decimal(t):
         return f"decimal({t.precision},{t.scale})"
-    known = {pa.date32(): "date", pa.string(): "string", pa.bool_(): "boolean", pa.int32(): "int",
-             pa.int64(): "bigint", pa.float64(): "double"}  # fmt: skip
+    known = {pa.date32(): "date", pa.string(): "string", pa.bool_(): "boolean", pa.int16(): "smallint",
+             pa.int32(): "int", pa.int64(): "bigint", pa.float64(): "double"}  # fmt: skip
     return known[t]
 
 
@@ -223,14 +226,14 @@ def _raw(t: Table) -> dict[str, Any]:
 
 
 def bars(day: str, *rows: tuple[str, str, str, str]) -> bytes:
-    """The real writer's Parquet of (ticker, open, close, pct) rows."""
-    return BARS.bars_parquet(
-        [
-            {"date": day, "ticker": t, "open": o, "high": max(o, c, key=float), "low": min(o, c, key=float),
-             "close": c, "volume": "1000", "percentChange": p, "provider": "massive"}
-            for t, o, c, p in rows
-        ]
-    )  # fmt: skip
+    """The real writer's Parquet of (ticker, open, close, pct) rows, with the day's board."""
+    stored = [
+        {"date": day, "ticker": t, "open": o, "high": max(o, c, key=float), "low": min(o, c, key=float),
+         "close": c, "volume": "1000", "percentChange": p, "provider": "massive"}
+        for t, o, c, p in rows
+    ]  # fmt: skip
+    board = board_of(day_rows(DailyBar.from_dict(r) for r in stored), dt.date.fromisoformat(day), 10)
+    return BARS.bars_parquet(stored, board)
 
 
 @pytest.fixture
@@ -259,13 +262,14 @@ def test_the_local_engine_exposes_the_catalogs_columns_types_and_partition_keys(
     assert result.columns == [c["name"] for c in TABLES["daily_bars"]["columns"]] + ["year", "day"]
     assert result.rows[0] == [
         "2025-03-03", "AAPL", "5.00000000", "5.00000000", "4.50000000", "4.50000000", "1000.00000000",
-        "-10.000000", "massive", "2025", "2025-03-03",
+        "-10.000000", "massive", None, "1", "2025", "2025-03-03",
     ]  # fmt: skip
     # the 2019 day is outside the projection (as on Athena) and the marker file is skipped
     assert [r[-1] for r in result.rows] == ["2025-03-03", "2025-03-03", "2025-03-04"]
     assert not any(k.endswith(("_SUCCESS", "2019-12-31/bars.parquet")) for k in s3.downloaded)
     typed, _ = run(objects, "SELECT column_name, column_type FROM (DESCRIBE daily_bars)", tmp_path / "d")
     assert ["open", "DECIMAL(28,8)"] in typed.rows and ["year", "VARCHAR"] in typed.rows
+    assert ["gainer_rank", "SMALLINT"] in typed.rows
 
 
 def test_the_example_winner_query_answers_with_the_tie_rule_and_exact_decimals(objects, tmp_path):

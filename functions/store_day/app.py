@@ -23,11 +23,11 @@ from store_errors import named_store_errors
 from stock_movers.adapters.storage import ItemStore, RawStore, parquet_key
 from stock_movers.domain.inputs import parse_date
 from stock_movers.observability import correlate, logger, metrics
-from stock_movers.settings import pipeline_settings
+from stock_movers.settings import StoreDaySettings, load
 
-_settings = pipeline_settings()
-_items = ItemStore(_settings.table_name)
-_objects = RawStore(_settings.bucket_name)
+settings = load(StoreDaySettings)
+_items = ItemStore(settings.table.name)
+_objects = RawStore(settings.bucket.name)
 
 
 def _undo_parquet(key: str, version: str | None) -> None:

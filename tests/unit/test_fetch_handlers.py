@@ -22,7 +22,6 @@ from moto import mock_aws
 from stock_movers.adapters.ratelimiter import Acquired, SlotUnavailable
 from stock_movers.domain.bars import DailyBar
 from stock_movers.providers.base import FetchResult
-from stock_movers.settings import pipeline_settings
 from stock_movers.usecases.fetch import FetchContext
 
 APP = Path(__file__).resolve().parents[2] / "functions" / "fetch_bars" / "app.py"
@@ -92,7 +91,6 @@ def fetch(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ModuleType, FakePro
     from stock_movers import observability
 
     monkeypatch.setattr(observability.metrics, "namespace", "StockMovers")
-    pipeline_settings.cache_clear()
     with mock_aws():
         boto3.client("dynamodb").create_table(
             TableName=CONTROL,
@@ -106,9 +104,8 @@ def fetch(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ModuleType, FakePro
         spec.loader.exec_module(module)
         provider, limiter = FakeProvider(), FakeLimiter()
         ctx = FetchContext(provider=provider, limiter=limiter, raw=FakeRaw(), max_wait_seconds=1)  # type: ignore[arg-type]
-        monkeypatch.setattr(module, "provider_context", lambda: ctx)
+        monkeypatch.setattr(module, "provider_context", lambda settings: ctx)
         yield module, provider, limiter
-    pipeline_settings.cache_clear()
 
 
 def event(execution: str, **extra: Any) -> dict[str, Any]:

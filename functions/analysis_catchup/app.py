@@ -20,7 +20,6 @@ from stock_movers.observability import logger, metrics
 from stock_movers.settings import AnalysisCatchUpSettings, load
 from stock_movers.usecases.catchup import CatchUpStore, CatchUpTargets, parse_catch_up_input, run_catch_up
 
-
 settings = load(AnalysisCatchUpSettings)
 _store = CatchUpStore(settings.table.name)
 _targets = CatchUpTargets(

@@ -34,7 +34,6 @@ from stock_movers.usecases.backfill import (
 )
 from stock_movers.usecases.daily import execution_arn
 
-
 settings = load(PlanBackfillSettings)
 _items = ItemStore(settings.table.name)
 

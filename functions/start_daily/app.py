@@ -27,9 +27,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
     # The schedule sends {"source": "schedule"}; firing it by hand may name the session ({"date": ...}).
     requested = event.get("date") if isinstance(event, dict) else None
     today = parse_date(requested).isoformat() if requested else dt.datetime.now(NEW_YORK).date().isoformat()
-    started = start_daily_run(
-        client("stepfunctions"), settings.ingest.arn, today, {"date": today}
-    )
+    started = start_daily_run(client("stepfunctions"), settings.ingest.arn, today, {"date": today})
     status = {"Started": "Started", "AlreadyRunning": "AlreadyStarted", "AlreadySucceeded": "AlreadyStarted"}
     extra = {
         "execution": started.name,

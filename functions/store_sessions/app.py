@@ -21,7 +21,6 @@ from stock_movers.settings import StoreSessionsSettings, load
 from stock_movers.usecases.fetch_range import ranges_without_data
 from stock_movers.usecases.store_sessions import StoreFailed, bars_by_session, store_sessions
 
-
 settings = load(StoreSessionsSettings)
 _objects = RawStore(settings.bucket.name)
 
@@ -35,7 +34,9 @@ def _work_object(key: str) -> dict[str, Any]:
 def _store_day(payload: dict[str, Any]) -> dict[str, Any]:
     """The daily run's store_day function, invoked synchronously; a function error becomes StoreFailed."""
     out = client("lambda").invoke(
-        FunctionName=settings.store_day.function, InvocationType="RequestResponse", Payload=json.dumps(payload)
+        FunctionName=settings.store_day.function,
+        InvocationType="RequestResponse",
+        Payload=json.dumps(payload),
     )
     body = json.loads(out["Payload"].read() or b"null")
     if out.get("FunctionError"):

@@ -249,7 +249,8 @@ class StoreDayTarget:
 class Analysis:
     """The unusual-move threshold of the daily analysis (in standard deviations)."""
 
-    unusual_threshold: Decimal = env("UNUSUAL_THRESHOLD", positive_decimal, default="2.0")
+    # env() is a dataclasses.field carrying the variable, not a shared default value
+    unusual_threshold: Decimal = env("UNUSUAL_THRESHOLD", positive_decimal, default="2.0")  # noqa: RUF009
 
 
 @dataclass(frozen=True)

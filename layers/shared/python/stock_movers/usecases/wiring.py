@@ -72,9 +72,7 @@ def wait_answer(exc: SlotUnavailable, event: dict[str, Any], settings: FetchSett
     slot = event.get("slot")
     since = slot.get("waitingSince") if isinstance(slot, dict) else None
     since = float(since) if isinstance(since, int | float) and not isinstance(since, bool) else None
-    answer = slot_wait(
-        exc.retry_after, since, time.time(), settings.rate_limit.wait_budget_seconds
-    )
+    answer = slot_wait(exc.retry_after, since, time.time(), settings.rate_limit.wait_budget_seconds)
     metrics.add_metric(name="RateLimitWaits", unit=MetricUnit.Count, value=1)
     logger.info("No rate-limit slot yet", extra={"answer": answer})
     return answer

@@ -411,6 +411,17 @@ def variables(cls: type) -> frozenset[str]:
     return frozenset(names)
 
 
+def required_variables(cls: type) -> frozenset[str]:
+    """The variables of `cls` without a default (names and ARNs): a deployment must set each."""
+    names: set[str] = set()
+    for _field, part in _parts(cls):
+        if isinstance(part, Var):
+            names |= {part.name} if part.default is None else set()
+        else:
+            names |= required_variables(part)
+    return frozenset(names)
+
+
 def _read(cls: type[S], environ: Mapping[str, str], problems: dict[str, str]) -> S | None:
     values: dict[str, Any] = {}
     for f, part in _parts(cls):

@@ -43,12 +43,7 @@ variable "analysis_catchup_sessions" {
 }
 
 locals {
-  analysis_env = {
-    TABLE_NAME        = aws_dynamodb_table.main.name
-    BUCKET_NAME       = aws_s3_bucket.data.bucket
-    UNUSUAL_THRESHOLD = tostring(var.analysis_unusual_threshold)
-    WATCHLIST         = join(",", var.watchlist)
-  }
+  env_analysis = { UNUSUAL_THRESHOLD = tostring(var.analysis_unusual_threshold) }
   analysis_functions = [
     module.fn_analysis_prepare.function_arn,
     module.fn_analysis_ticker.function_arn,
@@ -64,7 +59,7 @@ module "fn_analysis_prepare" {
   name        = "analysis_prepare"
   zip_path    = "${local.dist_dir}/functions/analysis_prepare.zip"
   layer_arns  = local.base_layers
-  environment = { WATCHLIST = join(",", var.watchlist) }
+  environment = local.env_watchlist
   timeout     = 10
   memory_size = 256
   common      = local.fn_common
@@ -76,7 +71,7 @@ module "fn_analysis_ticker" {
   name        = "analysis_ticker"
   zip_path    = "${local.dist_dir}/functions/analysis_ticker.zip"
   layer_arns  = local.base_layers
-  environment = local.analysis_env
+  environment = merge(local.env_main_table, local.env_analysis)
   timeout     = 20
   memory_size = 256
   policy_statements = [
@@ -95,7 +90,7 @@ module "fn_analysis_store" {
   name        = "analysis_store"
   zip_path    = "${local.dist_dir}/functions/analysis_store.zip"
   layer_arns  = concat(local.base_layers, [aws_lambda_layer_version.arrow.arn])
-  environment = local.analysis_env
+  environment = merge(local.env_main_table, local.env_bucket, local.env_analysis)
   timeout     = 30
   memory_size = 512
   policy_statements = [
@@ -227,13 +222,12 @@ module "fn_analysis_catchup" {
   name        = "analysis_catchup"
   zip_path    = "${local.dist_dir}/functions/analysis_catchup.zip"
   layer_arns  = local.base_layers
-  environment = {
-    TABLE_NAME                 = aws_dynamodb_table.main.name
+  environment = merge(local.env_main_table, {
     ANALYSIS_STATE_MACHINE_ARN = module.sfn_daily_analysis.alias_arn
     EVENT_BUS_NAME             = "default"
     EVENT_SOURCE               = local.event_source
     CATCHUP_SESSIONS           = tostring(var.analysis_catchup_sessions)
-  }
+  })
   timeout     = 30
   memory_size = 256
   policy_statements = [

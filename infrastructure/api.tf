@@ -44,12 +44,10 @@ module "fn_api" {
   name        = "api"
   zip_path    = "${local.dist_dir}/functions/api.zip"
   layer_arns  = concat(local.base_layers, [aws_lambda_layer_version.pydantic.arn])
-  environment = {
-    TABLE_NAME              = aws_dynamodb_table.main.name
+  environment = merge(local.env_main_table, {
     POWERTOOLS_SERVICE_NAME = "movers-api"
-    LOG_LEVEL               = var.log_level
     CORS_ALLOW_ORIGIN       = var.api_cors_allow_origin
-  }
+  })
   timeout     = 10
   memory_size = 256
   policy_statements = [{

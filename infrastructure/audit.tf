@@ -81,7 +81,7 @@ module "fn_audit_record" {
   name        = "audit_record"
   zip_path    = "${local.dist_dir}/functions/audit_record.zip"
   layer_arns  = local.base_layers
-  environment = { TABLE_NAME = aws_dynamodb_table.main.name }
+  environment = local.env_main_table
   timeout     = 10
   memory_size = 256
   policy_statements = [{

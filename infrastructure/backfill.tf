@@ -42,12 +42,6 @@ variable "gap_heal_sessions" {
 }
 
 locals {
-  backfill_env = merge(local.pipeline_env, {
-    BACKFILL_MAX_SPAN_DAYS = tostring(var.backfill_max_span_days)
-    BACKFILL_BATCH_SIZE    = tostring(var.backfill_batch_size)
-    STORE_DAY_FUNCTION     = "${module.fn_store_day.function_name}:${module.fn_store_day.alias_name}"
-    STORE_CONCURRENCY      = "4"
-  })
   # Built from its name, not read from the resource: the machine's definition needs plan_backfill's ARN.
   backfill_machine_arn = "arn:aws:states:${var.region}:${local.account_id}:stateMachine:${local.name_prefix}-backfill"
   backfill_functions = [
@@ -63,7 +57,11 @@ module "fn_plan_backfill" {
   name        = "plan_backfill"
   zip_path    = "${local.dist_dir}/functions/plan_backfill.zip"
   layer_arns  = local.base_layers
-  environment = merge(local.backfill_env, { BACKFILL_STATE_MACHINE_ARN = "${local.backfill_machine_arn}:live" })
+  environment = merge(local.env_main_table, local.env_watchlist, local.env_provider, {
+    BACKFILL_MAX_SPAN_DAYS     = tostring(var.backfill_max_span_days)
+    BACKFILL_BATCH_SIZE        = tostring(var.backfill_batch_size)
+    BACKFILL_STATE_MACHINE_ARN = "${local.backfill_machine_arn}:live"
+  })
   timeout     = 30
   memory_size = 256
   policy_statements = [
@@ -87,7 +85,7 @@ module "fn_fetch_range" {
   name        = "fetch_range"
   zip_path    = "${local.dist_dir}/functions/fetch_range.zip"
   layer_arns  = local.base_layers
-  environment = local.backfill_env
+  environment = local.env_fetch
   # Below the 65 s the Fetch Range state waits before retrying a crashed fetch (its in-progress lock).
   timeout     = 60
   memory_size = 512
@@ -117,7 +115,10 @@ module "fn_store_sessions" {
   name        = "store_sessions"
   zip_path    = "${local.dist_dir}/functions/store_sessions.zip"
   layer_arns  = local.base_layers
-  environment = local.backfill_env
+  environment = merge(local.env_bucket, {
+    STORE_DAY_FUNCTION = "${module.fn_store_day.function_name}:${module.fn_store_day.alias_name}"
+    STORE_CONCURRENCY  = "4"
+  })
   timeout     = 300
   memory_size = 512
   policy_statements = [

@@ -1,22 +1,25 @@
 # The ingest pipeline's functions. Each gets only the permissions it uses, on exact ARNs.
 
+# Each function's `environment` holds exactly the variables its settings read (stock_movers.settings,
+# FUNCTION_SETTINGS), no more: tests/unit/test_settings_terraform.py compares them.
 locals {
-  pipeline_env = {
-    TABLE_NAME                     = aws_dynamodb_table.main.name
+  env_main_table = { TABLE_NAME = aws_dynamodb_table.main.name }
+  env_bucket     = { BUCKET_NAME = aws_s3_bucket.data.bucket }
+  env_watchlist  = { WATCHLIST = join(",", var.watchlist) }
+  env_provider   = { MARKET_PROVIDER = var.market_provider }
+  # fetch_bars and fetch_range (settings.FetchSettings): the only functions given the API key's secret.
+  env_fetch = merge(local.env_bucket, local.env_provider, {
     CONTROL_TABLE_NAME             = aws_dynamodb_table.control.name
-    BUCKET_NAME                    = aws_s3_bucket.data.bucket
-    MARKET_PROVIDER                = var.market_provider
     PROVIDER_BASE_URL              = var.provider_base_url
     API_KEY_SECRET_ARN             = aws_secretsmanager_secret.provider_api_key.arn
+    API_KEY_CACHE_SECONDS          = tostring(var.api_key_cache_seconds)
     RATE_LIMIT_CALLS               = tostring(var.rate_limit_calls)
     RATE_LIMIT_PERIOD_SECONDS      = tostring(var.rate_limit_period_seconds)
     RATE_LIMIT_ALLOWANCE_SECONDS   = tostring(var.rate_limit_allowance_seconds)
     RATE_LIMIT_MAX_WAIT_SECONDS    = tostring(var.rate_limit_max_wait_seconds)
     RATE_LIMIT_WAIT_BUDGET_SECONDS = tostring(var.rate_limit_wait_budget_seconds)
-    WATCHLIST                      = join(",", var.watchlist)
-    API_KEY_CACHE_SECONDS          = tostring(var.api_key_cache_seconds)
     IDEMPOTENCY_TTL_SECONDS        = tostring(var.idempotency_ttl_seconds)
-  }
+  })
   base_layers = [aws_lambda_layer_version.shared.arn, aws_lambda_layer_version.deps.arn]
 }
 
@@ -26,7 +29,7 @@ module "fn_validate_input" {
   name        = "validate_input"
   zip_path    = "${local.dist_dir}/functions/validate_input.zip"
   layer_arns  = local.base_layers
-  environment = { WATCHLIST = join(",", var.watchlist), FETCH_STRATEGY = var.fetch_strategy, MARKET_PROVIDER = var.market_provider }
+  environment = merge(local.env_watchlist, local.env_provider, { FETCH_STRATEGY = var.fetch_strategy })
   timeout     = 10
   memory_size = 256
   common      = local.fn_common
@@ -38,7 +41,7 @@ module "fn_fetch_bars" {
   name        = "fetch_bars"
   zip_path    = "${local.dist_dir}/functions/fetch_bars.zip"
   layer_arns  = local.base_layers
-  environment = local.pipeline_env
+  environment = local.env_fetch
   # A crashed fetch holds its idempotency in-progress lock until this deadline: the fetch states retry
   # Runtime.ExitError / Sandbox.Timedout after 65 s, so keep this below that.
   timeout     = 60
@@ -90,7 +93,7 @@ module "fn_store_day" {
   name        = "store_day"
   zip_path    = "${local.dist_dir}/functions/store_day.zip"
   layer_arns  = concat(local.base_layers, [aws_lambda_layer_version.arrow.arn])
-  environment = merge(local.pipeline_env, { BOARD_SIZE = tostring(var.board_size) })
+  environment = merge(local.env_main_table, local.env_bucket, { BOARD_SIZE = tostring(var.board_size) })
   timeout     = 30
   memory_size = 512
   policy_statements = [

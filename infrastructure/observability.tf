@@ -302,7 +302,7 @@ module "fn_staleness_check" {
   name        = "staleness_check"
   zip_path    = "${local.dist_dir}/functions/staleness_check.zip"
   layer_arns  = local.base_layers
-  environment = { TABLE_NAME = aws_dynamodb_table.main.name }
+  environment = local.env_main_table
   timeout     = 10
   memory_size = 256
   policy_statements = [{

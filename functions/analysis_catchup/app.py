@@ -10,7 +10,6 @@ machine's claim makes a second start for the same day and winner end AlreadyAnal
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -18,22 +17,17 @@ from aws_lambda_powertools.metrics import MetricUnit
 from stock_movers.adapters.aws import client
 from stock_movers.domain.calendar import NEW_YORK
 from stock_movers.observability import logger, metrics
-from stock_movers.settings import SettingsError
+from stock_movers.settings import AnalysisCatchUpSettings, load
 from stock_movers.usecases.catchup import CatchUpStore, CatchUpTargets, parse_catch_up_input, run_catch_up
 
-
-def _env(name: str) -> str:
-    value = os.environ.get(name, "")
-    if not value:
-        raise SettingsError(f"environment variable {name} is required")
-    return value
-
-
-_store = CatchUpStore(_env("TABLE_NAME"))
+settings = load(AnalysisCatchUpSettings)
+_store = CatchUpStore(settings.table.name)
 _targets = CatchUpTargets(
-    machine_arn=_env("ANALYSIS_STATE_MACHINE_ARN"), bus=_env("EVENT_BUS_NAME"), source=_env("EVENT_SOURCE")
+    machine_arn=settings.catch_up.analysis_machine_arn,
+    bus=settings.catch_up.event_bus,
+    source=settings.catch_up.event_source,
 )
-_sessions = int(os.environ.get("CATCHUP_SESSIONS", "10"))
+_sessions = settings.catch_up.sessions
 
 
 @metrics.log_metrics

@@ -7,7 +7,6 @@ re-run), and returns {"date", "status", "unusual", "parquetKey", "subject", "mes
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -18,20 +17,13 @@ from stock_movers.domain.analytics import TickerAnalysis, report
 from stock_movers.domain.errors import InvalidInput
 from stock_movers.domain.inputs import parse_date
 from stock_movers.observability import correlate, logger, metrics
-from stock_movers.settings import SettingsError
-from stock_movers.usecases.analysis import HistoryStore, parse_threshold, summarise_day
+from stock_movers.settings import AnalysisStoreSettings, load
+from stock_movers.usecases.analysis import HistoryStore, summarise_day
 
-
-def _env(name: str) -> str:
-    value = os.environ.get(name, "")
-    if not value:
-        raise SettingsError(f"environment variable {name} is required")
-    return value
-
-
-_store = HistoryStore(_env("TABLE_NAME"))
-_objects = RawStore(_env("BUCKET_NAME"))
-_threshold = parse_threshold(os.environ.get("UNUSUAL_THRESHOLD"))
+settings = load(AnalysisStoreSettings)
+_store = HistoryStore(settings.table.name)
+_objects = RawStore(settings.bucket.name)
+_threshold = settings.analysis.unusual_threshold
 
 
 @metrics.log_metrics

@@ -6,19 +6,16 @@ figures with their reasons). Reads one bounded DynamoDB Query of the ticker's st
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from stock_movers.domain.inputs import parse_date, parse_ticker
 from stock_movers.observability import correlate, logger
-from stock_movers.settings import SettingsError
-from stock_movers.usecases.analysis import HistoryStore, analyse_ticker_day, parse_threshold
+from stock_movers.settings import AnalysisTickerSettings, load
+from stock_movers.usecases.analysis import HistoryStore, analyse_ticker_day
 
-_table = os.environ.get("TABLE_NAME", "")
-if not _table:
-    raise SettingsError("environment variable TABLE_NAME is required")
-_store = HistoryStore(_table)
-_threshold = parse_threshold(os.environ.get("UNUSUAL_THRESHOLD"))
+settings = load(AnalysisTickerSettings)
+_store = HistoryStore(settings.table.name)
+_threshold = settings.analysis.unusual_threshold
 
 
 @logger.inject_lambda_context(log_event=False)

@@ -9,6 +9,9 @@ from typing import Any
 
 from movers_api.observability import instrument
 from movers_api.resolver import resolve
+from movers_api.settings import settings
+
+__all__ = ["handler", "settings"]
 
 
 @instrument

@@ -6,21 +6,20 @@ Input: an EventBridge "Step Functions Execution Status Change" event with a term
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from audit import audit_item
 
 from stock_movers.adapters.aws import client
 from stock_movers.observability import logger
+from stock_movers.settings import TableOnlySettings, load
 
-_TABLE = os.environ.get("TABLE_NAME", "")
+settings = load(TableOnlySettings)
+_TABLE = settings.table.name
 
 
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
-    if not _TABLE:
-        raise RuntimeError("TABLE_NAME is not set")
     item = audit_item(event)
     logger.set_correlation_id(item["ExecutionName"]["S"])
     client("dynamodb").put_item(TableName=_TABLE, Item=item)

@@ -20,17 +20,17 @@ from aws_lambda_powertools.metrics import MetricUnit
 from stock_movers.adapters.ratelimiter import SlotUnavailable
 from stock_movers.domain.inputs import parse_date, parse_ticker
 from stock_movers.observability import correlate, logger, metrics
-from stock_movers.settings import pipeline_settings
+from stock_movers.settings import FetchSettings, load
 from stock_movers.usecases.fetch import fetch_snapshot, fetch_ticker
 from stock_movers.usecases.wiring import LazyIdempotent, invocation, provider_context, wait_answer
 
-_settings = pipeline_settings()
-_idempotency = LazyIdempotent("[provider, ticker, date, execution]")
+settings = load(FetchSettings)
+_idempotency = LazyIdempotent("[provider, ticker, date, execution]", settings)
 
 
 @_idempotency
 def _fetch_once(request: dict[str, str]) -> dict[str, Any]:
-    ctx = provider_context()
+    ctx = provider_context(settings)
     result = fetch_ticker(ctx, request["ticker"], parse_date(request["date"]), request.get("snapshotKey", ""))
     metrics.add_metric(name="TickersFetched", unit=MetricUnit.Count, value=1)
     return result
@@ -47,12 +47,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         if event.get("mode") == "snapshot":
             tickers = [parse_ticker(t, "tickers") for t in event.get("tickers") or []]
-            out = fetch_snapshot(provider_context(), day, tickers, execution)
+            out = fetch_snapshot(provider_context(settings), day, tickers, execution)
             logger.info("Session snapshot stored", extra={"date": day.isoformat(), "key": out["key"]})
             return {"status": "Fetched", **out}
         ticker = parse_ticker(event.get("ticker"))
         request = {
-            "provider": _settings.provider,
+            "provider": settings.provider.name,
             "ticker": ticker,
             "date": day.isoformat(),
             "snapshotKey": str(event.get("snapshotKey") or ""),
@@ -60,6 +60,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         }
         result = _fetch_once(request=request)
     except SlotUnavailable as exc:
-        return wait_answer(exc, event)
+        return wait_answer(exc, event, settings)
     logger.info("Bar fetched", extra={"ticker": ticker, "date": day.isoformat(), "source": result["source"]})
     return {"status": "Fetched", **result}

@@ -17,17 +17,17 @@ from stock_movers.adapters.ratelimiter import SlotUnavailable
 from stock_movers.domain.errors import InvalidInput
 from stock_movers.domain.inputs import parse_date, parse_ticker
 from stock_movers.observability import correlate, logger, metrics
-from stock_movers.settings import pipeline_settings
+from stock_movers.settings import FetchSettings, load
 from stock_movers.usecases.fetch_range import fetch_range
 from stock_movers.usecases.wiring import LazyIdempotent, invocation, provider_context, wait_answer
 
-_settings = pipeline_settings()
-_idempotency = LazyIdempotent("[provider, ticker, start, end, execution]")
+settings = load(FetchSettings)
+_idempotency = LazyIdempotent("[provider, ticker, start, end, execution]", settings)
 
 
 @_idempotency
 def _fetch_once(request: dict[str, str]) -> dict[str, Any]:
-    ctx = provider_context()
+    ctx = provider_context(settings)
     return fetch_range(
         ctx, request["ticker"], parse_date(request["start"], "from"), parse_date(request["end"], "to")
     )
@@ -44,7 +44,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if start > end:
         raise InvalidInput("from", f"{start.isoformat()} is after to {end.isoformat()}")
     request = {
-        "provider": _settings.provider,
+        "provider": settings.provider.name,
         "ticker": ticker,
         "start": start.isoformat(),
         "end": end.isoformat(),
@@ -53,6 +53,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         result = _fetch_once(request=request)
     except SlotUnavailable as exc:
-        return wait_answer(exc, event)
+        return wait_answer(exc, event, settings)
     logger.info("Range fetched", extra={**request, "bars": result["bars"]})
     return {"status": "Fetched", **result}

@@ -13,7 +13,10 @@ from typing import Any
 from stock_movers.domain.bars import DailyBar
 from stock_movers.domain.inputs import parse_date, parse_ticker
 from stock_movers.observability import correlate, logger
+from stock_movers.settings import NoSettings, load
 from stock_movers.usecases.pick import reduce_day
+
+settings = load(NoSettings)
 
 
 @logger.inject_lambda_context(log_event=False)

@@ -16,17 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from typing import Any
 
 from stock_movers.adapters.aws import client
 from stock_movers.adapters.storage import ItemStore
-from stock_movers.domain.inputs import DEFAULT_MAX_SPAN_DAYS, parse_backfill_input, parse_date
+from stock_movers.domain.inputs import parse_backfill_input, parse_date
 from stock_movers.observability import correlate, logger
 from stock_movers.providers.capabilities import require_history
-from stock_movers.settings import SettingsError, market_provider, watchlist
+from stock_movers.settings import PlanBackfillSettings, load
 from stock_movers.usecases.backfill import (
-    DEFAULT_BATCH_SIZE,
     backfill_input,
     find_gaps,
     gap_search_span,
@@ -36,19 +34,8 @@ from stock_movers.usecases.backfill import (
 )
 from stock_movers.usecases.daily import execution_arn
 
-
-def _int_env(name: str, default: int) -> int:
-    raw = os.environ.get(name) or str(default)
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"environment variable {name} must be an integer, got {raw!r}") from None
-    if value < 1:
-        raise SettingsError(f"environment variable {name} must be >= 1, got {raw!r}")
-    return value
-
-
-_items = ItemStore(os.environ.get("TABLE_NAME", ""))
+settings = load(PlanBackfillSettings)
+_items = ItemStore(settings.table.name)
 
 
 def _plan(event: dict[str, Any]) -> dict[str, Any]:
@@ -56,14 +43,14 @@ def _plan(event: dict[str, Any]) -> dict[str, Any]:
     req = parse_backfill_input(
         event.get("input"),
         now=now,
-        default_tickers=watchlist(),
-        max_span_days=_int_env("BACKFILL_MAX_SPAN_DAYS", DEFAULT_MAX_SPAN_DAYS),
+        default_tickers=settings.watchlist.tickers,
+        max_span_days=settings.limits.max_span_days,
     )
     stored = set() if req.force else _items.winner_dates(req.start, req.end)
-    out = plan(req, stored, _int_env("BACKFILL_BATCH_SIZE", DEFAULT_BATCH_SIZE))
+    out = plan(req, stored, settings.limits.batch_size)
     if out["fetchFrom"]:
         # Before any range call: the first session still to store must be within the provider's reach.
-        require_history(market_provider(), parse_date(out["fetchFrom"]), now)
+        require_history(settings.provider.name, parse_date(out["fetchFrom"]), now)
     logger.info(
         "Backfill planned",
         extra={k: out[k] for k in ("from", "to", "sessions", "skipped", "todo", "fetchFrom", "fetchTo")},
@@ -81,9 +68,7 @@ def _heal(event: dict[str, Any]) -> dict[str, Any]:
         return {"status": "NoGaps"}
     payload = backfill_input(gaps[0], gaps[-1], event.get("tickers") or None)
     name = heal_name(day, gaps[0], gaps[-1])
-    machine = os.environ.get("BACKFILL_STATE_MACHINE_ARN", "")
-    if not machine:
-        raise SettingsError("environment variable BACKFILL_STATE_MACHINE_ARN is required")
+    machine = settings.machine.arn
     sfn = client("stepfunctions")
     status = "Started"
     try:

@@ -9,7 +9,6 @@ Input: {} or {"now": "<ISO-8601 aware datetime>"} (the latter for drills and tes
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -17,8 +16,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from stock_movers.adapters.aws import client
 from stock_movers.domain.calendar import latest_completed_session
 from stock_movers.observability import logger, metrics
+from stock_movers.settings import TableOnlySettings, load
 
-_TABLE = os.environ.get("TABLE_NAME", "")
+settings = load(TableOnlySettings)
+_TABLE = settings.table.name
 
 
 class BadNow(ValueError):
@@ -41,8 +42,6 @@ def _now(event: Any) -> dt.datetime:
 @metrics.log_metrics
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    if not _TABLE:
-        raise RuntimeError("TABLE_NAME is not set")
     session = latest_completed_session(_now(event)).isoformat()
     got = client("dynamodb").get_item(
         TableName=_TABLE,

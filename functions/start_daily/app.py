@@ -10,14 +10,16 @@ run never blocks its day. Non-session days end in the state machine as MarketClo
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Any
 
 from stock_movers.adapters.aws import client
 from stock_movers.domain.calendar import NEW_YORK
 from stock_movers.domain.inputs import parse_date
 from stock_movers.observability import logger
+from stock_movers.settings import StartDailySettings, load
 from stock_movers.usecases.daily import start_daily_run
+
+settings = load(StartDailySettings)
 
 
 @logger.inject_lambda_context(log_event=True)
@@ -25,9 +27,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
     # The schedule sends {"source": "schedule"}; firing it by hand may name the session ({"date": ...}).
     requested = event.get("date") if isinstance(event, dict) else None
     today = parse_date(requested).isoformat() if requested else dt.datetime.now(NEW_YORK).date().isoformat()
-    started = start_daily_run(
-        client("stepfunctions"), os.environ["STATE_MACHINE_ARN"], today, {"date": today}
-    )
+    started = start_daily_run(client("stepfunctions"), settings.ingest.arn, today, {"date": today})
     status = {"Started": "Started", "AlreadyRunning": "AlreadyStarted", "AlreadySucceeded": "AlreadyStarted"}
     extra = {
         "execution": started.name,

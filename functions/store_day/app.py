@@ -29,13 +29,12 @@ from store_errors import named_store_errors
 from stock_movers.adapters.storage import ItemStore, RawStore, parquet_key
 from stock_movers.domain.inputs import parse_date
 from stock_movers.observability import correlate, logger, metrics
-from stock_movers.settings import board_size, pipeline_settings
+from stock_movers.settings import StoreDaySettings, load
 from stock_movers.usecases.pick import stored_board
 
-_settings = pipeline_settings()
-_board_size = board_size()
-_items = ItemStore(_settings.table_name)
-_objects = RawStore(_settings.bucket_name)
+settings = load(StoreDaySettings)
+_items = ItemStore(settings.table.name)
+_objects = RawStore(settings.bucket.name)
 
 
 def _undo_parquet(key: str, version: str | None) -> None:
@@ -57,7 +56,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     day = parse_date(event.get("date"))
     winner, rows = event["winner"], event["rows"]
     force = bool(event.get("force"))
-    board = stored_board(day, rows, winner, _board_size)
+    board = stored_board(day, rows, winner, settings.board.size)
     key = parquet_key(day)
     version = _objects.put_bytes(key, bars_parquet(rows, board), "application/vnd.apache.parquet")
     try:

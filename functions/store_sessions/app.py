@@ -10,7 +10,6 @@ items and the conditional winner put are the daily run's own. Output `{stored, s
 from __future__ import annotations
 
 import json
-import os
 from functools import lru_cache
 from typing import Any
 
@@ -18,19 +17,12 @@ from stock_movers.adapters.aws import client
 from stock_movers.adapters.storage import RawStore
 from stock_movers.domain.inputs import parse_date, parse_ticker
 from stock_movers.observability import correlate, logger
-from stock_movers.settings import SettingsError
+from stock_movers.settings import StoreSessionsSettings, load
 from stock_movers.usecases.fetch_range import ranges_without_data
 from stock_movers.usecases.store_sessions import StoreFailed, bars_by_session, store_sessions
 
-
-def _env(name: str) -> str:
-    value = os.environ.get(name, "")
-    if not value:
-        raise SettingsError(f"environment variable {name} is required")
-    return value
-
-
-_objects = RawStore(os.environ.get("BUCKET_NAME", ""))
+settings = load(StoreSessionsSettings)
+_objects = RawStore(settings.bucket.name)
 
 
 @lru_cache(maxsize=64)
@@ -42,7 +34,9 @@ def _work_object(key: str) -> dict[str, Any]:
 def _store_day(payload: dict[str, Any]) -> dict[str, Any]:
     """The daily run's store_day function, invoked synchronously; a function error becomes StoreFailed."""
     out = client("lambda").invoke(
-        FunctionName=_env("STORE_DAY_FUNCTION"), InvocationType="RequestResponse", Payload=json.dumps(payload)
+        FunctionName=settings.store_day.function,
+        InvocationType="RequestResponse",
+        Payload=json.dumps(payload),
     )
     body = json.loads(out["Payload"].read() or b"null")
     if out.get("FunctionError"):
@@ -71,7 +65,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         force=bool(event.get("force")),
         execution_arn=str(event.get("executionArn", "")),
         execution_name=str(event.get("executionName", "")),
-        workers=int(os.environ.get("STORE_CONCURRENCY", "4")),
+        workers=settings.store_day.concurrency,
     )
     logger.info(
         "Batch stored",

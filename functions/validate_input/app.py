@@ -16,17 +16,19 @@ from typing import Any
 from stock_movers.domain.inputs import parse_ingest_input, resolve_session
 from stock_movers.observability import correlate, logger
 from stock_movers.providers.capabilities import check_daily_run
-from stock_movers.settings import fetch_strategy, market_provider, watchlist
+from stock_movers.settings import ValidateInputSettings, load
+
+settings = load(ValidateInputSettings)
 
 
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     correlate(event)
     now = dt.datetime.now(dt.UTC)
-    request = parse_ingest_input(event.get("input"), now=now, default_tickers=watchlist())
+    request = parse_ingest_input(event.get("input"), now=now, default_tickers=settings.watchlist.tickers)
     day, is_session = resolve_session(request, now)
-    strategy = fetch_strategy()
-    check_daily_run(market_provider(), strategy, day, is_session, now)
+    strategy = settings.strategy.name
+    check_daily_run(settings.provider.name, strategy, day, is_session, now)
     logger.info("Run resolved", extra={"date": day.isoformat(), "isSession": is_session})
     return {
         "date": day.isoformat(),

@@ -21,7 +21,6 @@ from stock_movers.usecases.analysis import (
     HistoryStore,
     analyse_ticker_day,
     parse_analysis_input,
-    parse_threshold,
     summarise_day,
     to_attribute,
 )
@@ -70,13 +69,6 @@ def test_given_bad_input_when_parsed_then_invalid_input_names_the_field(raw, fie
     with pytest.raises(InvalidInput) as err:
         parse_analysis_input(raw, now=NOW, default_tickers=WATCHLIST)
     assert err.value.field == field
-
-
-@pytest.mark.parametrize("raw", ["0", "-1", "x", "NaN", "Infinity"])
-def test_a_bad_threshold_is_a_configuration_error(raw):
-    with pytest.raises(ValueError, match="UNUSUAL_THRESHOLD"):
-        parse_threshold(raw)
-    assert parse_threshold(None) == Decimal("2.0")
 
 
 def test_to_attribute_maps_plain_values_and_refuses_floats():

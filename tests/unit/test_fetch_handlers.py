@@ -23,7 +23,6 @@ from stock_movers.adapters.ratelimiter import Acquired, SlotUnavailable
 from stock_movers.domain.bars import DailyBar
 from stock_movers.providers.base import FetchResult
 from stock_movers.providers.errors import ProviderUnavailable
-from stock_movers.settings import pipeline_settings
 from stock_movers.usecases.fetch import FetchContext
 from stock_movers.usecases.wiring import invocation_deadline
 
@@ -102,7 +101,6 @@ def fetch(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ModuleType, FakePro
     from stock_movers import observability
 
     monkeypatch.setattr(observability.metrics, "namespace", "StockMovers")
-    pipeline_settings.cache_clear()
     with mock_aws():
         boto3.client("dynamodb").create_table(
             TableName=CONTROL,
@@ -117,9 +115,8 @@ def fetch(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ModuleType, FakePro
         provider, limiter = FakeProvider(), FakeLimiter()
         ctx = FetchContext(provider=provider, limiter=limiter, raw=FakeRaw(), max_wait_seconds=1,  # type: ignore[arg-type]
                            deadline=invocation_deadline)  # fmt: skip
-        monkeypatch.setattr(module, "provider_context", lambda: ctx)
+        monkeypatch.setattr(module, "provider_context", lambda settings: ctx)
         yield module, provider, limiter
-    pipeline_settings.cache_clear()
 
 
 def event(execution: str, **extra: Any) -> dict[str, Any]:

@@ -101,14 +101,14 @@ def test_the_lazy_decorator_remembers_a_request_and_applies_the_context(
     store = MemoryStore()
     built: list[IdempotencyConfig] = []
 
-    def idempotency(key_fields: str) -> tuple[IdempotencyConfig, MemoryStore]:
+    def idempotency(key_fields: str, settings: Any) -> tuple[IdempotencyConfig, MemoryStore]:
         config = IdempotencyConfig(event_key_jmespath=key_fields, raise_on_no_idempotency_key=True)
         built.append(config)
         return config, store
 
     monkeypatch.setattr(wiring, "idempotency", idempotency)
     calls: list[dict[str, Any]] = []
-    lazy = wiring.LazyIdempotent("[ticker, date]")
+    lazy = wiring.LazyIdempotent("[ticker, date]", settings=None)
 
     @lazy
     def fetch(request: dict[str, str]) -> dict[str, Any]:

@@ -212,13 +212,16 @@ def test_validate_input_reports_bad_input_before_the_provider_check(load: Any) -
         app.handler({"input": {"date": "yesterday"}, "executionName": "d"}, context("validate_input"))
 
 
+PLAN_ENV = {"TABLE_NAME": "unused", "BACKFILL_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:1:stateMachine:b"}
+
+
 def test_plan_backfill_refuses_a_span_older_than_alphavantage_reaches(load: Any) -> None:
     # Given the backfill planner with alphavantage, When a forced backfill of January 2020 is planned
     # (force: no stored-day query), Then it fails with UnsupportedHistory before any range call
-    app = load("plan_backfill", {"MARKET_PROVIDER": "alphavantage", "TABLE_NAME": "unused"})
+    app = load("plan_backfill", {**PLAN_ENV, "MARKET_PROVIDER": "alphavantage"})
     request = {"step": "plan", "input": {"from": "2020-01-02", "to": "2020-01-31", "force": True}}
     with pytest.raises(UnsupportedHistory, match=r"^2020-01-02 is older than provider 'alphavantage'"):
         app.handler(request, context("plan_backfill"))
     # And the same span with massive is planned
-    app = load("plan_backfill", {"MARKET_PROVIDER": "massive", "TABLE_NAME": "unused"})
+    app = load("plan_backfill", {**PLAN_ENV, "MARKET_PROVIDER": "massive"})
     assert app.handler(request, context("plan_backfill"))["fetchFrom"] == "2020-01-02"

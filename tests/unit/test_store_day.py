@@ -309,11 +309,11 @@ def test_handler_refuses_rows_that_are_not_a_validated_day_and_writes_nothing(
 
 @pytest.mark.parametrize("value", ["0", "51", "ten", "1.5", "-3"])
 def test_a_bad_board_size_is_a_named_settings_error(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
-    from stock_movers.settings import SettingsError, board_size
+    from stock_movers.settings import SettingsError, StoreDaySettings, load
 
-    monkeypatch.setenv("BOARD_SIZE", value)
+    env = {"TABLE_NAME": "t", "BUCKET_NAME": "b", "BOARD_SIZE": value}
     with pytest.raises(SettingsError, match="BOARD_SIZE"):
-        board_size()
+        load(StoreDaySettings, env)
 
 
 def test_a_failed_commit_removes_only_its_own_parquet_version(store_day: Any, aws: Any) -> None:

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
-logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "movers-api"))
+from movers_api.settings import settings
+
+logger = Logger(service=settings.service.service_name)
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 def tracing_enabled() -> bool:
     """Tracing is opt-in: the X-Ray SDK is heavy at cold start and not in the deps layer by default."""
-    return os.environ.get("POWERTOOLS_TRACE_DISABLED", "true").strip().lower() not in ("true", "1")
+    return settings.service.tracing
 
 
 def instrument(handler: Handler) -> Handler:

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import base64
-import os
 import re
 from typing import Any
 
@@ -14,6 +13,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 
 from movers_api import analysis, errors, health, movers, tickers
+from movers_api.settings import settings
 
 
 class StrictRestResolver(APIGatewayRestResolver):
@@ -29,7 +29,7 @@ class StrictRestResolver(APIGatewayRestResolver):
 
 
 cors = CORSConfig(
-    allow_origin=os.environ.get("CORS_ALLOW_ORIGIN", "*") or "*",
+    allow_origin=settings.service.cors_allow_origin,
     allow_headers=["If-None-Match"],
     expose_headers=["ETag"],
     max_age=600,

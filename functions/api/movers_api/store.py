@@ -6,23 +6,17 @@ cached for the life of the execution environment.
 
 from __future__ import annotations
 
-import os
 from typing import Any
+
+from movers_api.settings import settings
 
 _client: Any = None
 _deserializer: Any = None
 
 
-class SettingsError(RuntimeError):
-    """A required environment variable is missing or empty."""
-
-
 def table_name() -> str:
-    """TABLE_NAME from the environment, or a named error."""
-    name = os.environ.get("TABLE_NAME", "").strip()
-    if not name:
-        raise SettingsError("environment variable TABLE_NAME is not set")
-    return name
+    """The main table (TABLE_NAME, validated at import by movers_api.settings)."""
+    return settings.table.name
 
 
 def client() -> Any:

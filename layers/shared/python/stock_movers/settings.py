@@ -1,96 +1,459 @@
-"""Typed settings read from environment variables, validated once, with errors naming the variable."""
+"""Typed settings of every function, read from environment variables and validated once, at import.
+
+A function's settings are composed of small groups (the main table, the bucket, the provider, the rate limit,
+the backfill, the analysis, ...). Each group field names its variable (`env`), how it is parsed and, for a
+tunable only, a default; names and ARNs have none. :func:`load` reads every variable of every group and
+raises ONE :class:`SettingsError` naming each missing or malformed variable, so a deployment error shows
+in full on the first cold start. :data:`FUNCTION_SETTINGS` says which settings each function (the folder
+under functions/) reads, and :func:`variables` lists their variable names:
+tests/unit/test_settings_terraform.py holds them equal to each function's Terraform `environment` map, so
+no function is given a variable (or a secret's ARN) it does not use.
+
+Only the standard library and `stock_movers.domain.inputs` are imported here: the API's cold start loads it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from dataclasses import dataclass
-from functools import lru_cache
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+from stock_movers.domain.errors import InvalidInput
+from stock_movers.domain.inputs import DEFAULT_MAX_SPAN_DAYS, parse_ticker
+from stock_movers.domain.leaders import BOARD_DEFAULT, BOARD_MAX
+
+# Kept equal to stock_movers.providers (PROVIDERS, FETCH_STRATEGIES) by tests/unit/test_settings.py; not
+# imported from there, as the providers pull in HTTP libraries every function would then load.
+MARKET_PROVIDERS = ("alphavantage", "massive", "tiingo")
+FETCH_STRATEGIES = ("per_ticker", "snapshot")
 
 
 class SettingsError(RuntimeError):
-    """A required environment variable is missing or malformed (a deployment error, not bad input)."""
+    """Environment variables are missing or malformed (a deployment error, not bad input). `problems` maps
+    each variable to what is wrong with it; the message names every one."""
+
+    def __init__(self, owner: str, problems: Mapping[str, str]) -> None:
+        self.owner = owner
+        self.problems = dict(problems)
+        listed = "; ".join(f"{name} {why}" for name, why in sorted(self.problems.items()))
+        super().__init__(f"{owner}: bad environment: {listed}")
 
 
-def _get(name: str, default: str | None = None) -> str:
-    value = os.environ.get(name, default)
-    if value is None or value == "":
-        if default is not None:
-            return default
-        raise SettingsError(f"environment variable {name} is required")
-    return value
+class _Bad(ValueError):
+    """A parser's refusal of one value (collected by :func:`load` into the one SettingsError)."""
 
 
-def _number(name: str, default: str, kind: type[int] | type[float]) -> float:
-    raw = _get(name, default)
+# ------------------------------------------------------------------------------------------ parsers
+
+
+def text(raw: str) -> str:
+    """A non-empty string (a resource name, an ARN)."""
+    return raw
+
+
+def optional_text(raw: str) -> str | None:
+    """A string where empty means "not configured" (None)."""
+    return raw or None
+
+
+def whole(low: int, high: int | None = None) -> Callable[[str], int]:
+    """A whole number within low..high."""
+
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise _Bad(f"must be a whole number, got {raw!r}") from None
+        if value < low or (high is not None and value > high):
+            span = f"{low}..{high}" if high is not None else f">= {low}"
+            raise _Bad(f"must be {span}, got {raw!r}")
+        return value
+
+    return parse
+
+
+def positive(raw: str) -> float:
+    """A finite number > 0."""
     try:
-        value = kind(raw)
+        value = float(raw)
     except ValueError:
-        raise SettingsError(f"environment variable {name} must be a number, got {raw!r}") from None
-    if value <= 0:
-        raise SettingsError(f"environment variable {name} must be positive, got {raw!r}")
+        raise _Bad(f"must be a number, got {raw!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise _Bad(f"must be a positive number, got {raw!r}")
     return value
+
+
+def positive_decimal(raw: str) -> Decimal:
+    """A finite Decimal > 0."""
+    try:
+        value = Decimal(raw)
+    except (ArithmeticError, InvalidOperation):
+        raise _Bad(f"must be a number, got {raw!r}") from None
+    if not value.is_finite() or value <= 0:
+        raise _Bad(f"must be a positive number, got {raw!r}")
+    return value
+
+
+def one_of(*choices: str) -> Callable[[str], str]:
+    """One of `choices`."""
+
+    def parse(raw: str) -> str:
+        if raw not in choices:
+            raise _Bad(f"must be one of {', '.join(choices)}, got {raw!r}")
+        return raw
+
+    return parse
+
+
+def tickers(raw: str) -> tuple[str, ...]:
+    """Comma-separated ticker symbols (at least one), each valid as run input would be."""
+    names = [t.strip() for t in raw.split(",") if t.strip()]
+    if not names:
+        raise _Bad("must list at least one ticker")
+    try:
+        return tuple(parse_ticker(t, "WATCHLIST") for t in names)
+    except InvalidInput as exc:
+        raise _Bad(f"holds an invalid ticker: {exc}") from None
+
+
+def true_false(raw: str) -> bool:
+    """true/false (also 1/0)."""
+    value = raw.strip().lower()
+    if value not in ("true", "false", "1", "0"):
+        raise _Bad(f"must be true or false, got {raw!r}")
+    return value in ("true", "1")
+
+
+def traced(raw: str) -> bool:
+    """POWERTOOLS_TRACE_DISABLED read the other way round: whether tracing is on."""
+    return not true_false(raw)
 
 
 @dataclass(frozen=True)
-class Settings:
-    table_name: str
-    control_table_name: str
-    bucket_name: str
-    provider: str
-    provider_base_url: str | None
-    api_key_secret_arn: str
-    rate_limit_calls: int
-    rate_limit_period_seconds: float
-    rate_limit_max_wait_seconds: float
-    rate_limit_allowance_seconds: float
-    rate_limit_wait_budget_seconds: float
-    watchlist: tuple[str, ...]
+class Var:
+    """One environment variable: its name, parser and (tunables only) default."""
+
+    name: str
+    parse: Callable[[str], Any]
+    default: str | None = None
+    empty_ok: bool = False
 
 
-@lru_cache(maxsize=1)
-def pipeline_settings() -> Settings:
-    """Settings of the pipeline functions (fetch, store)."""
-    return Settings(
-        table_name=_get("TABLE_NAME"),
-        control_table_name=_get("CONTROL_TABLE_NAME"),
-        bucket_name=_get("BUCKET_NAME"),
-        provider=market_provider(),
-        provider_base_url=os.environ.get("PROVIDER_BASE_URL") or None,
-        api_key_secret_arn=_get("API_KEY_SECRET_ARN"),
-        rate_limit_calls=int(_number("RATE_LIMIT_CALLS", "5", int)),
-        rate_limit_period_seconds=_number("RATE_LIMIT_PERIOD_SECONDS", "60", float),
-        rate_limit_max_wait_seconds=_number("RATE_LIMIT_MAX_WAIT_SECONDS", "20", float),
-        rate_limit_allowance_seconds=_number("RATE_LIMIT_ALLOWANCE_SECONDS", "0.5", float),
-        rate_limit_wait_budget_seconds=_number("RATE_LIMIT_WAIT_BUDGET_SECONDS", "1800", float),
-        watchlist=watchlist(),
-    )
+def env(
+    name: str, parse: Callable[[str], Any] = text, *, default: str | None = None, empty_ok: bool = False
+) -> Any:
+    """A settings field read from the variable `name` (required unless it has a default)."""
+    return field(metadata={"env": Var(name, parse, default, empty_ok)})
 
 
-def watchlist() -> tuple[str, ...]:
-    """Default tickers from WATCHLIST (comma-separated)."""
-    return tuple(
-        t.strip() for t in _get("WATCHLIST", "AAPL,MSFT,GOOGL,AMZN,TSLA,NVDA").split(",") if t.strip()
-    )
+# ------------------------------------------------------------------------------------------ groups
 
 
-def market_provider() -> str:
-    """The configured market-data provider (MARKET_PROVIDER, default massive)."""
-    return _get("MARKET_PROVIDER", "massive")
+@dataclass(frozen=True)
+class DayBoard:
+    """The top-N board every stored day keeps (domain.leaders)."""
+
+    size: int = env("BOARD_SIZE", whole(1, BOARD_MAX), default=str(BOARD_DEFAULT))
 
 
-def fetch_strategy() -> str:
-    """The daily run's fetch strategy (FETCH_STRATEGY, default per_ticker)."""
-    return _get("FETCH_STRATEGY", "per_ticker")
+@dataclass(frozen=True)
+class MainTable:
+    """The main table: winners, ticker days, analyses, audit records."""
+
+    name: str = env("TABLE_NAME")
 
 
-def board_size() -> int:
-    """How many gainers and losers a stored day's board keeps (BOARD_SIZE, default 10, 1-50)."""
-    from stock_movers.domain.errors import InvalidInput
-    from stock_movers.domain.leaders import BOARD_DEFAULT
-    from stock_movers.domain.leaders import board_size as checked
+@dataclass(frozen=True)
+class ControlTable:
+    """The control table: rate-limit log and idempotency records."""
 
-    raw = _get("BOARD_SIZE", str(BOARD_DEFAULT))
-    try:
-        return checked(int(raw) if raw.isascii() and raw.isdigit() else raw, "BOARD_SIZE")
-    except InvalidInput as exc:
-        raise SettingsError(f"environment variable {exc}") from None
+    name: str = env("CONTROL_TABLE_NAME")
+
+
+@dataclass(frozen=True)
+class DataBucket:
+    """The data bucket: raw responses, work objects, curated Parquet."""
+
+    name: str = env("BUCKET_NAME")
+
+
+@dataclass(frozen=True)
+class Watchlist:
+    """The tickers a run takes when its input names none."""
+
+    tickers: tuple[str, ...] = env("WATCHLIST", tickers, default="AAPL,MSFT,GOOGL,AMZN,TSLA,NVDA")
+
+
+@dataclass(frozen=True)
+class MarketProvider:
+    """Which market-data provider the stack is configured for."""
+
+    name: str = env("MARKET_PROVIDER", one_of(*MARKET_PROVIDERS), default="massive")
+
+
+@dataclass(frozen=True)
+class FetchStrategy:
+    """The daily run's fetch strategy."""
+
+    name: str = env("FETCH_STRATEGY", one_of(*FETCH_STRATEGIES), default="per_ticker")
+
+
+@dataclass(frozen=True)
+class ProviderAccess:
+    """How to reach the provider: its base URL (empty: its public URL) and the API key's secret."""
+
+    base_url: str | None = env("PROVIDER_BASE_URL", optional_text, default="", empty_ok=True)
+    api_key_secret_arn: str = env("API_KEY_SECRET_ARN")
+    # A rotated key takes effect within this many seconds (0: read the secret on every call).
+    api_key_cache_seconds: int = env("API_KEY_CACHE_SECONDS", whole(0), default="300")
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """The shared sliding-window limiter of provider calls (see usecases.wiring)."""
+
+    calls: int = env("RATE_LIMIT_CALLS", whole(1), default="5")
+    period_seconds: float = env("RATE_LIMIT_PERIOD_SECONDS", positive, default="60")
+    max_wait_seconds: float = env("RATE_LIMIT_MAX_WAIT_SECONDS", positive, default="20")
+    allowance_seconds: float = env("RATE_LIMIT_ALLOWANCE_SECONDS", positive, default="0.5")
+    wait_budget_seconds: float = env("RATE_LIMIT_WAIT_BUDGET_SECONDS", positive, default="1800")
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """How long a fetch is remembered per execution (Powertools idempotency in the control table)."""
+
+    ttl_seconds: int = env("IDEMPOTENCY_TTL_SECONDS", whole(60), default="3600")
+
+
+@dataclass(frozen=True)
+class BackfillLimits:
+    """A backfill's longest span and its batch size."""
+
+    max_span_days: int = env("BACKFILL_MAX_SPAN_DAYS", whole(1), default=str(DEFAULT_MAX_SPAN_DAYS))
+    batch_size: int = env("BACKFILL_BATCH_SIZE", whole(1, 100), default="40")  # usecases.backfill's default
+
+
+@dataclass(frozen=True)
+class BackfillMachine:
+    """The backfill state machine (its `live` alias) that gap healing starts."""
+
+    arn: str = env("BACKFILL_STATE_MACHINE_ARN")
+
+
+@dataclass(frozen=True)
+class StoreDayTarget:
+    """The store_day function a backfill batch stores each session through, and how many at once."""
+
+    function: str = env("STORE_DAY_FUNCTION")
+    concurrency: int = env("STORE_CONCURRENCY", whole(1, 10), default="4")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The unusual-move threshold of the daily analysis (in standard deviations)."""
+
+    # env() is a dataclasses.field carrying the variable, not a shared default value
+    unusual_threshold: Decimal = env("UNUSUAL_THRESHOLD", positive_decimal, default="2.0")  # noqa: RUF009
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """The analysis catch-up: the machine it starts, the bus and source it announces on, its window."""
+
+    analysis_machine_arn: str = env("ANALYSIS_STATE_MACHINE_ARN")
+    event_bus: str = env("EVENT_BUS_NAME")
+    event_source: str = env("EVENT_SOURCE")
+    sessions: int = env("CATCHUP_SESSIONS", whole(1, 60), default="10")
+
+
+@dataclass(frozen=True)
+class IngestMachine:
+    """The ingest state machine (its `live` alias) the schedule's daily run starts."""
+
+    arn: str = env("STATE_MACHINE_ARN")
+
+
+@dataclass(frozen=True)
+class ApiService:
+    """The read API: its CORS origin, its Powertools service name and whether it traces."""
+
+    cors_allow_origin: str = env("CORS_ALLOW_ORIGIN", default="*")
+    service_name: str = env("POWERTOOLS_SERVICE_NAME", default="movers-api")
+    tracing: bool = env("POWERTOOLS_TRACE_DISABLED", traced, default="true")
+
+
+# ------------------------------------------------------------------------------------------ per function
+
+
+@dataclass(frozen=True)
+class NoSettings:
+    """A function that reads no settings (pick_winner)."""
+
+
+@dataclass(frozen=True)
+class ValidateInputSettings:
+    watchlist: Watchlist
+    provider: MarketProvider
+    strategy: FetchStrategy
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """fetch_bars and fetch_range: the provider behind the shared limiter, raw objects, idempotency."""
+
+    control: ControlTable
+    bucket: DataBucket
+    provider: MarketProvider
+    access: ProviderAccess
+    rate_limit: RateLimit
+    idempotency: Idempotency
+
+
+@dataclass(frozen=True)
+class StoreDaySettings:
+    table: MainTable
+    bucket: DataBucket
+    board: DayBoard
+
+
+@dataclass(frozen=True)
+class AnalysisPrepareSettings:
+    watchlist: Watchlist
+
+
+@dataclass(frozen=True)
+class AnalysisTickerSettings:
+    table: MainTable
+    analysis: Analysis
+
+
+@dataclass(frozen=True)
+class AnalysisStoreSettings:
+    table: MainTable
+    bucket: DataBucket
+    analysis: Analysis
+
+
+@dataclass(frozen=True)
+class AnalysisCatchUpSettings:
+    table: MainTable
+    catch_up: CatchUp
+
+
+@dataclass(frozen=True)
+class StartDailySettings:
+    ingest: IngestMachine
+
+
+@dataclass(frozen=True)
+class PlanBackfillSettings:
+    table: MainTable
+    watchlist: Watchlist
+    provider: MarketProvider
+    limits: BackfillLimits
+    machine: BackfillMachine
+
+
+@dataclass(frozen=True)
+class StoreSessionsSettings:
+    bucket: DataBucket
+    store_day: StoreDayTarget
+
+
+@dataclass(frozen=True)
+class TableOnlySettings:
+    """audit_record and staleness_check: the main table only."""
+
+    table: MainTable
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    table: MainTable
+    service: ApiService
+
+
+# The settings each function (folder under functions/) reads; its handler module exposes them as `settings`.
+FUNCTION_SETTINGS: dict[str, type] = {
+    "validate_input": ValidateInputSettings,
+    "fetch_bars": FetchSettings,
+    "pick_winner": NoSettings,
+    "store_day": StoreDaySettings,
+    "analysis_prepare": AnalysisPrepareSettings,
+    "analysis_ticker": AnalysisTickerSettings,
+    "analysis_store": AnalysisStoreSettings,
+    "analysis_catchup": AnalysisCatchUpSettings,
+    "start_daily": StartDailySettings,
+    "plan_backfill": PlanBackfillSettings,
+    "fetch_range": FetchSettings,
+    "store_sessions": StoreSessionsSettings,
+    "audit_record": TableOnlySettings,
+    "staleness_check": TableOnlySettings,
+    "api": ApiSettings,
+}
+
+# ------------------------------------------------------------------------------------------ loading
+
+S = TypeVar("S")
+
+
+def _parts(cls: type) -> list[tuple[dataclasses.Field[Any], Var | type]]:
+    """Each field of a group (its Var) or of a function's settings (its group class)."""
+    hints = typing.get_type_hints(cls)
+    out: list[tuple[dataclasses.Field[Any], Var | type]] = []
+    for f in dataclasses.fields(cls):
+        var = f.metadata.get("env")
+        out.append((f, var if isinstance(var, Var) else hints[f.name]))
+    return out
+
+
+def variables(cls: type) -> frozenset[str]:
+    """Every environment variable the settings `cls` read."""
+    names: set[str] = set()
+    for _field, part in _parts(cls):
+        names |= {part.name} if isinstance(part, Var) else variables(part)
+    return frozenset(names)
+
+
+def required_variables(cls: type) -> frozenset[str]:
+    """The variables of `cls` without a default (names and ARNs): a deployment must set each."""
+    names: set[str] = set()
+    for _field, part in _parts(cls):
+        if isinstance(part, Var):
+            names |= {part.name} if part.default is None else set()
+        else:
+            names |= required_variables(part)
+    return frozenset(names)
+
+
+def _read(cls: type[S], environ: Mapping[str, str], problems: dict[str, str]) -> S | None:
+    values: dict[str, Any] = {}
+    for f, part in _parts(cls):
+        if not isinstance(part, Var):
+            values[f.name] = _read(part, environ, problems)
+            continue
+        raw = environ.get(part.name)
+        if raw is None and part.default is not None:
+            raw = part.default  # a tunable left unset takes its default; a name or an ARN has none
+        if raw is None or (raw.strip() == "" and not part.empty_ok):
+            problems[part.name] = "is required" if raw is None else "is empty"
+            continue
+        try:
+            values[f.name] = part.parse(raw.strip())
+        except _Bad as exc:
+            problems[part.name] = str(exc)
+    return None if problems else cls(**values)
+
+
+def load(cls: type[S], environ: Mapping[str, str] | None = None) -> S:
+    """The settings `cls` read from `environ` (default os.environ); SettingsError naming every bad one."""
+    problems: dict[str, str] = {}
+    out = _read(cls, os.environ if environ is None else environ, problems)
+    if out is None:
+        raise SettingsError(cls.__name__, problems)
+    return out

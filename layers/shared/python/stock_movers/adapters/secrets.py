@@ -1,24 +1,20 @@
-"""The provider API key from Secrets Manager, cached by Powertools Parameters (5 minutes)."""
+"""The provider API key from Secrets Manager, cached by Powertools Parameters for `max_age` seconds
+(settings.ProviderAccess.api_key_cache_seconds, API_KEY_CACHE_SECONDS: a rotation takes effect within it)."""
 
 from __future__ import annotations
-
-import os
-
-# Rotation takes effect within this many seconds (API_KEY_CACHE_SECONDS, default 5 minutes).
-CACHE_SECONDS = int(os.environ.get("API_KEY_CACHE_SECONDS", "300"))
 
 
 class ApiKeyMissing(RuntimeError):
     """The secret has no usable value (set it with `aws secretsmanager put-secret-value`)."""
 
 
-def api_key(secret_arn: str) -> str:
+def api_key(secret_arn: str, max_age: int) -> str:
     # Imported on first use: Powertools Parameters imports boto3, which the first call needs anyway, so a cold
     # start does not pay for it before the handler runs.
     from aws_lambda_powertools.utilities import parameters
 
     try:
-        value = parameters.get_secret(secret_arn, max_age=CACHE_SECONDS)
+        value = parameters.get_secret(secret_arn, max_age=max_age)
     except parameters.exceptions.GetParameterError as exc:
         # The message names the secret, never its value.
         raise ApiKeyMissing(

@@ -84,17 +84,6 @@ def parse_analysis_input(raw: object, *, now: dt.datetime, default_tickers: Sequ
     return AnalysisRequest(day, tickers, force)
 
 
-def parse_threshold(raw: str | None) -> Decimal:
-    """The unusual-move threshold from configuration: a positive number (a deployment error otherwise)."""
-    try:
-        value = Decimal(raw or "2.0")
-    except ArithmeticError:
-        raise ValueError(f"UNUSUAL_THRESHOLD must be a number, got {raw!r}") from None
-    if not value.is_finite() or value <= 0:
-        raise ValueError(f"UNUSUAL_THRESHOLD must be positive, got {raw!r}")
-    return value
-
-
 class HistoryStore:
     """The main table's reads for the analysis and the summary item's write."""
 

@@ -8,7 +8,6 @@ same way. It also answers a fetch that found no slot (`wait_answer`) the same wa
 from __future__ import annotations
 
 import functools
-import os
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -23,7 +22,7 @@ from stock_movers.adapters.storage import RawStore
 from stock_movers.observability import logger, metrics
 from stock_movers.providers import make_provider
 from stock_movers.providers.factory import TIMEOUT_SECONDS
-from stock_movers.settings import Settings, pipeline_settings
+from stock_movers.settings import FetchSettings
 from stock_movers.usecases.fetch import FetchContext, slot_wait
 
 if TYPE_CHECKING:
@@ -53,54 +52,55 @@ def invocation_deadline() -> float | None:
     return _deadline.get()
 
 
-def fetch_context(settings: Settings, key: str) -> FetchContext:
+def fetch_context(settings: FetchSettings, key: str) -> FetchContext:
     """A provider (one HTTP session) and the shared limiter for `key`; cache it per key in warm workers."""
+    limit = settings.rate_limit
     return FetchContext(
-        provider=make_provider(settings.provider, api_key=key, base_url=settings.provider_base_url),
+        provider=make_provider(settings.provider.name, api_key=key, base_url=settings.access.base_url),
         limiter=SlidingWindowLimiter(
-            settings.control_table_name,
-            settings.provider,
+            settings.control.name,
+            settings.provider.name,
             key,
-            settings.rate_limit_calls,
-            settings.rate_limit_period_seconds,
-            allowance_seconds=settings.rate_limit_allowance_seconds,
+            limit.calls,
+            limit.period_seconds,
+            allowance_seconds=limit.allowance_seconds,
             max_flight_seconds=2 * TIMEOUT_SECONDS,
         ),
-        raw=RawStore(settings.bucket_name),
-        max_wait_seconds=settings.rate_limit_max_wait_seconds,
+        raw=RawStore(settings.bucket.name),
+        max_wait_seconds=limit.max_wait_seconds,
         on_call=count_call,
         deadline=invocation_deadline,
     )
 
 
 @cache
-def _context_for(key: str) -> FetchContext:
-    return fetch_context(pipeline_settings(), key)
+def _context_for(settings: FetchSettings, key: str) -> FetchContext:
+    return fetch_context(settings, key)
 
 
-def provider_context() -> FetchContext:
+def provider_context(settings: FetchSettings) -> FetchContext:
     """The provider context for the current API key (read from Secrets Manager, cached by Powertools):
     one per key, reused while the worker is warm, and a rotated key gets its own."""
-    settings = pipeline_settings()
-    return _context_for(api_key(settings.api_key_secret_arn))
+    access = settings.access
+    return _context_for(settings, api_key(access.api_key_secret_arn, access.api_key_cache_seconds))
 
 
-def wait_answer(exc: SlotUnavailable, event: dict[str, Any]) -> dict[str, Any]:
+def wait_answer(exc: SlotUnavailable, event: dict[str, Any], settings: FetchSettings) -> dict[str, Any]:
     """A fetch that found no slot answers `{"status": "Wait", "waitSeconds", "waitingSince"}` (or, past the
     wait budget, `{"status": "RateLimited"}`) instead of failing: waiting for the quota is no Lambda error.
     `event["slot"]["waitingSince"]` carries the first wait's start through the state machine's wait loop."""
     slot = event.get("slot")
     since = slot.get("waitingSince") if isinstance(slot, dict) else None
     since = float(since) if isinstance(since, int | float) and not isinstance(since, bool) else None
-    answer = slot_wait(
-        exc.retry_after, since, time.time(), pipeline_settings().rate_limit_wait_budget_seconds
-    )
+    answer = slot_wait(exc.retry_after, since, time.time(), settings.rate_limit.wait_budget_seconds)
     metrics.add_metric(name="RateLimitWaits", unit=MetricUnit.Count, value=1)
     logger.info("No rate-limit slot yet", extra={"answer": answer})
     return answer
 
 
-def idempotency(key_fields: str) -> tuple[IdempotencyConfig, DynamoDBPersistenceLayer]:
+def idempotency(
+    key_fields: str, settings: FetchSettings
+) -> tuple[IdempotencyConfig, DynamoDBPersistenceLayer]:
     """Powertools idempotency keyed by `key_fields` (a JMESPath list such as "[provider, ticker, date,
     execution]") in the control table, remembered for IDEMPOTENCY_TTL_SECONDS: a retry or a redrive of one
     execution spends no quota twice. The in-progress lock lasts until the invocation's own deadline
@@ -109,11 +109,11 @@ def idempotency(key_fields: str) -> tuple[IdempotencyConfig, DynamoDBPersistence
 
     config = IdempotencyConfig(
         event_key_jmespath=key_fields,
-        expires_after_seconds=int(os.environ.get("IDEMPOTENCY_TTL_SECONDS", "3600")),
+        expires_after_seconds=settings.idempotency.ttl_seconds,
         raise_on_no_idempotency_key=True,
     )
     store = DynamoDBPersistenceLayer(
-        table_name=pipeline_settings().control_table_name, key_attr="id", expiry_attr="expiration"
+        table_name=settings.control.name, key_attr="id", expiry_attr="expiration"
     )
     return config, store
 
@@ -127,8 +127,9 @@ class LazyIdempotent:
     needs boto3 anyway. Records are keyed as before (the wrapped function's own name).
     """
 
-    def __init__(self, key_fields: str) -> None:
+    def __init__(self, key_fields: str, settings: FetchSettings) -> None:
         self._key_fields = key_fields
+        self._settings = settings
         self._config: IdempotencyConfig | None = None
         self._context: Any = None
 
@@ -147,7 +148,7 @@ class LazyIdempotent:
             if decorated is None:
                 from aws_lambda_powertools.utilities.idempotency import idempotent_function
 
-                config, store = idempotency(self._key_fields)
+                config, store = idempotency(self._key_fields, self._settings)
                 self._config = config
                 if self._context is not None:
                     config.register_lambda_context(self._context)

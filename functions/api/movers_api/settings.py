@@ -1,0 +1,7 @@
+"""The API function's settings (stock_movers.settings.ApiSettings), read and validated once, at import."""
+
+from __future__ import annotations
+
+from stock_movers.settings import ApiSettings, load
+
+settings = load(ApiSettings)

@@ -1,0 +1,129 @@
+"""stock_movers.settings: one SettingsError naming every bad variable, typed values, and the only reader of
+the environment in functions/ and layers/."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from stock_movers import settings as settings_module
+from stock_movers.domain.inputs import DEFAULT_MAX_SPAN_DAYS
+from stock_movers.providers.base import FETCH_STRATEGIES
+from stock_movers.providers.factory import PROVIDERS
+from stock_movers.settings import (
+    FUNCTION_SETTINGS,
+    Analysis,
+    BackfillLimits,
+    FetchSettings,
+    PlanBackfillSettings,
+    SettingsError,
+    load,
+    variables,
+)
+from stock_movers.usecases.backfill import DEFAULT_BATCH_SIZE
+
+ROOT = Path(__file__).resolve().parents[2]
+SETTINGS = ROOT / "layers/shared/python/stock_movers/settings.py"
+FETCH = {
+    "CONTROL_TABLE_NAME": "control", "BUCKET_NAME": "data", "MARKET_PROVIDER": "tiingo",
+    "PROVIDER_BASE_URL": "", "API_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:k",
+    "API_KEY_CACHE_SECONDS": "0", "RATE_LIMIT_CALLS": "7", "RATE_LIMIT_PERIOD_SECONDS": "1.5",
+    "RATE_LIMIT_ALLOWANCE_SECONDS": "0.25", "RATE_LIMIT_MAX_WAIT_SECONDS": "20",
+    "RATE_LIMIT_WAIT_BUDGET_SECONDS": "600", "IDEMPOTENCY_TTL_SECONDS": "3600",
+}  # fmt: skip
+
+
+def test_a_full_environment_loads_typed_groups() -> None:
+    # Given every fetch variable, When loaded, Then each group holds typed values
+    s = load(FetchSettings, FETCH)
+    assert s.control.name == "control" and s.bucket.name == "data" and s.provider.name == "tiingo"
+    assert s.access.base_url is None and s.access.api_key_cache_seconds == 0
+    assert s.rate_limit.calls == 7 and s.rate_limit.period_seconds == 1.5
+    assert s.idempotency.ttl_seconds == 3600
+
+
+def test_one_error_names_every_missing_and_malformed_variable() -> None:
+    # Given a fetch environment without its names and with two malformed numbers
+    env = {**FETCH, "RATE_LIMIT_CALLS": "five", "IDEMPOTENCY_TTL_SECONDS": "10"}
+    del env["CONTROL_TABLE_NAME"], env["API_KEY_SECRET_ARN"]
+    env["BUCKET_NAME"] = "  "
+    # When loaded, Then ONE SettingsError names all five, each with what is wrong
+    with pytest.raises(SettingsError) as raised:
+        load(FetchSettings, env)
+    assert raised.value.problems == {
+        "API_KEY_SECRET_ARN": "is required",
+        "BUCKET_NAME": "is empty",
+        "CONTROL_TABLE_NAME": "is required",
+        "IDEMPOTENCY_TTL_SECONDS": "must be >= 60, got '10'",
+        "RATE_LIMIT_CALLS": "must be a whole number, got 'five'",
+    }
+    assert str(raised.value).startswith("FetchSettings: bad environment: API_KEY_SECRET_ARN is required;")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "why"),
+    [
+        ("MARKET_PROVIDER", "polygon", "must be one of alphavantage, massive, tiingo, got 'polygon'"),
+        ("RATE_LIMIT_PERIOD_SECONDS", "0", "must be a positive number, got '0'"),
+        ("RATE_LIMIT_PERIOD_SECONDS", "nan", "must be a positive number, got 'nan'"),
+        ("RATE_LIMIT_PERIOD_SECONDS", "inf", "must be a positive number, got 'inf'"),
+        ("API_KEY_CACHE_SECONDS", "-1", "must be >= 0, got '-1'"),
+    ],
+)
+def test_a_malformed_value_is_named_with_its_reason(name: str, value: str, why: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load(FetchSettings, {**FETCH, name: value})
+    assert raised.value.problems == {name: why}
+
+
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [("", "is empty"), ("AAPL,,msft", "holds an invalid ticker"), (" , ", "must list at least one ticker")],
+)
+def test_a_bad_watchlist_is_a_settings_error(raw: str, why: str) -> None:
+    env = {"TABLE_NAME": "t", "BACKFILL_STATE_MACHINE_ARN": "arn:m", "WATCHLIST": raw}
+    with pytest.raises(SettingsError) as raised:
+        load(PlanBackfillSettings, env)
+    assert raised.value.problems["WATCHLIST"].startswith(why)
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "x", "NaN", "Infinity"])
+def test_a_bad_threshold_is_a_settings_error(raw: str) -> None:
+    with pytest.raises(SettingsError, match="UNUSUAL_THRESHOLD"):
+        load(Analysis, {"UNUSUAL_THRESHOLD": raw})
+    assert load(Analysis, {}).unusual_threshold == Decimal("2.0")
+
+
+def test_tunables_default_as_the_code_they_replace() -> None:
+    limits = load(BackfillLimits, {})
+    assert (limits.max_span_days, limits.batch_size) == (DEFAULT_MAX_SPAN_DAYS, DEFAULT_BATCH_SIZE)
+
+
+def test_the_provider_and_strategy_names_are_the_adapters() -> None:
+    assert set(settings_module.MARKET_PROVIDERS) == set(PROVIDERS)
+    assert set(settings_module.FETCH_STRATEGIES) == set(FETCH_STRATEGIES)
+
+
+def test_variables_lists_every_group_field() -> None:
+    assert variables(PlanBackfillSettings) == {
+        "TABLE_NAME", "WATCHLIST", "MARKET_PROVIDER", "BACKFILL_MAX_SPAN_DAYS", "BACKFILL_BATCH_SIZE",
+        "BACKFILL_STATE_MACHINE_ARN",
+    }  # fmt: skip
+    assert all(variables(cls) or name == "pick_winner" for name, cls in FUNCTION_SETTINGS.items())
+
+
+def test_settings_is_the_only_reader_of_the_environment() -> None:
+    # Given every Python file the functions and layers ship, Then only settings.py reads os.environ/getenv,
+    # and SettingsError is defined once
+    readers, definitions = [], []
+    for path in [*ROOT.glob("functions/**/*.py"), *ROOT.glob("layers/**/*.py")]:
+        text = path.read_text()
+        if re.search(r"\bos\.(environ|getenv)\b|\bgetenv\(", text) and path != SETTINGS:
+            readers.append(str(path.relative_to(ROOT)))
+        if "class SettingsError" in text:
+            definitions.append(str(path.relative_to(ROOT)))
+    assert readers == []
+    assert definitions == ["layers/shared/python/stock_movers/settings.py"]

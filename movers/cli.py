@@ -19,8 +19,6 @@ from typing import Any, NoReturn
 
 from movers.local.stack import ROOT, TF_DIR, StackError, terraform_env
 
-TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
-
 
 class CliError(Exception):
     """A one-line error for the operator."""
@@ -93,54 +91,46 @@ def release_arn(t: Target, machine: str) -> str:
     return str(aliases.get(f"{machine}_state_machine") or _machine_arn(t, machine))
 
 
+def workflows(t: Target) -> Any:
+    """The Step Functions adapter over the target's client."""
+    from stock_movers.adapters.workflows import Workflows
+
+    return Workflows(t.client("stepfunctions"))
+
+
 def start_execution(t: Target, machine: str, name: str, payload: dict[str, Any]) -> str:
-    sfn = t.client("stepfunctions")
-    try:
-        return str(
-            sfn.start_execution(
-                stateMachineArn=release_arn(t, machine), name=name, input=json.dumps(payload)
-            )["executionArn"]
-        )
-    except sfn.exceptions.ExecutionAlreadyExists:
-        raise CliError(
-            f"an execution named {name} already exists with other input (names are kept 90 days)"
-        ) from None
+    started = workflows(t).start(release_arn(t, machine), name, payload)
+    if not started.started:
+        raise CliError(f"an execution named {name} already exists with other input (names are kept 90 days)")
+    return str(started.execution_arn)
 
 
 def wait(t: Target, arn: str, timeout: float = 900.0, *, live: bool = False) -> dict[str, Any]:
     """Wait for the execution to end; `live` shows its progress on stdout meanwhile (movers.progress)."""
-    sfn = t.client("stepfunctions")
+    from stock_movers.adapters.workflows import StillRunning
+
+    flows = workflows(t)
     if live:
         from movers.progress import follow
 
         return follow(
-            lambda: sfn.describe_execution(executionArn=arn),
-            lambda: history(t, arn),
+            lambda: flows.describe(arn),
+            lambda: flows.history(arn),
             sys.stdout,
             poll=0.5,
             timeout=timeout,
             on_timeout=lambda d: CliError(f"{d['name']} still {d['status']} after {timeout:.0f}s"),
         )
-    deadline = time.monotonic() + timeout
-    while True:
-        desc: dict[str, Any] = sfn.describe_execution(executionArn=arn)
-        if desc["status"] in TERMINAL:
-            return desc
-        if time.monotonic() > deadline:
-            raise CliError(f"{desc['name']} still {desc['status']} after {timeout:.0f}s")
-        time.sleep(0.5)
+    try:
+        desc: dict[str, Any] = flows.wait(arn, timeout=timeout, poll=0.5)
+    except StillRunning as exc:
+        raise CliError(str(exc)) from None
+    return desc
 
 
 def history(t: Target, arn: str) -> list[dict[str, Any]]:
-    sfn = t.client("stepfunctions")
-    events: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
-    while True:
-        page = sfn.get_execution_history(**kwargs)
-        events += page["events"]
-        if not page.get("nextToken"):
-            return events
-        kwargs["nextToken"] = page["nextToken"]
+    events: list[dict[str, Any]] = workflows(t).history(arn)
+    return events
 
 
 def resolve_execution(t: Target, ref: str) -> str:
@@ -148,7 +138,7 @@ def resolve_execution(t: Target, ref: str) -> str:
         return ref
     for key, arn in t.outputs.items():
         if key.endswith("_state_machine_arn"):
-            from stock_movers.usecases.daily import execution_arn
+            from stock_movers.execution_names import execution_arn
 
             candidate = execution_arn(str(arn), ref)
             try:
@@ -194,12 +184,16 @@ def default_session(t: Target, now: dt.datetime | None = None) -> str:
     return latest
 
 
+def items(t: Target) -> Any:
+    """The main table's adapter over the target's client."""
+    from stock_movers.adapters.storage import ItemStore
+
+    return ItemStore(t.outputs["table_name"], t.client("dynamodb"))
+
+
 def stored_winner(t: Target, day: str) -> dict[str, Any] | None:
     """The winner item stored for `day`, or None."""
-    out = t.client("dynamodb").get_item(
-        TableName=t.outputs["table_name"], Key={"pk": {"S": "MOVERS"}, "sk": {"S": day}}
-    )
-    item: dict[str, Any] | None = out.get("Item")
+    item: dict[str, Any] | None = items(t).winner(day)
     return item
 
 
@@ -218,12 +212,8 @@ def winner_line(item: dict[str, Any]) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from movers.trace import render
-    from stock_movers.usecases.daily import (
-        DailyStart,
-        DailyStartError,
-        daily_execution_name,
-        start_daily_run,
-    )
+    from stock_movers.execution_names import daily_execution_name
+    from stock_movers.usecases.daily import DailyStart, DailyStartError, start_daily_run
 
     day = cli_date(args.date, "--date")
     tickers = cli_tickers(args.tickers)
@@ -272,26 +262,19 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
     t = target(args)
     arn = resolve_execution(t, args.execution)
-    desc = t.client("stepfunctions").describe_execution(executionArn=arn)
+    desc = workflows(t).describe(arn)
     print(render(desc, history(t, arn), verbose=args.verbose))
     return 0 if desc["status"] in ("SUCCEEDED", "RUNNING") else 1
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     t = target(args)
-    out = t.client("dynamodb").query(
-        TableName=t.outputs["table_name"],
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": "MOVERS"}},
-        ScanIndexForward=False,
-        Limit=args.limit,
-    )
-    items = out["Items"]
-    if not items:
+    stored = items(t).newest_winners(args.limit)
+    if not stored:
         print("no movers stored yet")
         return 0
     print(f"{'Date':<12}{'Ticker':<8}{'Change %':>12}{'Close':>12}")
-    for i in items:  # as stored: the percent change has 6 decimals, the close the provider's
+    for i in stored:  # as stored: the percent change has 6 decimals, the close the provider's
         print(f"{i['Date']['S']:<12}{i['Ticker']['S']:<8}{signed(i['PercentChange']['N']):>12}"
               f"{i['ClosingPrice']['N']:>12}")  # fmt: skip
     return 0

@@ -139,7 +139,7 @@ def test_gap_healing_restores_deleted_days(stack: StackHandle, year: dict[str, A
         stack.ddb.delete_item(
             TableName=stack.outputs["table_name"], Key={"pk": {"S": "MOVERS"}, "sk": {"S": day}}
         )
-        assert stack.item("MOVERS", day) is None
+        assert stack.winner(day) is None
     # when the daily run stores the next session
     desc = stack.run("ingest", "daily-2025-01-02", {"date": "2025-01-02"})
     assert desc["status"] == "SUCCEEDED", desc.get("cause")
@@ -150,7 +150,7 @@ def test_gap_healing_restores_deleted_days(stack: StackHandle, year: dict[str, A
     assert healed["status"] == "SUCCEEDED", healed.get("cause")
     assert json.loads(healed["output"])["stored"] == 3
     for day in deleted:
-        item = stack.item("MOVERS", day)
+        item = stack.winner(day)
         assert item is not None and item["Ticker"]["S"] == oracle.winner(day)[0]
 
 
@@ -164,7 +164,7 @@ def test_daily_run_inside_stored_history_does_not_heal(stack: StackHandle, year:
     desc = stack.run("ingest", "repair-2024-03-14", {"date": "2024-03-14", "force": True})
     assert desc["status"] == "SUCCEEDED", desc.get("cause")
     assert json.loads(desc["output"])["heal"] == {"status": "NoGaps"}
-    assert stack.item("MOVERS", hole) is None
+    assert stack.winner(hole) is None
 
 
 BAD = [

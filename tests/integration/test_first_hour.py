@@ -48,7 +48,7 @@ def test_a_failed_daily_run_is_followed_by_a_retry_that_stores_the_day(
     out = capsys.readouterr().out
     # Then a new attempt with a clear name stores the day, and the output ends with the stored winner
     assert f"earlier attempt daily-{day} FAILED" in out and f"started daily-{day}-retry-1" in out
-    item = stack.item("MOVERS", day)
+    item = stack.winner(day)
     assert item is not None
     assert out.rstrip().splitlines()[-1].startswith(f"Stored {day} {item['Ticker']['S']} ")
     # And a third time it answers AlreadyStored with the winner, starting nothing
@@ -69,7 +69,7 @@ def test_the_schedule_starts_a_new_attempt_after_a_failed_one(
     assert cli.main(["--local", "schedule", "fire", "--date", day, "--wait"]) == 0
     out = capsys.readouterr().out
     assert f"Started daily-{day}-retry-1" in out and "SUCCEEDED" in out
-    assert stack.item("MOVERS", day) is not None
+    assert stack.winner(day) is not None
 
 
 def test_a_failed_backfill_names_every_ticker_without_data(

@@ -545,7 +545,7 @@ def test_given_a_fresh_etag_when_head_then_304_like_get(seeded, lambda_context):
 
 
 def test_given_a_failing_store_when_head_then_500_without_body(seeded, lambda_context, monkeypatch):
-    monkeypatch.setattr(store, "latest", lambda *_a, **_k: 1 / 0)
+    monkeypatch.setattr(store, "newest_winners", lambda *_a, **_k: 1 / 0)
     status, headers, body = call(proxy_event("/movers", method="HEAD"), lambda_context)
     expected = json.dumps({"error": "InternalError", "message": "internal error"})
     assert (status, body, headers["content-length"]) == (500, "", str(len(expected)))
@@ -555,7 +555,7 @@ def test_given_failing_store_when_get_then_500_without_internals(seeded, lambda_
     def boom(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("secret-internal-detail table=movers-test")
 
-    monkeypatch.setattr(store, "latest", boom)
+    monkeypatch.setattr(store, "newest_winners", boom)
     status, _headers, body = call(proxy_event("/movers"), lambda_context)
     assert status == 500
     assert json.loads(body) == {"error": "InternalError", "message": "internal error"}

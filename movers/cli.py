@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from movers.local.stack import ROOT, TF_DIR, StackError, terraform_env
+from stock_movers.execution_names import daily_execution_name
+
+EXAMPLE_EXECUTION = daily_execution_name("2026-11-20")  # in the help of commands that take an execution
 
 
 class CliError(Exception):
@@ -212,7 +215,6 @@ def winner_line(item: dict[str, Any]) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from movers.trace import render
-    from stock_movers.execution_names import daily_execution_name
     from stock_movers.usecases.daily import DailyStart, DailyStartError, start_daily_run
 
     day = cli_date(args.date, "--date")
@@ -629,7 +631,7 @@ def parser() -> argparse.ArgumentParser:
     add_cost(sub)
 
     trace = sub.add_parser("trace", help="an execution as a readable trace")
-    trace.add_argument("execution", help="execution name (e.g. daily-2026-11-20) or ARN")
+    trace.add_argument("execution", help=f"execution name (e.g. {EXAMPLE_EXECUTION}) or ARN")
     trace.add_argument("--verbose", action="store_true", help="each error's whole cause")
     trace.set_defaults(func=cmd_trace)
 

@@ -43,6 +43,10 @@ TABLE = "movers-local-main"
 SITE = Path(sysconfig.get_paths()["purelib"])
 if str(REPO / "layers" / "shared" / "python") not in sys.path:
     sys.path.append(str(REPO / "layers" / "shared" / "python"))  # stock_movers, outside pytest too
+
+from stock_movers.adapters.storage import ANALYSIS_PK, WINNER_PK, ticker_pk  # noqa: E402
+from stock_movers.execution_names import daily_execution_name, execution_arn  # noqa: E402
+
 POWERTOOLS_PACKAGES = ("aws_lambda_powertools", "jmespath", "typing_extensions.py")
 VALIDATION_PACKAGES = (
     "pydantic",
@@ -135,7 +139,7 @@ def demo_items(days: int = 40, seed: int = 7) -> list[dict[str, Any]]:
             moves[ticker] = (pct, _d(close, "0.01"), _d(open_, "0.01"))
             items.append(
                 {
-                    "pk": f"TICKER#{ticker}",
+                    "pk": ticker_pk(ticker),
                     "sk": date,
                     "Date": date,
                     "Ticker": ticker,
@@ -151,7 +155,7 @@ def demo_items(days: int = 40, seed: int = 7) -> list[dict[str, Any]]:
         win_pct, win_close, win_open = moves[winner]
         items.append(
             {
-                "pk": "MOVERS",
+                "pk": WINNER_PK,
                 "sk": date,
                 "Date": date,
                 "Ticker": winner,
@@ -159,17 +163,19 @@ def demo_items(days: int = 40, seed: int = 7) -> list[dict[str, Any]]:
                 "ClosingPrice": win_close,
                 "Open": win_open,
                 "Provider": "local",
-                "ExecutionArn": f"arn:aws:states:{REGION}:123456789012:execution:ingest:daily-{date}",
+                "ExecutionArn": execution_arn(
+                    f"arn:aws:states:{REGION}:123456789012:stateMachine:ingest", daily_execution_name(date)
+                ),
                 "StoredAt": f"{date}T21:30:00Z",
             }
         )
-    winners = [i for i in items if i["pk"] == "MOVERS"]
+    winners = [i for i in items if i["pk"] == WINNER_PK]
     wins: dict[str, int] = {}
     for w in winners:
         wins[w["Ticker"]] = wins.get(w["Ticker"], 0) + 1
     items.append(
         {
-            "pk": "ANALYSIS",
+            "pk": ANALYSIS_PK,
             "sk": dates[-1],
             "Date": dates[-1],
             "Sessions": Decimal(len(dates)),

@@ -19,6 +19,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
+from stock_movers.adapters.storage import WINNER_PK, ticker_pk
 from tests.support import oracle
 from tests.support.localstack import StackHandle
 
@@ -36,19 +37,7 @@ WINDOW, THRESHOLD, TOL = 20, 2.0, 2e-6
 
 def stored_days(stack: StackHandle, pk: str, up_to: str) -> list[str]:
     """Sort keys of one partition up to a day (which sessions the table holds, not their values)."""
-    out: list[str] = []
-    kwargs: dict[str, Any] = {
-        "TableName": stack.outputs["table_name"],
-        "KeyConditionExpression": "pk = :pk AND sk <= :d",
-        "ExpressionAttributeValues": {":pk": {"S": pk}, ":d": {"S": up_to}},
-        "ProjectionExpression": "sk",
-    }
-    while True:
-        page = stack.ddb.query(**kwargs)
-        out += [i["sk"]["S"] for i in page["Items"]]
-        if "LastEvaluatedKey" not in page:
-            return sorted(out)
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return sorted(i["sk"]["S"] for i in stack.table.query(pk, last=up_to, attributes="sk"))
 
 
 def sample_std(values: list[Fraction]) -> float:
@@ -60,7 +49,7 @@ def expected(stack: StackHandle, day: str) -> dict[str, Any]:
     """The figures for `day` from the CSV over the sessions the table holds (plain Python only)."""
     out: dict[str, Any] = {"tickers": {}}
     for t in TICKERS:
-        days = stored_days(stack, f"TICKER#{t}", day)
+        days = stored_days(stack, ticker_pk(t), day)
         values = [Fraction(oracle.pct6(t, d)) for d in days]
         row: dict[str, Any] = {"pct": None, "vol": None, "z": None}
         if days and days[-1] == day:
@@ -72,7 +61,7 @@ def expected(stack: StackHandle, day: str) -> dict[str, Any]:
                 row["z"] = float(values[-1] - sum(base) / WINDOW) / sample_std(base)
         out["tickers"][t] = row
     sessions = [d for d in oracle.sessions() if d <= day]
-    stored = set(stored_days(stack, "MOVERS", day))
+    stored = set(stored_days(stack, WINNER_PK, day))
     winner_of = {d: oracle.winner(d)[0] for d in sessions[-90:] if d in stored}
     for n in (7, 30, 90):
         won = [winner_of[d] for d in sessions[-n:] if d in winner_of]

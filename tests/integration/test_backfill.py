@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 
 from movers import backfill_cli, cli
+from stock_movers.adapters.storage import winner_key
 from stock_movers.domain.calendar import sessions_in_range
+from stock_movers.execution_names import backfill_execution_name, daily_execution_name
 from tests.support import oracle
 from tests.support.localstack import StackHandle
 
@@ -30,18 +32,7 @@ def calls(stack: StackHandle) -> int:
 
 
 def winners(stack: StackHandle, start: str, end: str) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    kwargs: dict[str, Any] = {
-        "TableName": stack.outputs["table_name"],
-        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :a AND :b",
-        "ExpressionAttributeValues": {":pk": {"S": "MOVERS"}, ":a": {"S": start}, ":b": {"S": end}},
-    }
-    while True:
-        page = stack.ddb.query(**kwargs)
-        out.update({i["sk"]["S"]: i for i in page["Items"]})
-        if "LastEvaluatedKey" not in page:
-            return out
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return {i["sk"]["S"]: i for i in stack.table.winners_between(start, end)}
 
 
 def sessions(start: str, end: str) -> list[str]:
@@ -136,12 +127,10 @@ def test_gap_healing_restores_deleted_days(stack: StackHandle, year: dict[str, A
     # Given the stored year and three of the last ten sessions deleted
     deleted = ["2024-12-18", "2024-12-23", "2024-12-30"]
     for day in deleted:
-        stack.ddb.delete_item(
-            TableName=stack.outputs["table_name"], Key={"pk": {"S": "MOVERS"}, "sk": {"S": day}}
-        )
+        stack.ddb.delete_item(TableName=stack.outputs["table_name"], Key=winner_key(day))
         assert stack.winner(day) is None
     # when the daily run stores the next session
-    desc = stack.run("ingest", "daily-2025-01-02", {"date": "2025-01-02"})
+    desc = stack.run("ingest", daily_execution_name("2025-01-02"), {"date": "2025-01-02"})
     assert desc["status"] == "SUCCEEDED", desc.get("cause")
     out = json.loads(desc["output"])
     assert out["status"] == "Stored" and out["heal"]["status"] == "Started", out
@@ -158,9 +147,7 @@ def test_daily_run_inside_stored_history_does_not_heal(stack: StackHandle, year:
     # Given a hole inside the stored year, when an older day inside the history is re-run with force,
     # then it is an operator's repair of that day: no backfill starts.
     hole = "2024-03-12"
-    stack.ddb.delete_item(
-        TableName=stack.outputs["table_name"], Key={"pk": {"S": "MOVERS"}, "sk": {"S": hole}}
-    )
+    stack.ddb.delete_item(TableName=stack.outputs["table_name"], Key=winner_key(hole))
     desc = stack.run("ingest", "repair-2024-03-14", {"date": "2024-03-14", "force": True})
     assert desc["status"] == "SUCCEEDED", desc.get("cause")
     assert json.loads(desc["output"])["heal"] == {"status": "NoGaps"}
@@ -235,7 +222,8 @@ def test_cli_and_plain_start_execution_use_the_same_contract(stack: StackHandle,
     # the CLI's input is exactly the documented one, so a plain StartExecution does the same
     name, payload = backfill_cli.request("2025-04-07", "2025-04-11", ["AAPL", "MSFT"], True)
     assert payload == {"from": "2025-04-07", "to": "2025-04-11", "tickers": ["AAPL", "MSFT"], "force": True}
-    assert name.startswith("backfill-2025-04-07-2025-04-11-") and len(name) <= 80
+    assert name == backfill_execution_name(dt.date(2025, 4, 7), dt.date(2025, 4, 11), ["AAPL", "MSFT"], True)
+    assert len(name) <= 80
     desc = backfill(stack, "plain-june", payload)
     assert json.loads(desc["output"])["stored"] == 5
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from stock_movers.execution_names import daily_execution_name
 from tests.support.localstack import StackHandle
 
 pytestmark = pytest.mark.stack
@@ -80,7 +81,7 @@ def test_aws_cli_start_execution_runs_the_pipeline(stack: StackHandle, tmp_path:
         [
             aws, "stepfunctions", "start-execution", "--endpoint-url", stack.endpoint,
             "--state-machine-arn", stack.outputs["ingest_state_machine_arn"],
-            "--name", f"daily-{day}", "--input", json.dumps({"date": day}),
+            "--name", daily_execution_name(day), "--input", json.dumps({"date": day}),
         ],
         env=env, capture_output=True, text=True, check=True, timeout=60,
     )  # fmt: skip

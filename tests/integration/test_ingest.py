@@ -12,6 +12,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
+from stock_movers.execution_names import daily_execution_name
 from tests.support import oracle
 from tests.support.localstack import StackHandle
 
@@ -35,7 +36,7 @@ def nothing_written(stack: StackHandle, day: str) -> bool:
 def test_happy_path_stores_the_independent_winner_items_raw_and_parquet(stack: StackHandle) -> None:
     day = "2026-11-13"
     before = calls(stack)["total"]
-    desc = stack.run("ingest", f"daily-{day}", {"date": day})
+    desc = stack.run("ingest", daily_execution_name(day), {"date": day})
     assert desc["status"] == "SUCCEEDED", desc.get("cause")
     ticker, pct = oracle.winner(day)
     item = stack.winner(day)

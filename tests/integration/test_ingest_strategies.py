@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from movers import cli
+from stock_movers.execution_names import daily_execution_name
 from tests.support import oracle
 from tests.support.localstack import StackHandle
 
@@ -80,11 +81,11 @@ def test_firing_the_schedule_starts_daily_date(
     day = "2025-06-04"
     assert cli.main(["--local", "schedule", "fire", "--date", day, "--wait"]) == 0
     out = capsys.readouterr().out
-    assert f"Started daily-{day}" in out and "SUCCEEDED" in out
+    assert f"Started {daily_execution_name(day)}" in out and "SUCCEEDED" in out
     assert stack.winner(day) is not None
     assert cli.main(["--local", "schedule", "fire", "--date", day]) == 0
-    assert f"AlreadyStarted daily-{day}" in capsys.readouterr().out
-    assert cli.main(["--local", "trace", f"daily-{day}"]) == 0
+    assert f"AlreadyStarted {daily_execution_name(day)}" in capsys.readouterr().out
+    assert cli.main(["--local", "trace", daily_execution_name(day)]) == 0
     trace = capsys.readouterr().out
     assert "Fetch Watchlist" in trace and "└ Fetch Bars" in trace and "x6" in trace
 

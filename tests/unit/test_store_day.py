@@ -15,7 +15,15 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from stock_movers.adapters.storage import TRANSACTION_ROWS, ItemStore, StorageUnavailable, parquet_key
+from stock_movers.adapters.storage import (
+    TRANSACTION_ROWS,
+    ItemStore,
+    StorageUnavailable,
+    parquet_key,
+    ticker_key,
+    winner_key,
+)
+from stock_movers.execution_names import daily_execution_name
 
 TABLE, BUCKET, DAY = "movers-main", "movers-data", "2024-03-05"
 FUNCTION_DIR = Path(__file__).resolve().parents[2] / "functions" / "store_day"
@@ -71,6 +79,13 @@ class Throttled:
         return getattr(self._real, name)
 
 
+def _at(key: dict[str, dict[str, str]]) -> tuple[str, str]:
+    return key["pk"]["S"], key["sk"]["S"]
+
+
+AAPL, MSFT, WINNER_AT = _at(ticker_key("AAPL", DAY)), _at(ticker_key("MSFT", DAY)), _at(winner_key(DAY))
+
+
 def items(ddb: Any) -> dict[tuple[str, str], dict[str, Any]]:
     return {(i["pk"]["S"], i["sk"]["S"]): i for i in ddb.scan(TableName=TABLE)["Items"]}
 
@@ -86,9 +101,9 @@ def test_the_items_and_the_winner_commit_together(aws: Any) -> None:
     # When a day is stored, Then every ticker item and the winner exist, the winner naming the run
     assert put(ItemStore(TABLE, ddb)) is True
     stored = items(ddb)
-    assert set(stored) == {("TICKER#AAPL", DAY), ("TICKER#MSFT", DAY), ("MOVERS", DAY)}
-    assert stored[("MOVERS", DAY)]["Ticker"] == {"S": "MSFT"}
-    assert stored[("MOVERS", DAY)]["ExecutionArn"] == {"S": "arn:run-1"}
+    assert set(stored) == {AAPL, MSFT, WINNER_AT}
+    assert stored[WINNER_AT]["Ticker"] == {"S": "MSFT"}
+    assert stored[WINNER_AT]["ExecutionArn"] == {"S": "arn:run-1"}
 
 
 def test_another_runs_winner_wins_and_nothing_of_this_run_is_written(aws: Any) -> None:
@@ -98,8 +113,8 @@ def test_another_runs_winner_wins_and_nothing_of_this_run_is_written(aws: Any) -
     put(store)
     # When run 2 (no force) stores other numbers, Then it answers AlreadyStored and changed nothing
     assert put(store, [row("AAPL", "9.000000"), row("MSFT", "-2.500000")], arn="arn:run-2") is False
-    assert items(ddb)[("TICKER#AAPL", DAY)]["PercentChange"] == {"N": "1.000000"}
-    assert items(ddb)[("MOVERS", DAY)]["ExecutionArn"] == {"S": "arn:run-1"}
+    assert items(ddb)[AAPL]["PercentChange"] == {"N": "1.000000"}
+    assert items(ddb)[WINNER_AT]["ExecutionArn"] == {"S": "arn:run-1"}
 
 
 def test_a_retry_of_the_run_that_committed_answers_stored(aws: Any) -> None:
@@ -116,7 +131,7 @@ def test_force_overwrites_a_stored_day(aws: Any) -> None:
     store = ItemStore(TABLE, ddb)
     put(store)
     assert put(store, [row("AAPL", "9.000000"), row("MSFT", "-2.500000")], arn="arn:run-2", force=True)
-    assert items(ddb)[("TICKER#AAPL", DAY)]["PercentChange"] == {"N": "9.000000"}
+    assert items(ddb)[AAPL]["PercentChange"] == {"N": "9.000000"}
 
 
 @pytest.mark.parametrize("code", ["ProvisionedThroughputExceededException", "ThrottlingException",
@@ -184,7 +199,7 @@ class Context:
 
 def event(rows: list[dict[str, Any]] = ROWS, force: bool = False, arn: str = "arn:run-1") -> dict[str, Any]:
     return {"date": DAY, "force": force, "winner": WINNER, "rows": rows, "executionArn": arn,
-            "executionName": "daily-" + DAY}  # fmt: skip
+            "executionName": daily_execution_name(DAY)}  # fmt: skip
 
 
 def test_handler_stores_parquet_items_and_winner(store_day: Any, aws: Any) -> None:
@@ -205,7 +220,7 @@ def test_a_failed_commit_removes_only_its_own_parquet_version(store_day: Any, aw
     with pytest.raises(StorageUnavailable):
         store_day.handler(event([row("AAPL", "9.000000"), row("MSFT", "-2.500000")], force=True), Context())
     # Then the items and the Parquet are what the committed day wrote
-    assert items(ddb)[("TICKER#AAPL", DAY)]["PercentChange"] == {"N": "1.000000"}
+    assert items(ddb)[AAPL]["PercentChange"] == {"N": "1.000000"}
     assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == before
 
 

@@ -620,7 +620,7 @@ class Suite:
     def watchlist_of(self, arn: str) -> tuple[str, ...]:
         if arn not in self._watchlists:
             try:
-                body = json.loads(self.sfn.describe_execution(executionArn=arn).get("input") or "{}")
+                body = json.loads(self.workflows.describe(arn).get("input") or "{}")
             except Exception:  # an ARN the local AWS does not know: judge against the stack's watchlist
                 body = {}
             tickers = body.get("tickers") if isinstance(body, dict) else None
@@ -630,7 +630,7 @@ class Suite:
     def succeeded(self, arn: str) -> bool:
         if arn not in self._statuses:
             try:
-                self._statuses[arn] = self.sfn.describe_execution(executionArn=arn)["status"]
+                self._statuses[arn] = self.workflows.describe(arn)["status"]
             except Exception:
                 self._statuses[arn] = "UNKNOWN"
         return self._statuses[arn] == "SUCCEEDED"

@@ -145,7 +145,7 @@ def resolve_execution(t: Target, ref: str) -> str:
 
             candidate = execution_arn(str(arn), ref)
             try:
-                t.client("stepfunctions").describe_execution(executionArn=candidate)
+                workflows(t).describe(candidate)
                 return candidate
             except Exception:  # noqa: S112 - try the next state machine
                 continue

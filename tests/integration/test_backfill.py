@@ -206,7 +206,7 @@ def test_cli_backfill_waits_with_a_progress_bar_and_prints_the_summary(
     status = backfill_cli.run_backfill(target, *span, wait=True, out=out, poll=0.2)
     text = out.getvalue()
     n = len(sessions(*span))
-    name = backfill_cli.execution_name(dt.date(2025, 2, 3), dt.date(2025, 3, 31))
+    name = backfill_execution_name(dt.date(2025, 2, 3), dt.date(2025, 3, 31))
     assert status == 0, text
     assert text.startswith(f"started {name}\n")
     assert backfill_cli.bar(n, n) in text

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from movers.local.stack import LOCAL_API_KEY
-from stock_movers.adapters.storage import AUDIT_PREFIX
+from stock_movers.adapters.storage import AUDIT_PREFIX, WINNER_PK, ticker_pk
 from tests.support.localstack import StackHandle
 
 GOOD_DAYS = ("2025-07-14", "2025-07-15")
@@ -173,9 +173,9 @@ def test_staleness_check_reports_stored_and_missing_sessions(stack: StackHandle,
 
 
 def _day_items(stack: StackHandle, day: str) -> dict[str, dict[str, Any]]:
-    items = {"winner": stack.winner(day)}
+    items = {WINNER_PK: stack.winner(day)}
     for t in TICKERS:
-        items[t] = stack.ticker_day(t, day)
+        items[ticker_pk(t)] = stack.ticker_day(t, day)
     return items
 
 
@@ -290,7 +290,7 @@ def test_replay_rebuilds_good_days_item_for_item_and_refuses_failed_incomplete_a
             assert {k: v for k, v in rebuilt.items() if k not in volatile} == {
                 k: v for k, v in original.items() if k not in volatile
             }, (day, pk)
-        assert after["winner"]["ExecutionArn"]["S"].startswith("replay:")
+        assert after[WINNER_PK]["ExecutionArn"]["S"].startswith("replay:")
         # And the Parquet file is rebuilt by Store Day's own writer, value for value
         assert _parquet(stack, day).equals(parquet_before[day]), day
     # When it is forced with the deployed watchlist (more tickers than those days were run with)

@@ -140,6 +140,7 @@ def test_newest_reads_stop_at_the_limit_across_pages(stored: tuple[ItemStore, Sm
     assert [i["sk"]["S"] for i in got] == ["2025-07-07", "2025-07-03", "2025-07-02"]
     assert [i["sk"]["S"] for i in store.newest_winners(4)] == [d.isoformat() for d in DAYS[::-1][:4]]
     assert store.ticker_day("AAPL", DAYS[0]) is not None and store.ticker_day("TSLA", DAYS[0]) is None
+    assert store.newest_winners(0) == []
 
 
 def test_analysis_summary_and_audit_records_live_under_their_own_keys(

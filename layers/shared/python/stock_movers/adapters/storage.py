@@ -228,6 +228,8 @@ class ItemStore:
     ) -> list[dict[str, Any]]:
         """The items of partition `pk` with sort key in [first, last] (either bound optional), oldest first
         or `newest_first`, at most `limit` of them, every page followed."""
+        if limit is not None and limit < 1:
+            return []  # DynamoDB refuses Limit=0; nothing asked, nothing read
         condition = "pk = :pk"
         values: dict[str, Any] = {":pk": {"S": pk}}
         if first is not None and last is not None:

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from movers.local.stack import LocalStack
+from stock_movers.adapters.storage import ItemStore
+from stock_movers.adapters.workflows import Workflows
 
 DAY = "2025-11-28"
 ONE_YEAR = ("2024-12-02", DAY)
@@ -29,25 +31,16 @@ RUNS = 3
 
 
 def _execute(stack: LocalStack, machine: str, name: str, payload: dict[str, Any]) -> dict[str, Any]:
-    sfn = stack.client("stepfunctions")
+    workflows = Workflows(stack.client("stepfunctions"))
     started = time.monotonic()
-    arn = sfn.start_execution(
-        stateMachineArn=stack.outputs[f"{machine}_state_machine_arn"], name=name, input=json.dumps(payload)
-    )["executionArn"]
-    while (desc := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
-        time.sleep(0.05)
+    arn = workflows.start(stack.outputs[f"{machine}_state_machine_arn"], name, payload).execution_arn
+    desc = workflows.wait(arn, timeout=3600.0, poll=0.05)
     wall = time.monotonic() - started
     if desc["status"] != "SUCCEEDED":
         raise RuntimeError(
             f"{machine} {name} ended {desc['status']}: {desc.get('error')} {desc.get('cause')}"
         )
-    events, kwargs = [], {"executionArn": arn, "maxResults": 1000}
-    while True:
-        page = sfn.get_execution_history(**kwargs)
-        events += page["events"]
-        if not page.get("nextToken"):
-            break
-        kwargs["nextToken"] = page["nextToken"]
+    events = workflows.history(arn)
     # seconds per top-level state (entered -> exited), to see which part grows if the wall time does
     states: dict[str, float] = {}
     entered: dict[str, Any] = {}
@@ -73,7 +66,6 @@ def _store_history(stack: LocalStack, span: tuple[str, str]) -> float:
         _execute(stack, "backfill", f"bench-history-{span[0]}", {"from": span[0], "to": span[1]})
         return time.monotonic() - started
     from movers import oracle
-    from stock_movers.adapters.storage import ItemStore
     from stock_movers.domain.bars import DailyBar
     from stock_movers.domain.leaders import BOARD_DEFAULT
     from stock_movers.usecases.pick import reduce_day, stored_board
@@ -126,9 +118,8 @@ def run(stack: LocalStack | None = None) -> dict[str, Any]:
         figures["wall_ratio_5y_vs_1y"] = round(
             figures["history_5y_wall_s_median"] / figures["history_1y_wall_s_median"], 2
         )
-        item = stack.client("dynamodb").get_item(
-            TableName=stack.outputs["table_name"], Key={"pk": {"S": "ANALYSIS"}, "sk": {"S": DAY}}
-        )["Item"]
+        item = ItemStore(stack.outputs["table_name"], stack.client("dynamodb")).analysis(DAY)
+        assert item is not None, f"no analysis stored for {DAY}"
         figures["status_5y"] = item["Status"]["S"]
         figures["dispersion_std_5y"] = float(Decimal(item["Dispersion"]["M"]["StdDev"]["N"]))
         return figures

@@ -28,6 +28,7 @@ if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from movers.local.stack import LocalStack
+from stock_movers.adapters.workflows import Workflows
 
 CALLS = 5
 TICKERS = 6
@@ -42,19 +43,16 @@ def floor_seconds(needed: int, calls: int, period: float, allowance: float = ALL
 
 
 def _backfill(stack: LocalStack, name: str, payload: dict[str, Any]) -> dict[str, Any]:
-    sfn = stack.client("stepfunctions")
+    workflows = Workflows(stack.client("stepfunctions"))
     before = stack.market.stats()
     started = time.monotonic()
-    arn = sfn.start_execution(
-        stateMachineArn=stack.outputs["backfill_state_machine_arn"], name=name, input=json.dumps(payload)
-    )["executionArn"]
-    while (desc := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
-        time.sleep(0.05)
+    arn = workflows.start(stack.outputs["backfill_state_machine_arn"], name, payload).execution_arn
+    desc = workflows.wait(arn, timeout=3600.0, poll=0.05)
     wall = time.monotonic() - started
     after = stack.market.stats()
     summary = json.loads(desc.get("output") or "{}")
     return {
-        "store_s": _state_seconds(sfn, arn, "Store Sessions"),
+        "store_s": _state_seconds(workflows.history(arn), "Store Sessions"),
         "status": desc["status"],
         "wall_s": round(wall, 2),
         "provider_calls": after["total"] - before["total"],
@@ -63,9 +61,8 @@ def _backfill(stack: LocalStack, name: str, payload: dict[str, Any]) -> dict[str
     }
 
 
-def _state_seconds(sfn: Any, arn: str, state: str) -> float | None:
+def _state_seconds(events: list[dict[str, Any]], state: str) -> float | None:
     """Seconds between a top-level state's entry and exit in the execution history."""
-    events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
     entered = [e["timestamp"] for e in events if e.get("stateEnteredEventDetails", {}).get("name") == state]
     exited = [e["timestamp"] for e in events if e.get("stateExitedEventDetails", {}).get("name") == state]
     if not entered or not exited:

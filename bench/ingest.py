@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from movers.local.stack import LocalStack
+from stock_movers.adapters.workflows import Workflows
 
 CALLS, PERIOD = 5, 120.0
 TICKERS = 6
@@ -34,19 +35,13 @@ def floor_seconds(
 
 
 def _run(stack: LocalStack, name: str, payload: dict[str, Any]) -> dict[str, Any]:
-    sfn = stack.client("stepfunctions")
+    workflows = Workflows(stack.client("stepfunctions"))
     before = stack.market.stats()
     started = time.monotonic()
-    arn = sfn.start_execution(
-        stateMachineArn=stack.outputs["ingest_state_machine_arn"], name=name, input=json.dumps(payload)
-    )["executionArn"]
-    while (desc := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
-        time.sleep(0.05)
+    arn = workflows.start(stack.outputs["ingest_state_machine_arn"], name, payload).execution_arn
+    desc = workflows.wait(arn, poll=0.05)
     wall = time.monotonic() - started
-    pages = sfn.get_paginator("get_execution_history").paginate(
-        executionArn=arn, PaginationConfig={"PageSize": 1000}
-    )
-    events = [event for page in pages for event in page["events"]]
+    events = workflows.history(arn)
     after = stack.market.stats()
     return {
         "status": desc["status"],

@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from movers import oracle
+from stock_movers.adapters.storage import WINNER_PK, ItemStore, ticker_of
+from stock_movers.adapters.workflows import StillRunning, Workflows
 
 # ---------------------------------------------------------------------------------------------------------
 # The fault kinds: transient (the pipeline must absorb up to `budget` of them in one run) or permanent (the
@@ -557,6 +559,8 @@ class Suite:
         self.market = stack.market
         self.aws = stack.aws
         self.table = self.outputs["table_name"]
+        self.items = ItemStore(self.table, self.ddb)
+        self.workflows = Workflows(self.sfn)
         self.bucket = self.outputs["bucket_name"]
         self.functions: dict[str, str] = dict(self.outputs["function_names"])
         self.token = uuid.uuid4().hex[:6]  # execution names unique across suites on one stack
@@ -576,10 +580,10 @@ class Suite:
             page = self.ddb.scan(**kwargs)
             for item in page.get("Items", []):
                 pk, sk = item["pk"]["S"], item["sk"]["S"]
-                if pk == "MOVERS":
+                if pk == WINNER_PK:
                     days.setdefault(sk, DayState()).winner = item
-                elif pk.startswith("TICKER#"):
-                    days.setdefault(sk, DayState()).items[pk[len("TICKER#") :]] = item
+                elif (ticker := ticker_of(pk)) is not None:
+                    days.setdefault(sk, DayState()).items[ticker] = item
             if not page.get("LastEvaluatedKey"):
                 break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -616,7 +620,7 @@ class Suite:
     def watchlist_of(self, arn: str) -> tuple[str, ...]:
         if arn not in self._watchlists:
             try:
-                body = json.loads(self.sfn.describe_execution(executionArn=arn).get("input") or "{}")
+                body = json.loads(self.workflows.describe(arn).get("input") or "{}")
             except Exception:  # an ARN the local AWS does not know: judge against the stack's watchlist
                 body = {}
             tickers = body.get("tickers") if isinstance(body, dict) else None
@@ -626,7 +630,7 @@ class Suite:
     def succeeded(self, arn: str) -> bool:
         if arn not in self._statuses:
             try:
-                self._statuses[arn] = self.sfn.describe_execution(executionArn=arn)["status"]
+                self._statuses[arn] = self.workflows.describe(arn)["status"]
             except Exception:
                 self._statuses[arn] = "UNKNOWN"
         return self._statuses[arn] == "SUCCEEDED"
@@ -698,21 +702,18 @@ class Suite:
                 time.sleep(0.25)
 
     def _start(self, run: Run) -> None:
-        started = self.sfn.start_execution(
-            stateMachineArn=self.outputs["ingest_state_machine_arn"],
-            name=run.name,
-            input=json.dumps(run.payload()),
-        )
-        run.arn = started["executionArn"]
+        started = self.workflows.start(self.outputs["ingest_state_machine_arn"], run.name, run.payload())
+        if not started.started:
+            raise RuntimeError(f"chaos run name {run.name} is taken")
+        run.arn = started.execution_arn
 
     def _finish(self, run: Run, started: float) -> None:
-        deadline = started + self.config.run_timeout_s
-        while (desc := self.sfn.describe_execution(executionArn=run.arn))["status"] == "RUNNING":
-            if time.monotonic() > deadline:
-                self.sfn.stop_execution(executionArn=run.arn, error="ChaosTimeout", cause="run took too long")
-                desc = self.sfn.describe_execution(executionArn=run.arn)
-                break
-            time.sleep(0.2)
+        left = started + self.config.run_timeout_s - time.monotonic()
+        try:
+            desc = self.workflows.wait(run.arn, timeout=max(0.0, left), poll=0.2)
+        except StillRunning:
+            self.sfn.stop_execution(executionArn=run.arn, error="ChaosTimeout", cause="run took too long")
+            desc = self.workflows.describe(run.arn)
         run.seconds = round(time.monotonic() - started, 2)
         run.status = desc["status"]
         if run.status == "SUCCEEDED":
@@ -720,9 +721,8 @@ class Suite:
             run.result = str(output.get("status", "")) if isinstance(output, dict) else ""
         else:
             run.error, run.cause = str(desc.get("error", "")), str(desc.get("cause", ""))[:300]
-        item = self.ddb.get_item(TableName=self.table, Key={"pk": {"S": "MOVERS"}, "sk": {"S": run.date}})
-        winner = item.get("Item")
-        run.stored_winner = bool(winner) and winner["ExecutionArn"]["S"] == run.arn
+        winner = self.items.winner(run.date)
+        run.stored_winner = winner is not None and winner["ExecutionArn"]["S"] == run.arn
 
     def execute(self, runs: Sequence[Run]) -> float:
         """Runs the plan step by step (a group's runs start together); returns the seconds it took."""

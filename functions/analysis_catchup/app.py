@@ -15,6 +15,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from stock_movers.adapters.aws import client
+from stock_movers.adapters.workflows import Workflows
 from stock_movers.domain.calendar import NEW_YORK
 from stock_movers.observability import logger, metrics
 from stock_movers.settings import AnalysisCatchUpSettings, load
@@ -41,7 +42,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     result = run_catch_up(
         _store,
         client("events"),
-        client("stepfunctions"),
+        Workflows(client("stepfunctions")),
         _targets,
         run_day=run_day,
         sessions=sessions,

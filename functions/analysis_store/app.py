@@ -1,8 +1,9 @@
 """Store Analysis: reduce the per-ticker figures with the stored winners, store the summary, word the report.
 
-Input: {"date", "analyses": [TickerAnalysis dicts], "executionName"}. Writes the ``pk="ANALYSIS"``
-item and ``curated/analysis/year=Y/date=D/analysis.parquet`` (both overwritten with identical content on a
-re-run), and returns {"date", "status", "unusual", "parquetKey", "subject", "message"} for the SNS report.
+Input: {"date", "analyses": [TickerAnalysis dicts], "executionName"}. Writes the day's analysis summary
+item (ItemStore.put_analysis) and ``curated/analysis/year=Y/date=D/analysis.parquet`` (both overwritten with
+identical content on a re-run), and returns {"date", "status", "unusual", "parquetKey", "subject", "message"}
+for the SNS report.
 """
 
 from __future__ import annotations

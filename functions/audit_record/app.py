@@ -11,6 +11,7 @@ from typing import Any
 from audit import audit_item
 
 from stock_movers.adapters.aws import client
+from stock_movers.adapters.storage import ItemStore
 from stock_movers.observability import logger
 from stock_movers.settings import TableOnlySettings, load
 
@@ -22,7 +23,7 @@ _TABLE = settings.table.name
 def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
     item = audit_item(event)
     logger.set_correlation_id(item["ExecutionName"]["S"])
-    client("dynamodb").put_item(TableName=_TABLE, Item=item)
+    ItemStore(_TABLE, client("dynamodb")).put_audit({"pk": item["pk"], "sk": item["sk"]}, item)
     logger.info(
         "Audit record stored",
         extra={"pk": item["pk"]["S"], "sk": item["sk"]["S"], "status": item["Status"]["S"]},

@@ -1,9 +1,10 @@
 """Pure shaping of an audit record from a Step Functions "Execution Status Change" event (no AWS calls).
 
-The record is kept (no TTL) in the main table under pk="AUDIT#<YYYY-MM-DD>" (the day the execution stopped,
-in America/New_York, the pipeline's calendar) and sk="<stop time UTC ISO>#<execution name>", so one Query
-lists a day's executions in stop order. Input, output and cause are truncated so an item stays far below
-DynamoDB's 400 KB limit; nothing here can hold the API key (execution input/output never carry it).
+The record is kept (no TTL) in the main table under the key stock_movers.adapters.storage.audit_key builds:
+the day the execution stopped (in America/New_York, the pipeline's calendar), then "<stop time UTC
+ISO>#<execution name>", so one Query lists a day's executions in stop order. Input, output and cause are
+truncated so an item stays far below DynamoDB's 400 KB limit; nothing here can hold the API key (execution
+input/output never carry it).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import json
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from stock_movers.adapters.storage import audit_key
 
 NEW_YORK = ZoneInfo("America/New_York")
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
@@ -92,8 +95,11 @@ def audit_item(event: dict[str, Any]) -> dict[str, Any]:
     error, cause = detail.get("error"), detail.get("cause")
     machine_arn = str(detail.get("stateMachineArn") or "")
     item: dict[str, Any] = {
-        "pk": {"S": f"AUDIT#{stop_time.astimezone(NEW_YORK).date().isoformat()}"},
-        "sk": {"S": f"{stop_time.isoformat(timespec='milliseconds').replace('+00:00', 'Z')}#{name}"},
+        **audit_key(
+            stop_time.astimezone(NEW_YORK).date(),
+            stop_time.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            name,
+        ),
         "ExecutionName": {"S": name},
         "ExecutionArn": {"S": arn},
         "StateMachineArn": {"S": machine_arn},

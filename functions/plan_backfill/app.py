@@ -21,6 +21,7 @@ from typing import Any
 from stock_movers.adapters.aws import client
 from stock_movers.adapters.storage import ItemStore
 from stock_movers.domain.inputs import parse_backfill_input, parse_date
+from stock_movers.execution_names import execution_arn, heal_execution_name
 from stock_movers.observability import correlate, logger
 from stock_movers.providers.capabilities import require_history
 from stock_movers.settings import PlanBackfillSettings, load
@@ -28,11 +29,9 @@ from stock_movers.usecases.backfill import (
     backfill_input,
     find_gaps,
     gap_search_span,
-    heal_name,
     plan,
     summarize,
 )
-from stock_movers.usecases.daily import execution_arn
 
 settings = load(PlanBackfillSettings)
 _items = ItemStore(settings.table.name)
@@ -67,7 +66,7 @@ def _heal(event: dict[str, Any]) -> dict[str, Any]:
     if not gaps:
         return {"status": "NoGaps"}
     payload = backfill_input(gaps[0], gaps[-1], event.get("tickers") or None)
-    name = heal_name(day, gaps[0], gaps[-1])
+    name = heal_execution_name(day, gaps[0], gaps[-1])
     machine = settings.machine.arn
     sfn = client("stepfunctions")
     status = "Started"

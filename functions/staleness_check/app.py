@@ -14,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from stock_movers.adapters.aws import client
+from stock_movers.adapters.storage import ItemStore
 from stock_movers.domain.calendar import latest_completed_session
 from stock_movers.observability import logger, metrics
 from stock_movers.settings import TableOnlySettings, load
@@ -43,12 +44,7 @@ def _now(event: Any) -> dt.datetime:
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     session = latest_completed_session(_now(event)).isoformat()
-    got = client("dynamodb").get_item(
-        TableName=_TABLE,
-        Key={"pk": {"S": "MOVERS"}, "sk": {"S": session}},
-        ProjectionExpression="pk, Ticker",
-    )
-    stored = "Item" in got
+    stored = ItemStore(_TABLE, client("dynamodb")).winner(session, attributes="pk, Ticker") is not None
     metrics.add_metric(name="WinnerMissing", unit=MetricUnit.Count, value=0 if stored else 1)
     if stored:
         logger.info("Winner stored for the latest session", extra={"date": session})

@@ -19,9 +19,11 @@ import uuid
 from typing import Any, TextIO
 
 from movers.cli.common import CliError, Target, release_arn, target, wait
+from stock_movers.adapters.workflows import Workflows
 from stock_movers.domain.calendar import NEW_YORK, is_session
 from stock_movers.domain.errors import InvalidInput
 from stock_movers.domain.inputs import parse_date
+from stock_movers.execution_names import analyse_execution_name
 
 MAX_DAYS = 400  # a span longer than a year and a bit is a typo, not a request
 BATCH = 5  # analyses started together (each is a Map over the watchlist)
@@ -71,7 +73,7 @@ def run_analyse(
     """What `movers analyse` does; returns the exit status (1 when any date's analysis failed)."""
     days = span(start, end, today=today or dt.datetime.now(NEW_YORK).date())
     machine = release_arn(t, "daily_analysis")  # the live alias: a rollback applies to these runs too
-    sfn = t.client("stepfunctions")
+    workflows = Workflows(t.client("stepfunctions"))
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     failed = False
     pending: list[tuple[dt.date, str | None]] = []
@@ -95,11 +97,10 @@ def run_analyse(
         payload: dict[str, Any] = {"date": day.isoformat()}
         if force:
             payload["force"] = True
-        name = f"analyse-{day.isoformat()}-{stamp}"
-        arn = sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(payload))[
-            "executionArn"
-        ]
-        pending.append((day, str(arn)))
+        started = workflows.start(machine, analyse_execution_name(day, stamp), payload)
+        if not started.started:
+            raise CliError(f"an execution named {started.name} already exists")
+        pending.append((day, started.execution_arn))
         if sum(1 for _, a in pending if a) >= BATCH:
             flush()
     flush()

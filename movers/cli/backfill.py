@@ -1,6 +1,6 @@
 """`movers backfill`: start a backfill with its deterministic name and follow it with a progress bar.
 
-The name is `backfill-<from>-<to>-<hash of tickers and force>` (stock_movers.usecases.backfill), so the same
+The name is `backfill-<from>-<to>-<hash of tickers and force>` (stock_movers.execution_names), so the same
 request twice is the same execution: Step Functions refuses a second start of a closed execution with that
 name, and the CLI then shows the existing execution instead (same input) or says why it cannot (other input).
 `--wait` shows live progress read from the execution history (movers.cli.progress): tickers fetched by the
@@ -18,10 +18,11 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from movers.cli.common import CliError, Target, history, release_arn, target
+from stock_movers.adapters.workflows import Workflows
 from stock_movers.domain.errors import InvalidInput
 from stock_movers.domain.inputs import parse_date, parse_ticker
-from stock_movers.usecases.backfill import backfill_input, execution_name
-from stock_movers.usecases.daily import execution_arn
+from stock_movers.execution_names import backfill_execution_name
+from stock_movers.usecases.backfill import backfill_input
 
 BAR_WIDTH = 30
 
@@ -35,7 +36,7 @@ def request(start: str, end: str, tickers: list[str] | None, force: bool) -> tup
         raise CliError(str(exc)) from None
     if first > last:
         raise CliError(f"--from {first} is after --to {last}")
-    return execution_name(first, last, symbols, force), backfill_input(first, last, symbols, force)
+    return backfill_execution_name(first, last, symbols, force), backfill_input(first, last, symbols, force)
 
 
 def start(t: Target, name: str, payload: dict[str, Any]) -> tuple[str, bool]:
@@ -44,19 +45,14 @@ def start(t: Target, name: str, payload: dict[str, Any]) -> tuple[str, bool]:
     key = "backfill_state_machine_arn"
     if key not in t.outputs:
         raise CliError("the stack has no backfill state machine")
-    machine = str(t.outputs[key])
-    sfn = t.client("stepfunctions")
-    try:
-        out = sfn.start_execution(
-            stateMachineArn=release_arn(t, "backfill"), name=name, input=json.dumps(payload)
-        )
-        return str(out["executionArn"]), True
-    except sfn.exceptions.ExecutionAlreadyExists:
-        arn = execution_arn(machine, name)
-        existing = sfn.describe_execution(executionArn=arn)
-        if json.loads(existing.get("input") or "null") != payload:
-            raise CliError(f"an execution named {name} already exists with other input") from None
-        return arn, False
+    workflows = Workflows(t.client("stepfunctions"))
+    started = workflows.start(release_arn(t, "backfill"), name, payload)
+    if started.started:
+        return started.execution_arn, True
+    existing = workflows.describe(started.execution_arn)
+    if json.loads(existing.get("input") or "null") != payload:
+        raise CliError(f"an execution named {name} already exists with other input")
+    return started.execution_arn, False
 
 
 def progress(events: list[dict[str, Any]]) -> tuple[int, int]:
@@ -85,9 +81,9 @@ def follow(
     the full bar of its sessions."""
     from movers.cli.progress import follow as follow_live
 
-    sfn = t.client("stepfunctions")
+    workflows = Workflows(t.client("stepfunctions"))
     desc = follow_live(
-        lambda: sfn.describe_execution(executionArn=arn),
+        lambda: workflows.describe(arn),
         lambda: history(t, arn),
         out,
         poll=poll,

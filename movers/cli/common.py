@@ -14,13 +14,13 @@ import json
 import os
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from movers.terraform import TF_DIR, terraform_env
+from stock_movers.execution_names import daily_execution_name
 
-TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+EXAMPLE_EXECUTION = daily_execution_name("2026-11-20")  # in the help of commands that take an execution
 
 
 class CliError(Exception):
@@ -94,54 +94,46 @@ def release_arn(t: Target, machine: str) -> str:
     return str(aliases.get(f"{machine}_state_machine") or machine_arn(t, machine))
 
 
+def workflows(t: Target) -> Any:
+    """The Step Functions adapter over the target's client."""
+    from stock_movers.adapters.workflows import Workflows
+
+    return Workflows(t.client("stepfunctions"))
+
+
 def start_execution(t: Target, machine: str, name: str, payload: dict[str, Any]) -> str:
-    sfn = t.client("stepfunctions")
-    try:
-        return str(
-            sfn.start_execution(
-                stateMachineArn=release_arn(t, machine), name=name, input=json.dumps(payload)
-            )["executionArn"]
-        )
-    except sfn.exceptions.ExecutionAlreadyExists:
-        raise CliError(
-            f"an execution named {name} already exists with other input (names are kept 90 days)"
-        ) from None
+    started = workflows(t).start(release_arn(t, machine), name, payload)
+    if not started.started:
+        raise CliError(f"an execution named {name} already exists with other input (names are kept 90 days)")
+    return str(started.execution_arn)
 
 
 def wait(t: Target, arn: str, timeout: float = 900.0, *, live: bool = False) -> dict[str, Any]:
     """Wait for the execution to end; `live` shows its progress on stdout meanwhile (movers.cli.progress)."""
-    sfn = t.client("stepfunctions")
+    from stock_movers.adapters.workflows import StillRunning
+
+    flows = workflows(t)
     if live:
         from movers.cli.progress import follow
 
         return follow(
-            lambda: sfn.describe_execution(executionArn=arn),
-            lambda: history(t, arn),
+            lambda: flows.describe(arn),
+            lambda: flows.history(arn),
             sys.stdout,
             poll=0.5,
             timeout=timeout,
             on_timeout=lambda d: CliError(f"{d['name']} still {d['status']} after {timeout:.0f}s"),
         )
-    deadline = time.monotonic() + timeout
-    while True:
-        desc: dict[str, Any] = sfn.describe_execution(executionArn=arn)
-        if desc["status"] in TERMINAL:
-            return desc
-        if time.monotonic() > deadline:
-            raise CliError(f"{desc['name']} still {desc['status']} after {timeout:.0f}s")
-        time.sleep(0.5)
+    try:
+        desc: dict[str, Any] = flows.wait(arn, timeout=timeout, poll=0.5)
+    except StillRunning as exc:
+        raise CliError(str(exc)) from None
+    return desc
 
 
 def history(t: Target, arn: str) -> list[dict[str, Any]]:
-    sfn = t.client("stepfunctions")
-    events: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
-    while True:
-        page = sfn.get_execution_history(**kwargs)
-        events += page["events"]
-        if not page.get("nextToken"):
-            return events
-        kwargs["nextToken"] = page["nextToken"]
+    events: list[dict[str, Any]] = workflows(t).history(arn)
+    return events
 
 
 def resolve_execution(t: Target, ref: str) -> str:
@@ -149,11 +141,11 @@ def resolve_execution(t: Target, ref: str) -> str:
         return ref
     for key, arn in t.outputs.items():
         if key.endswith("_state_machine_arn"):
-            from stock_movers.usecases.daily import execution_arn
+            from stock_movers.execution_names import execution_arn
 
             candidate = execution_arn(str(arn), ref)
             try:
-                t.client("stepfunctions").describe_execution(executionArn=candidate)
+                workflows(t).describe(candidate)
                 return candidate
             except Exception:  # noqa: S112 - try the next state machine
                 continue
@@ -195,12 +187,16 @@ def default_session(t: Target, now: dt.datetime | None = None) -> str:
     return latest
 
 
+def items(t: Target) -> Any:
+    """The main table's adapter over the target's client."""
+    from stock_movers.adapters.storage import ItemStore
+
+    return ItemStore(t.outputs["table_name"], t.client("dynamodb"))
+
+
 def stored_winner(t: Target, day: str) -> dict[str, Any] | None:
     """The winner item stored for `day`, or None."""
-    out = t.client("dynamodb").get_item(
-        TableName=t.outputs["table_name"], Key={"pk": {"S": "MOVERS"}, "sk": {"S": day}}
-    )
-    item: dict[str, Any] | None = out.get("Item")
+    item: dict[str, Any] | None = items(t).winner(day)
     return item
 
 

@@ -13,7 +13,7 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from movers.cli.common import CliError, resolve_execution, target
+from movers.cli.common import EXAMPLE_EXECUTION, CliError, resolve_execution, target
 
 # ---------------------------------------------------------------------------------------------- redrive
 
@@ -115,7 +115,7 @@ def print_report(report: Any) -> int:
 def add_parsers(sub: Any) -> None:
     """Registers `redrive` and `replay` on the `movers` subcommand parser."""
     rd = sub.add_parser("redrive", help="redrive a failed/timed-out/aborted execution from where it failed")
-    rd.add_argument("execution", help="execution name (e.g. daily-2026-11-20) or ARN")
+    rd.add_argument("execution", help=f"execution name (e.g. {EXAMPLE_EXECUTION}) or ARN")
     rd.set_defaults(func=cmd_redrive)
 
     rp = sub.add_parser(

@@ -34,6 +34,7 @@ from stock_movers.domain.bars import DailyBar
 from stock_movers.domain.calendar import sessions_in_range
 from stock_movers.domain.errors import DuplicateTicker, MoversError
 from stock_movers.domain.inputs import parse_ticker
+from stock_movers.execution_names import replay_execution_name
 from stock_movers.providers.errors import MalformedResponse
 from stock_movers.providers.massive import parse_stored_body
 from stock_movers.usecases.pick import reduce_day
@@ -243,7 +244,7 @@ def replay(
             "winner": reduced["winner"],
             "rows": reduced["rows"],
             "executionArn": f"replay:{stamp}",
-            "executionName": f"replay-{stamp}",
+            "executionName": replay_execution_name(stamp),
         }
         try:
             status = str(store(payload).get("status", ""))
@@ -277,11 +278,12 @@ class S3Bodies:
 
 class DynamoWinners:
     def __init__(self, ddb: Any, table: str) -> None:
-        self.ddb, self.table = ddb, table
+        from stock_movers.adapters.storage import ItemStore
+
+        self.items = ItemStore(table, ddb)
 
     def exists(self, day: dt.date) -> bool:
-        key = {"pk": {"S": "MOVERS"}, "sk": {"S": day.isoformat()}}
-        return "Item" in self.ddb.get_item(TableName=self.table, Key=key, ProjectionExpression="pk")
+        return self.items.winner(day, attributes="pk") is not None
 
 
 class LambdaStoreDay:

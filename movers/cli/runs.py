@@ -8,12 +8,14 @@ import json
 from typing import Any
 
 from movers.cli.common import (
+    EXAMPLE_EXECUTION,
     CliError,
     Target,
     cli_date,
     cli_tickers,
     default_session,
     history,
+    items,
     machine_arn,
     resolve_execution,
     signed,
@@ -22,17 +24,14 @@ from movers.cli.common import (
     target,
     wait,
     winner_line,
+    workflows,
 )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from movers.cli.trace import render
-    from stock_movers.usecases.daily import (
-        DailyStart,
-        DailyStartError,
-        daily_execution_name,
-        start_daily_run,
-    )
+    from stock_movers.execution_names import daily_execution_name
+    from stock_movers.usecases.daily import DailyStart, DailyStartError, start_daily_run
 
     day = cli_date(args.date, "--date")
     tickers = cli_tickers(args.tickers)
@@ -81,26 +80,19 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
     t = target(args)
     arn = resolve_execution(t, args.execution)
-    desc = t.client("stepfunctions").describe_execution(executionArn=arn)
+    desc = workflows(t).describe(arn)
     print(render(desc, history(t, arn), verbose=args.verbose))
     return 0 if desc["status"] in ("SUCCEEDED", "RUNNING") else 1
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     t = target(args)
-    out = t.client("dynamodb").query(
-        TableName=t.outputs["table_name"],
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": "MOVERS"}},
-        ScanIndexForward=False,
-        Limit=args.limit,
-    )
-    items = out["Items"]
-    if not items:
+    stored = items(t).newest_winners(args.limit)
+    if not stored:
         print("no movers stored yet")
         return 0
     print(f"{'Date':<12}{'Ticker':<8}{'Change %':>12}{'Close':>12}")
-    for i in items:  # as stored: the percent change has 6 decimals, the close the provider's
+    for i in stored:  # as stored: the percent change has 6 decimals, the close the provider's
         print(f"{i['Date']['S']:<12}{i['Ticker']['S']:<8}{signed(i['PercentChange']['N']):>12}"
               f"{i['ClosingPrice']['N']:>12}")  # fmt: skip
     return 0
@@ -212,7 +204,7 @@ def add_run_parser(sub: Any) -> None:
 def add_parsers(sub: Any) -> None:
     """`movers trace`, `list`, `status` and `schedule`."""
     trace = sub.add_parser("trace", help="an execution as a readable trace")
-    trace.add_argument("execution", help="execution name (e.g. daily-2026-11-20) or ARN")
+    trace.add_argument("execution", help=f"execution name (e.g. {EXAMPLE_EXECUTION}) or ARN")
     trace.add_argument("--verbose", action="store_true", help="each error's whole cause")
     trace.set_defaults(func=cmd_trace)
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from movers.cli.common import CliError, Target, aws_target, local_target, start_execution, wait
+from stock_movers.execution_names import smoke_execution_name
 
 MOVER_KEYS = {"Date", "Ticker", "PercentChange", "ClosingPrice"}
 RETRY_PAUSE_SECONDS = 2.0
@@ -164,7 +165,7 @@ def smoke(
 ) -> int:
     """Runs every check, prints the contract lines; returns 0 when all passed, 1 otherwise."""
     stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%S")
-    name = f"smoke-{day.isoformat()}-{stamp}"
+    name = smoke_execution_name(day, stamp)
     checks: list[tuple[str, Callable[[], str]]] = [
         ("run", lambda: check_run(st, day, name, force, timeout)),
         ("api-movers", lambda: check_movers(st, day, get)),

@@ -43,6 +43,10 @@ TABLE = "movers-local-main"
 SITE = Path(sysconfig.get_paths()["purelib"])
 if str(REPO / "layers" / "shared" / "python") not in sys.path:
     sys.path.append(str(REPO / "layers" / "shared" / "python"))  # stock_movers, outside pytest too
+
+from stock_movers.adapters.storage import ANALYSIS_PK, WINNER_PK, ticker_of, ticker_pk  # noqa: E402
+from stock_movers.execution_names import daily_execution_name, execution_arn  # noqa: E402
+
 POWERTOOLS_PACKAGES = ("aws_lambda_powertools", "jmespath", "typing_extensions.py")
 VALIDATION_PACKAGES = (
     "pydantic",
@@ -144,7 +148,7 @@ def demo_items(days: int = 40, seed: int = 7) -> list[dict[str, Any]]:
             moves[ticker] = (pct, _d(close, "0.01"), _d(open_, "0.01"))
             items.append(
                 {
-                    "pk": f"TICKER#{ticker}",
+                    "pk": ticker_pk(ticker),
                     "sk": date,
                     "Date": date,
                     "Ticker": ticker,
@@ -156,7 +160,7 @@ def demo_items(days: int = 40, seed: int = 7) -> list[dict[str, Any]]:
                     "PercentChange": pct,
                 }
             )
-        day_items = [i for i in items if i["sk"] == date and i["pk"].startswith("TICKER#")]
+        day_items = [i for i in items if i["sk"] == date and ticker_of(i["pk"]) is not None]
         rows = [
             DayRow(DailyBar(i["Ticker"], dt.date.fromisoformat(date), i["Open"], i["High"], i["Low"],
                             i["Close"], i["Volume"]), i["PercentChange"])
@@ -164,13 +168,13 @@ def demo_items(days: int = 40, seed: int = 7) -> list[dict[str, Any]]:
         ]  # fmt: skip
         board = board_of(rows, dt.date.fromisoformat(date), BOARD_DEFAULT)
         raw = _leaders_item(board, "watchlist", f"arn:aws:states:{REGION}:123456789012:execution:ingest:"
-                            f"daily-{date}", f"{date}T21:30:00Z")  # fmt: skip
+                            + daily_execution_name(date), f"{date}T21:30:00Z")  # fmt: skip
         items.append({k: TypeDeserializer().deserialize(v) for k, v in raw.items()})
         winner = max(sorted(moves), key=lambda t: abs(moves[t][0]))
         win_pct, win_close, win_open = moves[winner]
         items.append(
             {
-                "pk": "MOVERS",
+                "pk": WINNER_PK,
                 "sk": date,
                 "Date": date,
                 "Ticker": winner,
@@ -178,17 +182,19 @@ def demo_items(days: int = 40, seed: int = 7) -> list[dict[str, Any]]:
                 "ClosingPrice": win_close,
                 "Open": win_open,
                 "Provider": "local",
-                "ExecutionArn": f"arn:aws:states:{REGION}:123456789012:execution:ingest:daily-{date}",
+                "ExecutionArn": execution_arn(
+                    f"arn:aws:states:{REGION}:123456789012:stateMachine:ingest", daily_execution_name(date)
+                ),
                 "StoredAt": f"{date}T21:30:00Z",
             }
         )
-    winners = [i for i in items if i["pk"] == "MOVERS"]
+    winners = [i for i in items if i["pk"] == WINNER_PK]
     wins: dict[str, int] = {}
     for w in winners:
         wins[w["Ticker"]] = wins.get(w["Ticker"], 0) + 1
     items.append(
         {
-            "pk": "ANALYSIS",
+            "pk": ANALYSIS_PK,
             "sk": dates[-1],
             "Date": dates[-1],
             "Sessions": Decimal(len(dates)),

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from stock_movers.adapters.storage import WINNER_PK, leaders_key, ticker_pk
+
 pytestmark = pytest.mark.browser
 
 
@@ -27,7 +29,7 @@ def row_dates(page: Any) -> list[str]:
 
 
 def winners(api_stack: Any, n: int) -> list[dict[str, Any]]:
-    items = sorted((i for i in api_stack.items if i["pk"] == "MOVERS"), key=lambda i: i["sk"], reverse=True)
+    items = sorted((i for i in api_stack.items if i["pk"] == WINNER_PK), key=lambda i: i["sk"], reverse=True)
     return items[:n]
 
 
@@ -107,7 +109,7 @@ def test_when_a_ticker_is_clicked_then_its_history_is_shown(page, api_stack):
     page.locator("#movers-table tbody tr").first.locator("button.ticker").click()
     page.wait_for_selector("#history-table tbody tr")
     assert page.locator("#history-heading").text_content() == f"History: {first}"
-    stored = [i for i in api_stack.items if i["pk"] == f"TICKER#{first}"]
+    stored = [i for i in api_stack.items if i["pk"] == ticker_pk(first)]
     assert page.locator("#history-table tbody tr").count() == min(30, len(stored))
     page.locator("#history-close").click()
     assert page.locator("#history").is_hidden()
@@ -404,7 +406,7 @@ def test_without_an_analysis_the_panel_stays_hidden(page, api_stack):
 
 
 def board(api_stack: Any, day: str) -> dict[str, Any]:
-    return next(i for i in api_stack.items if i["pk"] == "LEADERS#watchlist" and i["sk"] == day)
+    return next(i for i in api_stack.items if (i["pk"], i["sk"]) == (leaders_key(day)["pk"]["S"], day))
 
 
 def shown_board(page: Any) -> dict[str, list[tuple[str, str]]]:

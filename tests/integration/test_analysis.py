@@ -19,6 +19,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
+from stock_movers.adapters.storage import WINNER_PK, ticker_pk
 from tests.support import oracle
 from tests.support.localstack import StackHandle
 
@@ -36,19 +37,7 @@ WINDOW, THRESHOLD, TOL = 20, 2.0, 2e-6
 
 def stored_days(stack: StackHandle, pk: str, up_to: str) -> list[str]:
     """Sort keys of one partition up to a day (which sessions the table holds, not their values)."""
-    out: list[str] = []
-    kwargs: dict[str, Any] = {
-        "TableName": stack.outputs["table_name"],
-        "KeyConditionExpression": "pk = :pk AND sk <= :d",
-        "ExpressionAttributeValues": {":pk": {"S": pk}, ":d": {"S": up_to}},
-        "ProjectionExpression": "sk",
-    }
-    while True:
-        page = stack.ddb.query(**kwargs)
-        out += [i["sk"]["S"] for i in page["Items"]]
-        if "LastEvaluatedKey" not in page:
-            return sorted(out)
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return sorted(i["sk"]["S"] for i in stack.table.query(pk, last=up_to, attributes="sk"))
 
 
 def sample_std(values: list[Fraction]) -> float:
@@ -60,7 +49,7 @@ def expected(stack: StackHandle, day: str) -> dict[str, Any]:
     """The figures for `day` from the CSV over the sessions the table holds (plain Python only)."""
     out: dict[str, Any] = {"tickers": {}}
     for t in TICKERS:
-        days = stored_days(stack, f"TICKER#{t}", day)
+        days = stored_days(stack, ticker_pk(t), day)
         values = [Fraction(oracle.pct6(t, d)) for d in days]
         row: dict[str, Any] = {"pct": None, "vol": None, "z": None}
         if days and days[-1] == day:
@@ -72,7 +61,7 @@ def expected(stack: StackHandle, day: str) -> dict[str, Any]:
                 row["z"] = float(values[-1] - sum(base) / WINDOW) / sample_std(base)
         out["tickers"][t] = row
     sessions = [d for d in oracle.sessions() if d <= day]
-    stored = set(stored_days(stack, "MOVERS", day))
+    stored = set(stored_days(stack, WINNER_PK, day))
     winner_of = {d: oracle.winner(d)[0] for d in sessions[-90:] if d in stored}
     for n in (7, 30, 90):
         won = [winner_of[d] for d in sessions[-n:] if d in winner_of]
@@ -178,7 +167,7 @@ def test_analysis_equals_an_independent_computation_and_is_reported(
     assert desc["status"] == "SUCCEEDED", desc.get("cause")
     output = json.loads(desc["output"])
     # Then the stored item equals the figures computed independently over the stored history
-    item = stack.item("ANALYSIS", DAY)
+    item = stack.analysis(DAY)
     assert item is not None
     want = expected(stack, DAY)
     assert want["stored7"] == 7 and all(r["z"] is not None for r in want["tickers"].values())
@@ -211,19 +200,19 @@ def test_analysis_equals_an_independent_computation_and_is_reported(
 def test_rerun_rewrites_the_same_item(stack: StackHandle, history: None) -> None:
     # Given the day analysed once (another test may have done it; this makes sure)
     first = stack.run("daily_analysis", f"analysis-{DAY}-first", {"date": DAY})
-    before = stack.item("ANALYSIS", DAY)
+    before = stack.analysis(DAY)
     # When it runs again under another execution name
     again = stack.run("daily_analysis", f"analysis-{DAY}-again", {"date": DAY})
     # Then both succeed and the item is identical
     assert (first["status"], again["status"]) == ("SUCCEEDED", "SUCCEEDED")
-    assert stack.item("ANALYSIS", DAY) == before
-    assert len([i for i in stack.items("ANALYSIS") if i["sk"]["S"] == DAY]) == 1
+    assert stack.analysis(DAY) == before
+    assert len([i for i in stack.analyses() if i["sk"]["S"] == DAY]) == 1
 
 
 def test_short_history_gives_a_partial_result_not_an_error(stack: StackHandle, history: None) -> None:
     desc = stack.run("daily_analysis", f"analysis-{EARLY}", {"date": EARLY})
     assert desc["status"] == "SUCCEEDED", desc.get("cause")
-    item = stack.item("ANALYSIS", EARLY)
+    item = stack.analysis(EARLY)
     assert item is not None and item["Status"] == {"S": "Partial"}
     want = expected(stack, EARLY)
     assert_matches(item, want)
@@ -259,7 +248,7 @@ def test_a_mover_stored_event_starts_the_analysis(stack: StackHandle, history: N
     done = stack.wait(started["executionArn"])
     assert done["status"] == "SUCCEEDED", done.get("cause")
     # And its item equals the independent computation for that day
-    item = stack.item("ANALYSIS", EVENT_DAY)
+    item = stack.analysis(EVENT_DAY)
     assert item is not None
     assert_matches(item, expected(stack, EVENT_DAY))
 
@@ -339,9 +328,9 @@ def test_five_concurrent_forced_runs_give_one_analysis_and_a_new_winner_another(
     # Then every announcement started an analysis, and exactly one of them analysed the day
     found = outcomes(analyses_of(stack, day, announced))
     assert len(found) == announced and len([s for s in found if s != "AlreadyAnalysed"]) == 1, found
-    item = stack.item("ANALYSIS", day)
+    item = stack.analysis(day)
     assert item is not None
-    winner = stack.item("MOVERS", day)
+    winner = stack.winner(day)
     assert winner is not None and item["Winner"]["M"]["Ticker"] == winner["Ticker"]
     # When a forced rewrite changes the winner (only the other ticker)
     other = next(t for t in tickers if t != winner["Ticker"]["S"])
@@ -352,7 +341,7 @@ def test_five_concurrent_forced_runs_give_one_analysis_and_a_new_winner_another(
     # Then the day is analysed once more, for the new winner
     found = outcomes(analyses_of(stack, day, announced + 1))
     assert len([s for s in found if s != "AlreadyAnalysed"]) == 2, found
-    item = stack.item("ANALYSIS", day)
+    item = stack.analysis(day)
     assert item is not None and item["Winner"]["M"]["Ticker"] == {"S": other}
     restore_watchlist_winner(stack, day)
 
@@ -362,21 +351,21 @@ def restore_watchlist_winner(stack: StackHandle, day: str) -> None:
     against the independent computation (the five-year backfill keeps stored days) see the contract's."""
     done = stack.run("ingest", f"analysis-restore-{day}", {"date": day, "force": True})
     assert done["status"] == "SUCCEEDED", done.get("cause")
-    assert (stack.item("MOVERS", day) or {})["Ticker"]["S"] == oracle.winner(day)[0]
+    assert (stack.winner(day) or {})["Ticker"]["S"] == oracle.winner(day)[0]
 
 
 def test_backfilled_days_are_analysed_by_the_catch_up_once(stack: StackHandle, history: None) -> None:
     # Given backfilled days (never announced) without an analysis
     first, last = CATCHUP_SPAN
     days = [d for d in oracle.sessions() if first <= d <= last]
-    assert all(stack.item("MOVERS", d) and stack.item("ANALYSIS", d) is None for d in days)
+    assert all(stack.winner(d) and stack.analysis(d) is None for d in days)
     # When the catch-up runs over them
     out = catch_up(stack, {"date": last, "sessions": len(days)})
     # Then it started one analysis per day, each analysed the day for its stored winner
     assert (out["from"], out["to"], out["started"]) == (first, last, days), out
     for d in days:
         assert len([s for s in outcomes(analyses_of(stack, d, 1)) if s != "AlreadyAnalysed"]) == 1
-        item, winner = stack.item("ANALYSIS", d), stack.item("MOVERS", d)
+        item, winner = stack.analysis(d), stack.winner(d)
         assert item is not None and winner is not None
         assert item["Winner"]["M"]["Ticker"] == winner["Ticker"]
         assert_matches(item, expected(stack, d))
@@ -399,12 +388,12 @@ def test_a_pending_announcement_is_reannounced_by_the_catch_up(stack: StackHandl
     finally:
         aws.clear_faults()
     assert run["status"] == "SUCCEEDED" and json.loads(run["output"])["announce"]["status"] == "Pending"
-    assert (stack.item("MOVERS", day) or {}).get("AnnouncePending") == {"BOOL": True}
+    assert (stack.winner(day) or {}).get("AnnouncePending") == {"BOOL": True}
     # When the catch-up runs
     out = catch_up(stack, {"date": day, "sessions": 1})
     # Then it re-announced the day and cleared the mark, and the announcement's analysis ran once
     assert out["announced"] == [day] and out["started"] == [], out
-    assert "AnnouncePending" not in (stack.item("MOVERS", day) or {})
+    assert "AnnouncePending" not in (stack.winner(day) or {})
     found = outcomes(analyses_of(stack, day, 1))
     assert len([s for s in found if s != "AlreadyAnalysed"]) == 1, found
     restore_watchlist_winner(stack, day)
@@ -440,7 +429,7 @@ def test_movers_analyse_prints_one_line_per_date(stack: StackHandle, history: No
     assert forced.getvalue() in ("2023-09-01 Analysed Complete\n", "2023-09-01 Analysed Partial\n")
     # And a session without a stored winner is NotStored (nothing is written)
     empty = "2019-01-02"
-    if stack.item("MOVERS", empty) is None:
+    if stack.winner(empty) is None:
         none = io.StringIO()
         assert run_analyse(t, empty, empty, out=none) == 0
-        assert none.getvalue() == f"{empty} NotStored\n" and stack.item("ANALYSIS", empty) is None
+        assert none.getvalue() == f"{empty} NotStored\n" and stack.analysis(empty) is None

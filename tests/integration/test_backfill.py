@@ -17,7 +17,9 @@ import pytest
 from movers.cli import app
 from movers.cli import backfill as backfill_cli
 from movers.cli.common import Target
+from stock_movers.adapters.storage import winner_key
 from stock_movers.domain.calendar import sessions_in_range
+from stock_movers.execution_names import backfill_execution_name, daily_execution_name
 from tests.support import oracle
 from tests.support.localstack import StackHandle
 
@@ -32,18 +34,7 @@ def calls(stack: StackHandle) -> int:
 
 
 def winners(stack: StackHandle, start: str, end: str) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    kwargs: dict[str, Any] = {
-        "TableName": stack.outputs["table_name"],
-        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :a AND :b",
-        "ExpressionAttributeValues": {":pk": {"S": "MOVERS"}, ":a": {"S": start}, ":b": {"S": end}},
-    }
-    while True:
-        page = stack.ddb.query(**kwargs)
-        out.update({i["sk"]["S"]: i for i in page["Items"]})
-        if "LastEvaluatedKey" not in page:
-            return out
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return {i["sk"]["S"]: i for i in stack.table.winners_between(start, end)}
 
 
 def sessions(start: str, end: str) -> list[str]:
@@ -138,12 +129,10 @@ def test_gap_healing_restores_deleted_days(stack: StackHandle, year: dict[str, A
     # Given the stored year and three of the last ten sessions deleted
     deleted = ["2024-12-18", "2024-12-23", "2024-12-30"]
     for day in deleted:
-        stack.ddb.delete_item(
-            TableName=stack.outputs["table_name"], Key={"pk": {"S": "MOVERS"}, "sk": {"S": day}}
-        )
-        assert stack.item("MOVERS", day) is None
+        stack.ddb.delete_item(TableName=stack.outputs["table_name"], Key=winner_key(day))
+        assert stack.winner(day) is None
     # when the daily run stores the next session
-    desc = stack.run("ingest", "daily-2025-01-02", {"date": "2025-01-02"})
+    desc = stack.run("ingest", daily_execution_name("2025-01-02"), {"date": "2025-01-02"})
     assert desc["status"] == "SUCCEEDED", desc.get("cause")
     out = json.loads(desc["output"])
     assert out["status"] == "Stored" and out["heal"]["status"] == "Started", out
@@ -152,7 +141,7 @@ def test_gap_healing_restores_deleted_days(stack: StackHandle, year: dict[str, A
     assert healed["status"] == "SUCCEEDED", healed.get("cause")
     assert json.loads(healed["output"])["stored"] == 3
     for day in deleted:
-        item = stack.item("MOVERS", day)
+        item = stack.winner(day)
         assert item is not None and item["Ticker"]["S"] == oracle.winner(day)[0]
 
 
@@ -160,13 +149,11 @@ def test_daily_run_inside_stored_history_does_not_heal(stack: StackHandle, year:
     # Given a hole inside the stored year, when an older day inside the history is re-run with force,
     # then it is an operator's repair of that day: no backfill starts.
     hole = "2024-03-12"
-    stack.ddb.delete_item(
-        TableName=stack.outputs["table_name"], Key={"pk": {"S": "MOVERS"}, "sk": {"S": hole}}
-    )
+    stack.ddb.delete_item(TableName=stack.outputs["table_name"], Key=winner_key(hole))
     desc = stack.run("ingest", "repair-2024-03-14", {"date": "2024-03-14", "force": True})
     assert desc["status"] == "SUCCEEDED", desc.get("cause")
     assert json.loads(desc["output"])["heal"] == {"status": "NoGaps"}
-    assert stack.item("MOVERS", hole) is None
+    assert stack.winner(hole) is None
 
 
 BAD = [
@@ -221,7 +208,7 @@ def test_cli_backfill_waits_with_a_progress_bar_and_prints_the_summary(
     status = backfill_cli.run_backfill(target, *span, wait=True, out=out, poll=0.2)
     text = out.getvalue()
     n = len(sessions(*span))
-    name = backfill_cli.execution_name(dt.date(2025, 2, 3), dt.date(2025, 3, 31))
+    name = backfill_execution_name(dt.date(2025, 2, 3), dt.date(2025, 3, 31))
     assert status == 0, text
     assert text.startswith(f"started {name}\n")
     assert backfill_cli.bar(n, n) in text
@@ -237,7 +224,8 @@ def test_cli_and_plain_start_execution_use_the_same_contract(stack: StackHandle,
     # the CLI's input is exactly the documented one, so a plain StartExecution does the same
     name, payload = backfill_cli.request("2025-04-07", "2025-04-11", ["AAPL", "MSFT"], True)
     assert payload == {"from": "2025-04-07", "to": "2025-04-11", "tickers": ["AAPL", "MSFT"], "force": True}
-    assert name.startswith("backfill-2025-04-07-2025-04-11-") and len(name) <= 80
+    assert name == backfill_execution_name(dt.date(2025, 4, 7), dt.date(2025, 4, 11), ["AAPL", "MSFT"], True)
+    assert len(name) <= 80
     desc = backfill(stack, "plain-june", payload)
     assert json.loads(desc["output"])["stored"] == 5
 

@@ -132,7 +132,7 @@ def test_the_provider_never_sees_more_than_n_calls_in_a_window_and_waiting_is_no
     arn = _start(stack, "ingest", f"n{calls}", {"date": day, "force": True})
     desc = stack.wait(arn)
     assert desc["status"] == "SUCCEEDED", (desc.get("error"), desc.get("cause"))
-    item = stack.item("MOVERS", day) or {}
+    item = stack.winner(day) or {}
     ticker, pct = oracle.winner(day)
     assert (item["Ticker"]["S"], Decimal(item["PercentChange"]["N"])) == (ticker, Decimal(pct))
     assert _failed_tasks(stack, arn) == []
@@ -157,7 +157,7 @@ def test_backfill_and_snapshot_fetches_wait_for_a_slot_without_errors(
     assert json.loads(desc["output"])["stored"] == 5
     assert _failed_tasks(stack, backfill) == []
     assert "Wait For Range Slot" in _entered(stack, backfill)
-    assert stack.item("MOVERS", "2021-08-04")["Ticker"]["S"] == oracle.winner("2021-08-04")[0]  # type: ignore[index]
+    assert stack.winner("2021-08-04")["Ticker"]["S"] == oracle.winner("2021-08-04")[0]  # type: ignore[index]
     _quiesce(stack)
     assert stack.market.stats()["rate_limited"] == 0
     assert stack.market.peak(2.0) <= 1, stack.market.arrivals()
@@ -170,7 +170,7 @@ def test_backfill_and_snapshot_fetches_wait_for_a_slot_without_errors(
     assert desc["status"] == "SUCCEEDED", (desc.get("error"), desc.get("cause"))
     assert _failed_tasks(stack, snapshot) == []
     assert "Wait For Snapshot Slot" in _entered(stack, snapshot)
-    assert stack.item("MOVERS", day)["Ticker"]["S"] == oracle.winner(day)[0]  # type: ignore[index]
+    assert stack.winner(day)["Ticker"]["S"] == oracle.winner(day)[0]  # type: ignore[index]
     _quiesce(stack)
     assert stack.market.stats()["rate_limited"] == 0
     assert stack.market.peak(6.0) <= 1, stack.market.arrivals()
@@ -215,7 +215,7 @@ def test_an_invalid_bar_is_not_served_again_to_a_rerun_or_a_forced_run(
     one_bad_bar(True)
     first = stack.wait(_start(stack, "ingest", "bad", {"date": day}))
     assert first["status"] == "FAILED" and first["error"] == "InvalidBar", first.get("cause")
-    assert stack.item("MOVERS", day) is None
+    assert stack.winner(day) is None
     # When the provider serves the right bar again and the day is re-run (no force), then the re-run asks
     # the provider again (nothing cached from the failed run) and stores the independent winner.
     one_bad_bar(False)
@@ -223,19 +223,19 @@ def test_an_invalid_bar_is_not_served_again_to_a_rerun_or_a_forced_run(
     rerun = stack.wait(_start(stack, "ingest", "rerun", {"date": day}))
     assert rerun["status"] == "SUCCEEDED", (rerun.get("error"), rerun.get("cause"))
     assert stack.market.stats()["by_ticker"].get("AAPL", 0) - before == 1
-    assert (stack.item("MOVERS", day) or {})["Ticker"]["S"] == oracle.winner(day)[0]
+    assert (stack.winner(day) or {})["Ticker"]["S"] == oracle.winner(day)[0]
     # Given the day stored, when a forced run meets the invalid bar, then it fails and the stored winner
     # stays; when the next forced run meets the right bar, then it fetches afresh and stores the winner.
-    stored = stack.item("MOVERS", day)
+    stored = stack.winner(day)
     one_bad_bar(True)
     forced_bad = stack.wait(_start(stack, "ingest", "forced-bad", {"date": day, "force": True}))
     assert forced_bad["status"] == "FAILED" and forced_bad["error"] == "InvalidBar"
-    assert stack.item("MOVERS", day) == stored
+    assert stack.winner(day) == stored
     one_bad_bar(False)
     before = stack.market.stats()["by_ticker"].get("AAPL", 0)
     forced = stack.wait(_start(stack, "ingest", "forced", {"date": day, "force": True}))
     assert forced["status"] == "SUCCEEDED", (forced.get("error"), forced.get("cause"))
     assert stack.market.stats()["by_ticker"].get("AAPL", 0) - before == 1
-    item = stack.item("MOVERS", day) or {}
+    item = stack.winner(day) or {}
     assert item["ExecutionArn"]["S"] == forced["executionArn"]
     assert (item["Ticker"]["S"], item["PercentChange"]["N"]) == oracle.winner(day)

@@ -15,6 +15,7 @@ import pytest
 
 from movers.cli import app
 from stock_movers.domain.calendar import sessions_in_range
+from stock_movers.execution_names import daily_execution_name
 from tests.support.localstack import StackHandle
 
 
@@ -40,15 +41,20 @@ def test_a_failed_daily_run_is_followed_by_a_retry_that_stores_the_day(
     finally:
         stack.market.set_faults(None)
     failed = capsys.readouterr().out
-    assert f"daily-{day} FAILED: start another attempt with `movers run --date {day}`" in failed
+    assert (
+        f"{daily_execution_name(day)} FAILED: start another attempt with `movers run --date {day}`" in failed
+    )
     assert "stackTrace" not in failed and "Traceback" not in failed
     assert "NVDA" in next(line for line in failed.splitlines() if line.startswith("FAILED: "))
     # When the same command runs again (no --force)
     assert app.main(["--local", "run", "--date", day, "--wait"]) == 0
     out = capsys.readouterr().out
     # Then a new attempt with a clear name stores the day, and the output ends with the stored winner
-    assert f"earlier attempt daily-{day} FAILED" in out and f"started daily-{day}-retry-1" in out
-    item = stack.item("MOVERS", day)
+    assert (
+        f"earlier attempt {daily_execution_name(day)} FAILED" in out
+        and f"started {daily_execution_name(day, 1)}" in out
+    )
+    item = stack.winner(day)
     assert item is not None
     assert out.rstrip().splitlines()[-1].startswith(f"Stored {day} {item['Ticker']['S']} ")
     # And a third time it answers AlreadyStored with the winner, starting nothing
@@ -65,11 +71,11 @@ def test_the_schedule_starts_a_new_attempt_after_a_failed_one(
         assert app.main(["--local", "schedule", "fire", "--date", day, "--wait"]) == 1
     finally:
         stack.market.set_faults(None)
-    assert f"Started daily-{day}" in capsys.readouterr().out
+    assert f"Started {daily_execution_name(day)}" in capsys.readouterr().out
     assert app.main(["--local", "schedule", "fire", "--date", day, "--wait"]) == 0
     out = capsys.readouterr().out
-    assert f"Started daily-{day}-retry-1" in out and "SUCCEEDED" in out
-    assert stack.item("MOVERS", day) is not None
+    assert f"Started {daily_execution_name(day, 1)}" in out and "SUCCEEDED" in out
+    assert stack.winner(day) is not None
 
 
 def test_a_failed_backfill_names_every_ticker_without_data(

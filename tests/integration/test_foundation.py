@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from stock_movers.execution_names import daily_execution_name
 from tests.support.localstack import StackHandle
 
 pytestmark = pytest.mark.stack
@@ -40,7 +41,7 @@ def test_execution_runs_our_lambda_code_and_logs_to_cloudwatch(stack: StackHandl
     # then it succeeded, our store function wrote the winner item, and our functions' log lines are in
     # CloudWatch Logs under /aws/lambda/<name>, like in AWS.
     assert desc["status"] == "SUCCEEDED", desc.get("cause")
-    item = stack.item("MOVERS", day)
+    item = stack.winner(day)
     assert item is not None and item["ExecutionArn"]["S"] == desc["executionArn"]
     store_fn = stack.outputs["function_names"]["store_day"]
     events = stack.logs.filter_log_events(logGroupName=f"/aws/lambda/{store_fn}")["events"]
@@ -80,10 +81,10 @@ def test_aws_cli_start_execution_runs_the_pipeline(stack: StackHandle, tmp_path:
         [
             aws, "stepfunctions", "start-execution", "--endpoint-url", stack.endpoint,
             "--state-machine-arn", stack.outputs["ingest_state_machine_arn"],
-            "--name", f"daily-{day}", "--input", json.dumps({"date": day}),
+            "--name", daily_execution_name(day), "--input", json.dumps({"date": day}),
         ],
         env=env, capture_output=True, text=True, check=True, timeout=60,
     )  # fmt: skip
     desc = stack.wait(json.loads(out.stdout)["executionArn"])
     assert desc["status"] == "SUCCEEDED", desc.get("cause")
-    assert stack.item("MOVERS", day) is not None
+    assert stack.winner(day) is not None

@@ -103,11 +103,11 @@ def test_fetch_without_its_control_table_grant_fails_with_access_denied_and_pass
             "AccessDeniedException" in f and control in f for f in failures(stack, desc["executionArn"])
         )
         assert denied(stack, f"/{role}", "dynamodb:GetItem") or denied(stack, f"/{role}", "dynamodb:PutItem")
-        assert stack.item("MOVERS", day) is None
+        assert stack.winner(day) is None
     # When the statement is back, the same day is stored
     desc = stack.run("ingest", f"iam-fetch-restored-{day}", {"date": day, "tickers": TICKERS, "force": True})
     assert desc["status"] == "SUCCEEDED", desc.get("cause")
-    assert stack.item("MOVERS", day) is not None
+    assert stack.winner(day) is not None
 
 
 def test_ingest_machine_without_invoke_on_pick_winner_fails_with_lambda_access_denied(
@@ -130,7 +130,7 @@ def test_ingest_machine_without_invoke_on_pick_winner_fails_with_lambda_access_d
         found = failures(stack, desc["executionArn"])
         assert any(f.startswith("Lambda.AccessDeniedException") and "pick-winner" in f for f in found), found
         assert denied(stack, f"/{machine_role}", "lambda:InvokeFunction")
-        assert stack.item("MOVERS", day) is None
+        assert stack.winner(day) is None
     desc = stack.run("ingest", f"iam-sfn-restored-{day}", {"date": day, "tickers": TICKERS, "force": True})
     assert desc["status"] == "SUCCEEDED", desc.get("cause")
 

@@ -12,6 +12,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
+from stock_movers.execution_names import daily_execution_name
 from tests.support import oracle
 from tests.support.localstack import StackHandle
 
@@ -35,17 +36,17 @@ def nothing_written(stack: StackHandle, day: str) -> bool:
 def test_happy_path_stores_the_independent_winner_items_raw_and_parquet(stack: StackHandle) -> None:
     day = "2026-11-13"
     before = calls(stack)["total"]
-    desc = stack.run("ingest", f"daily-{day}", {"date": day})
+    desc = stack.run("ingest", daily_execution_name(day), {"date": day})
     assert desc["status"] == "SUCCEEDED", desc.get("cause")
     ticker, pct = oracle.winner(day)
-    item = stack.item("MOVERS", day)
+    item = stack.winner(day)
     assert item is not None
     assert (item["Ticker"]["S"], Decimal(item["PercentChange"]["N"])) == (ticker, Decimal(pct))
     assert Decimal(item["ClosingPrice"]["N"]) == Decimal(oracle.rows()[(ticker, day)]["close"])
     assert json.loads(desc["output"])["winner"]["ticker"] == ticker
     # per-ticker items, exact
     for t in DEFAULT:
-        got = stack.item(f"TICKER#{t}", day)
+        got = stack.ticker_day(t, day)
         assert got is not None and Decimal(got["PercentChange"]["N"]) == Decimal(oracle.pct6(t, day))
         assert Decimal(got["Open"]["N"]) == Decimal(oracle.rows()[(t, day)]["open"])
     # raw bodies exactly as the provider sent them, one per ticker, without the key
@@ -85,14 +86,14 @@ def test_non_session_dates_end_market_closed_and_write_nothing(stack: StackHandl
 def test_already_stored_costs_zero_provider_calls_and_force_rewrites(stack: StackHandle) -> None:
     day = "2026-11-12"
     assert stack.run("ingest", f"first-{day}", {"date": day})["status"] == "SUCCEEDED"
-    first_exec = stack.item("MOVERS", day)["ExecutionArn"]["S"]
+    first_exec = stack.winner(day)["ExecutionArn"]["S"]
     before = calls(stack)["total"]
     desc = stack.run("ingest", f"again-{day}", {"date": day})
     assert json.loads(desc["output"]) == {"status": "AlreadyStored", "date": day}
     assert calls(stack)["total"] == before
     forced = stack.run("ingest", f"forced-{day}", {"date": day, "force": True})
     assert forced["status"] == "SUCCEEDED" and json.loads(forced["output"])["status"] == "Stored"
-    assert stack.item("MOVERS", day)["ExecutionArn"]["S"] == forced["executionArn"] != first_exec
+    assert stack.winner(day)["ExecutionArn"]["S"] == forced["executionArn"] != first_exec
 
 
 def test_concurrent_executions_for_one_date_store_exactly_one_winner(stack: StackHandle) -> None:
@@ -109,7 +110,7 @@ def test_concurrent_executions_for_one_date_store_exactly_one_winner(stack: Stac
     assert [r["status"] for r in results] == ["SUCCEEDED"] * 5, [r.get("cause") for r in results]
     statuses = sorted(json.loads(r["output"])["status"] for r in results)
     assert statuses.count("Stored") == 1 and statuses.count("AlreadyStored") == 4
-    assert len([i for i in stack.items("MOVERS") if i["sk"]["S"] == day]) == 1
+    assert len([i for i in stack.winners() if i["sk"]["S"] == day]) == 1
     # fetches are idempotent per execution (a new run never reuses another run's bars), so each run may
     # fetch each ticker once (at most 5 x 6 answered calls; a transient refusal's retry is one call more);
     # all of them share one quota and never go beyond the limit
@@ -133,7 +134,7 @@ def test_fan_out_under_the_rate_limit_causes_no_429(stack: StackHandle) -> None:
     assert after["rate_limited"] == before["rate_limited"], after
     assert after["total"] - before["total"] == 18, after
     for d in days:
-        assert stack.item("MOVERS", d) is not None
+        assert stack.winner(d) is not None
 
 
 def test_429_storm_is_retried_within_budget(stack: StackHandle) -> None:
@@ -150,7 +151,7 @@ def test_429_storm_is_retried_within_budget(stack: StackHandle) -> None:
         if e["type"] == "TaskFailed"
     ]
     assert errors.count("RateLimited") >= 3 and errors.count("ProviderUnavailable") >= 2
-    assert stack.item("MOVERS", day)["Ticker"]["S"] == oracle.winner(day)[0]
+    assert stack.winner(day)["Ticker"]["S"] == oracle.winner(day)[0]
 
 
 @pytest.mark.parametrize(
@@ -238,7 +239,7 @@ def test_malformed_inputs_fail_with_invalid_input_and_write_nothing(stack: Stack
         field = next(iter(payload))
         assert field in desc["cause"], (payload, desc["cause"])
     assert calls(stack)["total"] == before
-    assert nothing_written(stack, "2026-11-02") or stack.item("MOVERS", "2026-11-02") is not None
+    assert nothing_written(stack, "2026-11-02") or stack.winner("2026-11-02") is not None
 
 
 def test_non_object_input_is_invalid(stack: StackHandle) -> None:

@@ -198,7 +198,7 @@ class History:
 
 
 def winner_item(stack: StackHandle, day: str) -> dict[str, Any] | None:
-    return stack.item("MOVERS", day)
+    return stack.winner(day)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from movers.cli import app
+from stock_movers.execution_names import daily_execution_name
 from tests.support import oracle
 from tests.support.localstack import StackHandle
 
@@ -39,7 +40,7 @@ def test_snapshot_strategy_costs_one_provider_call_and_stores_the_same_winner(
     after = stack.market.stats()
     assert after["total"] - before["total"] == 1
     assert after["by_endpoint"].get("grouped", 0) - before["by_endpoint"].get("grouped", 0) == 1
-    item = stack.item("MOVERS", day)
+    item = stack.winner(day)
     assert item is not None and (item["Ticker"]["S"], item["PercentChange"]["N"]) == oracle.winner(day)
     # the grouped body is stored exactly as received; the per-ticker rows came from it
     assert f"raw/provider=massive/date={day}/_session.json" in stack.keys(f"raw/provider=massive/date={day}/")
@@ -59,7 +60,7 @@ def test_snapshot_missing_a_ticker_falls_back_to_one_per_ticker_call(
     after = stack.market.stats()
     assert after["total"] - before["total"] == 2  # the snapshot + NVDA alone
     assert after["by_ticker"].get("NVDA", 0) - before["by_ticker"].get("NVDA", 0) == 1
-    item = stack.item("MOVERS", day)
+    item = stack.winner(day)
     assert item is not None and (item["Ticker"]["S"], item["PercentChange"]["N"]) == oracle.winner(day)
 
 
@@ -80,11 +81,11 @@ def test_firing_the_schedule_starts_daily_date(
     day = "2025-06-04"
     assert app.main(["--local", "schedule", "fire", "--date", day, "--wait"]) == 0
     out = capsys.readouterr().out
-    assert f"Started daily-{day}" in out and "SUCCEEDED" in out
-    assert stack.item("MOVERS", day) is not None
+    assert f"Started {daily_execution_name(day)}" in out and "SUCCEEDED" in out
+    assert stack.winner(day) is not None
     assert app.main(["--local", "schedule", "fire", "--date", day]) == 0
-    assert f"AlreadyStarted daily-{day}" in capsys.readouterr().out
-    assert app.main(["--local", "trace", f"daily-{day}"]) == 0
+    assert f"AlreadyStarted {daily_execution_name(day)}" in capsys.readouterr().out
+    assert app.main(["--local", "trace", daily_execution_name(day)]) == 0
     trace = capsys.readouterr().out
     assert "Fetch Watchlist" in trace and "└ Fetch Bars" in trace and "x6" in trace
 

@@ -76,7 +76,7 @@ def test_a_daily_run_stores_the_board_an_independent_computation_gives(stack: St
     # Then the board item equals the independent computation from the market data
     expected = independent_board(DAY, oracle.DEFAULT, BOARD_SIZE)
     assert expected["Gainers"] and expected["Losers"], "the day must have both sides to prove anything"
-    item = stack.item("LEADERS#watchlist", DAY)
+    item = stack.leaders(DAY)
     assert item is not None
     assert stored_lists(item) == expected
     assert (item["Size"]["N"], item["Tickers"]["N"], item["Scope"]["S"]) == (
@@ -85,7 +85,7 @@ def test_a_daily_run_stores_the_board_an_independent_computation_gives(stack: St
         "watchlist",
     )
     # And it is the winner's run's (one commit), the winner unchanged and heading one of the lists
-    winner = stack.item("MOVERS", DAY)
+    winner = stack.winner(DAY)
     assert winner is not None
     assert item["ExecutionArn"]["S"] == winner["ExecutionArn"]["S"] == desc["executionArn"]
     ticker, pct = oracle.winner(DAY)
@@ -128,7 +128,7 @@ def test_a_backfill_stores_each_days_board_with_its_winner(stack: StackHandle) -
     assert desc["status"] == "SUCCEEDED", desc.get("cause")
     for day in days:
         # Then every stored day has its board, equal to the independent computation, of the winner's run
-        item, winner = stack.item("LEADERS#watchlist", day), stack.item("MOVERS", day)
+        item, winner = stack.leaders(day), stack.winner(day)
         assert item is not None and winner is not None, day
         assert stored_lists(item) == independent_board(day, oracle.DEFAULT, BOARD_SIZE), day
         assert item["ExecutionArn"]["S"] == winner["ExecutionArn"]["S"] == desc["executionArn"]

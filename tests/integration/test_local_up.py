@@ -24,6 +24,8 @@ import pytest
 from movers.local.stack import ROOT
 from movers.market.dataset import Bar, Dataset, bundled
 from movers.market.server import MarketServer
+from stock_movers.adapters.storage import ItemStore
+from stock_movers.execution_names import daily_execution_name
 
 KEY = "independent-key-7f3a91"
 LAST = dt.date(2026, 11, 13)  # the independent server's data ends a week before the bundled data
@@ -110,12 +112,12 @@ def test_local_up_on_taken_ports_against_an_independent_market_server(
             # When a run starts without --date, it asks for the last session that server has
             run = movers(env, "--local", "run", "--wait")
             assert run.returncode == 0, run.stdout + run.stderr
-            assert f"started daily-{LAST}" in run.stdout
+            assert f"started {daily_execution_name(LAST)}" in run.stdout
             # Then the stored winner is that server's, not the bundled data's
             ddb = boto3.client("dynamodb", endpoint_url=state["aws_endpoint"], region_name="us-east-1",
                                aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
-            key = {"pk": {"S": "MOVERS"}, "sk": {"S": LAST.isoformat()}}
-            item = ddb.get_item(TableName=state["outputs"]["table_name"], Key=key)["Item"]
+            item = ItemStore(state["outputs"]["table_name"], ddb).winner(LAST)
+            assert item is not None
             expected = winner(data, LAST)
             assert (item["Ticker"]["S"], Decimal(item["PercentChange"]["N"])) == expected
             assert expected != winner(bundled(), LAST)

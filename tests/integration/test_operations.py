@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from movers.local.stack import LOCAL_API_KEY
+from stock_movers.adapters.storage import AUDIT_PREFIX, WINNER_PK, ticker_pk
 from tests.support.localstack import StackHandle
 
 GOOD_DAYS = ("2025-07-14", "2025-07-15")
@@ -40,7 +41,7 @@ def _audit(stack: StackHandle, execution_name: str) -> dict[str, Any] | None:
     items = stack.ddb.scan(
         TableName=stack.outputs["table_name"],
         FilterExpression="begins_with(pk, :p) AND ExecutionName = :n",
-        ExpressionAttributeValues={":p": {"S": "AUDIT#"}, ":n": {"S": execution_name}},
+        ExpressionAttributeValues={":p": {"S": AUDIT_PREFIX}, ":n": {"S": execution_name}},
     )["Items"]
     return items[0] if items else None
 
@@ -113,7 +114,7 @@ def test_permanent_provider_fault_lands_in_dead_letter_queue_and_audit(stack: St
         stack.market.set_faults(None)
     # Then it fails with the provider's error and nothing is stored
     assert desc["status"] == "FAILED" and desc["error"] == "MalformedResponse", desc
-    assert stack.item("MOVERS", FAULT_DAY) is None
+    assert stack.winner(FAULT_DAY) is None
     # And the dead-letter queue holds its status-change event
     sqs, url = stack.stack.client("sqs"), stack.outputs["dead_letter_queue_url"]
 
@@ -139,7 +140,7 @@ def test_permanent_provider_fault_lands_in_dead_letter_queue_and_audit(stack: St
     assert json.loads(record["Input"]["S"]) == {"date": FAULT_DAY, "tickers": TICKERS}
     assert record["Counts"]["M"]["inputTickers"] == {"N": "3"}
     assert int(record["DurationMs"]["N"]) >= 0
-    assert record["sk"]["S"].endswith(f"#{name}") and record["pk"]["S"].startswith("AUDIT#20")
+    assert record["sk"]["S"].endswith(f"#{name}") and record["pk"]["S"].startswith(f"{AUDIT_PREFIX}20")
 
 
 def test_successful_executions_are_audited_with_their_outcome(stack: StackHandle, good_runs) -> None:
@@ -152,7 +153,7 @@ def test_successful_executions_are_audited_with_their_outcome(stack: StackHandle
         assert json.loads(record["Output"]["S"])["date"] == day
         assert "Error" not in record
         # And the day's partition is queryable by date
-        partition = stack.items(record["pk"]["S"])
+        partition = stack.table.audit_records(record["pk"]["S"].removeprefix(AUDIT_PREFIX))
         assert any(i["ExecutionName"]["S"] == desc["name"] for i in partition)
 
 
@@ -172,9 +173,9 @@ def test_staleness_check_reports_stored_and_missing_sessions(stack: StackHandle,
 
 
 def _day_items(stack: StackHandle, day: str) -> dict[str, dict[str, Any]]:
-    items = {"MOVERS": stack.item("MOVERS", day)}
+    items = {WINNER_PK: stack.winner(day)}
     for t in TICKERS:
-        items[f"TICKER#{t}"] = stack.item(f"TICKER#{t}", day)
+        items[ticker_pk(t)] = stack.ticker_day(t, day)
     return items
 
 
@@ -252,7 +253,7 @@ def test_replay_rebuilds_good_days_item_for_item_and_refuses_failed_incomplete_a
         stack.s3.delete_object(
             Bucket=bucket, Key=f"curated/daily_bars/year={day[:4]}/date={day}/bars.parquet"
         )
-    assert stack.item("MOVERS", GOOD_DAYS[0]) is None
+    assert stack.winner(GOOD_DAYS[0]) is None
     # When the restore drill replays the range from the raw S3 bodies through the deployed Store Day
     lam = stack.stack.client("lambda")
     report = replay(
@@ -289,13 +290,13 @@ def test_replay_rebuilds_good_days_item_for_item_and_refuses_failed_incomplete_a
             assert {k: v for k, v in rebuilt.items() if k not in volatile} == {
                 k: v for k, v in original.items() if k not in volatile
             }, (day, pk)
-        assert after["MOVERS"]["ExecutionArn"]["S"].startswith("replay:")
+        assert after[WINNER_PK]["ExecutionArn"]["S"].startswith("replay:")
         # And the Parquet file is rebuilt by Store Day's own writer, value for value
         assert _parquet(stack, day).equals(parquet_before[day]), day
     # When it is forced with the deployed watchlist (more tickers than those days were run with)
     watchlist = deployed_watchlist(lam, stack.outputs["function_names"]["validate_input"])
     assert set(TICKERS) < set(watchlist)
-    rebuilt_winners = {day: stack.item("MOVERS", day) for day in GOOD_DAYS}
+    rebuilt_winners = {day: stack.winner(day) for day in GOOD_DAYS}
     forced = replay(
         S3Bodies(stack.s3, bucket),
         DynamoWinners(stack.ddb, table),
@@ -307,7 +308,7 @@ def test_replay_rebuilds_good_days_item_for_item_and_refuses_failed_incomplete_a
     )
     # Then those days are refused (their bodies hold 3 of the watchlist's tickers) and nothing is overwritten
     assert {day: o.error for day, o in forced.refused.items()} == dict.fromkeys(GOOD_DAYS, "MissingTickers")
-    assert {day: stack.item("MOVERS", day) for day in GOOD_DAYS} == rebuilt_winners
+    assert {day: stack.winner(day) for day in GOOD_DAYS} == rebuilt_winners
 
 
 def test_api_key_is_in_no_log_object_output_state_or_history(stack: StackHandle, good_runs) -> None:

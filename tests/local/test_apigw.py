@@ -23,6 +23,7 @@ from movers.local.apigw import (
     match_resource,
     proxy_reply,
 )
+from stock_movers.adapters.storage import WINNER_PK
 
 RESOURCES = load_resources()
 
@@ -376,7 +377,7 @@ def real_gateway(frontend: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lo
         )
         table.put_item(
             Item={
-                "pk": "MOVERS",
+                "pk": WINNER_PK,
                 "sk": "2026-11-19",
                 "Date": "2026-11-19",
                 "Ticker": "NVDA",

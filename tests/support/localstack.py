@@ -8,6 +8,8 @@ import time
 from typing import Any
 
 from movers.local.stack import LocalStack
+from stock_movers.adapters.storage import ANALYSIS_PK, TICKER_PREFIX, WINNER_PK, ItemStore
+from stock_movers.adapters.workflows import StillRunning, Workflows
 
 
 class StackHandle:
@@ -21,6 +23,8 @@ class StackHandle:
         self.ddb = stack.client("dynamodb")
         self.s3 = stack.client("s3")
         self.logs = stack.client("logs")
+        self.table = ItemStore(self.outputs["table_name"], self.ddb)  # the main table's adapter
+        self.workflows = Workflows(self.sfn, sleep=time.sleep)
 
     @property
     def endpoint(self) -> str:
@@ -29,9 +33,8 @@ class StackHandle:
 
     def run(self, machine: str, name: str, payload: Any, timeout: float = 240.0) -> dict[str, Any]:
         """Start an execution and wait for its end; returns DescribeExecution."""
-        arn = self.outputs[f"{machine}_state_machine_arn"]
-        started = self.sfn.start_execution(stateMachineArn=arn, name=name, input=json.dumps(payload))
-        return self.wait(started["executionArn"], timeout)
+        started = self.workflows.start(self.outputs[f"{machine}_state_machine_arn"], name, payload)
+        return self.wait(started.execution_arn, timeout)
 
     def release_function_env(self, name: str, env: dict[str, str]) -> None:
         """Sets a function's environment the way `terraform apply` does (see :meth:`release_function`)."""
@@ -76,36 +79,34 @@ class StackHandle:
         raise AssertionError("the stack did not quiesce")
 
     def wait(self, execution_arn: str, timeout: float = 240.0) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            desc = self.sfn.describe_execution(executionArn=execution_arn)
-            if desc["status"] != "RUNNING":
-                return desc
-            if time.monotonic() > deadline:
-                raise AssertionError(f"execution {execution_arn} still RUNNING after {timeout}s")
-            time.sleep(0.2)
+        try:
+            return self.workflows.wait(execution_arn, timeout=timeout, poll=0.2)
+        except StillRunning as exc:
+            raise AssertionError(f"execution {execution_arn}: {exc}") from None
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
-        while True:
-            page = self.sfn.get_execution_history(**kwargs)
-            events += page["events"]
-            if not page.get("nextToken"):
-                return events
-            kwargs["nextToken"] = page["nextToken"]
+        return self.workflows.history(execution_arn)
 
-    def items(self, pk: str) -> list[dict[str, Any]]:
-        out = self.ddb.query(
-            TableName=self.outputs["table_name"],
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": pk}},
-        )
-        return list(out["Items"])
+    # the main table, through its adapter (items are raw DynamoDB attribute maps)
+    def winner(self, day: str) -> dict[str, Any] | None:
+        return self.table.winner(day)
 
-    def item(self, pk: str, sk: str) -> dict[str, Any] | None:
-        got = self.ddb.get_item(TableName=self.outputs["table_name"], Key={"pk": {"S": pk}, "sk": {"S": sk}})
-        return got.get("Item")
+    def winners(self) -> list[dict[str, Any]]:
+        """Every stored winner, oldest first."""
+        return self.table.query(WINNER_PK)
+
+    def leaders(self, day: str, scope: str = "watchlist") -> dict[str, Any] | None:
+        return self.table.leaders(day, scope)
+
+    def ticker_day(self, ticker: str, day: str) -> dict[str, Any] | None:
+        return self.table.ticker_day(ticker, day)
+
+    def analysis(self, day: str) -> dict[str, Any] | None:
+        return self.table.analysis(day)
+
+    def analyses(self) -> list[dict[str, Any]]:
+        """Every stored analysis summary, oldest first."""
+        return self.table.query(ANALYSIS_PK)
 
     def keys(self, prefix: str) -> list[str]:
         out = self.s3.list_objects_v2(Bucket=self.outputs["bucket_name"], Prefix=prefix)
@@ -116,11 +117,11 @@ class StackHandle:
         pages = self.ddb.get_paginator("scan").paginate(
             TableName=self.outputs["table_name"],
             FilterExpression="sk = :d AND begins_with(pk, :t)",
-            ExpressionAttributeValues={":d": {"S": day}, ":t": {"S": "TICKER#"}},
+            ExpressionAttributeValues={":d": {"S": day}, ":t": {"S": TICKER_PREFIX}},
         )  # every page: a scan answers 1 MB at most, and the suite's table holds years of days
         tickers = [i for page in pages for i in page["Items"]]
         return {
-            "winner": self.item("MOVERS", day),
+            "winner": self.winner(day),
             "ticker_items": tickers,
             "parquet": self.keys(f"curated/daily_bars/year={day[:4]}/date={day}/"),
         }

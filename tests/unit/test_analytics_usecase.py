@@ -14,6 +14,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from stock_movers.adapters.storage import ANALYSIS_PK, analysis_key, ticker_key, winner_key
 from stock_movers.domain.analytics import summarise
 from stock_movers.domain.calendar import last_n_sessions
 from stock_movers.domain.errors import InvalidInput
@@ -104,18 +105,13 @@ def ddb() -> Any:
             for ticker, pct in moves.items():
                 client.put_item(
                     TableName=TABLE,
-                    Item={
-                        "pk": {"S": f"TICKER#{ticker}"},
-                        "sk": {"S": day.isoformat()},
-                        "PercentChange": {"N": str(pct)},
-                    },
+                    Item={**ticker_key(ticker, day), "PercentChange": {"N": str(pct)}},
                 )
             winner = max(moves, key=lambda t: (abs(moves[t]), t))
             client.put_item(
                 TableName=TABLE,
                 Item={
-                    "pk": {"S": "MOVERS"},
-                    "sk": {"S": day.isoformat()},
+                    **winner_key(day),
                     "Ticker": {"S": winner},
                     "PercentChange": {"N": str(moves[winner])},
                 },
@@ -146,21 +142,14 @@ def test_given_stored_history_when_summarised_and_stored_twice_then_one_identica
     assert summary == summarise(DAY, analyses, winners, store.winners(DAY)[DAY][1], threshold=Decimal(2))
     # When stored twice, Then one item with DynamoDB numbers, nulls and lists, the same both times
     store.put_summary(summary)
-    first = ddb.get_item(TableName=TABLE, Key={"pk": {"S": "ANALYSIS"}, "sk": {"S": "2025-07-01"}})["Item"]
+    first = ddb.get_item(TableName=TABLE, Key=analysis_key("2025-07-01"))["Item"]
     store.put_summary(summarise_day(store, DAY, analyses, threshold=Decimal(2)))
-    second = ddb.get_item(TableName=TABLE, Key={"pk": {"S": "ANALYSIS"}, "sk": {"S": "2025-07-01"}})["Item"]
+    second = ddb.get_item(TableName=TABLE, Key=analysis_key("2025-07-01"))["Item"]
     assert first == second
     assert first["VolatilityWindow"] == {"N": "20"}
     assert first["Tickers"]["L"][0]["M"]["Volatility"]["N"] == str(analyses[0].volatility)
     assert first["Winner"]["M"]["Ticker"]["S"] in WATCHLIST
-    assert (
-        ddb.query(
-            TableName=TABLE,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": "ANALYSIS"}},
-        )["Count"]
-        == 1
-    )
+    assert len(store.items.query(ANALYSIS_PK)) == 1
 
 
 # --- Parquet ------------------------------------------------------------------------------------------

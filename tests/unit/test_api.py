@@ -14,6 +14,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from stock_movers.adapters.storage import ANALYSIS_PK, WINNER_PK, ticker_pk
+from stock_movers.execution_names import daily_execution_name, execution_arn
+
+MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:ingest"
+
 API_DIR = Path(__file__).resolve().parents[2] / "functions" / "api"
 if str(API_DIR) not in sys.path:
     sys.path.insert(0, str(API_DIR))
@@ -127,7 +132,7 @@ def seeded(table: Any) -> Any:
     for date, ticker, pct, close in WINNERS:
         table.put_item(
             Item={
-                "pk": "MOVERS",
+                "pk": WINNER_PK,
                 "sk": date,
                 "Date": date,
                 "Ticker": ticker,
@@ -135,14 +140,14 @@ def seeded(table: Any) -> Any:
                 "ClosingPrice": Decimal(close),
                 "Open": Decimal("100"),
                 "Provider": "local",
-                "ExecutionArn": "arn:aws:states:us-east-1:123456789012:execution:ingest:daily-" + date,
+                "ExecutionArn": execution_arn(MACHINE, daily_execution_name(date)),
                 "StoredAt": "2026-01-14T21:30:00Z",
             }
         )
     for i, date in enumerate(["2026-01-12", "2026-01-13", "2026-01-14"]):
         table.put_item(
             Item={
-                "pk": "TICKER#BRK.B",
+                "pk": ticker_pk("BRK.B"),
                 "sk": date,
                 "Date": date,
                 "Ticker": "BRK.B",
@@ -464,7 +469,7 @@ def test_given_analyses_when_latest_and_by_date_then_attributes_as_json(seeded, 
     for date, vol in [("2026-01-13", "0.25"), ("2026-01-14", "0.123456")]:
         seeded.put_item(
             Item={
-                "pk": "ANALYSIS",
+                "pk": ANALYSIS_PK,
                 "sk": date,
                 "Date": date,
                 "Volatility": Decimal(vol),
@@ -552,7 +557,7 @@ def test_given_a_fresh_etag_when_head_then_304_like_get(seeded, lambda_context):
 
 
 def test_given_a_failing_store_when_head_then_500_without_body(seeded, lambda_context, monkeypatch):
-    monkeypatch.setattr(store, "latest", lambda *_a, **_k: 1 / 0)
+    monkeypatch.setattr(store, "newest_winners", lambda *_a, **_k: 1 / 0)
     status, headers, body = call(proxy_event("/movers", method="HEAD"), lambda_context)
     expected = json.dumps({"error": "InternalError", "message": "internal error"})
     assert (status, body, headers["content-length"]) == (500, "", str(len(expected)))
@@ -562,7 +567,7 @@ def test_given_failing_store_when_get_then_500_without_internals(seeded, lambda_
     def boom(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("secret-internal-detail table=movers-test")
 
-    monkeypatch.setattr(store, "latest", boom)
+    monkeypatch.setattr(store, "newest_winners", boom)
     status, _headers, body = call(proxy_event("/movers"), lambda_context)
     assert status == 500
     assert json.loads(body) == {"error": "InternalError", "message": "internal error"}

@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from stock_movers.adapters.storage import _leaders_item
+from stock_movers.adapters.storage import _leaders_item, winner_key
 from stock_movers.domain.bars import DailyBar
 from stock_movers.domain.leaders import board_of
 from stock_movers.domain.movers import validated_day
@@ -116,7 +116,7 @@ def test_an_unknown_day_or_scope_without_a_board_is_404(table, lambda_context) -
     assert (status, json.loads(body)["message"]) == (404, f"no market leaders stored for {DAY}")
     # And a winner without a board (never written by Store Day) is no board either
     boto3.client("dynamodb", region_name="us-east-1").put_item(
-        TableName="movers-test", Item={"pk": {"S": "MOVERS"}, "sk": {"S": "2026-01-07"}}
+        TableName="movers-test", Item=winner_key("2026-01-07")
     )
     assert call(leaders(day="2026-01-07"), lambda_context)[0] == 404
 

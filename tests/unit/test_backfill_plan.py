@@ -11,13 +11,13 @@ from hypothesis import strategies as st
 
 from stock_movers.domain.calendar import sessions_in_range
 from stock_movers.domain.inputs import BackfillRequest
+from stock_movers.execution_names import backfill_execution_name as execution_name
+from stock_movers.execution_names import heal_execution_name as heal_name
 from stock_movers.usecases.backfill import (
     backfill_input,
     batches,
-    execution_name,
     find_gaps,
     gap_search_span,
-    heal_name,
     next_sessions,
     plan,
     previous_sessions,

@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 
+from stock_movers.adapters.workflows import Workflows
 from stock_movers.domain.errors import InvalidInput
+from stock_movers.execution_names import catchup_execution_name
 from stock_movers.usecases.catchup import (
     STALE_CLAIM,
     CatchUpTargets,
     Claim,
     StoredDay,
-    execution_name,
     parse_catch_up_input,
     parse_claim_winner,
     plan_catch_up,
@@ -150,10 +151,12 @@ def test_run_announces_pending_days_and_starts_one_analysis_per_day_idempotently
         {D4: Claim(("AAPL", Decimal("1.5")), NOW - 2 * STALE_CLAIM)},
     )
     events, sfn = FakeEvents(fail={D3.isoformat()}), FakeSfn()
-    targets = CatchUpTargets("arn:sm:analysis", "default", "stock-movers.test")
+    targets = CatchUpTargets(
+        "arn:aws:states:us-east-1:123456789012:stateMachine:analysis", "default", "stock-movers.test"
+    )
     # When the catch-up runs for 2025-07-02 over 6 sessions
     run_day = dt.date(2025, 7, 2)
-    out = run_catch_up(store, events, sfn, targets, run_day=run_day, sessions=6, now=NOW)
+    out = run_catch_up(store, events, Workflows(sfn), targets, run_day=run_day, sessions=6, now=NOW)
     # Then it looked at the six sessions ending that day
     assert store.spans == [(D2, run_day)] and out["from"] == D2.isoformat()
     # And re-announced D2 (clearing its mark) but kept D3 pending, with the MoverStored detail
@@ -167,8 +170,8 @@ def test_run_announces_pending_days_and_starts_one_analysis_per_day_idempotently
     )
     assert json.loads(first["Detail"]) == {"date": D2.isoformat(), "ticker": "AAPL", "percentChange": "1.5"}
     # And started D4's analysis with force (stale claim); D1 is outside the window
-    assert sfn.started == {execution_name(run_day, D4): {"date": D4.isoformat(), "force": True}}
+    assert sfn.started == {catchup_execution_name(run_day, D4): {"date": D4.isoformat(), "force": True}}
     assert out["started"] == [D4.isoformat()]
     # When it runs again the same day, Then the same execution name is not started twice
-    again = run_catch_up(store, events, sfn, targets, run_day=run_day, sessions=6, now=NOW)
+    again = run_catch_up(store, events, Workflows(sfn), targets, run_day=run_day, sessions=6, now=NOW)
     assert again["started"] == [] and again["alreadyStarted"] == [D4.isoformat()]

@@ -11,11 +11,13 @@ import pytest
 
 from movers.cli import app, common, runs
 from movers.cli.trace import render
+from stock_movers.adapters.storage import winner_key
+from stock_movers.execution_names import daily_execution_name
 from tests.unit.test_daily_attempts import FakeSfn
 
 TABLE = "movers-local"
 WINNER = {
-    "pk": {"S": "MOVERS"}, "sk": {"S": "2026-11-20"}, "Date": {"S": "2026-11-20"}, "Ticker": {"S": "NVDA"},
+    **winner_key("2026-11-20"), "Date": {"S": "2026-11-20"}, "Ticker": {"S": "NVDA"},
     "PercentChange": {"N": "-4.123456"}, "ClosingPrice": {"N": "187.1234"},
 }  # fmt: skip
 
@@ -89,7 +91,10 @@ def test_global_flags_are_accepted_after_the_command() -> None:
     assert app.parser().parse_args(["list", "--local"]).local is True
     assert app.parser().parse_args(["--local", "list"]).local is True
     assert app.parser().parse_args(["list"]).local is False
-    assert app.parser().parse_args(["trace", "daily-2026-11-20", "--local", "--verbose"]).local is True
+    assert (
+        app.parser().parse_args(["trace", daily_execution_name("2026-11-20"), "--local", "--verbose"]).local
+        is True
+    )
 
 
 def test_list_shows_the_stored_precision(
@@ -103,7 +108,7 @@ def test_list_shows_the_stored_precision(
 def test_run_on_a_stored_day_answers_already_stored_with_the_winner(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sfn = FakeSfn({"daily-2026-11-20": ("SUCCEEDED", {"date": "2026-11-20"})})
+    sfn = FakeSfn({daily_execution_name("2026-11-20"): ("SUCCEEDED", {"date": "2026-11-20"})})
     monkeypatch.setattr(runs, "target", lambda args: FakeTarget(sfn, [WINNER]))
     assert app.main(["--local", "run", "--date", "2026-11-20", "--wait"]) == 0
     out = capsys.readouterr().out
@@ -114,12 +119,15 @@ def test_run_on_a_stored_day_answers_already_stored_with_the_winner(
 def test_run_after_a_failed_attempt_starts_a_named_retry(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sfn = FakeSfn({"daily-2026-11-20": ("FAILED", {"date": "2026-11-20"})})
+    sfn = FakeSfn({daily_execution_name("2026-11-20"): ("FAILED", {"date": "2026-11-20"})})
     monkeypatch.setattr(runs, "target", lambda args: FakeTarget(sfn, []))
     assert app.main(["--local", "run", "--date", "2026-11-20"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[:2] == ["earlier attempt daily-2026-11-20 FAILED", "started daily-2026-11-20-retry-1"]
-    assert sfn.started == ["daily-2026-11-20-retry-1"]
+    assert out[:2] == [
+        f"earlier attempt {daily_execution_name('2026-11-20')} FAILED",
+        f"started {daily_execution_name('2026-11-20', 1)}",
+    ]
+    assert sfn.started == [daily_execution_name("2026-11-20", 1)]
 
 
 def test_run_without_date_uses_the_last_session_the_market_server_has(
@@ -128,7 +136,7 @@ def test_run_without_date_uses_the_last_session_the_market_server_has(
     sfn = FakeSfn()
     monkeypatch.setattr(runs, "target", lambda args: FakeTarget(sfn, [], latest="2026-11-20"))
     assert app.main(["--local", "run"]) == 0
-    assert sfn.started == ["daily-2026-11-20"]
+    assert sfn.started == [daily_execution_name("2026-11-20")]
     t = FakeTarget(sfn, [], latest="2026-11-20")
     assert common.default_session(t, dt.datetime(2026, 11, 18, 12, tzinfo=dt.UTC)) == "2026-11-17"
     assert (

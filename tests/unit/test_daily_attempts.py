@@ -1,4 +1,5 @@
-"""Daily run names and attempts (stock_movers.usecases.daily), shared by start_daily and `movers run`."""
+"""Daily run names (stock_movers.execution_names) and attempts (stock_movers.usecases.daily), shared by
+start_daily and `movers run`."""
 
 from __future__ import annotations
 
@@ -8,12 +9,8 @@ from typing import Any
 
 import pytest
 
-from stock_movers.usecases.daily import (
-    MAX_ATTEMPTS,
-    DailyStartError,
-    daily_execution_name,
-    start_daily_run,
-)
+from stock_movers.execution_names import daily_execution_name
+from stock_movers.usecases.daily import MAX_ATTEMPTS, DailyStartError, start_daily_run
 
 MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:ingest"
 
@@ -110,7 +107,7 @@ def test_other_errors_are_not_swallowed() -> None:
 
 def test_an_execution_belongs_to_the_machine_whatever_arn_started_it() -> None:
     # Given the machine's ARN, its alias's and its version's, Then the execution ARN is the machine's
-    from stock_movers.usecases.daily import execution_arn
+    from stock_movers.execution_names import execution_arn
 
     machine = "arn:aws:states:us-east-1:123456789012:stateMachine:stock-movers-dev-ingest"
     want = "arn:aws:states:us-east-1:123456789012:execution:stock-movers-dev-ingest:daily-2026-11-20"

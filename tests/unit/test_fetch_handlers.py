@@ -21,6 +21,7 @@ from moto import mock_aws
 
 from stock_movers.adapters.ratelimiter import Acquired, SlotUnavailable
 from stock_movers.domain.bars import DailyBar
+from stock_movers.execution_names import daily_execution_name
 from stock_movers.providers.base import FetchResult
 from stock_movers.providers.errors import ProviderUnavailable
 from stock_movers.usecases.fetch import FetchContext
@@ -130,20 +131,24 @@ def test_no_slot_is_a_wait_answer_and_leaves_nothing_cached(fetch: Any) -> None:
     module, provider, limiter = fetch
     limiter.wait = 12.3
     before = time.time()
-    out = module.handler(event("daily-2025-03-04"), context())
+    out = module.handler(event(daily_execution_name("2025-03-04")), context())
     assert (
         out["status"] == "Wait" and out["waitSeconds"] == 13 and before <= out["waitingSince"] <= time.time()
     )
     assert provider.calls == 0
     limiter.wait = None
-    again = module.handler(event("daily-2025-03-04", slot={"waitingSince": out["waitingSince"]}), context())
+    again = module.handler(
+        event(daily_execution_name("2025-03-04"), slot={"waitingSince": out["waitingSince"]}), context()
+    )
     assert again["status"] == "Fetched" and again["bar"]["close"] == "102" and provider.calls == 1
 
 
 def test_past_the_wait_budget_the_answer_is_rate_limited(fetch: Any) -> None:
     module, provider, limiter = fetch
     limiter.wait = 30.0
-    out = module.handler(event("daily-2025-03-04", slot={"waitingSince": time.time() - 590}), context())
+    out = module.handler(
+        event(daily_execution_name("2025-03-04"), slot={"waitingSince": time.time() - 590}), context()
+    )
     assert out["status"] == "RateLimited" and "600 s wait budget" in out["message"] and provider.calls == 0
 
 
@@ -152,8 +157,8 @@ def test_a_retry_of_one_execution_is_free_and_a_new_run_fetches_afresh(fetch: An
     # result is returned with no provider call; when another execution (a re-run, a forced run) fetches
     # it, then the provider is asked again.
     module, provider, _ = fetch
-    first = module.handler(event("daily-2025-03-04"), context())
-    retry = module.handler(event("daily-2025-03-04"), context())
+    first = module.handler(event(daily_execution_name("2025-03-04")), context())
+    retry = module.handler(event(daily_execution_name("2025-03-04")), context())
     assert first == retry and provider.calls == 1
     rerun = module.handler(event("rerun-2025-03-04"), context())
     assert rerun["status"] == "Fetched" and provider.calls == 2
@@ -165,7 +170,7 @@ def test_the_in_progress_lock_ends_at_the_invocations_deadline(fetch: Any) -> No
     module, provider, _ = fetch
     ddb = boto3.client("dynamodb")
     provider.on_call = lambda: ddb.scan(TableName=CONTROL)["Items"]
-    module.handler(event("daily-2025-03-04"), context(remaining_ms=4_000))
+    module.handler(event(daily_execution_name("2025-03-04")), context(remaining_ms=4_000))
     (items,) = provider.during_call
     (record,) = [i for i in items if i["status"]["S"] == "INPROGRESS"]
     expiry_s = int(record["in_progress_expiration"]["N"]) / 1000
@@ -178,7 +183,7 @@ def test_the_slot_knows_the_invocations_deadline_and_is_finished_even_when_the_c
     # (a call stopped with the invocation cannot reach the provider later); and when the provider call
     # fails, then the slot is still marked finished, and the provider's error is what the run sees.
     module, provider, limiter = fetch
-    module.handler(event("daily-2025-03-04"), context(remaining_ms=4_000))
+    module.handler(event(daily_execution_name(DAY)), context(remaining_ms=4_000))
     (deadline,) = limiter.deadlines
     assert deadline is not None and time.time() < deadline <= time.time() + 4.0
     assert limiter.in_flight == set()

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from movers.local.iam_resources import Access, Call, resolve
+from stock_movers.execution_names import daily_execution_name
 
 A = "123456789012"
 R = "us-east-1"
@@ -76,7 +77,7 @@ def test_lambda_invoke_is_invoke_function_on_the_function_arn(
 
 def test_step_functions_use_the_machine_or_execution_arn() -> None:
     machine = f"arn:aws:states:{R}:{A}:stateMachine:ingest"
-    execution = f"arn:aws:states:{R}:{A}:execution:ingest:daily-2026-11-20"
+    execution = f"arn:aws:states:{R}:{A}:execution:ingest:{daily_execution_name('2026-11-20')}"
     assert resolve(call("stepfunctions", "StartExecution", {"stateMachineArn": machine})) == [
         Access("states:StartExecution", machine)
     ]

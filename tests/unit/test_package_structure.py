@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from stock_movers.execution_names import daily_execution_name
+
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT / "layers" / "shared" / "python"
 EMULATOR = ("movers.local", "movers.market")
@@ -166,14 +168,17 @@ def test_the_aws_commands_import_the_emulator_only_for_the_local_target() -> Non
 AWS_COMMANDS = [
     ["run", "--date", "2026-11-20"],
     ["run", "--date", "2026-11-20", "--force", "--wait"],
-    ["trace", "daily-2026-11-20", "--verbose"],
+    ["trace", daily_execution_name("2026-11-20"), "--verbose"],
     ["list"],
     ["status"],
     ["schedule", "show"],
     ["schedule", "fire", "--wait"],
     ["backfill", "--from", "2026-11-02", "--to", "2026-11-06", "--wait"],
     ["analyse", "--from", "2026-11-02", "--to", "2026-11-06"],
-    ["redrive", "arn:aws:states:us-east-1:123456789012:execution:ingest:daily-2026-11-20"],
+    [
+        "redrive",
+        "arn:aws:states:us-east-1:123456789012:execution:ingest:" + daily_execution_name("2026-11-20"),
+    ],
     ["replay", "--from", "2026-11-02", "--to", "2026-11-06"],
     ["rollback"],
     ["releases"],

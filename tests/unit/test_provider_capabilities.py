@@ -20,6 +20,7 @@ import pytest
 from stock_movers.adapters.ratelimiter import Acquired
 from stock_movers.domain.calendar import is_session, last_n_sessions, latest_completed_session
 from stock_movers.domain.errors import UnsupportedByProvider, UnsupportedHistory, UnsupportedStrategy
+from stock_movers.execution_names import daily_execution_name
 from stock_movers.providers import PROVIDERS
 from stock_movers.providers.base import FETCH_STRATEGIES, Capabilities, FetchResult
 from stock_movers.providers.capabilities import (
@@ -147,7 +148,7 @@ def test_a_snapshot_fetch_on_a_per_ticker_provider_takes_no_slot_and_makes_no_ca
     ctx = FetchContext(provider=provider, limiter=limiter, raw=None, max_wait_seconds=1)  # type: ignore[arg-type]
     # When the snapshot fetch runs, Then it is refused by name before a slot or a call
     with pytest.raises(UnsupportedStrategy):
-        fetch_snapshot(ctx, dt.date(2026, 11, 19), ["AAPL"], "daily-2026-11-19")
+        fetch_snapshot(ctx, dt.date(2026, 11, 19), ["AAPL"], daily_execution_name("2026-11-19"))
     assert (limiter.acquired, provider.calls) == (0, 0)
 
 

@@ -68,8 +68,8 @@ def test_only_the_fetch_functions_are_given_the_api_key_secret(environments: dic
 
 def test_the_comparison_names_a_variable_given_and_one_missing() -> None:
     # Given store_day as it was: the fetch functions' map, with the API key secret it never uses
-    fn = FunctionEnv("fn_store_day", "store_day", frozenset({"TABLE_NAME", "BOARD_SIZE", "API_KEY_SECRET_ARN"}),
-                     frozenset({"POWERTOOLS_SERVICE_NAME"}))  # fmt: skip
+    given = frozenset({"TABLE_NAME", "BOARD_SIZE", "API_KEY_SECRET_ARN"})
+    fn = FunctionEnv("fn_store_day", "store_day", given, frozenset({"POWERTOOLS_SERVICE_NAME"}))
     # When compared with what its settings read, Then both differences are named
     assert differences(fn, variables(FUNCTION_SETTINGS["store_day"])) == [
         "fn_store_day: API_KEY_SECRET_ARN is given but its settings never read it",

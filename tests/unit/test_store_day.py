@@ -23,11 +23,14 @@ from stock_movers.adapters.storage import (
     StorageUnavailable,
     leaders_key,
     parquet_key,
+    ticker_key,
+    winner_key,
 )
 from stock_movers.domain.bars import DailyBar
 from stock_movers.domain.errors import InvalidBar, StoreRejected
 from stock_movers.domain.leaders import Board, board_of
 from stock_movers.domain.movers import DayRow
+from stock_movers.execution_names import daily_execution_name
 
 TABLE, BUCKET, DAY = "movers-main", "movers-data", "2024-03-05"
 FUNCTION_DIR = Path(__file__).resolve().parents[2] / "functions" / "store_day"
@@ -84,6 +87,13 @@ class Throttled:
         return getattr(self._real, name)
 
 
+def _at(key: dict[str, dict[str, str]]) -> tuple[str, str]:
+    return key["pk"]["S"], key["sk"]["S"]
+
+
+AAPL, MSFT, WINNER_AT = _at(ticker_key("AAPL", DAY)), _at(ticker_key("MSFT", DAY)), _at(winner_key(DAY))
+
+
 def items(ddb: Any) -> dict[tuple[str, str], dict[str, Any]]:
     return {(i["pk"]["S"], i["sk"]["S"]): i for i in ddb.scan(TableName=TABLE)["Items"]}
 
@@ -101,7 +111,7 @@ def put(
                          stored_at="2024-03-05T22:00:00+00:00", force=force)  # fmt: skip
 
 
-BOARD = ("LEADERS#watchlist", DAY)
+BOARD = _at(leaders_key(DAY))
 
 
 def tickers_of(item: dict[str, Any], side: str) -> list[str]:
@@ -113,9 +123,9 @@ def test_the_items_and_the_winner_commit_together(aws: Any) -> None:
     # When a day is stored, Then every ticker item and the winner exist, the winner naming the run
     assert put(ItemStore(TABLE, ddb)) is True
     stored = items(ddb)
-    assert set(stored) == {("TICKER#AAPL", DAY), ("TICKER#MSFT", DAY), ("MOVERS", DAY), BOARD}
-    assert stored[("MOVERS", DAY)]["Ticker"] == {"S": "MSFT"}
-    assert stored[("MOVERS", DAY)]["ExecutionArn"] == {"S": "arn:run-1"}
+    assert set(stored) == {AAPL, MSFT, WINNER_AT, BOARD}
+    assert stored[WINNER_AT]["Ticker"] == {"S": "MSFT"}
+    assert stored[WINNER_AT]["ExecutionArn"] == {"S": "arn:run-1"}
     # And the board of the same run beside it, under the board key
     assert {"pk": stored[BOARD]["pk"], "sk": stored[BOARD]["sk"]} == leaders_key(dt.date(2024, 3, 5))
     assert stored[BOARD]["ExecutionArn"] == {"S": "arn:run-1"}
@@ -136,8 +146,8 @@ def test_another_runs_winner_wins_and_nothing_of_this_run_is_written(aws: Any) -
     put(store)
     # When run 2 (no force) stores other numbers, Then it answers AlreadyStored and changed nothing
     assert put(store, [row("AAPL", "9.000000"), row("MSFT", "-2.500000")], arn="arn:run-2") is False
-    assert items(ddb)[("TICKER#AAPL", DAY)]["PercentChange"] == {"N": "1.000000"}
-    assert items(ddb)[("MOVERS", DAY)]["ExecutionArn"] == {"S": "arn:run-1"}
+    assert items(ddb)[AAPL]["PercentChange"] == {"N": "1.000000"}
+    assert items(ddb)[WINNER_AT]["ExecutionArn"] == {"S": "arn:run-1"}
     # And the board is still run 1's, never one of another run
     assert items(ddb)[BOARD]["ExecutionArn"] == {"S": "arn:run-1"}
     assert items(ddb)[BOARD]["Gainers"]["L"][0]["M"]["PercentChange"] == {"N": "1.000000"}
@@ -157,7 +167,7 @@ def test_force_overwrites_a_stored_day(aws: Any) -> None:
     store = ItemStore(TABLE, ddb)
     put(store)
     assert put(store, [row("AAPL", "9.000000"), row("MSFT", "-2.500000")], arn="arn:run-2", force=True)
-    assert items(ddb)[("TICKER#AAPL", DAY)]["PercentChange"] == {"N": "9.000000"}
+    assert items(ddb)[AAPL]["PercentChange"] == {"N": "9.000000"}
     # And the board is the forced run's
     assert items(ddb)[BOARD]["ExecutionArn"] == {"S": "arn:run-2"}
     assert items(ddb)[BOARD]["Gainers"]["L"][0]["M"]["PercentChange"] == {"N": "9.000000"}
@@ -207,7 +217,7 @@ def test_a_throttled_board_commit_of_a_large_day_leaves_no_winner_and_no_board(a
     with pytest.raises(StorageUnavailable):
         put(ItemStore(TABLE, Throttled(ddb, 1)), many)
     # Then neither the winner nor the board exists (the ticker items are idempotent overwrites)
-    assert ("MOVERS", DAY) not in items(ddb) and BOARD not in items(ddb)
+    assert WINNER_AT not in items(ddb) and BOARD not in items(ddb)
 
 
 # ---------------------------------------------------------------------------------------------- handler
@@ -246,7 +256,7 @@ def event(
     winner: dict[str, Any] = WINNER,
 ) -> dict[str, Any]:
     return {"date": DAY, "force": force, "winner": winner, "rows": rows, "executionArn": arn,
-            "executionName": "daily-" + DAY}  # fmt: skip
+            "executionName": daily_execution_name(DAY)}  # fmt: skip
 
 
 def test_handler_stores_parquet_items_and_winner(store_day: Any, aws: Any) -> None:
@@ -328,7 +338,7 @@ def test_a_failed_commit_removes_only_its_own_parquet_version(store_day: Any, aw
         forced = [row("AAPL", "9.000000", "109"), row("MSFT", "-2.500000", "97.5")]
         store_day.handler(event(forced, force=True, winner=forced[0]), Context())
     # Then the items and the Parquet are what the committed day wrote
-    assert items(ddb)[("TICKER#AAPL", DAY)]["PercentChange"] == {"N": "1.000000"}
+    assert items(ddb)[AAPL]["PercentChange"] == {"N": "1.000000"}
     assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == before
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from movers.cli.trace import fold, render
+from stock_movers.execution_names import daily_execution_name
 
 T0 = dt.datetime(2026, 11, 20, 21, 0, 0, tzinfo=dt.UTC)
 
@@ -59,11 +60,13 @@ def test_map_iterations_fold_into_one_line_with_count_longest_and_retries() -> N
 
 
 def test_render_shows_states_in_order_and_the_failure() -> None:
-    execution = {"name": "daily-2026-11-20", "status": "FAILED", "startDate": T0, "stopDate": at(3.6),
-                 "error": "MissingTickers", "cause": "NVDA"}  # fmt: skip
+    execution = {"name": daily_execution_name("2026-11-20"), "status": "FAILED", "startDate": T0,
+                 "stopDate": at(3.6), "error": "MissingTickers", "cause": "NVDA"}  # fmt: skip
     text = render(execution, sample())
     lines = text.splitlines()
-    assert lines[0].startswith("daily-2026-11-20  FAILED  started 2026-11-20 21:00:00Z  duration 3.60s")
+    assert lines[0].startswith(
+        f"{daily_execution_name('2026-11-20')}  FAILED  started 2026-11-20 21:00:00Z  duration 3.60s"
+    )
     assert [i for i, line in enumerate(lines) if "Validate Input" in line] < [
         i for i, line in enumerate(lines) if "Fetch Watchlist" in line
     ]

@@ -36,10 +36,10 @@ def _respond(item: dict[str, Any]):
     responses={200: json_content(dict[str, Any], "Analysis summary"), **NOT_MODIFIED, **errors(404, 500)},
 )
 def latest_analysis():
-    items = store.latest("ANALYSIS", 1)
-    if not items:
+    item = store.newest_analysis()
+    if item is None:
         raise NotFound("no analysis stored yet")
-    return _respond(items[0])
+    return _respond(item)
 
 
 @router.get(
@@ -52,7 +52,7 @@ def latest_analysis():
     },
 )
 def analysis_for(date: DateParam):
-    item = store.one("ANALYSIS", date)
+    item = store.analysis(date)
     if item is None:
         raise NotFound(f"no analysis stored for {date}")
     return _respond(item)

@@ -29,7 +29,7 @@ def mover(item: dict) -> dict:
 def list_movers(
     limit: Limit = 7,
 ):
-    items = store.latest("MOVERS", limit)
+    items = store.newest_winners(limit)
     return json_response(
         [mover(item) for item in items],
         cache_control=CACHE_MOVERS,
@@ -43,7 +43,7 @@ def list_movers(
     responses={200: json_content(Mover, "The day's mover"), **NOT_MODIFIED, **errors(400, 404, 500)},
 )
 def get_mover(date: DateParam):
-    item = store.one("MOVERS", date)
+    item = store.winner(date)
     if item is None:
         raise NotFound(f"no mover stored for {date}")
     return json_response(
@@ -69,7 +69,7 @@ def get_leaders(
 ):
     # The board item is written in the winner's commit (store_day), already in contract order and cut to the
     # deployment's board size (BOARD_SIZE): n above it answers the stored lists whole.
-    item = store.one(f"LEADERS#{scope}", date)
+    item = store.leaders(date, scope)
     if item is None:
         raise NotFound(f"no {scope} leaders stored for {date}")
     lists = {

@@ -1,4 +1,5 @@
-"""Read-only DynamoDB access for the API: always Query (newest first, with a Limit) or GetItem; never Scan.
+"""Read-only DynamoDB access for the API, through the table's adapter: always Query (newest first, with a
+Limit) or GetItem; never Scan.
 
 The boto3 client is created on first use (cold start stays light, and tests can start moto first) and is
 cached for the life of the execution environment.
@@ -44,20 +45,40 @@ def _item(raw: dict[str, Any]) -> dict[str, Any]:
     return {key: _deserializer.deserialize(value) for key, value in raw.items()}
 
 
-def latest(pk: str, limit: int) -> list[dict[str, Any]]:
-    """The newest ``limit`` items of one partition (sort keys are ISO dates, so descending = newest first)."""
-    response = client().query(
-        TableName=table_name(),
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": pk}},
-        ScanIndexForward=False,
-        Limit=limit,
-    )
-    return [_item(raw) for raw in response.get("Items", [])]
+def items() -> Any:
+    """The main table's adapter (stock_movers.adapters.storage: the key schema lives there) over the cached
+    client."""
+    from stock_movers.adapters.storage import ItemStore
+
+    return ItemStore(table_name(), client())
 
 
-def one(pk: str, sk: str) -> dict[str, Any] | None:
-    """One item by its full key, or None."""
-    response = client().get_item(TableName=table_name(), Key={"pk": {"S": pk}, "sk": {"S": sk}})
-    raw = response.get("Item")
+def newest_winners(limit: int) -> list[dict[str, Any]]:
+    """The newest ``limit`` winners, newest first (one Query with a Limit)."""
+    return [_item(raw) for raw in items().newest_winners(limit)]
+
+
+def winner(date: str) -> dict[str, Any] | None:
+    raw = items().winner(date)
+    return _item(raw) if raw else None
+
+
+def leaders(date: str, scope: str) -> dict[str, Any] | None:
+    """The day's top-N board for `scope`, or None."""
+    raw = items().leaders(date, scope)
+    return _item(raw) if raw else None
+
+
+def newest_ticker_days(ticker: str, limit: int) -> list[dict[str, Any]]:
+    """The newest ``limit`` stored days of ``ticker``, newest first."""
+    return [_item(raw) for raw in items().newest_ticker_days(ticker, limit)]
+
+
+def newest_analysis() -> dict[str, Any] | None:
+    found = items().newest_analyses(1)
+    return _item(found[0]) if found else None
+
+
+def analysis(date: str) -> dict[str, Any] | None:
+    raw = items().analysis(date)
     return _item(raw) if raw else None

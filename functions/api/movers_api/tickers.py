@@ -23,7 +23,7 @@ def ticker_history(
     symbol: SymbolParam,
     days: Days = 30,
 ):
-    items = store.latest(f"TICKER#{symbol}", days)
+    items = store.newest_ticker_days(symbol, days)
     # Only the documented keys: the table may grow attributes the API does not promise.
     body = [{key: item[key] for key in DAY_KEYS if key in item} for item in items]
     return json_response(

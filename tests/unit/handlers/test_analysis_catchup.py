@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -9,7 +10,9 @@ from typing import Any
 import boto3
 import pytest
 
+from stock_movers.adapters.storage import winner_key
 from stock_movers.domain.errors import InvalidInput
+from stock_movers.execution_names import catchup_execution_name
 from tests.unit.handlers.conftest import TABLE, deployed_env, state_machine
 
 
@@ -38,7 +41,7 @@ def test_a_stored_day_without_analysis_is_started_once(
     # Given Thursday's winner stored (announced) without its analysis, and the analysis machine
     arn = state_machine("movers-analysis")
     aws["dynamodb"].put_item(TableName=TABLE, Item={
-        "pk": {"S": "MOVERS"}, "sk": {"S": "2026-01-08"}, "Ticker": {"S": "AAPL"},
+        **winner_key("2026-01-08"), "Ticker": {"S": "AAPL"},
         "PercentChange": {"N": "1.5"}})  # fmt: skip
     env = {**deployed_env("analysis_catchup"), "ANALYSIS_STATE_MACHINE_ARN": arn}
     app = load_handler("analysis_catchup", env=env)
@@ -51,7 +54,7 @@ def test_a_stored_day_without_analysis_is_started_once(
     assert again["started"] + again["alreadyStarted"] == ["2026-01-08"]
     sfn = boto3.client("stepfunctions", region_name="us-east-1")
     assert [e["name"] for e in sfn.list_executions(stateMachineArn=arn)["executions"]] == [
-        "catchup-2026-01-09-2026-01-08"
+        catchup_execution_name(dt.date(2026, 1, 9), dt.date(2026, 1, 8))
     ]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from stock_movers.adapters.storage import ANALYSIS_PK
 from stock_movers.domain.errors import InvalidInput
 from tests.unit.handlers.conftest import BUCKET, TABLE
 
@@ -35,7 +36,7 @@ def test_the_summary_is_stored_twice_and_reported(
     assert out["date"] == "2026-01-05" and out["unusual"] == []
     aws["s3"].head_object(Bucket=BUCKET, Key=out["parquetKey"])
     items = aws["dynamodb"].scan(TableName=TABLE)["Items"]
-    assert [i["pk"]["S"] for i in items] == ["ANALYSIS"]
+    assert [i["pk"]["S"] for i in items] == [ANALYSIS_PK]
 
 
 def test_analyses_must_be_a_list(

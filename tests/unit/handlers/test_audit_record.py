@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
+from stock_movers.execution_names import daily_execution_name
 from tests.unit.handlers.conftest import TABLE
 
-ARN = "arn:aws:states:us-east-1:123456789012:execution:movers-ingest:daily-2026-01-05"
+NAME = daily_execution_name("2026-01-05")
+ARN = f"arn:aws:states:us-east-1:123456789012:execution:movers-ingest:{NAME}"
 
 
 def event(status: str = "SUCCEEDED") -> dict[str, Any]:
@@ -20,7 +22,7 @@ def event(status: str = "SUCCEEDED") -> dict[str, Any]:
         "detail-type": "Step Functions Execution Status Change",
         "detail": {
             "executionArn": ARN,
-            "name": "daily-2026-01-05",
+            "name": NAME,
             "status": status,
             "stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:movers-ingest",
             "startDate": 1767646800000,

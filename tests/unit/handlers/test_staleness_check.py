@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from stock_movers.adapters.storage import winner_key
 from tests.unit.handlers.conftest import TABLE
 
 TUESDAY_NOON_ET = "2026-01-06T12:00:00-05:00"  # the latest completed session is Monday 2026-01-05
@@ -18,9 +19,7 @@ def test_a_missing_then_a_stored_winner(
 ) -> None:
     app = load_handler("staleness_check")
     assert app.handler({"now": TUESDAY_NOON_ET}, lambda_context) == {"date": "2026-01-05", "stored": False}
-    aws["dynamodb"].put_item(
-        TableName=TABLE, Item={"pk": {"S": "MOVERS"}, "sk": {"S": "2026-01-05"}, "Ticker": {"S": "AAPL"}}
-    )
+    aws["dynamodb"].put_item(TableName=TABLE, Item={**winner_key("2026-01-05"), "Ticker": {"S": "AAPL"}})
     assert app.handler({"now": TUESDAY_NOON_ET}, lambda_context) == {"date": "2026-01-05", "stored": True}
 
 

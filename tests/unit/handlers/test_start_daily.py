@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from stock_movers.domain.errors import InvalidInput
+from stock_movers.execution_names import daily_execution_name
 from tests.unit.handlers.conftest import deployed_env, state_machine
 
 
@@ -22,12 +23,14 @@ def test_the_day_is_started_once(
     # When the day is started twice
     first = app.handler({"date": "2026-01-05"}, lambda_context)
     again = app.handler({"date": "2026-01-05"}, lambda_context)
-    # Then one execution `daily-2026-01-05` runs; the repeat (same name and input while it runs:
+    # Then one execution (daily_execution_name) runs; the repeat (same name and input while it runs:
     # StartExecution is idempotent) answers that same execution
-    assert first["name"] == "daily-2026-01-05" and first["status"] == "Started"
+    assert first["name"] == daily_execution_name("2026-01-05") and first["status"] == "Started"
     assert again["executionArn"] == first["executionArn"]
     sfn = boto3.client("stepfunctions", region_name="us-east-1")
-    assert [e["name"] for e in sfn.list_executions(stateMachineArn=arn)["executions"]] == ["daily-2026-01-05"]
+    assert [e["name"] for e in sfn.list_executions(stateMachineArn=arn)["executions"]] == [
+        daily_execution_name("2026-01-05")
+    ]
 
 
 def test_after_an_aborted_attempt_the_next_one_starts(
@@ -40,7 +43,7 @@ def test_after_an_aborted_attempt_the_next_one_starts(
     boto3.client("stepfunctions", region_name="us-east-1").stop_execution(executionArn=first["executionArn"])
     # When the day is started again, Then its next attempt starts (a failed run never blocks its day)
     again = app.handler({"date": "2026-01-05"}, lambda_context)
-    assert again["name"] == "daily-2026-01-05-retry-1" and again["status"] == "Started"
+    assert again["name"] == daily_execution_name("2026-01-05", 1) and again["status"] == "Started"
 
 
 def test_a_bad_date_is_invalid_input(

@@ -8,6 +8,7 @@ from types import ModuleType
 import pytest
 
 from stock_movers.domain.errors import InvalidInput, UnsupportedStrategy
+from stock_movers.execution_names import daily_execution_name
 
 
 def test_a_session_resolves_with_the_watchlist_and_strategy(
@@ -15,7 +16,9 @@ def test_a_session_resolves_with_the_watchlist_and_strategy(
 ) -> None:
     # Given the function as deployed, When Monday 2026-01-05 is validated without tickers
     app = load_handler("validate_input")
-    out = app.handler({"input": {"date": "2026-01-05"}, "executionName": "daily-2026-01-05"}, lambda_context)
+    out = app.handler(
+        {"input": {"date": "2026-01-05"}, "executionName": daily_execution_name("2026-01-05")}, lambda_context
+    )
     # Then it is a session, with the WATCHLIST tickers and the FETCH_STRATEGY
     assert out == {
         "date": "2026-01-05",

@@ -4,14 +4,16 @@ raw:      raw/provider=<p>/date=<YYYY-MM-DD>/<T>.json        (daily, the provide
           raw/provider=<p>/date=<YYYY-MM-DD>/_session.json   (a session snapshot, e.g. Massive grouped daily)
           raw/provider=<p>/range=<from>_<to>/<T>.json        (backfills)
 curated:  curated/daily_bars/year=<Y>/date=<YYYY-MM-DD>/bars.parquet
-items:    pk="MOVERS" sk=<date> (winner); pk="TICKER#<T>" sk=<date> (per-ticker day);
-          pk="LEADERS#<scope>" sk=<date> (the day's top-N board, committed with the winner)
+items:    the main table's key schema is written once, below (`winner_key`, `ticker_key`, `analysis_key`,
+          `claim_key`, `audit_key`, and `leaders_key` for the day's top-N board, committed with the winner);
+          ItemStore is the one adapter that reads and writes the table, and statemachines/*.asl.json's
+          DynamoDB integrations are checked against these builders by a test.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -62,22 +64,84 @@ class RawStore:
         self.s3.delete_object(Bucket=self.bucket, Key=key, VersionId=version_id)
 
 
-def leaders_key(day: dt.date | str, scope: str = "watchlist") -> dict[str, dict[str, str]]:
-    """The key of a day's top-N board: pk="LEADERS#<scope>", sk=<YYYY-MM-DD>."""
-    sk = day.isoformat() if isinstance(day, dt.date) else day
-    return {"pk": {"S": f"LEADERS#{scope}"}, "sk": {"S": sk}}
-
-
 def _n(value: Decimal | int | str) -> dict[str, str]:
     return {"N": str(value)}
 
 
+# ---------------------------------------------------------------------------------------------- key schema
+# The main table's items (design contract §2). Sort keys are ISO dates, so a partition sorts by day.
+WINNER_PK = "MOVERS"  # sk=<date>: the day's winner (the watchlist's)
+TICKER_PREFIX = "TICKER#"  # pk=TICKER#<T>, sk=<date>: one ticker's stored day
+ANALYSIS_PK = "ANALYSIS"  # sk=<date>: the daily analysis summary
+CLAIM_PK = "ANALYSIS#CLAIM"  # sk=<date>: the analysis machine's claim on a (day, winner)
+AUDIT_PREFIX = "AUDIT#"  # pk=AUDIT#<New York stop date>, sk=<stop time>#<execution name>
+LEADERS_PREFIX = "LEADERS#"  # pk=LEADERS#<scope>, sk=<date>: the day's top-N board, committed with the winner
+
+Key = dict[str, dict[str, str]]
+
+
+def _sk(day: dt.date | str) -> str:
+    return day.isoformat() if isinstance(day, dt.date) else str(day)
+
+
+def _key(pk: str, sk: str) -> Key:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def ticker_pk(ticker: str) -> str:
+    """The partition of one ticker's stored days."""
+    return f"{TICKER_PREFIX}{ticker}"
+
+
+def ticker_of(pk: str) -> str | None:
+    """The ticker of a per-ticker partition key, or None for any other item kind."""
+    return pk[len(TICKER_PREFIX) :] if pk.startswith(TICKER_PREFIX) else None
+
+
+def audit_pk(day: dt.date | str) -> str:
+    """The partition of the audit records of executions that stopped on `day` (New York)."""
+    return f"{AUDIT_PREFIX}{_sk(day)}"
+
+
+def winner_key(day: dt.date | str) -> Key:
+    return _key(WINNER_PK, _sk(day))
+
+
+def ticker_key(ticker: str, day: dt.date | str) -> Key:
+    return _key(ticker_pk(ticker), _sk(day))
+
+
+def analysis_key(day: dt.date | str) -> Key:
+    return _key(ANALYSIS_PK, _sk(day))
+
+
+def claim_key(day: dt.date | str) -> Key:
+    return _key(CLAIM_PK, _sk(day))
+
+
+def leaders_key(day: dt.date | str, scope: str = "watchlist") -> Key:
+    """The key of a day's top-N board for `scope` (watchlist or market)."""
+    return _key(f"{LEADERS_PREFIX}{scope}", _sk(day))
+
+
+def audit_key(day: dt.date | str, stopped_at: str, execution_name: str) -> Key:
+    """An audit record's key: its New York stop `day`, then `<stopped_at>#<name>` (time-ordered)."""
+    return _key(audit_pk(day), f"{stopped_at}#{execution_name}")
+
+
+class MissingTableName(ValueError):
+    """The table adapter was built without a table name (an unset or empty TABLE_NAME)."""
+
+
 class ItemStore:
-    """The main table's winner and per-ticker items."""
+    """The main table's one adapter: winners, per-ticker days, analysis summaries and claims, audit
+    records. Every Query here follows LastEvaluatedKey (a page holds at most 1 MB)."""
 
     ddb = LazyClient("dynamodb")
 
     def __init__(self, table: str, ddb: Any = None) -> None:
+        if not isinstance(table, str) or not table.strip():
+            raise MissingTableName(f"the main table's name is required, got {table!r}")
         self.table = table
         self._ddb = ddb
 
@@ -146,7 +210,7 @@ class ItemStore:
                 raise StorageUnavailable(str(exc)) from exc
             raise
 
-    def leaders(self, day: dt.date, scope: str = "watchlist") -> dict[str, Any] | None:
+    def leaders(self, day: dt.date | str, scope: str = "watchlist") -> dict[str, Any] | None:
         """The stored board item of a day (DynamoDB JSON), or None."""
         out = self.ddb.get_item(TableName=self.table, Key=leaders_key(day, scope), ConsistentRead=True)
         item = out.get("Item")
@@ -154,23 +218,151 @@ class ItemStore:
 
     def winner_dates(self, start: dt.date, end: dt.date) -> set[dt.date]:
         """Dates in [start, end] that have a winner item (a stored day); one paginated key-only Query."""
+        return {
+            dt.date.fromisoformat(i["sk"]["S"]) for i in self.winners_between(start, end, attributes="sk")
+        }
+
+    # -- reads (raw DynamoDB items; each caller parses what it projects) ------------------------------------
+    def query(
+        self,
+        pk: str,
+        *,
+        first: dt.date | str | None = None,
+        last: dt.date | str | None = None,
+        attributes: str | None = None,
+        consistent: bool = False,
+        newest_first: bool = False,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """The items of partition `pk` with sort key in [first, last] (either bound optional), oldest first
+        or `newest_first`, at most `limit` of them, every page followed."""
+        if limit is not None and limit < 1:
+            return []  # DynamoDB refuses Limit=0; nothing asked, nothing read
+        condition = "pk = :pk"
+        values: dict[str, Any] = {":pk": {"S": pk}}
+        if first is not None and last is not None:
+            condition += " AND sk BETWEEN :a AND :b"
+            values |= {":a": {"S": _sk(first)}, ":b": {"S": _sk(last)}}
+        elif first is not None:
+            condition += " AND sk >= :a"
+            values[":a"] = {"S": _sk(first)}
+        elif last is not None:
+            condition += " AND sk <= :b"
+            values[":b"] = {"S": _sk(last)}
         kwargs: dict[str, Any] = {
             "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :a AND :b",
-            "ExpressionAttributeValues": {
-                ":pk": {"S": "MOVERS"},
-                ":a": {"S": start.isoformat()},
-                ":b": {"S": end.isoformat()},
-            },
-            "ProjectionExpression": "sk",
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
         }
-        out: set[dt.date] = set()
+        if attributes:
+            kwargs["ProjectionExpression"] = attributes
+        if consistent:
+            kwargs["ConsistentRead"] = True
+        if newest_first:
+            kwargs["ScanIndexForward"] = False
+        items: list[dict[str, Any]] = []
         while True:
+            if limit is not None:
+                kwargs["Limit"] = limit - len(items)
             page = self.ddb.query(**kwargs)
-            out.update(dt.date.fromisoformat(i["sk"]["S"]) for i in page.get("Items", []))
-            if not page.get("LastEvaluatedKey"):
-                return out
+            items += page.get("Items", [])
+            if not page.get("LastEvaluatedKey") or (limit is not None and len(items) >= limit):
+                return items
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def get(
+        self, key: Key, *, attributes: str | None = None, consistent: bool = False
+    ) -> dict[str, Any] | None:
+        """One item by its full key (from the key builders above), or None."""
+        kwargs: dict[str, Any] = {"TableName": self.table, "Key": key}
+        if attributes:
+            kwargs["ProjectionExpression"] = attributes
+        if consistent:
+            kwargs["ConsistentRead"] = True
+        item: dict[str, Any] | None = self.ddb.get_item(**kwargs).get("Item")
+        return item
+
+    def winner(self, day: dt.date | str, *, attributes: str | None = None) -> dict[str, Any] | None:
+        return self.get(winner_key(day), attributes=attributes)
+
+    def newest_winners(self, limit: int) -> list[dict[str, Any]]:
+        return self.query(WINNER_PK, newest_first=True, limit=limit)
+
+    def winners_between(
+        self,
+        first: dt.date | str,
+        last: dt.date | str,
+        *,
+        attributes: str | None = None,
+        consistent: bool = False,
+    ) -> list[dict[str, Any]]:
+        return self.query(WINNER_PK, first=first, last=last, attributes=attributes, consistent=consistent)
+
+    def ticker_day(self, ticker: str, day: dt.date | str) -> dict[str, Any] | None:
+        return self.get(ticker_key(ticker, day))
+
+    def newest_ticker_days(
+        self, ticker: str, limit: int, *, through: dt.date | str | None = None, attributes: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The newest `limit` stored days of `ticker` (up to and including `through` when given)."""
+        return self.query(
+            ticker_pk(ticker), last=through, attributes=attributes, newest_first=True, limit=limit
+        )
+
+    def analysis(self, day: dt.date | str) -> dict[str, Any] | None:
+        return self.get(analysis_key(day))
+
+    def newest_analyses(self, limit: int) -> list[dict[str, Any]]:
+        return self.query(ANALYSIS_PK, newest_first=True, limit=limit)
+
+    def analyses_between(
+        self,
+        first: dt.date | str,
+        last: dt.date | str,
+        *,
+        attributes: str | None = None,
+        consistent: bool = False,
+    ) -> list[dict[str, Any]]:
+        return self.query(ANALYSIS_PK, first=first, last=last, attributes=attributes, consistent=consistent)
+
+    def claims_between(
+        self,
+        first: dt.date | str,
+        last: dt.date | str,
+        *,
+        attributes: str | None = None,
+        consistent: bool = False,
+    ) -> list[dict[str, Any]]:
+        return self.query(CLAIM_PK, first=first, last=last, attributes=attributes, consistent=consistent)
+
+    def audit_records(self, day: dt.date | str) -> list[dict[str, Any]]:
+        """The audit records of executions that stopped on `day` (New York), in stop-time order."""
+        return self.query(audit_pk(day))
+
+    # -- writes beyond the day's commit ----------------------------------------------------------------------
+    def put_analysis(self, day: dt.date | str, attributes: Mapping[str, Any]) -> None:
+        """The day's analysis summary item (an unconditional put: same day, same item)."""
+        self.ddb.put_item(TableName=self.table, Item={**attributes, **analysis_key(day)})
+
+    def put_audit(self, key: Key, attributes: Mapping[str, Any]) -> None:
+        """One audit record (a plain overwrite: a redelivered event writes the same item)."""
+        if not key["pk"]["S"].startswith(AUDIT_PREFIX):
+            raise ValueError(f"not an audit record key: {key}")
+        self.ddb.put_item(TableName=self.table, Item={**attributes, **key})
+
+    def clear_announce_pending(self, day: dt.date | str, execution_arn: str) -> bool:
+        """Removes the pending-announcement mark of exactly that stored winner; False if it changed since."""
+        try:
+            self.ddb.update_item(
+                TableName=self.table,
+                Key=winner_key(day),
+                UpdateExpression="REMOVE AnnouncePending, AnnounceError",
+                ConditionExpression="ExecutionArn = :arn AND attribute_exists(AnnouncePending)",
+                ExpressionAttributeValues={":arn": {"S": execution_arn}},
+            )
+        except self.ddb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
 
 
 # One TransactWriteItems holds at most 100 actions: the tickers' items plus the winner and the board.
@@ -201,8 +393,7 @@ class StorageUnavailable(Exception):
 
 def _ticker_item(r: dict[str, Any]) -> dict[str, Any]:
     return {
-        "pk": {"S": f"TICKER#{r['ticker']}"},
-        "sk": {"S": r["date"]},
+        **ticker_key(r["ticker"], r["date"]),
         "Date": {"S": r["date"]},
         "Ticker": {"S": r["ticker"]},
         "Open": _n(r["open"]),
@@ -217,8 +408,7 @@ def _ticker_item(r: dict[str, Any]) -> dict[str, Any]:
 
 def _winner_item(winner: dict[str, Any], execution_arn: str, stored_at: str) -> dict[str, Any]:
     return {
-        "pk": {"S": "MOVERS"},
-        "sk": {"S": winner["date"]},
+        **winner_key(winner["date"]),
         "Date": {"S": winner["date"]},
         "Ticker": {"S": winner["ticker"]},
         "PercentChange": _n(winner["percentChange"]),

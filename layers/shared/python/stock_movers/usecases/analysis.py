@@ -1,8 +1,9 @@
 """Daily analysis use cases: validate the input, read the stored history, compute, store the summary item.
 
-Reads are DynamoDB Queries bounded by key and Limit (never a Scan): one per ticker for its last
-``HISTORY_SESSIONS`` per-ticker items up to the day, one for the winners of the last 90 sessions.
-The DynamoDB client is passed in (or created lazily), so tests can hand in moto's or a fake.
+Reads are DynamoDB Queries bounded by key and Limit (never a Scan), through the table's adapter
+(stock_movers.adapters.storage.ItemStore): one per ticker for its last ``HISTORY_SESSIONS`` per-ticker items
+up to the day, one for the winners of the last 90 sessions. The DynamoDB client is passed in (or created
+lazily), so tests can hand in moto's or a fake.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from stock_movers.adapters.aws import LazyClient
+from stock_movers.adapters.storage import ItemStore
 from stock_movers.domain.analytics import (
     HISTORY_SESSIONS,
     VOLATILITY_WINDOW,
@@ -85,58 +86,29 @@ def parse_analysis_input(raw: object, *, now: dt.datetime, default_tickers: Sequ
 
 
 class HistoryStore:
-    """The main table's reads for the analysis and the summary item's write."""
-
-    ddb = LazyClient("dynamodb")
+    """The analysis's reads of the main table and the summary item's write, over its adapter (ItemStore)."""
 
     def __init__(self, table: str, ddb: Any = None) -> None:
-        self.table = table
-        self._ddb = ddb
+        self.items = ItemStore(table, ddb)
 
     def ticker_history(
         self, ticker: str, day: dt.date, limit: int = HISTORY_SESSIONS
     ) -> list[tuple[dt.date, Decimal]]:
         """The newest ``limit`` stored (date, percent change) of ``ticker`` up to and including ``day``."""
-        out = self.ddb.query(
-            TableName=self.table,
-            KeyConditionExpression="pk = :pk AND sk <= :day",
-            ExpressionAttributeValues={":pk": {"S": f"TICKER#{ticker}"}, ":day": {"S": day.isoformat()}},
-            ProjectionExpression="sk, PercentChange",
-            ScanIndexForward=False,
-            Limit=limit,
-        )
-        return [(dt.date.fromisoformat(i["sk"]["S"]), Decimal(i["PercentChange"]["N"])) for i in out["Items"]]
+        items = self.items.newest_ticker_days(ticker, limit, through=day, attributes="sk, PercentChange")
+        return [(dt.date.fromisoformat(i["sk"]["S"]), Decimal(i["PercentChange"]["N"])) for i in items]
 
     def winners(self, day: dt.date, sessions: int = max(WIN_WINDOWS)) -> dict[dt.date, tuple[str, Decimal]]:
         """Stored winners (ticker, percent change) of the ``sessions`` NYSE sessions ending at ``day``."""
         first = last_n_sessions(day, sessions)[0]
-        found: dict[dt.date, tuple[str, Decimal]] = {}
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :first AND :day",
-            "ExpressionAttributeValues": {
-                ":pk": {"S": "MOVERS"},
-                ":first": {"S": first.isoformat()},
-                ":day": {"S": day.isoformat()},
-            },
-            "ProjectionExpression": "sk, Ticker, PercentChange",
+        return {
+            dt.date.fromisoformat(i["sk"]["S"]): (i["Ticker"]["S"], Decimal(i["PercentChange"]["N"]))
+            for i in self.items.winners_between(first, day, attributes="sk, Ticker, PercentChange")
         }
-        while True:
-            out = self.ddb.query(**kwargs)
-            for i in out["Items"]:
-                found[dt.date.fromisoformat(i["sk"]["S"])] = (
-                    i["Ticker"]["S"],
-                    Decimal(i["PercentChange"]["N"]),
-                )
-            if not out.get("LastEvaluatedKey"):
-                return found
-            kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
 
     def put_summary(self, summary: Mapping[str, Any]) -> None:
-        """Writes the ``pk="ANALYSIS"``, ``sk=<date>`` item (an unconditional put: same day, same item)."""
-        item = {"pk": {"S": "ANALYSIS"}, "sk": {"S": summary["Date"]}}
-        item.update({k: to_attribute(v) for k, v in summary.items()})
-        self.ddb.put_item(TableName=self.table, Item=item)
+        """Writes the day's analysis summary item (an unconditional put: same day, same item)."""
+        self.items.put_analysis(summary["Date"], {k: to_attribute(v) for k, v in summary.items()})
 
 
 def to_attribute(value: Any) -> dict[str, Any]:

@@ -11,8 +11,6 @@ Pure functions over dates and plain dicts (no AWS): the plan_backfill function a
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -32,27 +30,6 @@ def backfill_input(
     if force:
         payload["force"] = True
     return payload
-
-
-def _digest(tickers: Sequence[str] | None, force: bool) -> str:
-    canonical = json.dumps({"tickers": list(tickers) if tickers else None, "force": bool(force)})
-    return hashlib.sha256(canonical.encode()).hexdigest()[:8]
-
-
-def execution_name(
-    start: dt.date, end: dt.date, tickers: Sequence[str] | None = None, force: bool = False
-) -> str:
-    """`backfill-<from>-<to>-<hash of tickers and force>`: one name per distinct canonical input.
-
-    Standard workflows refuse a reused name with other input, so everything in the input that is not in
-    the dates goes into the hash.
-    """
-    return f"backfill-{start.isoformat()}-{end.isoformat()}-{_digest(tickers, force)}"
-
-
-def heal_name(day: dt.date, start: dt.date, end: dt.date) -> str:
-    """Name of the backfill a daily run for `day` starts to heal [start, end] (one heal per daily date)."""
-    return f"heal-{day.isoformat()}-{start.isoformat()}-{end.isoformat()}"
 
 
 def batches(sessions: Sequence[dt.date], size: int) -> list[list[str]]:

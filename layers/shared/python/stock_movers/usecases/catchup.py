@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from stock_movers.adapters.aws import LazyClient
+from stock_movers.adapters.storage import ItemStore
+from stock_movers.adapters.workflows import Workflows
 from stock_movers.domain.calendar import last_n_sessions
 from stock_movers.domain.errors import InvalidInput
 from stock_movers.domain.inputs import parse_date
+from stock_movers.execution_names import catchup_execution_name
 
-CLAIM_PK = "ANALYSIS#CLAIM"
 # An analysis takes seconds; a claim this old without its ANALYSIS item belongs to an execution that died
 # without releasing it (timed out, aborted), so the catch-up takes it over with force.
 STALE_CLAIM = dt.timedelta(hours=1)
@@ -133,47 +134,25 @@ def plan_catch_up(
     return plan
 
 
-def execution_name(run_day: dt.date, day: dt.date) -> str:
-    """``catchup-<run day>-<day>``: one start per day and catch-up day (a repeated catch-up reuses it)."""
-    return f"catchup-{run_day.isoformat()}-{day.isoformat()}"
-
-
 def _parse_time(text: str) -> dt.datetime:
     value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 class CatchUpStore:
-    """The main table's reads (winners, analyses, claims over a date span) and the pending-mark removal."""
-
-    ddb = LazyClient("dynamodb")
+    """The catch-up's reads of the main table (winners, analyses, claims over a date span, consistent) and the
+    pending-mark removal, over its adapter (ItemStore)."""
 
     def __init__(self, table: str, ddb: Any = None) -> None:
-        self.table = table
-        self._ddb = ddb
-
-    def _query(self, pk: str, first: dt.date, last: dt.date, projection: str) -> list[dict[str, Any]]:
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :a AND :b",
-            "ExpressionAttributeValues": {
-                ":pk": {"S": pk},
-                ":a": {"S": first.isoformat()},
-                ":b": {"S": last.isoformat()},
-            },
-            "ProjectionExpression": projection,
-            "ConsistentRead": True,
-        }
-        items: list[dict[str, Any]] = []
-        while True:
-            page = self.ddb.query(**kwargs)
-            items += page.get("Items", [])
-            if not page.get("LastEvaluatedKey"):
-                return items
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        self.items = ItemStore(table, ddb)
 
     def stored_days(self, first: dt.date, last: dt.date) -> list[StoredDay]:
-        items = self._query("MOVERS", first, last, "sk, Ticker, PercentChange, ExecutionArn, AnnouncePending")
+        items = self.items.winners_between(
+            first,
+            last,
+            attributes="sk, Ticker, PercentChange, ExecutionArn, AnnouncePending",
+            consistent=True,
+        )
         return [
             StoredDay(
                 date=dt.date.fromisoformat(i["sk"]["S"]),
@@ -187,7 +166,7 @@ class CatchUpStore:
 
     def analysed(self, first: dt.date, last: dt.date) -> dict[dt.date, tuple[str, Decimal]]:
         out: dict[dt.date, tuple[str, Decimal]] = {}
-        for i in self._query("ANALYSIS", first, last, "sk, Winner"):
+        for i in self.items.analyses_between(first, last, attributes="sk, Winner", consistent=True):
             winner = i.get("Winner", {}).get("M")
             if winner and "Ticker" in winner and "PercentChange" in winner:
                 out[dt.date.fromisoformat(i["sk"]["S"])] = winner_identity(
@@ -197,7 +176,7 @@ class CatchUpStore:
 
     def claims(self, first: dt.date, last: dt.date) -> dict[dt.date, Claim]:
         out: dict[dt.date, Claim] = {}
-        for i in self._query(CLAIM_PK, first, last, "sk, Winner, ClaimedAt"):
+        for i in self.items.claims_between(first, last, attributes="sk, Winner, ClaimedAt", consistent=True):
             try:
                 claimed_at = _parse_time(i["ClaimedAt"]["S"])
             except (KeyError, ValueError):
@@ -207,17 +186,7 @@ class CatchUpStore:
 
     def clear_pending(self, day: StoredDay) -> bool:
         """Removes the pending mark of exactly that stored winner; False when the item changed since."""
-        try:
-            self.ddb.update_item(
-                TableName=self.table,
-                Key={"pk": {"S": "MOVERS"}, "sk": {"S": day.date.isoformat()}},
-                UpdateExpression="REMOVE AnnouncePending, AnnounceError",
-                ConditionExpression="ExecutionArn = :arn AND attribute_exists(AnnouncePending)",
-                ExpressionAttributeValues={":arn": {"S": day.execution_arn}},
-            )
-        except self.ddb.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
+        return self.items.clear_announce_pending(day.date, day.execution_arn)
 
 
 def mover_stored_entry(day: StoredDay, *, bus: str, source: str) -> dict[str, Any]:
@@ -238,7 +207,7 @@ class CatchUpTargets:
 def run_catch_up(
     store: CatchUpStore,
     events: Any,
-    sfn: Any,
+    workflows: Workflows,
     targets: CatchUpTargets,
     *,
     run_day: dt.date,
@@ -267,13 +236,9 @@ def run_catch_up(
     started: list[str] = []
     already: list[str] = []
     for day, force in plan.analyse:
-        name = execution_name(run_day, day)
         payload = {"date": day.isoformat(), "force": force} if force else {"date": day.isoformat()}
-        try:
-            sfn.start_execution(stateMachineArn=targets.machine_arn, name=name, input=json.dumps(payload))
-            started.append(day.isoformat())
-        except sfn.exceptions.ExecutionAlreadyExists:
-            already.append(day.isoformat())
+        began = workflows.start(targets.machine_arn, catchup_execution_name(run_day, day), payload)
+        (started if began.started else already).append(day.isoformat())
     return {
         "from": first.isoformat(),
         "to": last.isoformat(),

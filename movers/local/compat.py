@@ -1700,6 +1700,41 @@ def fix_dynamodb_task_keeps_its_failure() -> None:
     StateTaskServiceDynamoDB._from_error = _from_error  # type: ignore[method-assign]
 
 
+def fix_step_functions_task_speaks_the_api_shapes() -> None:
+    """A ``states:startExecution`` Task (``arn:aws:states:::states:*``) calls the API with its parameters.
+
+    AWS takes the Task's parameters in the API's own casing (``StateMachineArn``, ``Name``, ``Input``) and
+    answers the API's output members in the same casing (``ExecutionArn``, ``StartDate`` as epoch
+    milliseconds, the form AWS's task outputs show). moto's vendored
+    interpreter stubs out the step that maps them onto boto3's names (``stateMachineArn``, ...), so every
+    such Task failed with ``States.Runtime`` "Unknown parameter in input: Input", and its ``.sync`` variants
+    read an ``ExecutionArn`` that was never there. We map both ways through the service model, as the
+    interpreter does for its other integrations; errors keep moto's ``StepFunctions.<Code>Exception`` names.
+    """
+    import botocore.session
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn import (
+        StateTaskServiceSfn,
+    )
+
+    model = botocore.session.get_session().get_service_model("stepfunctions")
+    original = StateTaskServiceSfn._eval_service_task
+
+    def _eval_service_task(
+        self: Any, env: Any, resource_runtime_part: Any, normalised_parameters: dict, state_credentials: Any
+    ) -> None:
+        action = self.resource.api_action
+        operation = model.operation_model(action[:1].upper() + action[1:])
+        self._to_boto_request(normalised_parameters, operation.input_shape)
+        original(self, env, resource_runtime_part, normalised_parameters, state_credentials)
+        response = env.stack[-1]
+        self._from_boto_response(response, operation.output_shape)
+        for key, value in list(response.items()):
+            if isinstance(value, datetime):  # boto3 parsed the timestamp; state data is JSON
+                response[key] = int(value.timestamp() * 1000)
+
+    StateTaskServiceSfn._eval_service_task = _eval_service_task  # type: ignore[method-assign]
+
+
 FIXES: list[Callable[[], None]] = [
     fix_time_scale,
     fix_json_path_parse_is_cached,
@@ -1732,6 +1767,7 @@ FIXES: list[Callable[[], None]] = [
     fix_dynamodb_task_keeps_its_failure,
     fix_start_execution_on_version_or_alias,
     fix_lambda_invoke_qualifier_parameter,
+    fix_step_functions_task_speaks_the_api_shapes,
 ]
 
 

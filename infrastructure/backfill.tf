@@ -1,5 +1,4 @@
-# The backfill state machine (Standard workflow), its functions, role and log group, and the daily run's
-# permission to start it for gap healing.
+# The backfill state machine (Standard workflow), its functions, role and log group.
 
 variable "backfill_max_span_days" {
   type        = number
@@ -13,17 +12,17 @@ variable "backfill_max_span_days" {
 
 variable "backfill_batch_size" {
   type        = number
-  description = "Sessions one store_sessions invocation stores (a Map iteration per batch keeps history small)."
-  default     = 40
+  description = "Sessions one Reduce Batch invocation reduces (the backfill then stores each with store_day)."
+  default     = 20
   validation {
-    condition     = var.backfill_batch_size >= 1 && var.backfill_batch_size <= 100
-    error_message = "backfill_batch_size must be 1..100 (100 store_day calls must fit the function timeout)."
+    condition     = var.backfill_batch_size >= 1 && var.backfill_batch_size <= 50
+    error_message = "backfill_batch_size must be 1..50 (50 reduced days of 20 tickers stay well inside the 256 KB state payload)."
   }
 }
 
 variable "backfill_store_concurrency" {
   type        = number
-  description = "Batches stored at once (Map MaxConcurrency); each batch also stores up to 4 sessions at once."
+  description = "Batches stored at once (Map MaxConcurrency); each batch's inner Map stores up to 4 sessions at once."
   default     = 2
   validation {
     condition     = var.backfill_store_concurrency >= 1 && var.backfill_store_concurrency <= 10
@@ -44,10 +43,13 @@ variable "gap_heal_sessions" {
 locals {
   # Built from its name, not read from the resource: the machine's definition needs plan_backfill's ARN.
   backfill_machine_arn = "arn:aws:states:${var.region}:${local.account_id}:stateMachine:${local.name_prefix}-backfill"
+  backfill_live_arn    = "${local.backfill_machine_arn}:live" # gap healing starts it through this alias only
+  backfill_executions  = replace(local.backfill_machine_arn, ":stateMachine:", ":execution:")
   backfill_functions = [
     module.fn_plan_backfill.function_arn,
     module.fn_fetch_range.function_arn,
     module.fn_store_sessions.function_arn,
+    module.fn_store_day.function_arn, # Store Days: the daily run's store function, per session
   ]
 }
 
@@ -58,9 +60,8 @@ module "fn_plan_backfill" {
   zip_path    = "${local.dist_dir}/functions/plan_backfill.zip"
   layer_arns  = local.base_layers
   environment = merge(local.env_main_table, local.env_watchlist, local.env_provider, {
-    BACKFILL_MAX_SPAN_DAYS     = tostring(var.backfill_max_span_days)
-    BACKFILL_BATCH_SIZE        = tostring(var.backfill_batch_size)
-    BACKFILL_STATE_MACHINE_ARN = "${local.backfill_machine_arn}:live"
+    BACKFILL_MAX_SPAN_DAYS = tostring(var.backfill_max_span_days)
+    BACKFILL_BATCH_SIZE    = tostring(var.backfill_batch_size)
   })
   timeout     = 30
   memory_size = 256
@@ -69,11 +70,6 @@ module "fn_plan_backfill" {
       sid       = "ReadStoredWinners"
       actions   = ["dynamodb:Query"]
       resources = [aws_dynamodb_table.main.arn]
-    },
-    {
-      sid       = "StartHealingBackfill"
-      actions   = ["states:StartExecution"]
-      resources = ["${local.backfill_machine_arn}:live"] # started through its `live` alias only
     },
   ]
   common = local.fn_common
@@ -115,10 +111,7 @@ module "fn_store_sessions" {
   name        = "store_sessions"
   zip_path    = "${local.dist_dir}/functions/store_sessions.zip"
   layer_arns  = local.base_layers
-  environment = merge(local.env_bucket, {
-    STORE_DAY_FUNCTION = "${module.fn_store_day.function_name}:${module.fn_store_day.alias_name}"
-    STORE_CONCURRENCY  = "4"
-  })
+  environment = local.env_bucket
   timeout     = 300
   memory_size = 512
   policy_statements = [
@@ -126,11 +119,6 @@ module "fn_store_sessions" {
       sid       = "ReadWorkObjects"
       actions   = ["s3:GetObject"]
       resources = ["${aws_s3_bucket.data.arn}/work/backfill/*"]
-    },
-    {
-      sid       = "StoreDayFunction"
-      actions   = ["lambda:InvokeFunction"]
-      resources = ["${module.fn_store_day.function_arn}:*"] # invoked through its `live` alias only
     },
   ]
   common = local.fn_common
@@ -146,6 +134,7 @@ module "sfn_backfill" {
     plan_backfill_arn  = module.fn_plan_backfill.alias_arn
     fetch_range_arn    = module.fn_fetch_range.alias_arn
     store_sessions_arn = module.fn_store_sessions.alias_arn
+    store_day_arn      = module.fn_store_day.alias_arn
   }
   definition_numbers = {
     max_concurrency   = var.map_max_concurrency
@@ -163,7 +152,5 @@ module "sfn_backfill" {
   tracing_enabled    = var.tracing_enabled
 }
 
-# Gap healing: the ingest machine invokes plan_backfill (step "heal"), which starts this machine for the gaps.
-# (A Lambda starts it rather than the states:startExecution integration: moto's interpreter passes that
-# integration's parameters to boto3 unconverted, so it cannot run locally.)
-# (its permission is in orchestration.tf's InvokePipelineFunctions statement)
+# Gap healing: the ingest machine asks plan_backfill (step "gaps") which sessions are missing, then starts this
+# machine itself with the states:startExecution integration (orchestration.tf's StartHealingBackfill).

@@ -57,8 +57,10 @@ module "sfn_ingest" {
     table_name         = aws_dynamodb_table.main.name
     event_bus_name     = "default"
     event_source       = local.event_source
-    # gap healing (see backfill.tf)
-    plan_backfill_arn = module.fn_plan_backfill.alias_arn
+    # gap healing (see backfill.tf): Find Gaps asks plan_backfill, Start Healing Backfill starts the backfill
+    plan_backfill_arn    = module.fn_plan_backfill.alias_arn
+    backfill_machine_arn = local.backfill_live_arn
+    backfill_executions  = local.backfill_executions
   }
   definition_numbers = {
     max_concurrency   = var.map_max_concurrency
@@ -80,6 +82,12 @@ module "sfn_ingest" {
       sid       = "MarkAnnouncementPending"
       actions   = ["dynamodb:UpdateItem"]
       resources = [aws_dynamodb_table.main.arn]
+    },
+    {
+      # Start Healing Backfill (states:startExecution, request-response: no DescribeExecution, no events rule).
+      sid       = "StartHealingBackfill"
+      actions   = ["states:StartExecution"]
+      resources = [local.backfill_live_arn] # started through its `live` alias only
     },
     {
       sid       = "AnnounceMoverStored"

@@ -29,6 +29,7 @@ run "backfill_numbers_are_json_numbers" {
       plan_backfill_arn  = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-plan_backfill:live"
       fetch_range_arn    = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-fetch_range:live"
       store_sessions_arn = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-store_sessions:live"
+      store_day_arn      = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-store_day:live"
     }
     definition_numbers = { max_concurrency = 7, store_concurrency = 3 }
   }
@@ -85,14 +86,16 @@ run "ingest_numbers_are_json_numbers" {
     name            = "ingest"
     definition_file = "../statemachines/ingest.asl.json"
     definition_vars = {
-      validate_input_arn = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-validate_input:live"
-      fetch_bars_arn     = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-fetch_bars:live"
-      pick_winner_arn    = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-pick_winner:live"
-      store_day_arn      = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-store_day:live"
-      table_name         = "stock-movers-test-movers"
-      event_bus_name     = "default"
-      event_source       = "stock-movers.test"
-      plan_backfill_arn  = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-plan_backfill:live"
+      validate_input_arn   = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-validate_input:live"
+      fetch_bars_arn       = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-fetch_bars:live"
+      pick_winner_arn      = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-pick_winner:live"
+      store_day_arn        = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-store_day:live"
+      table_name           = "stock-movers-test-movers"
+      event_bus_name       = "default"
+      event_source         = "stock-movers.test"
+      plan_backfill_arn    = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-plan_backfill:live"
+      backfill_machine_arn = "arn:aws:states:us-east-1:123456789012:stateMachine:stock-movers-test-backfill:live"
+      backfill_executions  = "arn:aws:states:us-east-1:123456789012:execution:stock-movers-test-backfill"
     }
     definition_numbers = { max_concurrency = 6, gap_heal_sessions = 10 }
   }
@@ -102,12 +105,12 @@ run "ingest_numbers_are_json_numbers" {
     error_message = "MaxConcurrency must render as a JSON number"
   }
   assert {
-    condition     = jsondecode(output.definition).States["Heal Gaps"].Parameters.Payload.sessions == 10
+    condition     = jsondecode(output.definition).States["Find Gaps"].Parameters.Payload.sessions == 10
     error_message = "gap_heal_sessions must render as a JSON number"
   }
   assert {
-    # A placeholder inside a longer string (the Heal Gaps comment) stays text.
-    condition     = strcontains(jsondecode(output.definition).States["Heal Gaps"].Comment, "the last 10 sessions")
+    # A placeholder inside a longer string (the Find Gaps comment) stays text.
+    condition     = strcontains(jsondecode(output.definition).States["Find Gaps"].Comment, "the last 10 sessions")
     error_message = "a placeholder inside a string must render as text"
   }
   assert {

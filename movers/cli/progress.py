@@ -18,6 +18,8 @@ from typing import Any, TextIO
 
 RATE_LIMIT_ERRORS = ("RateLimited",)
 SLOW_TASK_SECONDS = 5.0  # a fetch still running after this long is waiting (the limiter, the provider)
+# A backfill's store Maps (batches, and each batch's days): shown as "sessions stored", from the plan.
+STORE_MAPS = ("Store Sessions", "Store Days")
 
 
 @dataclass
@@ -86,7 +88,7 @@ def describe(snap: Snapshot, *, in_flight_for: float = 0.0) -> str:
     """One line, e.g. `Fetch Ranges: 2/6 tickers fetched | 0/40 sessions stored | rate-limit waits: 3`."""
     parts: list[str] = []
     for name, (done, length) in snap.maps.items():
-        if name == "Store Sessions":
+        if name in STORE_MAPS:
             continue
         unit = "tickers fetched" if "Fetch" in name else "done"
         parts.append(f"{name}: {done}/{length or '?'} {unit}")
@@ -178,7 +180,7 @@ class _RichLive:
 
     def update(self, snap: Snapshot, line: str) -> None:
         for name, (done, length) in snap.maps.items():
-            if name != "Store Sessions":
+            if name not in STORE_MAPS:
                 self._bar(f"{name}: tickers fetched" if "Fetch" in name else name, done, length)
         if snap.plan is not None:
             self._bar("sessions stored", *snap.sessions())

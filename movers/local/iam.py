@@ -569,7 +569,7 @@ def _hook(self: Any, iam_request_cls: type, resource: str = "*") -> None:
 
 def _credentials_for_function(spec: Any) -> dict[str, str]:
     """Executor hook: the worker environment's credentials, its execution role's (as Lambda does)."""
-    from movers.local.executor import ExecutorError
+    from movers.local.runtime import ExecutorError
 
     try:
         if not spec.role_arn:
@@ -678,7 +678,8 @@ def install(enforce: bool | None = None, log_path: str | None = None) -> None:
     """Hooks enforcement into moto, the executor and the interpreter (idempotent)."""
     from moto.core.authorization import ActionAuthenticatorMixin
 
-    from movers.local import executor
+    from movers.local import worker_pool
+    from movers.local.compat import lambda_hook
 
     _state.enforce = mode_from_env() if enforce is None else enforce
     path = log_path if log_path is not None else os.environ.get("MOVERS_ACCESS_LOG", "")
@@ -691,8 +692,8 @@ def install(enforce: bool | None = None, log_path: str | None = None) -> None:
     from moto.stepfunctions.parser.asl.parse import asl_parser  # noqa: F401
 
     ActionAuthenticatorMixin._authenticate_and_authorize_action = _hook  # type: ignore[method-assign]
-    executor.credentials_provider = _credentials_for_function
-    executor.logs_authorizer = _authorize_function_logs
+    worker_pool.credentials_provider = _credentials_for_function
+    lambda_hook.logs_authorizer = _authorize_function_logs
     _patch_step_functions()
     _patch_events_sqs_delivery()
     _patch_s3_bucket_permission()

@@ -137,3 +137,32 @@ def test_the_checker_catches_each_kind_of_violation(statement: dict[str, Any], p
     ok = {"Effect": "Allow", "Action": ["xray:PutTraceSegments"], "Resource": "*"}
     deny = {"Effect": "Deny", "Action": "s3:*", "Resource": "*"}
     assert violations("x", {"Statement": [ok, deny]}) == []
+
+
+def _allowed_actions(document: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """(action, resources) of every Allow statement of a policy document."""
+    out = []
+    for statement in _as_list(document.get("Statement", [])):
+        if statement.get("Effect") == "Allow":
+            resources = [str(r) for r in _as_list(statement.get("Resource", []))]
+            out += [(str(a), resources) for a in _as_list(statement.get("Action", []))]
+    return out
+
+
+def test_no_function_invokes_a_function_and_the_ingest_machine_starts_the_healing_backfill(
+    plan: dict[str, Any],
+) -> None:
+    # Given every policy of the plan: no Lambda function's role may invoke a function (the state machines
+    # drive the work), and the healing backfill is started by the ingest machine, through the backfill's
+    # live alias only (states:startExecution), not by a function.
+    policies = dict(_policies(plan))
+    functions = {a: d for a, d in policies.items() if a.startswith("module.fn_") and "role_policy" in a}
+    assert len(functions) >= 10, f"function role policies not found by address: {sorted(policies)}"
+    for address, document in functions.items():
+        actions = [a for a, _ in _allowed_actions(document)]
+        assert not [a for a in actions if a in ("lambda:InvokeFunction", "lambda:*")], address
+        if address.startswith("module.fn_plan_backfill."):
+            assert "states:StartExecution" not in actions, address
+    (ingest,) = [d for a, d in policies.items() if a.startswith("module.sfn_ingest.") and "role_policy" in a]
+    starts = [r for a, rs in _allowed_actions(ingest) if a == "states:StartExecution" for r in rs]
+    assert len(starts) == 1 and starts[0].endswith("-backfill:live"), starts

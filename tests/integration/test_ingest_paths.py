@@ -14,6 +14,7 @@ test takes.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
@@ -25,6 +26,7 @@ from typing import Any
 import pytest
 
 from movers.local.server import LocalAws
+from stock_movers.execution_names import heal_execution_name, heal_name_prefix
 from tests.support.localstack import StackHandle
 
 pytestmark = pytest.mark.stack
@@ -45,6 +47,9 @@ PTEE = "DynamoDB.ProvisionedThroughputExceededException"
 EB = "EventBridge.InternalException"
 PENDING = "test_announce_failure_leaves_a_succeeded_run_and_a_re_run_announces_the_day_once"
 PENDING_CAUGHT = "test_failures_around_a_pending_announcement_never_fail_a_run"
+ELE = "StepFunctions.ExecutionLimitExceededException"
+HEAL_RETRIED = "test_a_refused_healing_start_is_retried_and_the_backfill_heals_the_gaps"
+HEAL_CAUGHT = "test_a_heal_already_started_or_never_started_leaves_the_run_succeeded"
 COVERED: dict[tuple[str, str, str], str] = {
     ("Retry", "Validate Input", SVC): RETRIED,
     ("Retry", "Check Already Stored", PTEE): RETRIED,
@@ -54,7 +59,8 @@ COVERED: dict[tuple[str, str, str], str] = {
     ("Retry", "Store Day", SVC): RETRIED,
     ("Retry", "Store Day", "StorageUnavailable"): THROTTLED_COMMIT,
     ("Retry", "Announce", EB): RETRIED,
-    ("Retry", "Heal Gaps", SVC): RETRIED,
+    ("Retry", "Find Gaps", SVC): RETRIED,
+    ("Retry", "Start Healing Backfill", ELE): HEAL_RETRIED,
     ("Retry", "Fetch Session Snapshot", "RateLimited"): SNAPSHOT,
     ("Retry", "Fetch Session Snapshot", SVC): SNAPSHOT,
     ("Retry", "Fetch Bars", "IdempotencyAlreadyInProgressError"): SAME_BAR,
@@ -74,7 +80,9 @@ COVERED: dict[tuple[str, str, str], str] = {
     ("Catch", "Already Stored", PTEE): PENDING_CAUGHT,
     ("Catch", "Re-announce", EB): PENDING_CAUGHT,
     ("Catch", "Clear Pending Announcement", PTEE): PENDING_CAUGHT,
-    ("Catch", "Heal Gaps", SVC): "test_heal_failure_never_fails_the_run",
+    ("Catch", "Find Gaps", SVC): "test_heal_failure_never_fails_the_run",
+    ("Catch", "Start Healing Backfill", "StepFunctions.ExecutionAlreadyExistsException"): HEAL_CAUGHT,
+    ("Catch", "Start Healing Backfill", ELE): HEAL_CAUGHT,
 }
 
 
@@ -217,7 +225,7 @@ def test_transient_aws_faults_are_retried_and_the_day_is_stored(stack: StackHand
         "Fetch Bars": ("lambda", "fetch_bars", "TooManyRequestsException"),
         "Pick Winner": ("lambda", "pick_winner", "ServiceException"),
         "Store Day": ("lambda", "store_day", "ServiceException"),
-        "Heal Gaps": ("lambda", "plan_backfill", "ServiceException"),
+        "Find Gaps": ("lambda", "plan_backfill", "ServiceException"),
     }
     for service, short, code in faults.values():
         switch.inject(service, "Invoke", [code], function=fn(stack, short), body_contains=day)
@@ -233,7 +241,7 @@ def test_transient_aws_faults_are_retried_and_the_day_is_stored(stack: StackHand
         "Pick Winner": ["Lambda.ServiceException"],
         "Store Day": ["Lambda.ServiceException"],
         "Announce": ["EventBridge.InternalException"],
-        "Heal Gaps": ["Lambda.ServiceException"],
+        "Find Gaps": ["Lambda.ServiceException"],
     }
     for state, errors in expected.items():
         assert h.failures(state) == errors, (state, h.failures(state))
@@ -668,11 +676,88 @@ def test_heal_failure_never_fails_the_run(stack: StackHandle, switch: LocalAws) 
     desc = stack.wait(arn)
     h = History(stack, arn)
     assert desc["status"] == "SUCCEEDED", (desc.get("error"), desc.get("cause"))
-    assert h.failures("Heal Gaps") == ["Lambda.ServiceException"] * (RETRIES + 1)
+    assert h.failures("Find Gaps") == ["Lambda.ServiceException"] * (RETRIES + 1)
     assert "Heal Failed" in h.entered() and "Run Failed" not in h.entered()
     heal = json.loads(desc["output"])["heal"]
     assert heal["status"] == "HealFailed" and heal["error"] == "Lambda.ServiceException"
     assert (winner_item(stack, day) or {})["ExecutionArn"]["S"] == arn
+
+
+def _run_day(stack: StackHandle, label: str, day: str, force: bool = False) -> dict[str, Any]:
+    """One ingest run of `day` for AMZN alone, waited for; its DescribeExecution."""
+    payload: dict[str, Any] = {"date": day, "tickers": ["AMZN"], "force": force}
+    desc = stack.wait(start(stack, label, payload))
+    assert desc["status"] == "SUCCEEDED", (desc.get("error"), desc.get("cause"))
+    return desc
+
+
+def test_a_refused_healing_start_is_retried_and_the_backfill_heals_the_gaps(
+    stack: StackHandle, switch: LocalAws
+) -> None:
+    # Given a stored session ten sessions before 2025-08-20 and nothing stored between or after it
+    _run_day(stack, "heal-seed", "2025-08-06")
+    # When the run of 2025-08-20 finds the gaps and its first StartExecution is refused (limit exceeded)
+    switch.inject(
+        "stepfunctions",
+        "StartExecution",
+        ["ExecutionLimitExceeded"],
+        body_contains=heal_name_prefix("2025-08-20"),
+    )
+    desc = _run_day(stack, "heal-retried", "2025-08-20")
+    h = History(stack, desc["executionArn"])
+    # Then the integration's Retry starts it, and that backfill (the live alias) heals the nine sessions
+    assert h.failures("Start Healing Backfill") == [ELE] and h.succeeded("Start Healing Backfill") == 1
+    heal = json.loads(desc["output"])["heal"]
+    assert heal["status"] == "Started" and len(heal["sessions"]) == 9, heal
+    assert heal["executionArn"].endswith(
+        ":" + heal_execution_name(*map(dt.date.fromisoformat, ("2025-08-20", "2025-08-07", "2025-08-19")))
+    ), heal
+    healed = stack.wait(heal["executionArn"])
+    assert healed["status"] == "SUCCEEDED", healed.get("cause")
+    assert healed["stateMachineArn"] == stack.outputs["backfill_state_machine_arn"]
+    assert json.loads(healed["input"]) == {"from": "2025-08-07", "to": "2025-08-19", "tickers": ["AMZN"]}
+    assert json.loads(healed["output"])["stored"] == 9
+    assert all(winner_item(stack, day) is not None for day in heal["sessions"])
+
+
+def test_a_heal_already_started_or_never_started_leaves_the_run_succeeded(
+    stack: StackHandle, switch: LocalAws
+) -> None:
+    # Given a stored session ten sessions before 2025-08-29 and gaps after it
+    _run_day(stack, "heal-seed", "2025-08-15")
+    backfills = stack.outputs["backfill_state_machine_arn"]
+    # When the heal's name is taken already (an earlier attempt of the day started it)
+    switch.inject(
+        "stepfunctions",
+        "StartExecution",
+        ["ExecutionAlreadyExists"],
+        body_contains=heal_name_prefix("2025-08-29"),
+    )
+    desc = _run_day(stack, "heal-exists", "2025-08-29")
+    h = History(stack, desc["executionArn"])
+    # Then the run reports AlreadyStarted with that execution's ARN and starts nothing else
+    assert h.failures("Start Healing Backfill") == ["StepFunctions.ExecutionAlreadyExistsException"]
+    heal = json.loads(desc["output"])["heal"]
+    assert heal["status"] == "AlreadyStarted" and "Heal Failed" not in h.entered(), heal
+    name = heal["executionArn"].rsplit(":", 1)[1]
+    assert heal["executionArn"] == backfills.replace(":stateMachine:", ":execution:") + ":" + name
+    assert name.startswith(heal_name_prefix("2025-08-29")) and name.endswith("-2025-08-28")
+    # And when every start is refused, the retries end in Heal Failed and the run still succeeds
+    switch.inject(
+        "stepfunctions",
+        "StartExecution",
+        ["ExecutionLimitExceeded"] * (RETRIES + 1),
+        body_contains=heal_name_prefix("2025-08-29"),
+    )
+    desc = _run_day(stack, "heal-refused", "2025-08-29", force=True)
+    h = History(stack, desc["executionArn"])
+    assert h.failures("Start Healing Backfill") == [ELE] * (RETRIES + 1)
+    heal = json.loads(desc["output"])["heal"]
+    assert heal["status"] == "HealFailed" and heal["error"] == ELE, heal
+    assert (winner_item(stack, "2025-08-29") or {})["ExecutionArn"]["S"] == desc["executionArn"]
+    # Neither run started a backfill
+    names = {e["name"] for e in stack.sfn.list_executions(stateMachineArn=backfills)["executions"]}
+    assert not any(n.startswith(heal_name_prefix("2025-08-29")) for n in names)
 
 
 def test_the_fault_switch_leaves_other_runs_alone(stack: StackHandle, switch: LocalAws) -> None:

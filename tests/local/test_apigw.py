@@ -350,6 +350,9 @@ def real_gateway(frontend: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lo
         "AWS_SECRET_ACCESS_KEY": "testing",
     }.items():
         monkeypatch.setenv(name, value)
+    # The API reads its settings at import (movers_api.settings): import it afresh with this table's name.
+    for name in [m for m in sys.modules if m == "movers_api" or m.startswith("movers_api.")]:
+        monkeypatch.delitem(sys.modules, name)
     spec = importlib.util.spec_from_file_location("movers_api_gw_app", api_dir / "app.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

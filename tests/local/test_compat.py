@@ -997,3 +997,44 @@ def test_invoke_honours_the_qualifier_parameter(aws_client, make_function, lambd
     assert invoke(name, Qualifier=version)[0] == "v1"
     assert invoke(f"{name}:live")[0] == "v1"
     assert invoke(name)[0] == "v2"
+
+
+def test_a_start_execution_task_starts_the_named_execution_and_names_a_repeat(aws_client):
+    # Given a target machine and a machine whose Task starts it with the states:startExecution integration
+    sfn = aws_client("stepfunctions")
+    target = sfn.create_state_machine(
+        name=f"t-{uuid.uuid4().hex[:8]}",
+        definition=_machine({"A": {"Type": "Pass", "End": True}}),
+        roleArn=SFN_ROLE,
+    )["stateMachineArn"]
+    name = f"compat-{uuid.uuid4().hex[:8]}"
+    starter = _machine(
+        {
+            "A": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::states:startExecution",
+                "Parameters": {"StateMachineArn": target, "Name": name, "Input": {"span.$": "$.span"}},
+                "ResultSelector": {"arn.$": "$.ExecutionArn", "startDate.$": "$.StartDate"},
+                "Catch": [
+                    {
+                        "ErrorEquals": ["StepFunctions.ExecutionAlreadyExistsException"],
+                        "ResultPath": "$.error",
+                        "Next": "Repeat",
+                    }
+                ],
+                "End": True,
+            },
+            "Repeat": {"Type": "Pass", "Parameters": {"repeat.$": "$.error.Error"}, "End": True},
+        }
+    )
+    # When it runs
+    first = _run(aws_client, starter, json.dumps({"span": ["2024-01-02", "2024-01-03"]}))
+    # Then the target's execution of that name ran with the input as JSON, and the task returned its ARN
+    assert first["status"] == "SUCCEEDED", (first.get("error"), first.get("cause"))
+    arn = target.replace(":stateMachine:", ":execution:") + f":{name}"
+    assert json.loads(first["output"])["arn"] == arn
+    assert isinstance(json.loads(first["output"])["startDate"], int)
+    assert json.loads(_finished(sfn, arn)["input"]) == {"span": ["2024-01-02", "2024-01-03"]}
+    # And a second start of the finished execution's name with other input fails with AWS's error name
+    second = _run(aws_client, starter, json.dumps({"span": ["2024-01-04"]}))
+    assert json.loads(second["output"]) == {"repeat": "StepFunctions.ExecutionAlreadyExistsException"}

@@ -1,4 +1,4 @@
-"""Backfill bookkeeping (pure): names, plan, batches, summary, and which gaps a daily run heals."""
+"""Backfill bookkeeping (pure): names, plan, batches and the summary (gap healing: test_healing.py)."""
 
 from __future__ import annotations
 
@@ -16,11 +16,7 @@ from stock_movers.execution_names import heal_execution_name as heal_name
 from stock_movers.usecases.backfill import (
     backfill_input,
     batches,
-    find_gaps,
-    gap_search_span,
-    next_sessions,
     plan,
-    previous_sessions,
     summarize,
 )
 
@@ -98,54 +94,31 @@ def test_five_year_plan_stays_small() -> None:
     assert len(json.dumps(out)) < 32 * 1024  # AWS allows 256 KB
 
 
-def test_summary_adds_batches_and_sorts_failures() -> None:
+def test_summary_counts_store_day_answers_and_lists_every_failure_by_date() -> None:
+    # Given two batches: refused sessions from Reduce Batch, and Store Day's answer for each other session
     planned = {"sessions": 10, "skipped": 3}
+    lambda_cause = json.dumps({"errorType": "StoreRejected", "errorMessage": "parquet: bad row", "trace": []})
     results = [
-        {"stored": 3, "skipped": 0, "failed": [{"date": "2025-01-09", "error": "MissingTickers"}]},
-        {"stored": 2, "skipped": 1, "failed": [{"date": "2025-01-03", "error": "InvalidBar"}]},
+        {
+            "failed": [{"date": "2025-01-09", "error": "MissingTickers", "cause": "no bar for MSFT"}],
+            "days": [{"status": "Stored"}, {"status": "Stored"}, {"status": "AlreadyStored"}],
+        },
+        {
+            "failed": [],
+            "days": [
+                {"status": "Stored"},
+                {"date": "2025-01-03", "error": "StoreRejected", "cause": lambda_cause},
+                {"date": "2025-01-06", "error": "States.Timeout", "cause": "x" * 500},
+            ],
+        },
     ]
+    # Then stored and skipped count the answers, and failures are named, sorted, with a short cause
     assert summarize(planned, results) == {
-        "sessions": 10, "stored": 5, "skipped": 4,
+        "sessions": 10, "stored": 3, "skipped": 4,
         "failed": [
-            {"date": "2025-01-03", "error": "InvalidBar"},
-            {"date": "2025-01-09", "error": "MissingTickers"},
+            {"date": "2025-01-03", "error": "StoreRejected", "cause": "parquet: bad row"},
+            {"date": "2025-01-06", "error": "States.Timeout", "cause": "x" * 200},
+            {"date": "2025-01-09", "error": "MissingTickers", "cause": "no bar for MSFT"},
         ],
     }  # fmt: skip
     assert summarize(planned, []) == {"sessions": 10, "stored": 0, "skipped": 3, "failed": []}
-
-
-def test_neighbouring_sessions_skip_holidays() -> None:
-    assert next_sessions(D(2025, 11, 26), 2) == [D(2025, 11, 28), D(2025, 12, 1)]  # Thanksgiving
-    assert previous_sessions(D(2025, 12, 1), 2) == [D(2025, 11, 26), D(2025, 11, 28)]
-    assert gap_search_span(D(2025, 12, 1), 2) == (D(2025, 11, 26), D(2025, 12, 3))
-
-
-DAY = D(2025, 12, 1)
-WINDOW = previous_sessions(DAY, 10)  # 2025-11-14 .. 2025-11-28
-
-
-def test_given_three_missing_days_in_the_window_then_exactly_they_are_the_gaps() -> None:
-    missing = {D(2025, 11, 18), D(2025, 11, 20), D(2025, 11, 25)}
-    stored = [d for d in WINDOW if d not in missing]
-    assert find_gaps(DAY, 10, stored) == sorted(missing)
-
-
-def test_given_recent_days_missing_after_an_outage_then_they_are_healed() -> None:
-    assert find_gaps(DAY, 10, WINDOW[:6]) == WINDOW[6:]
-
-
-def test_given_a_fresh_deployment_then_nothing_is_healed() -> None:
-    # nothing stored before the first run: history before it is an explicit backfill's job
-    assert find_gaps(DAY, 10, []) == []
-    # sessions before the oldest stored one in the window are not gaps either
-    assert find_gaps(DAY, 10, WINDOW[4:]) == []
-
-
-def test_given_a_run_inside_the_stored_history_then_it_does_not_heal() -> None:
-    later = next_sessions(DAY, 10)[-1]
-    assert find_gaps(DAY, 10, [WINDOW[0], later]) == []
-    assert find_gaps(DAY, 10, [WINDOW[0], next_sessions(DAY, 11)[-1]]) == WINDOW[1:]  # beyond the horizon
-
-
-def test_given_n_zero_then_healing_is_off() -> None:
-    assert find_gaps(DAY, 0, [WINDOW[0]]) == []

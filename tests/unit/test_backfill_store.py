@@ -1,10 +1,9 @@
-"""Storing backfill sessions and fetching a range, with in-memory fakes (no AWS, no HTTP)."""
+"""Reducing backfill sessions and fetching a range, with in-memory fakes (no AWS, no HTTP)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,7 +16,7 @@ from stock_movers.providers.errors import NoData
 from stock_movers.usecases.fetch import FetchContext
 from stock_movers.usecases.fetch_range import bars_key, fetch_range, ranges_without_data
 from stock_movers.usecases.pick import reduce_day
-from stock_movers.usecases.store_sessions import StoreFailed, bars_by_session, store_sessions
+from stock_movers.usecases.store_sessions import bars_by_session, reduce_sessions
 
 D = dt.date
 TICKERS = ["AAPL", "MSFT"]
@@ -42,84 +41,30 @@ OBJECTS = [
 ]
 
 
-class FakeStore:
-    """store_day as a fake: the conditional winner put and the payloads it was given."""
-
-    def __init__(self, stored: Sequence[str] = (), fail: str = "") -> None:
-        self.winners = set(stored)
-        self.payloads: list[dict[str, Any]] = []
-        self.fail = fail
-        self.lock = threading.Lock()
-
-    def __call__(self, payload: dict[str, Any]) -> dict[str, Any]:
-        with self.lock:
-            self.payloads.append(payload)
-            if payload["date"] == self.fail:
-                raise StoreFailed("ProvisionedThroughputExceededException", "slow down")
-            if payload["date"] in self.winners and not payload["force"]:
-                return {"status": "AlreadyStored"}
-            self.winners.add(payload["date"])
-            return {"status": "Stored"}
+def run(days: Sequence[dt.date] = DAYS, objects: Sequence[dict[str, Any]] = OBJECTS) -> dict[str, Any]:
+    by_day, provider = bars_by_session(objects)
+    return reduce_sessions(days, TICKERS, by_day, provider)
 
 
-def run(store: FakeStore, days: Sequence[dt.date] = DAYS, force: bool = False) -> dict[str, Any]:
-    by_day, provider = bars_by_session(OBJECTS)
-    return store_sessions(
-        days, TICKERS, by_day, provider, store, force=force, execution_arn="arn:x", execution_name="bf"
-    )
-
-
-def test_each_session_is_stored_with_the_daily_runs_reduction_and_a_missing_ticker_is_listed() -> None:
-    # Given MSFT has no bar on the third day
-    store = FakeStore()
-    out = run(store)
-    # then two days are stored with exactly what reduce_day gives, the third is failed with MissingTickers
-    assert out["stored"] == 2 and out["skipped"] == 0
+def test_each_session_is_reduced_by_the_daily_runs_code_and_a_missing_ticker_is_listed() -> None:
+    # Given MSFT has no bar on the third day, when the batch is reduced
+    out = run()
+    # then two days are Store Day's input, exactly what reduce_day gives; the third fails with MissingTickers
     assert [(f["date"], f["error"]) for f in out["failed"]] == [("2025-03-05", "MissingTickers")]
-    by_date = {p["date"]: p for p in store.payloads}
-    assert sorted(by_date) == ["2025-03-03", "2025-03-04"]
+    assert [d["date"] for d in out["days"]] == ["2025-03-03", "2025-03-04"]
     day = DAYS[0]
     expected = reduce_day(
         day, TICKERS, [bar("AAPL", day, "100", "101"), bar("MSFT", day, "100", "98")], "massive"
     )
-    assert by_date["2025-03-03"] == {
-        "date": "2025-03-03", "force": False, "winner": expected["winner"], "rows": expected["rows"],
-        "executionArn": "arn:x", "executionName": "bf",
-    }  # fmt: skip
+    assert out["days"][0] == {"date": "2025-03-03", "winner": expected["winner"], "rows": expected["rows"]}
     assert expected["winner"]["ticker"] == "MSFT"  # |-2%| beats |+1%|
-
-
-def test_a_session_stored_meanwhile_counts_as_skipped_and_force_stores_it_again() -> None:
-    assert run(FakeStore(stored=["2025-03-03"]), DAYS[:2]) == {"stored": 1, "skipped": 1, "failed": []}
-    assert run(FakeStore(stored=["2025-03-03"]), DAYS[:2], force=True) == {
-        "stored": 2,
-        "skipped": 0,
-        "failed": [],
-    }
-
-
-def test_a_store_day_failure_is_listed_with_its_error_name_and_the_batch_carries_on() -> None:
-    out = run(FakeStore(fail="2025-03-04"), DAYS[:2])
-    assert out["stored"] == 1
-    assert [(f["date"], f["error"]) for f in out["failed"]] == [
-        ("2025-03-04", "ProvisionedThroughputExceededException")
-    ]
 
 
 def test_bars_of_other_tickers_are_ignored() -> None:
     tsla = {"ticker": "TSLA", "provider": "massive", "bars": [bar("TSLA", DAYS[0], "100", "150").to_dict()]}
-    by_day, _ = bars_by_session([*OBJECTS, tsla])
-    out = store_sessions(
-        DAYS[:1],
-        TICKERS,
-        by_day,
-        "massive",
-        (store := FakeStore()),
-        force=False,
-        execution_arn="",
-        execution_name="",
-    )
-    assert out["stored"] == 1 and store.payloads[0]["winner"]["ticker"] == "MSFT"
+    out = run(DAYS[:1], [*OBJECTS, tsla])
+    assert out["failed"] == [] and out["days"][0]["winner"]["ticker"] == "MSFT"
+    assert {r["ticker"] for r in out["days"][0]["rows"]} == set(TICKERS)
 
 
 def test_a_day_out_of_the_validation_bounds_fails_with_invalid_bar_as_in_the_daily_run() -> None:
@@ -130,17 +75,27 @@ def test_a_day_out_of_the_validation_bounds_fails_with_invalid_bar_as_in_the_dai
         "provider": "massive",
         "bars": [huge, bar("MSFT", DAYS[1], "100", "98").to_dict()],
     }
-    by_day, _ = bars_by_session([OBJECTS[0], msft])
-    # When the batch is stored
-    store = FakeStore()
-    out = store_sessions(
-        DAYS[:2], TICKERS, by_day, "massive", store, force=False, execution_arn="", execution_name=""
-    )
+    # When the batch is reduced
+    out = run(DAYS[:2], [OBJECTS[0], msft])
     # Then that day fails with the daily run's InvalidBar naming the ticker and field, and is never stored
-    assert out["stored"] == 1
     assert [(f["date"], f["error"]) for f in out["failed"]] == [("2025-03-03", "InvalidBar")]
     assert out["failed"][0]["cause"].startswith("MSFT: high 1E+15 is above the maximum price")
-    assert [p["date"] for p in store.payloads] == ["2025-03-04"]
+    assert [d["date"] for d in out["days"]] == ["2025-03-04"]
+
+
+def test_a_batch_of_the_largest_watchlist_fits_the_state_payload_quota() -> None:
+    # Given 20 tickers (the input cap) and 50 sessions (the backfill_batch_size cap), when reduced
+    tickers = [f"T{i:02d}" for i in range(20)]
+    days = [DAYS[0] + dt.timedelta(days=i) for i in range(50)]
+    objects = [
+        {"ticker": t, "provider": "massive",
+         "bars": [{**bar(t, d, "123.4567", "124.5678").to_dict(), "volume": "123456789"} for d in days]}
+        for t in tickers
+    ]  # fmt: skip
+    by_day, provider = bars_by_session(objects)
+    out = reduce_sessions(days, tickers, by_day, provider)
+    # Then its output (the Reduce Batch result the state machine carries) stays inside 256 KB
+    assert len(out["days"]) == 50 and len(json.dumps(out, separators=(",", ":"))) < 256 * 1024
 
 
 # ------------------------------------------------------------------------------------------- fetch_range

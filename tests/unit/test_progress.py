@@ -48,7 +48,13 @@ def backfill_until(step: int) -> list[dict[str, Any]]:
             .entered("Map", "Store Sessions")
             .add("MapStateStarted", mapStateStartedEventDetails={"length": 2})
         ),
-        lambda: h.iteration("Store Sessions", 1),
+        lambda: (  # a batch: its inner Store Days Map stores each day, then the batch's iteration ends
+            h.entered("Map", "Store Days")
+            .add("MapStateStarted", mapStateStartedEventDetails={"length": 20})
+            .iteration("Store Days", 0)
+            .add("MapStateSucceeded")
+            .iteration("Store Sessions", 1)
+        ),
     ]
     for s in steps[:step]:
         s()
@@ -61,6 +67,7 @@ def test_fetch_progress_advances_per_ticker_before_any_session_is_stored() -> No
     assert lines[1].startswith("Fetch Ranges: 1/3 tickers fetched | 0/40 sessions stored")
     assert lines[5].startswith("Fetch Ranges: 3/3 tickers fetched | 0/40 sessions stored")
     assert lines[7].startswith("Fetch Ranges: 3/3 tickers fetched | 20/40 sessions stored")
+    assert "Store Days" not in lines[7]  # the inner Map's days count as sessions stored, not a Map of its own
 
 
 def test_rate_limit_waits_are_visible_whichever_way_the_fetch_waits() -> None:

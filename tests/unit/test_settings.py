@@ -110,7 +110,6 @@ def test_the_provider_and_strategy_names_are_the_adapters() -> None:
 def test_variables_lists_every_group_field() -> None:
     assert variables(PlanBackfillSettings) == {
         "TABLE_NAME", "WATCHLIST", "MARKET_PROVIDER", "BACKFILL_MAX_SPAN_DAYS", "BACKFILL_BATCH_SIZE",
-        "BACKFILL_STATE_MACHINE_ARN",
     }  # fmt: skip
     assert all(variables(cls) or name == "pick_winner" for name, cls in FUNCTION_SETTINGS.items())
 

@@ -27,10 +27,17 @@ def test_the_summary_adds_up_the_batches(
     aws: Any, load_handler: Callable[..., ModuleType], lambda_context: object
 ) -> None:
     app = load_handler("plan_backfill")
+    # Given two batches: what Store Day answered for each reduced day, and a day Reduce Batch refused
     plan = {"sessions": 5, "skipped": 1}
-    results = [{"stored": 2, "skipped": 0, "failed": []}, {"stored": 1, "skipped": 1, "failed": []}]
+    results = [
+        {"days": [{"date": "2026-01-05", "status": "Stored"}, {"date": "2026-01-06", "status": "Stored"}],
+         "failed": []},
+        {"days": [{"date": "2026-01-07", "status": "AlreadyStored"}],
+         "failed": [{"date": "2026-01-08", "error": "MissingTickers", "cause": "MSFT"}]},
+    ]  # fmt: skip
     out = app.handler({"step": "summarize", "plan": plan, "results": results}, lambda_context)
-    assert out == {"sessions": 5, "stored": 3, "skipped": 2, "failed": []}
+    refused = {"date": "2026-01-08", "error": "MissingTickers", "cause": "MSFT"}
+    assert out == {"sessions": 5, "stored": 2, "skipped": 2, "failed": [refused]}
 
 
 def test_a_bad_span_names_the_field(

@@ -53,7 +53,12 @@ def backfill_execution_name(
 
 def heal_execution_name(day: dt.date, start: dt.date, end: dt.date) -> str:
     """Name of the backfill a daily run for `day` starts to heal [start, end] (one heal per daily date)."""
-    return f"heal-{day.isoformat()}-{start.isoformat()}-{end.isoformat()}"
+    return f"{heal_name_prefix(day)}{start.isoformat()}-{end.isoformat()}"
+
+
+def heal_name_prefix(day: dt.date | str) -> str:
+    """What the name of every heal a daily run for `day` starts begins with."""
+    return f"heal-{day.isoformat() if isinstance(day, dt.date) else day}-"
 
 
 def catchup_execution_name(run_day: dt.date, day: dt.date) -> str:

@@ -235,22 +235,7 @@ class BackfillLimits:
     """A backfill's longest span and its batch size."""
 
     max_span_days: int = env("BACKFILL_MAX_SPAN_DAYS", whole(1), default=str(DEFAULT_MAX_SPAN_DAYS))
-    batch_size: int = env("BACKFILL_BATCH_SIZE", whole(1, 100), default="40")  # usecases.backfill's default
-
-
-@dataclass(frozen=True)
-class BackfillMachine:
-    """The backfill state machine (its `live` alias) that gap healing starts."""
-
-    arn: str = env("BACKFILL_STATE_MACHINE_ARN")
-
-
-@dataclass(frozen=True)
-class StoreDayTarget:
-    """The store_day function a backfill batch stores each session through, and how many at once."""
-
-    function: str = env("STORE_DAY_FUNCTION")
-    concurrency: int = env("STORE_CONCURRENCY", whole(1, 10), default="4")
+    batch_size: int = env("BACKFILL_BATCH_SIZE", whole(1, 50), default="20")  # usecases.backfill's default
 
 
 @dataclass(frozen=True)
@@ -356,13 +341,11 @@ class PlanBackfillSettings:
     watchlist: Watchlist
     provider: MarketProvider
     limits: BackfillLimits
-    machine: BackfillMachine
 
 
 @dataclass(frozen=True)
 class StoreSessionsSettings:
     bucket: DataBucket
-    store_day: StoreDayTarget
 
 
 @dataclass(frozen=True)

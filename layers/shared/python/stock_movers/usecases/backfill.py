@@ -3,21 +3,22 @@
 Pure functions over dates and plain dicts (no AWS): the plan_backfill function and the CLI call them.
 
 - `plan`: the NYSE sessions of [from, to], the ones still to store (all of them with `force`), the one
-  date range to fetch per ticker, and batches of sessions small enough for one store_sessions invocation.
+  date range to fetch per ticker, and batches of sessions small enough for one Reduce Batch payload.
 - `summarize`: the execution's output `{sessions, stored, skipped, failed}`.
-- `find_gaps`: the missing sessions a daily run should heal (see its docstring for the rule).
+Gap healing (which sessions a daily run heals) is `usecases.healing`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from stock_movers.domain.calendar import is_session, previous_session, sessions_in_range
+from stock_movers.domain.calendar import sessions_in_range
 from stock_movers.domain.inputs import BackfillRequest
 
-DEFAULT_BATCH_SIZE = 40
+DEFAULT_BATCH_SIZE = 20
 
 
 def backfill_input(
@@ -64,62 +65,32 @@ def plan(
     }
 
 
+def _stored_day_failure(day: Mapping[str, Any]) -> dict[str, str]:
+    """A Store Day failure as the summary lists it: the Lambda error's message, not its JSON envelope."""
+    cause = str(day.get("cause") or "")
+    try:
+        envelope = json.loads(cause)
+    except ValueError:
+        envelope = None
+    if isinstance(envelope, dict) and "errorMessage" in envelope:
+        cause = str(envelope["errorMessage"])
+    error = str(day.get("error") or "StoreDayFailed")
+    return {"date": str(day["date"]), "error": error, "cause": cause[:200]}
+
+
 def summarize(planned: Mapping[str, Any], results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The execution output: sessions in the span, newly stored, skipped (stored before), failed by date."""
-    failed = sorted((f for r in results for f in r.get("failed", [])), key=lambda f: str(f["date"]))
+    """The execution output: sessions in the span, newly stored, skipped (stored before), failed by date.
+
+    `results` holds one entry per batch: `{"failed": [...]}` (sessions Reduce Batch refused) and `"days"`,
+    what Store Day answered for each other session, `{date, status}` or a caught `{date, error, cause}`.
+    """
+    failed = [f for r in results for f in r.get("failed", [])]
+    days = [d for r in results for d in r.get("days", [])]
+    failed += [_stored_day_failure(d) for d in days if "error" in d]
+    answers = [str(d.get("status")) for d in days if "error" not in d]  # Stored or AlreadyStored
     return {
         "sessions": int(planned["sessions"]),
-        "stored": sum(int(r.get("stored", 0)) for r in results),
-        "skipped": int(planned["skipped"]) + sum(int(r.get("skipped", 0)) for r in results),
-        "failed": failed,
+        "stored": answers.count("Stored"),
+        "skipped": int(planned["skipped"]) + len(answers) - answers.count("Stored"),
+        "failed": sorted(failed, key=lambda f: str(f["date"])),
     }
-
-
-def next_sessions(day: dt.date, n: int) -> list[dt.date]:
-    """The n sessions strictly after `day`, ascending."""
-    out: list[dt.date] = []
-    cursor = day
-    while len(out) < n:
-        cursor += dt.timedelta(days=1)
-        if is_session(cursor):
-            out.append(cursor)
-    return out
-
-
-def previous_sessions(day: dt.date, n: int) -> list[dt.date]:
-    """The n sessions strictly before `day`, ascending."""
-    out: list[dt.date] = []
-    cursor = day
-    while len(out) < n:
-        cursor = previous_session(cursor)
-        out.append(cursor)
-    return sorted(out)
-
-
-def gap_search_span(day: dt.date, n: int) -> tuple[dt.date, dt.date]:
-    """The dates whose stored winners `find_gaps` needs: n sessions either side of `day`."""
-    if n < 1:
-        return day, day
-    return previous_sessions(day, n)[0], next_sessions(day, n)[-1]
-
-
-def find_gaps(day: dt.date, n: int, stored: Iterable[dt.date]) -> list[dt.date]:
-    """Sessions a daily run for `day` heals: missing winners among the n sessions before it.
-
-    Two limits keep healing to real gaps:
-    - only a run at the head of the stored history heals (no winner stored in the n sessions after `day`):
-      re-running an older day inside the history is an operator's repair of that day, not a backfill;
-    - only sessions after the oldest stored session of the window: a fresh deployment's first run does
-      not backfill on its own (history before the first stored day is an explicit backfill's job).
-    n = 0 switches healing off.
-    """
-    if n < 1:
-        return []
-    done = set(stored)
-    if any(s in done for s in next_sessions(day, n)):
-        return []
-    window = previous_sessions(day, n)
-    present = [s for s in window if s in done]
-    if not present:
-        return []
-    return [s for s in window if s > present[0] and s not in done]

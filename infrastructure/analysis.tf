@@ -45,7 +45,7 @@ variable "analysis_catchup_sessions" {
 locals {
   analysis_env = {
     TABLE_NAME        = aws_dynamodb_table.main.name
-    BUCKET_NAME       = aws_s3_bucket.data.bucket
+    BUCKET_NAME       = module.data_bucket.bucket
     UNUSUAL_THRESHOLD = tostring(var.analysis_unusual_threshold)
     WATCHLIST         = join(",", var.watchlist)
   }
@@ -94,7 +94,7 @@ module "fn_analysis_store" {
   name_prefix = local.name_prefix
   name        = "analysis_store"
   zip_path    = "${local.dist_dir}/functions/analysis_store.zip"
-  layer_arns  = concat(local.base_layers, [aws_lambda_layer_version.arrow.arn])
+  layer_arns  = concat(local.base_layers, [aws_lambda_layer_version.layer["arrow"].arn])
   environment = local.analysis_env
   timeout     = 30
   memory_size = 512
@@ -107,7 +107,7 @@ module "fn_analysis_store" {
     {
       sid       = "WriteAnalysisParquet"
       actions   = ["s3:PutObject"]
-      resources = ["${aws_s3_bucket.data.arn}/curated/analysis/*"]
+      resources = ["${module.data_bucket.arn}/curated/analysis/*"]
     },
   ]
   common = local.fn_common
@@ -257,65 +257,39 @@ module "fn_analysis_catchup" {
   common = local.fn_common
 }
 
-data "aws_iam_policy_document" "analysis_catchup_scheduler_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["scheduler.amazonaws.com"]
-    }
-    # Only schedules of this account may use the role (confused-deputy guard).
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
+module "analysis_catchup_schedule" {
+  source                = "./modules/scheduled_invoke"
+  name                  = "${local.name_prefix}-analysis-catchup"
+  description           = "Analyses recent stored days without an analysis and re-announces pending MoverStored events."
+  role_name             = "${local.name_prefix}-analysis-catchup-scheduler"
+  invoke_sid            = "InvokeAnalysisCatchUp"
+  function_arn          = module.fn_analysis_catchup.alias_arn
+  account_id            = local.account_id
+  schedule_expression   = var.analysis_catchup_expression
+  timezone              = var.schedule_timezone
+  enabled               = var.schedule_enabled
+  input                 = jsonencode({ source = "schedule" })
+  max_event_age_seconds = 3600
+  max_retry_attempts    = 3
 }
 
-resource "aws_iam_role" "analysis_catchup_scheduler" {
-  name               = "${local.name_prefix}-analysis-catchup-scheduler"
-  assume_role_policy = data.aws_iam_policy_document.analysis_catchup_scheduler_assume.json
+# The schedule and its role were written here until the scheduled_invoke module: an applied stack's move.
+moved {
+  from = aws_iam_role.analysis_catchup_scheduler
+  to   = module.analysis_catchup_schedule.aws_iam_role.this
 }
 
-data "aws_iam_policy_document" "analysis_catchup_scheduler" {
-  statement {
-    sid       = "InvokeAnalysisCatchUp"
-    actions   = ["lambda:InvokeFunction"]
-    resources = [module.fn_analysis_catchup.alias_arn]
-  }
+moved {
+  from = aws_iam_role_policy.analysis_catchup_scheduler
+  to   = module.analysis_catchup_schedule.aws_iam_role_policy.this
 }
 
-resource "aws_iam_role_policy" "analysis_catchup_scheduler" {
-  name   = "${local.name_prefix}-analysis-catchup-scheduler"
-  role   = aws_iam_role.analysis_catchup_scheduler.id
-  policy = data.aws_iam_policy_document.analysis_catchup_scheduler.json
-}
-
-resource "aws_scheduler_schedule" "analysis_catchup" {
-  #checkov:skip=CKV_AWS_297:the schedule's input is {"source": "schedule"}: nothing to protect with a customer key
-  name                         = "${local.name_prefix}-analysis-catchup"
-  description                  = "Analyses recent stored days without an analysis and re-announces pending MoverStored events."
-  schedule_expression          = var.analysis_catchup_expression
-  schedule_expression_timezone = var.schedule_timezone
-  state                        = var.schedule_enabled ? "ENABLED" : "DISABLED"
-
-  flexible_time_window {
-    mode = "OFF"
-  }
-
-  target {
-    arn      = module.fn_analysis_catchup.alias_arn
-    role_arn = aws_iam_role.analysis_catchup_scheduler.arn
-    input    = jsonencode({ source = "schedule" })
-    retry_policy {
-      maximum_event_age_in_seconds = 3600
-      maximum_retry_attempts       = 3
-    }
-  }
+moved {
+  from = aws_scheduler_schedule.analysis_catchup
+  to   = module.analysis_catchup_schedule.aws_scheduler_schedule.this
 }
 
 output "analysis_catchup_schedule_name" {
   description = "EventBridge Scheduler schedule of the analysis catch-up (`movers schedule fire --catchup` runs it locally)."
-  value       = aws_scheduler_schedule.analysis_catchup.name
+  value       = module.analysis_catchup_schedule.name
 }

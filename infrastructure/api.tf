@@ -43,7 +43,7 @@ module "fn_api" {
   name_prefix = local.name_prefix
   name        = "api"
   zip_path    = "${local.dist_dir}/functions/api.zip"
-  layer_arns  = concat(local.base_layers, [aws_lambda_layer_version.pydantic.arn])
+  layer_arns  = concat(local.base_layers, [aws_lambda_layer_version.layer["pydantic"].arn])
   environment = {
     TABLE_NAME              = aws_dynamodb_table.main.name
     POWERTOOLS_SERVICE_NAME = "movers-api"

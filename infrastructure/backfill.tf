@@ -100,7 +100,7 @@ module "fn_fetch_range" {
     {
       sid       = "RawAndWorkObjects"
       actions   = ["s3:PutObject"]
-      resources = ["${aws_s3_bucket.data.arn}/raw/*", "${aws_s3_bucket.data.arn}/work/backfill/*"]
+      resources = ["${module.data_bucket.arn}/raw/*", "${module.data_bucket.arn}/work/backfill/*"]
     },
     {
       sid       = "ProviderApiKey"
@@ -124,7 +124,7 @@ module "fn_store_sessions" {
     {
       sid       = "ReadWorkObjects"
       actions   = ["s3:GetObject"]
-      resources = ["${aws_s3_bucket.data.arn}/work/backfill/*"]
+      resources = ["${module.data_bucket.arn}/work/backfill/*"]
     },
     {
       sid       = "StoreDayFunction"

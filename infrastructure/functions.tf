@@ -4,7 +4,7 @@ locals {
   pipeline_env = {
     TABLE_NAME                     = aws_dynamodb_table.main.name
     CONTROL_TABLE_NAME             = aws_dynamodb_table.control.name
-    BUCKET_NAME                    = aws_s3_bucket.data.bucket
+    BUCKET_NAME                    = module.data_bucket.bucket
     MARKET_PROVIDER                = var.market_provider
     PROVIDER_BASE_URL              = var.provider_base_url
     API_KEY_SECRET_ARN             = aws_secretsmanager_secret.provider_api_key.arn
@@ -17,7 +17,7 @@ locals {
     API_KEY_CACHE_SECONDS          = tostring(var.api_key_cache_seconds)
     IDEMPOTENCY_TTL_SECONDS        = tostring(var.idempotency_ttl_seconds)
   }
-  base_layers = [aws_lambda_layer_version.shared.arn, aws_lambda_layer_version.deps.arn]
+  base_layers = [aws_lambda_layer_version.layer["shared"].arn, aws_lambda_layer_version.layer["deps"].arn]
 }
 
 module "fn_validate_input" {
@@ -52,7 +52,7 @@ module "fn_fetch_bars" {
     {
       sid       = "RawObjects"
       actions   = ["s3:PutObject", "s3:GetObject"]
-      resources = ["${aws_s3_bucket.data.arn}/raw/*"]
+      resources = ["${module.data_bucket.arn}/raw/*"]
     },
     {
       sid       = "ProviderApiKey"
@@ -79,7 +79,7 @@ module "fn_store_day" {
   name_prefix = local.name_prefix
   name        = "store_day"
   zip_path    = "${local.dist_dir}/functions/store_day.zip"
-  layer_arns  = concat(local.base_layers, [aws_lambda_layer_version.arrow.arn])
+  layer_arns  = concat(local.base_layers, [aws_lambda_layer_version.layer["arrow"].arn])
   environment = local.pipeline_env
   timeout     = 30
   memory_size = 512
@@ -93,7 +93,7 @@ module "fn_store_day" {
       # DeleteObjectVersion: a failed commit removes the Parquet version its own attempt put (store_day).
       sid       = "WriteCuratedParquet"
       actions   = ["s3:PutObject", "s3:DeleteObjectVersion"]
-      resources = ["${aws_s3_bucket.data.arn}/curated/daily_bars/*"]
+      resources = ["${module.data_bucket.arn}/curated/daily_bars/*"]
     },
   ]
   common = local.fn_common

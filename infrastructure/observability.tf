@@ -313,57 +313,34 @@ module "fn_staleness_check" {
   common = local.fn_common
 }
 
-data "aws_iam_policy_document" "scheduler_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["scheduler.amazonaws.com"]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
+module "staleness_schedule" {
+  source              = "./modules/scheduled_invoke"
+  name                = "${local.name_prefix}-staleness-check"
+  description         = "Checks on weekdays at ${var.staleness_check_hour_et}:00 ET that the latest completed session's winner is stored."
+  role_name           = "${local.name_prefix}-staleness-schedule"
+  invoke_sid          = "InvokeStalenessCheck"
+  function_arn        = module.fn_staleness_check.alias_arn
+  account_id          = local.account_id
+  schedule_expression = "cron(0 ${var.staleness_check_hour_et} ? * MON-FRI *)"
+  timezone            = "America/New_York"
+  input               = jsonencode({})
+  max_retry_attempts  = 2
 }
 
-resource "aws_iam_role" "staleness_schedule" {
-  name               = "${local.name_prefix}-staleness-schedule"
-  assume_role_policy = data.aws_iam_policy_document.scheduler_assume.json
+# The schedule and its role were written here until the scheduled_invoke module: an applied stack's move.
+moved {
+  from = aws_iam_role.staleness_schedule
+  to   = module.staleness_schedule.aws_iam_role.this
 }
 
-data "aws_iam_policy_document" "staleness_schedule" {
-  statement {
-    sid       = "InvokeStalenessCheck"
-    actions   = ["lambda:InvokeFunction"]
-    resources = [module.fn_staleness_check.alias_arn]
-  }
+moved {
+  from = aws_iam_role_policy.staleness_schedule
+  to   = module.staleness_schedule.aws_iam_role_policy.this
 }
 
-resource "aws_iam_role_policy" "staleness_schedule" {
-  name   = "${local.name_prefix}-staleness-schedule"
-  role   = aws_iam_role.staleness_schedule.id
-  policy = data.aws_iam_policy_document.staleness_schedule.json
-}
-
-resource "aws_scheduler_schedule" "staleness_check" {
-  #checkov:skip=CKV_AWS_297:the schedule's input is {} or a date: nothing to protect with a customer key
-  name                         = "${local.name_prefix}-staleness-check"
-  description                  = "Checks on weekdays at ${var.staleness_check_hour_et}:00 ET that the latest completed session's winner is stored."
-  schedule_expression          = "cron(0 ${var.staleness_check_hour_et} ? * MON-FRI *)"
-  schedule_expression_timezone = "America/New_York"
-  flexible_time_window {
-    mode = "OFF"
-  }
-  target {
-    arn      = module.fn_staleness_check.alias_arn
-    role_arn = aws_iam_role.staleness_schedule.arn
-    input    = jsonencode({})
-    retry_policy {
-      maximum_retry_attempts = 2
-    }
-  }
+moved {
+  from = aws_scheduler_schedule.staleness_check
+  to   = module.staleness_schedule.aws_scheduler_schedule.this
 }
 
 # ---------------------------------------------------------------------------------------------- dashboard
@@ -499,9 +476,9 @@ locals {
         view   = "timeSeries"
         period = 86400
         metrics = [
-          ["AWS/S3", "NumberOfObjects", "BucketName", aws_s3_bucket.data.bucket, "StorageType", "AllStorageTypes", { stat = "Average", label = "objects" }],
-          ["AWS/S3", "BucketSizeBytes", "BucketName", aws_s3_bucket.data.bucket, "StorageType", "StandardStorage", { stat = "Average", label = "bytes (Standard)", yAxis = "right" }],
-          ["AWS/S3", "BucketSizeBytes", "BucketName", aws_s3_bucket.data.bucket, "StorageType", "StandardIAStorage", { stat = "Average", label = "bytes (Standard-IA)", yAxis = "right" }],
+          ["AWS/S3", "NumberOfObjects", "BucketName", module.data_bucket.bucket, "StorageType", "AllStorageTypes", { stat = "Average", label = "objects" }],
+          ["AWS/S3", "BucketSizeBytes", "BucketName", module.data_bucket.bucket, "StorageType", "StandardStorage", { stat = "Average", label = "bytes (Standard)", yAxis = "right" }],
+          ["AWS/S3", "BucketSizeBytes", "BucketName", module.data_bucket.bucket, "StorageType", "StandardIAStorage", { stat = "Average", label = "bytes (Standard-IA)", yAxis = "right" }],
         ]
       }
     },

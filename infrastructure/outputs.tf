@@ -20,7 +20,7 @@ output "control_table_name" {
 
 output "bucket_name" {
   description = "S3 bucket for raw provider bodies and curated Parquet."
-  value       = aws_s3_bucket.data.bucket
+  value       = module.data_bucket.bucket
 }
 
 output "api_key_secret_arn" {

@@ -41,7 +41,7 @@ locals {
 
 resource "aws_s3_object" "release_ledger" {
   #checkov:skip=CKV_AWS_186:the ledger holds version numbers only; the bucket's default SSE encrypts it
-  bucket       = aws_s3_bucket.data.id
+  bucket       = module.data_bucket.id
   key          = "releases/live.json"
   content      = local.release_ledger
   content_type = "application/json"

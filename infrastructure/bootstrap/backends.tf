@@ -13,7 +13,7 @@ output "account_id" {
 
 output "state_bucket" {
   description = "The state bucket."
-  value       = aws_s3_bucket.state.bucket
+  value       = module.state_bucket.bucket
 }
 
 output "backend_files" {
@@ -22,7 +22,7 @@ output "backend_files" {
     for env, key in local.state_keys : env => join("\n", [
       "# Remote state of the ${env} stack. Written by `make bootstrap` from infrastructure/bootstrap's outputs: do",
       "# not edit; `make plan|deploy|destroy ENV=${env}` initialises with it (docs/operations.md#first-deploy).",
-      "bucket       = \"${aws_s3_bucket.state.bucket}\"",
+      "bucket       = \"${module.state_bucket.bucket}\"",
       "key          = \"${key}\"",
       "region       = \"${var.region}\"",
       "encrypt      = true",

@@ -2,46 +2,6 @@
 # EventBridge rule that starts it from the ingest machine's MoverStored event, and the scheduled catch-up
 # (EventBridge Scheduler -> analysis_catchup) that analyses recent stored days nothing announced.
 
-variable "analysis_unusual_threshold" {
-  type        = number
-  description = "A day's move is flagged unusual when |z-score| against the ticker's previous 20 sessions exceeds this."
-  default     = 2.0
-  validation {
-    condition     = var.analysis_unusual_threshold > 0 && var.analysis_unusual_threshold <= 10
-    error_message = "analysis_unusual_threshold must be within (0, 10]."
-  }
-}
-
-variable "analysis_report_email" {
-  type        = string
-  description = "Email address subscribed to the daily analysis report (empty: no subscription)."
-  default     = ""
-  validation {
-    condition     = var.analysis_report_email == "" || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.analysis_report_email))
-    error_message = "analysis_report_email must be empty or an email address."
-  }
-}
-
-variable "analysis_catchup_expression" {
-  type        = string
-  description = "Scheduler expression (in schedule_timezone) of the analysis catch-up; default 21:30 Monday-Friday, after the daily run's 18:30."
-  default     = "cron(30 21 ? * MON-FRI *)"
-  validation {
-    condition     = can(regex("^(cron|rate|at)\\(.+\\)$", var.analysis_catchup_expression))
-    error_message = "analysis_catchup_expression must be cron(...), rate(...) or at(...)."
-  }
-}
-
-variable "analysis_catchup_sessions" {
-  type        = number
-  description = "How many recent sessions the analysis catch-up looks at for days without an analysis or with a pending announcement."
-  default     = 10
-  validation {
-    condition     = var.analysis_catchup_sessions >= 1 && var.analysis_catchup_sessions <= 60 && floor(var.analysis_catchup_sessions) == var.analysis_catchup_sessions
-    error_message = "analysis_catchup_sessions must be a whole number from 1 to 60."
-  }
-}
-
 locals {
   analysis_env = {
     TABLE_NAME        = aws_dynamodb_table.main.name
@@ -287,9 +247,4 @@ moved {
 moved {
   from = aws_scheduler_schedule.analysis_catchup
   to   = module.analysis_catchup_schedule.aws_scheduler_schedule.this
-}
-
-output "analysis_catchup_schedule_name" {
-  description = "EventBridge Scheduler schedule of the analysis catch-up (`movers schedule fire --catchup` runs it locally)."
-  value       = module.analysis_catchup_schedule.name
 }

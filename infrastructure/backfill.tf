@@ -1,46 +1,6 @@
 # The backfill state machine (Standard workflow), its functions, role and log group, and the daily run's
 # permission to start it for gap healing.
 
-variable "backfill_max_span_days" {
-  type        = number
-  description = "Longest backfill span in calendar days (inclusive); longer spans fail with InvalidInput."
-  default     = 1832 # five years (with leap days) + 2
-  validation {
-    condition     = var.backfill_max_span_days >= 1 && var.backfill_max_span_days <= 1832
-    error_message = "backfill_max_span_days must be 1..1832 (the state machine is sized for five years)."
-  }
-}
-
-variable "backfill_batch_size" {
-  type        = number
-  description = "Sessions one store_sessions invocation stores (a Map iteration per batch keeps history small)."
-  default     = 40
-  validation {
-    condition     = var.backfill_batch_size >= 1 && var.backfill_batch_size <= 100
-    error_message = "backfill_batch_size must be 1..100 (100 store_day calls must fit the function timeout)."
-  }
-}
-
-variable "backfill_store_concurrency" {
-  type        = number
-  description = "Batches stored at once (Map MaxConcurrency); each batch also stores up to 4 sessions at once."
-  default     = 2
-  validation {
-    condition     = var.backfill_store_concurrency >= 1 && var.backfill_store_concurrency <= 10
-    error_message = "backfill_store_concurrency must be 1..10."
-  }
-}
-
-variable "gap_heal_sessions" {
-  type        = number
-  description = "A daily run heals missing sessions among the last N sessions before it (0 switches healing off)."
-  default     = 10
-  validation {
-    condition     = var.gap_heal_sessions >= 0 && var.gap_heal_sessions <= 60
-    error_message = "gap_heal_sessions must be 0..60."
-  }
-}
-
 locals {
   backfill_env = merge(local.pipeline_env, {
     BACKFILL_MAX_SPAN_DAYS = tostring(var.backfill_max_span_days)

@@ -1,36 +1,6 @@
 # The static page (frontend/) in S3, served by CloudFront through Origin Access Control by default, or as
 # an S3 website (public bucket, HTTP only), or not at all. config.js is generated here with the API's URL.
 
-variable "frontend_hosting" {
-  type        = string
-  description = "How to host frontend/: \"cloudfront\" (private bucket behind CloudFront with OAC, HTTPS), \"s3-website\" (public S3 website endpoint, HTTP) or \"none\"."
-  default     = "cloudfront"
-  validation {
-    condition     = contains(["cloudfront", "s3-website", "none"], var.frontend_hosting)
-    error_message = "frontend_hosting must be one of: cloudfront, s3-website, none."
-  }
-}
-
-variable "frontend_data_note" {
-  type        = string
-  description = "Footer note the page shows (config.js dataNote), e.g. to label demo data; empty (the default) for the data-licence note of market_provider (display only, no redistribution)."
-  default     = ""
-  validation {
-    condition     = length(var.frontend_data_note) <= 300
-    error_message = "frontend_data_note must be at most 300 characters."
-  }
-}
-
-variable "frontend_price_class" {
-  type        = string
-  description = "CloudFront price class of the page's distribution."
-  default     = "PriceClass_100"
-  validation {
-    condition     = contains(["PriceClass_100", "PriceClass_200", "PriceClass_All"], var.frontend_price_class)
-    error_message = "frontend_price_class must be PriceClass_100, PriceClass_200 or PriceClass_All."
-  }
-}
-
 locals {
   frontend_enabled    = var.frontend_hosting != "none"
   frontend_cloudfront = var.frontend_hosting == "cloudfront"
@@ -200,19 +170,6 @@ resource "aws_s3_bucket_website_configuration" "frontend" {
   index_document {
     suffix = "index.html"
   }
-}
-
-output "frontend_url" {
-  description = "URL of the page: the CloudFront domain (https), the S3 website endpoint (http), or empty when frontend_hosting = none."
-  value = (
-    local.frontend_cloudfront ? "https://${aws_cloudfront_distribution.frontend[0].domain_name}" :
-    local.frontend_website ? "http://${aws_s3_bucket_website_configuration.frontend[0].website_endpoint}" : ""
-  )
-}
-
-output "frontend_bucket" {
-  description = "Bucket holding the page's files (empty when frontend_hosting = none)."
-  value       = local.frontend_enabled ? module.frontend_bucket[0].id : ""
 }
 
 # The page bucket was five resources here until the private_bucket module: an applied stack's move into it.

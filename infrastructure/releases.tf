@@ -46,16 +46,3 @@ resource "aws_s3_object" "release_ledger" {
   content      = local.release_ledger
   content_type = "application/json"
 }
-
-output "release_ledger_key" {
-  description = "Key, in the data bucket, of the release ledger (its object versions are the release history)."
-  value       = aws_s3_object.release_ledger.key
-}
-
-output "release_aliases" {
-  description = "The `live` alias ARN of every function and state machine, by short name."
-  value = merge(
-    { for short, fn in local.release_functions : short => fn.alias_arn },
-    { for short, sm in local.release_state_machines : "${short}_state_machine" => sm.alias_arn },
-  )
-}

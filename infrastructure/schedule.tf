@@ -1,28 +1,6 @@
 # The daily schedule: EventBridge Scheduler in America/New_York after the close, Monday to Friday, invoking
 # start_daily, which starts the ingest execution `daily-<date>` (a name Scheduler cannot derive itself).
 
-variable "schedule_enabled" {
-  type        = bool
-  description = "Whether the daily schedule is ENABLED (false keeps it, DISABLED)."
-  default     = true
-}
-
-variable "schedule_expression" {
-  type        = string
-  description = "Scheduler expression in schedule_timezone; default 18:30 Monday-Friday (EOD data settles by ~17:30 ET)."
-  default     = "cron(30 18 ? * MON-FRI *)"
-  validation {
-    condition     = can(regex("^(cron|rate|at)\\(.+\\)$", var.schedule_expression))
-    error_message = "schedule_expression must be cron(...), rate(...) or at(...)."
-  }
-}
-
-variable "schedule_timezone" {
-  type        = string
-  description = "Time zone of schedule_expression."
-  default     = "America/New_York"
-}
-
 module "fn_start_daily" {
   source      = "./modules/function"
   name_prefix = local.name_prefix
@@ -78,9 +56,4 @@ moved {
 moved {
   from = aws_scheduler_schedule.daily
   to   = module.daily_schedule.aws_scheduler_schedule.this
-}
-
-output "daily_schedule_name" {
-  description = "EventBridge Scheduler schedule that starts the daily run (`movers schedule fire` runs it locally)."
-  value       = module.daily_schedule.name
 }

@@ -10,22 +10,6 @@
 # Resource ARNs are scoped to the environment's name prefix; actions AWS authorises only on "*" (listing,
 # validation, log delivery) and API Gateway/CloudFront (ids AWS picks) are the exceptions, each named below.
 
-variable "github_repository" {
-  type        = string
-  description = "owner/name of the GitHub repository whose workflows deploy; empty: no OIDC provider, no roles."
-  default     = ""
-  validation {
-    condition     = var.github_repository == "" || can(regex("^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$", var.github_repository))
-    error_message = "github_repository must be owner/name."
-  }
-}
-
-variable "github_oidc_provider_arn" {
-  type        = string
-  description = "ARN of an existing token.actions.githubusercontent.com provider (an account holds one); empty: create it."
-  default     = ""
-}
-
 locals {
   github       = var.github_repository != ""
   create_oidc  = local.github && var.github_oidc_provider_arn == ""
@@ -351,14 +335,4 @@ moved {
 moved {
   from = aws_iam_role_policy.github_deploy["prod"]
   to   = aws_iam_role_policy.github["prod-deploy"]
-}
-
-output "github_roles" {
-  description = "environment => {plan, deploy} role ARNs for .github/workflows/deploy.yml (empty without github_repository)."
-  value = {
-    for env in local.github_envs : env => {
-      plan   = aws_iam_role.github["${env}-plan"].arn
-      deploy = aws_iam_role.github["${env}-deploy"].arn
-    }
-  }
 }

@@ -80,7 +80,9 @@ def account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Account]:
     ignore = shutil.ignore_patterns(".terraform*", "*.tfstate*")
     shutil.copytree(TF_DIR / "bootstrap", infra / "bootstrap", ignore=ignore)
     # the bootstrap's state bucket is the private_bucket module (../modules/private_bucket)
-    shutil.copytree(TF_DIR / "modules" / "private_bucket", infra / "modules" / "private_bucket", ignore=ignore)
+    shutil.copytree(
+        TF_DIR / "modules" / "private_bucket", infra / "modules" / "private_bucket", ignore=ignore
+    )
     (infra / "environments").mkdir()
     shutil.copy(TF_DIR / "terraformrc.local", infra)  # the Makefile reads its CLI config under TF_DIR
     with LocalAws(port=0) as aws:

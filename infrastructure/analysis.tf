@@ -145,6 +145,12 @@ data "aws_iam_policy_document" "events_assume" {
       type        = "Service"
       identifiers = ["events.amazonaws.com"]
     }
+    # Only this account's rules may use the role (confused-deputy guard, as the scheduler roles have).
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
   }
 }
 

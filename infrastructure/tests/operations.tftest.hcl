@@ -253,3 +253,13 @@ run "an_explicit_data_note_replaces_the_licence_note" {
     error_message = "frontend_data_note (the local stack's SYNTHETIC note) replaces the licence note"
   }
 }
+
+run "service_roles_trust_only_this_account" {
+  command = plan
+
+  assert {
+    condition = anytrue([for c in data.aws_iam_policy_document.events_assume.statement[0].condition :
+    c.test == "StringEquals" && c.variable == "aws:SourceAccount" && length(c.values) == 1 && contains(c.values, "123456789012")])
+    error_message = "the EventBridge target role must trust only this account's rules (aws:SourceAccount)"
+  }
+}

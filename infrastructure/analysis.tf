@@ -2,46 +2,6 @@
 # EventBridge rule that starts it from the ingest machine's MoverStored event, and the scheduled catch-up
 # (EventBridge Scheduler -> analysis_catchup) that analyses recent stored days nothing announced.
 
-variable "analysis_unusual_threshold" {
-  type        = number
-  description = "A day's move is flagged unusual when |z-score| against the ticker's previous 20 sessions exceeds this."
-  default     = 2.0
-  validation {
-    condition     = var.analysis_unusual_threshold > 0 && var.analysis_unusual_threshold <= 10
-    error_message = "analysis_unusual_threshold must be within (0, 10]."
-  }
-}
-
-variable "analysis_report_email" {
-  type        = string
-  description = "Email address subscribed to the daily analysis report (empty: no subscription)."
-  default     = ""
-  validation {
-    condition     = var.analysis_report_email == "" || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.analysis_report_email))
-    error_message = "analysis_report_email must be empty or an email address."
-  }
-}
-
-variable "analysis_catchup_expression" {
-  type        = string
-  description = "Scheduler expression (in schedule_timezone) of the analysis catch-up; default 21:30 Monday-Friday, after the daily run's 18:30."
-  default     = "cron(30 21 ? * MON-FRI *)"
-  validation {
-    condition     = can(regex("^(cron|rate|at)\\(.+\\)$", var.analysis_catchup_expression))
-    error_message = "analysis_catchup_expression must be cron(...), rate(...) or at(...)."
-  }
-}
-
-variable "analysis_catchup_sessions" {
-  type        = number
-  description = "How many recent sessions the analysis catch-up looks at for days without an analysis or with a pending announcement."
-  default     = 10
-  validation {
-    condition     = var.analysis_catchup_sessions >= 1 && var.analysis_catchup_sessions <= 60 && floor(var.analysis_catchup_sessions) == var.analysis_catchup_sessions
-    error_message = "analysis_catchup_sessions must be a whole number from 1 to 60."
-  }
-}
-
 locals {
   env_analysis = { UNUSUAL_THRESHOLD = tostring(var.analysis_unusual_threshold) }
   analysis_functions = [
@@ -89,7 +49,7 @@ module "fn_analysis_store" {
   name_prefix = local.name_prefix
   name        = "analysis_store"
   zip_path    = "${local.dist_dir}/functions/analysis_store.zip"
-  layer_arns  = concat(local.base_layers, [aws_lambda_layer_version.arrow.arn])
+  layer_arns  = concat(local.base_layers, [aws_lambda_layer_version.layer["arrow"].arn])
   environment = merge(local.env_main_table, local.env_bucket, local.env_analysis)
   timeout     = 30
   memory_size = 512
@@ -102,7 +62,7 @@ module "fn_analysis_store" {
     {
       sid       = "WriteAnalysisParquet"
       actions   = ["s3:PutObject"]
-      resources = ["${aws_s3_bucket.data.arn}/curated/analysis/*"]
+      resources = ["${module.data_bucket.arn}/curated/analysis/*"]
     },
   ]
   common = local.fn_common
@@ -180,6 +140,12 @@ data "aws_iam_policy_document" "events_assume" {
       type        = "Service"
       identifiers = ["events.amazonaws.com"]
     }
+    # Only this account's rules may use the role (confused-deputy guard, as the scheduler roles have).
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
   }
 }
 
@@ -251,65 +217,34 @@ module "fn_analysis_catchup" {
   common = local.fn_common
 }
 
-data "aws_iam_policy_document" "analysis_catchup_scheduler_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["scheduler.amazonaws.com"]
-    }
-    # Only schedules of this account may use the role (confused-deputy guard).
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
+module "analysis_catchup_schedule" {
+  source                = "./modules/scheduled_invoke"
+  name                  = "${local.name_prefix}-analysis-catchup"
+  description           = "Analyses recent stored days without an analysis and re-announces pending MoverStored events."
+  role_name             = "${local.name_prefix}-analysis-catchup-scheduler"
+  invoke_sid            = "InvokeAnalysisCatchUp"
+  function_arn          = module.fn_analysis_catchup.alias_arn
+  account_id            = local.account_id
+  schedule_expression   = var.analysis_catchup_expression
+  timezone              = var.schedule_timezone
+  enabled               = var.schedule_enabled
+  input                 = jsonencode({ source = "schedule" })
+  max_event_age_seconds = 3600
+  max_retry_attempts    = 3
 }
 
-resource "aws_iam_role" "analysis_catchup_scheduler" {
-  name               = "${local.name_prefix}-analysis-catchup-scheduler"
-  assume_role_policy = data.aws_iam_policy_document.analysis_catchup_scheduler_assume.json
+# The schedule and its role were written here until the scheduled_invoke module: an applied stack's move.
+moved {
+  from = aws_iam_role.analysis_catchup_scheduler
+  to   = module.analysis_catchup_schedule.aws_iam_role.this
 }
 
-data "aws_iam_policy_document" "analysis_catchup_scheduler" {
-  statement {
-    sid       = "InvokeAnalysisCatchUp"
-    actions   = ["lambda:InvokeFunction"]
-    resources = [module.fn_analysis_catchup.alias_arn]
-  }
+moved {
+  from = aws_iam_role_policy.analysis_catchup_scheduler
+  to   = module.analysis_catchup_schedule.aws_iam_role_policy.this
 }
 
-resource "aws_iam_role_policy" "analysis_catchup_scheduler" {
-  name   = "${local.name_prefix}-analysis-catchup-scheduler"
-  role   = aws_iam_role.analysis_catchup_scheduler.id
-  policy = data.aws_iam_policy_document.analysis_catchup_scheduler.json
-}
-
-resource "aws_scheduler_schedule" "analysis_catchup" {
-  #checkov:skip=CKV_AWS_297:the schedule's input is {"source": "schedule"}: nothing to protect with a customer key
-  name                         = "${local.name_prefix}-analysis-catchup"
-  description                  = "Analyses recent stored days without an analysis and re-announces pending MoverStored events."
-  schedule_expression          = var.analysis_catchup_expression
-  schedule_expression_timezone = var.schedule_timezone
-  state                        = var.schedule_enabled ? "ENABLED" : "DISABLED"
-
-  flexible_time_window {
-    mode = "OFF"
-  }
-
-  target {
-    arn      = module.fn_analysis_catchup.alias_arn
-    role_arn = aws_iam_role.analysis_catchup_scheduler.arn
-    input    = jsonencode({ source = "schedule" })
-    retry_policy {
-      maximum_event_age_in_seconds = 3600
-      maximum_retry_attempts       = 3
-    }
-  }
-}
-
-output "analysis_catchup_schedule_name" {
-  description = "EventBridge Scheduler schedule of the analysis catch-up (`movers schedule fire --catchup` runs it locally)."
-  value       = aws_scheduler_schedule.analysis_catchup.name
+moved {
+  from = aws_scheduler_schedule.analysis_catchup
+  to   = module.analysis_catchup_schedule.aws_scheduler_schedule.this
 }

@@ -2,48 +2,12 @@
 # source, generated from the function's Powertools routes by `make openapi`). Every path and method of the
 # document gets a Lambda proxy integration here, so deployed routes cannot drift from the code's routes.
 
-variable "api_throttle_burst" {
-  type        = number
-  description = "Stage-wide API Gateway throttling burst limit (requests)."
-  default     = 20
-  validation {
-    condition     = var.api_throttle_burst >= 1 && var.api_throttle_burst <= 5000 && floor(var.api_throttle_burst) == var.api_throttle_burst
-    error_message = "api_throttle_burst must be a whole number between 1 and 5000."
-  }
-}
-
-variable "api_throttle_rate" {
-  type        = number
-  description = "Stage-wide API Gateway steady-state throttling rate (requests per second)."
-  default     = 10
-  validation {
-    condition     = var.api_throttle_rate > 0 && var.api_throttle_rate <= 10000
-    error_message = "api_throttle_rate must be > 0 and <= 10000."
-  }
-}
-
-variable "api_cors_allow_origin" {
-  type        = string
-  description = "Access-Control-Allow-Origin of the API (\"*\" or one origin such as https://d123.cloudfront.net)."
-  default     = "*"
-  validation {
-    condition     = var.api_cors_allow_origin == "*" || can(regex("^https?://[^/*]+$", var.api_cors_allow_origin))
-    error_message = "api_cors_allow_origin must be \"*\" or an origin like https://example.org (no path)."
-  }
-}
-
-variable "api_manage_cloudwatch_role" {
-  type        = bool
-  description = "Set API Gateway's account-wide CloudWatch Logs role (needed once per account and region for access logs). Turn off if the account already has one."
-  default     = true
-}
-
 module "fn_api" {
   source      = "./modules/function"
   name_prefix = local.name_prefix
   name        = "api"
   zip_path    = "${local.dist_dir}/functions/api.zip"
-  layer_arns  = concat(local.base_layers, [aws_lambda_layer_version.pydantic.arn])
+  layer_arns  = concat(local.base_layers, [aws_lambda_layer_version.layer["pydantic"].arn])
   environment = merge(local.env_main_table, {
     POWERTOOLS_SERVICE_NAME = "movers-api"
     CORS_ALLOW_ORIGIN       = var.api_cors_allow_origin
@@ -285,19 +249,4 @@ resource "aws_lambda_permission" "api" {
   # execution_arn, which has an empty account locally (skip_requesting_account_id): the local AWS enforces
   # this permission, and an ARN with no account would match no API.
   source_arn = "arn:aws:execute-api:${var.region}:${local.account_id}:${aws_api_gateway_rest_api.api.id}/*/*/*"
-}
-
-output "api_url" {
-  description = "Base URL of the read API (the v1 stage), e.g. https://abc.execute-api.us-east-1.amazonaws.com/v1."
-  value       = aws_api_gateway_stage.v1.invoke_url
-}
-
-output "api_function_name" {
-  description = "Name of the API Lambda function."
-  value       = module.fn_api.function_name
-}
-
-output "api_function_alias_arn" {
-  description = "The API function's `live` alias: what the REST integration (and the local API gateway) invokes."
-  value       = module.fn_api.alias_arn
 }

@@ -124,13 +124,3 @@ resource "aws_lambda_permission" "audit_from_events" {
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.execution_finished.arn
 }
-
-output "dead_letter_queue_url" {
-  description = "SQS queue holding the events of failed, timed-out and aborted executions (14 days)."
-  value       = aws_sqs_queue.execution_dlq.id
-}
-
-output "audit_function_name" {
-  description = "Name of the function that writes audit records (pk=AUDIT#<YYYY-MM-DD> in the main table)."
-  value       = module.fn_audit_record.function_name
-}

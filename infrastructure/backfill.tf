@@ -1,45 +1,5 @@
 # The backfill state machine (Standard workflow), its functions, role and log group.
 
-variable "backfill_max_span_days" {
-  type        = number
-  description = "Longest backfill span in calendar days (inclusive); longer spans fail with InvalidInput."
-  default     = 1832 # five years (with leap days) + 2
-  validation {
-    condition     = var.backfill_max_span_days >= 1 && var.backfill_max_span_days <= 1832
-    error_message = "backfill_max_span_days must be 1..1832 (the state machine is sized for five years)."
-  }
-}
-
-variable "backfill_batch_size" {
-  type        = number
-  description = "Sessions one Reduce Batch invocation reduces (the backfill then stores each with store_day)."
-  default     = 20
-  validation {
-    condition     = var.backfill_batch_size >= 1 && var.backfill_batch_size <= 50
-    error_message = "backfill_batch_size must be 1..50 (50 reduced days of 20 tickers stay well inside the 256 KB state payload)."
-  }
-}
-
-variable "backfill_store_concurrency" {
-  type        = number
-  description = "Batches stored at once (Map MaxConcurrency); each batch's inner Map stores up to 4 sessions at once."
-  default     = 2
-  validation {
-    condition     = var.backfill_store_concurrency >= 1 && var.backfill_store_concurrency <= 10
-    error_message = "backfill_store_concurrency must be 1..10."
-  }
-}
-
-variable "gap_heal_sessions" {
-  type        = number
-  description = "A daily run heals missing sessions among the last N sessions before it (0 switches healing off)."
-  default     = 10
-  validation {
-    condition     = var.gap_heal_sessions >= 0 && var.gap_heal_sessions <= 60
-    error_message = "gap_heal_sessions must be 0..60."
-  }
-}
-
 locals {
   # Built from its name, not read from the resource: the machine's definition needs plan_backfill's ARN.
   backfill_machine_arn = "arn:aws:states:${var.region}:${local.account_id}:stateMachine:${local.name_prefix}-backfill"
@@ -94,7 +54,7 @@ module "fn_fetch_range" {
     {
       sid       = "RawAndWorkObjects"
       actions   = ["s3:PutObject"]
-      resources = ["${aws_s3_bucket.data.arn}/raw/*", "${aws_s3_bucket.data.arn}/work/backfill/*"]
+      resources = ["${module.data_bucket.arn}/raw/*", "${module.data_bucket.arn}/work/backfill/*"]
     },
     {
       sid       = "ProviderApiKey"
@@ -118,7 +78,7 @@ module "fn_store_sessions" {
     {
       sid       = "ReadWorkObjects"
       actions   = ["s3:GetObject"]
-      resources = ["${aws_s3_bucket.data.arn}/work/backfill/*"]
+      resources = ["${module.data_bucket.arn}/work/backfill/*"]
     },
   ]
   common = local.fn_common

@@ -1,36 +1,6 @@
 # The static page (frontend/) in S3, served by CloudFront through Origin Access Control by default, or as
 # an S3 website (public bucket, HTTP only), or not at all. config.js is generated here with the API's URL.
 
-variable "frontend_hosting" {
-  type        = string
-  description = "How to host frontend/: \"cloudfront\" (private bucket behind CloudFront with OAC, HTTPS), \"s3-website\" (public S3 website endpoint, HTTP) or \"none\"."
-  default     = "cloudfront"
-  validation {
-    condition     = contains(["cloudfront", "s3-website", "none"], var.frontend_hosting)
-    error_message = "frontend_hosting must be one of: cloudfront, s3-website, none."
-  }
-}
-
-variable "frontend_data_note" {
-  type        = string
-  description = "Footer note the page shows (config.js dataNote), e.g. to label demo data; empty (the default) for the data-licence note of market_provider (display only, no redistribution)."
-  default     = ""
-  validation {
-    condition     = length(var.frontend_data_note) <= 300
-    error_message = "frontend_data_note must be at most 300 characters."
-  }
-}
-
-variable "frontend_price_class" {
-  type        = string
-  description = "CloudFront price class of the page's distribution."
-  default     = "PriceClass_100"
-  validation {
-    condition     = contains(["PriceClass_100", "PriceClass_200", "PriceClass_All"], var.frontend_price_class)
-    error_message = "frontend_price_class must be PriceClass_100, PriceClass_200 or PriceClass_All."
-  }
-}
-
 locals {
   frontend_enabled    = var.frontend_hosting != "none"
   frontend_cloudfront = var.frontend_hosting == "cloudfront"
@@ -71,59 +41,20 @@ locals {
   frontend_config_js = "window.MOVERS_CONFIG = ${jsonencode(local.frontend_config)};\n"
 }
 
-resource "aws_s3_bucket" "frontend" {
-  #checkov:skip=CKV2_AWS_62:nothing reacts to page uploads
-  #checkov:skip=CKV_AWS_18:static build output; CloudFront is the access point (its logs are a deployment choice)
-  #checkov:skip=CKV2_AWS_61:holds only the page's few files, rewritten by terraform apply; no data to age out
-  #checkov:skip=CKV_AWS_144:rebuilt from the repository by terraform apply; replication adds nothing
-  #checkov:skip=CKV2_AWS_6:aws_s3_bucket_public_access_block.frontend exists (count-indexed, which checkov does not connect)
-  #checkov:skip=CKV_AWS_145:SSE-S3 so CloudFront OAC can read without a KMS key policy
-  count         = local.frontend_enabled ? 1 : 0
-  bucket        = "${local.name_prefix}-web-${substr(sha256("${local.name_prefix}/${var.region}/web"), 0, 8)}"
-  force_destroy = true # only build output lives here; terraform apply re-uploads it
-}
-
-resource "aws_s3_bucket_ownership_controls" "frontend" {
+module "frontend_bucket" {
+  source = "./modules/private_bucket"
   count  = local.frontend_enabled ? 1 : 0
-  bucket = aws_s3_bucket.frontend[0].id
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "frontend" {
-  #checkov:skip=CKV_AWS_54:public policy is allowed only for frontend_hosting = s3-website (a public-read page); CloudFront mode blocks it
-  #checkov:skip=CKV_AWS_56:as CKV_AWS_54: only the s3-website mode is public, by design
-  count  = local.frontend_enabled ? 1 : 0
-  bucket = aws_s3_bucket.frontend[0].id
-  # Private behind CloudFront; the S3 website alternative needs a public-read bucket policy.
-  block_public_acls       = true
-  ignore_public_acls      = true
-  block_public_policy     = !local.frontend_website
-  restrict_public_buckets = !local.frontend_website
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "frontend" {
-  count  = local.frontend_enabled ? 1 : 0
-  bucket = aws_s3_bucket.frontend[0].id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256" # SSE-S3: CloudFront OAC reads it without a KMS key policy
-    }
-  }
-}
-
-resource "aws_s3_bucket_versioning" "frontend" {
-  count  = local.frontend_enabled ? 1 : 0
-  bucket = aws_s3_bucket.frontend[0].id
-  versioning_configuration {
-    status = "Enabled"
-  }
+  name   = "${local.name_prefix}-web-${substr(sha256("${local.name_prefix}/${var.region}/web"), 0, 8)}"
+  # only build output lives here; terraform apply re-uploads it
+  force_destroy = true
+  # Private behind CloudFront; the S3 website alternative needs a public-read bucket policy (HTTP only).
+  public_website = local.frontend_website
+  policy_json    = data.aws_iam_policy_document.frontend_bucket[0].json
 }
 
 resource "aws_s3_object" "frontend" {
   for_each      = local.frontend_files
-  bucket        = aws_s3_bucket.frontend[0].id
+  bucket        = module.frontend_bucket[0].id
   key           = each.value
   source        = "${local.frontend_dir}/${each.value}"
   etag          = filemd5("${local.frontend_dir}/${each.value}")
@@ -133,7 +64,7 @@ resource "aws_s3_object" "frontend" {
 
 resource "aws_s3_object" "frontend_config" {
   count         = local.frontend_enabled ? 1 : 0
-  bucket        = aws_s3_bucket.frontend[0].id
+  bucket        = module.frontend_bucket[0].id
   key           = "config.js"
   content       = local.frontend_config_js
   etag          = md5(local.frontend_config_js)
@@ -170,7 +101,7 @@ resource "aws_cloudfront_distribution" "frontend" {
 
   origin {
     origin_id                = "page-bucket"
-    domain_name              = aws_s3_bucket.frontend[0].bucket_regional_domain_name
+    domain_name              = module.frontend_bucket[0].bucket_regional_domain_name
     origin_access_control_id = aws_cloudfront_origin_access_control.frontend[0].id
   }
 
@@ -204,7 +135,7 @@ data "aws_iam_policy_document" "frontend_bucket" {
     content {
       sid       = "CloudFrontReadsThroughOAC"
       actions   = ["s3:GetObject"]
-      resources = ["${aws_s3_bucket.frontend[0].arn}/*"]
+      resources = ["${module.frontend_bucket[0].arn}/*"]
       principals {
         type        = "Service"
         identifiers = ["cloudfront.amazonaws.com"]
@@ -222,61 +153,52 @@ data "aws_iam_policy_document" "frontend_bucket" {
     content {
       sid       = "PublicReadForWebsite"
       actions   = ["s3:GetObject"]
-      resources = ["${aws_s3_bucket.frontend[0].arn}/*"]
+      resources = ["${module.frontend_bucket[0].arn}/*"]
       principals {
         type        = "*"
         identifiers = ["*"]
       }
     }
   }
-
-  # HTTPS only, except for the S3 website endpoint, which speaks only HTTP.
-  dynamic "statement" {
-    for_each = local.frontend_website ? [] : [1]
-    content {
-      sid       = "DenyInsecureTransport"
-      effect    = "Deny"
-      actions   = ["s3:*"]
-      resources = [aws_s3_bucket.frontend[0].arn, "${aws_s3_bucket.frontend[0].arn}/*"]
-      principals {
-        type        = "*"
-        identifiers = ["*"]
-      }
-      condition {
-        test     = "Bool"
-        variable = "aws:SecureTransport"
-        values   = ["false"]
-      }
-    }
-  }
-}
-
-resource "aws_s3_bucket_policy" "frontend" {
-  count      = local.frontend_enabled ? 1 : 0
-  bucket     = aws_s3_bucket.frontend[0].id
-  policy     = data.aws_iam_policy_document.frontend_bucket[0].json
-  depends_on = [aws_s3_bucket_public_access_block.frontend]
 }
 
 # ------------------------------------------------------------------------------------------- S3 website
 
 resource "aws_s3_bucket_website_configuration" "frontend" {
   count  = local.frontend_website ? 1 : 0
-  bucket = aws_s3_bucket.frontend[0].id
+  bucket = module.frontend_bucket[0].id
   index_document {
     suffix = "index.html"
   }
 }
 
-output "frontend_url" {
-  description = "URL of the page: the CloudFront domain (https), the S3 website endpoint (http), or empty when frontend_hosting = none."
-  value = (
-    local.frontend_cloudfront ? "https://${aws_cloudfront_distribution.frontend[0].domain_name}" :
-    local.frontend_website ? "http://${aws_s3_bucket_website_configuration.frontend[0].website_endpoint}" : ""
-  )
+# The page bucket was five resources here until the private_bucket module: an applied stack's move into it.
+moved {
+  from = aws_s3_bucket.frontend[0]
+  to   = module.frontend_bucket[0].aws_s3_bucket.this[0]
 }
 
-output "frontend_bucket" {
-  description = "Bucket holding the page's files (empty when frontend_hosting = none)."
-  value       = local.frontend_enabled ? aws_s3_bucket.frontend[0].id : ""
+moved {
+  from = aws_s3_bucket_ownership_controls.frontend[0]
+  to   = module.frontend_bucket[0].aws_s3_bucket_ownership_controls.this
+}
+
+moved {
+  from = aws_s3_bucket_public_access_block.frontend[0]
+  to   = module.frontend_bucket[0].aws_s3_bucket_public_access_block.this
+}
+
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.frontend[0]
+  to   = module.frontend_bucket[0].aws_s3_bucket_server_side_encryption_configuration.this
+}
+
+moved {
+  from = aws_s3_bucket_versioning.frontend[0]
+  to   = module.frontend_bucket[0].aws_s3_bucket_versioning.this
+}
+
+moved {
+  from = aws_s3_bucket_policy.frontend[0]
+  to   = module.frontend_bucket[0].aws_s3_bucket_policy.this
 }

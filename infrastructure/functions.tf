@@ -4,7 +4,7 @@
 # FUNCTION_SETTINGS), no more: tests/unit/test_settings_terraform.py compares them.
 locals {
   env_main_table = { TABLE_NAME = aws_dynamodb_table.main.name }
-  env_bucket     = { BUCKET_NAME = aws_s3_bucket.data.bucket }
+  env_bucket     = { BUCKET_NAME = module.data_bucket.bucket }
   env_watchlist  = { WATCHLIST = join(",", var.watchlist) }
   env_provider   = { MARKET_PROVIDER = var.market_provider }
   # fetch_bars and fetch_range (settings.FetchSettings): the only functions given the API key's secret.
@@ -20,7 +20,7 @@ locals {
     RATE_LIMIT_WAIT_BUDGET_SECONDS = tostring(var.rate_limit_wait_budget_seconds)
     IDEMPOTENCY_TTL_SECONDS        = tostring(var.idempotency_ttl_seconds)
   })
-  base_layers = [aws_lambda_layer_version.shared.arn, aws_lambda_layer_version.deps.arn]
+  base_layers = [aws_lambda_layer_version.layer["shared"].arn, aws_lambda_layer_version.layer["deps"].arn]
 }
 
 module "fn_validate_input" {
@@ -55,7 +55,7 @@ module "fn_fetch_bars" {
     {
       sid       = "RawObjects"
       actions   = ["s3:PutObject", "s3:GetObject"]
-      resources = ["${aws_s3_bucket.data.arn}/raw/*"]
+      resources = ["${module.data_bucket.arn}/raw/*"]
     },
     {
       sid       = "ProviderApiKey"
@@ -77,22 +77,12 @@ module "fn_pick_winner" {
   common      = local.fn_common
 }
 
-variable "board_size" {
-  type        = number
-  description = "How many top gainers and top losers each stored day keeps on its board (the leaders route serves up to this many)."
-  default     = 10
-  validation {
-    condition     = var.board_size == floor(var.board_size) && var.board_size >= 1 && var.board_size <= 50
-    error_message = "board_size must be a whole number 1..50 (the leaders route's n is at most 50)."
-  }
-}
-
 module "fn_store_day" {
   source      = "./modules/function"
   name_prefix = local.name_prefix
   name        = "store_day"
   zip_path    = "${local.dist_dir}/functions/store_day.zip"
-  layer_arns  = concat(local.base_layers, [aws_lambda_layer_version.arrow.arn])
+  layer_arns  = concat(local.base_layers, [aws_lambda_layer_version.layer["arrow"].arn])
   environment = merge(local.env_main_table, local.env_bucket, { BOARD_SIZE = tostring(var.board_size) })
   timeout     = 30
   memory_size = 512
@@ -106,58 +96,8 @@ module "fn_store_day" {
       # DeleteObjectVersion: a failed commit removes the Parquet version its own attempt put (store_day).
       sid       = "WriteCuratedParquet"
       actions   = ["s3:PutObject", "s3:DeleteObjectVersion"]
-      resources = ["${aws_s3_bucket.data.arn}/curated/daily_bars/*"]
+      resources = ["${module.data_bucket.arn}/curated/daily_bars/*"]
     },
   ]
   common = local.fn_common
-}
-
-variable "api_key_cache_seconds" {
-  type        = number
-  description = "How long a warm function caches the provider API key; a rotated key takes effect within this time."
-  default     = 300
-  validation {
-    condition     = var.api_key_cache_seconds >= 0
-    error_message = "api_key_cache_seconds must be >= 0."
-  }
-}
-
-variable "idempotency_ttl_seconds" {
-  type        = number
-  description = "How long a fetched bar is remembered per provider/ticker/date and execution, so retries and redrives of one execution spend no quota (a new run always fetches afresh)."
-  default     = 3600
-  validation {
-    condition     = var.idempotency_ttl_seconds >= 60
-    error_message = "idempotency_ttl_seconds must be at least 60."
-  }
-}
-
-variable "rate_limit_allowance_seconds" {
-  type        = number
-  description = "Added to the rate-limit window: covers the gap between taking a slot and the call reaching the provider."
-  default     = 0.5
-  validation {
-    condition     = var.rate_limit_allowance_seconds > 0
-    error_message = "rate_limit_allowance_seconds must be positive."
-  }
-}
-
-variable "rate_limit_max_wait_seconds" {
-  type        = number
-  description = "Longest a fetch waits in-function for a rate-limit slot; a longer wait is answered {status: Wait} and waited out in the state machine's Wait state."
-  default     = 20
-  validation {
-    condition     = var.rate_limit_max_wait_seconds > 0 && var.rate_limit_max_wait_seconds < 50
-    error_message = "rate_limit_max_wait_seconds must be within (0, 50) (the fetch function times out at 60 s)."
-  }
-}
-
-variable "rate_limit_wait_budget_seconds" {
-  type        = number
-  description = "Longest one fetch waits for a rate-limit slot in all (in-function and in Wait states) before its run fails with RateLimited."
-  default     = 1800
-  validation {
-    condition     = var.rate_limit_wait_budget_seconds >= 60 && var.rate_limit_wait_budget_seconds <= 86400
-    error_message = "rate_limit_wait_budget_seconds must be within 60..86400."
-  }
 }

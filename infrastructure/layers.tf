@@ -9,56 +9,54 @@
 # lifecycle expires (a published layer version keeps its own copy of the content).
 
 locals {
-  layer_zips = {
-    for name in ["shared", "deps", "arrow", "pydantic"] : name => "${local.dist_dir}/layers/${name}.zip"
+  # name => description; each is built to layers/<name>.zip and published as <name_prefix>-<name>.
+  layers = {
+    shared   = "stock_movers package: domain core, providers, adapters"
+    deps     = "Powertools, requests, holidays, tzdata"
+    arrow    = "pyarrow slimmed to Parquet, for Parquet writers and readers only"
+    pydantic = "pydantic, for the API function only"
   }
+  layer_zips = { for name in keys(local.layers) : name => "${local.dist_dir}/layers/${name}.zip" }
 }
 
 resource "aws_s3_object" "layer" {
   for_each = local.layer_zips
-  bucket   = aws_s3_bucket.data.id
+  bucket   = module.data_bucket.id
   key      = "artifacts/layers/${each.key}-${filesha256(each.value)}.zip"
   source   = each.value
   # not `etag`: the provider uploads zips over its part size in parts, whose ETag is no MD5 of the file
   source_hash = filemd5(each.value)
 }
 
-resource "aws_lambda_layer_version" "shared" {
-  layer_name               = "${local.name_prefix}-shared"
-  s3_bucket                = aws_s3_object.layer["shared"].bucket
-  s3_key                   = aws_s3_object.layer["shared"].key
-  source_code_hash         = filebase64sha256(local.layer_zips.shared)
+resource "aws_lambda_layer_version" "layer" {
+  for_each                 = local.layers
+  layer_name               = "${local.name_prefix}-${each.key}"
+  s3_bucket                = aws_s3_object.layer[each.key].bucket
+  s3_key                   = aws_s3_object.layer[each.key].key
+  source_code_hash         = filebase64sha256(local.layer_zips[each.key])
   compatible_runtimes      = [local.fn_common.runtime]
   compatible_architectures = [var.lambda_architecture]
-  description              = "stock_movers package: domain core, providers, adapters"
+  description              = each.value
 }
 
-resource "aws_lambda_layer_version" "deps" {
-  layer_name               = "${local.name_prefix}-deps"
-  s3_bucket                = aws_s3_object.layer["deps"].bucket
-  s3_key                   = aws_s3_object.layer["deps"].key
-  source_code_hash         = filebase64sha256(local.layer_zips.deps)
-  compatible_runtimes      = [local.fn_common.runtime]
-  compatible_architectures = [var.lambda_architecture]
-  description              = "Powertools, requests, holidays, tzdata"
+# The four layers were one resource each until they became one for_each: an applied stack's layer versions
+# move to their keys (no new version is published).
+moved {
+  from = aws_lambda_layer_version.shared
+  to   = aws_lambda_layer_version.layer["shared"]
 }
 
-resource "aws_lambda_layer_version" "arrow" {
-  layer_name               = "${local.name_prefix}-arrow"
-  s3_bucket                = aws_s3_object.layer["arrow"].bucket
-  s3_key                   = aws_s3_object.layer["arrow"].key
-  source_code_hash         = filebase64sha256(local.layer_zips.arrow)
-  compatible_runtimes      = [local.fn_common.runtime]
-  compatible_architectures = [var.lambda_architecture]
-  description              = "pyarrow slimmed to Parquet, for Parquet writers and readers only"
+moved {
+  from = aws_lambda_layer_version.deps
+  to   = aws_lambda_layer_version.layer["deps"]
 }
 
-resource "aws_lambda_layer_version" "pydantic" {
-  layer_name               = "${local.name_prefix}-pydantic"
-  s3_bucket                = aws_s3_object.layer["pydantic"].bucket
-  s3_key                   = aws_s3_object.layer["pydantic"].key
-  source_code_hash         = filebase64sha256(local.layer_zips.pydantic)
-  compatible_runtimes      = [local.fn_common.runtime]
-  compatible_architectures = [var.lambda_architecture]
-  description              = "pydantic, for the API function only"
+moved {
+  from = aws_lambda_layer_version.arrow
+  to   = aws_lambda_layer_version.layer["arrow"]
+}
+
+moved {
+  from = aws_lambda_layer_version.pydantic
+  to   = aws_lambda_layer_version.layer["pydantic"]
 }

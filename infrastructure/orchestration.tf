@@ -1,30 +1,5 @@
 # The ingest state machine (Standard workflow), its role and its execution log group.
 
-variable "fetch_strategy" {
-  type        = string
-  description = "per_ticker: one provider call per ticker; snapshot: one grouped-daily call per session (Massive only), read by every Map iteration."
-  default     = "per_ticker"
-  validation {
-    condition     = contains(["per_ticker", "snapshot"], var.fetch_strategy)
-    error_message = "fetch_strategy must be per_ticker or snapshot."
-  }
-  # A pair the provider cannot serve is refused at plan time, not by every daily run after it spent quota.
-  validation {
-    condition     = contains(lookup(local.provider_fetch_strategies, var.market_provider, []), var.fetch_strategy)
-    error_message = "fetch_strategy is not served by market_provider: snapshot needs a whole-market daily endpoint, which only massive has (alphavantage and tiingo serve per_ticker)."
-  }
-}
-
-variable "sfn_log_level" {
-  type        = string
-  description = "Step Functions execution logging level."
-  default     = "ERROR"
-  validation {
-    condition     = contains(["ALL", "ERROR", "FATAL", "OFF"], var.sfn_log_level)
-    error_message = "sfn_log_level must be ALL, ERROR, FATAL or OFF."
-  }
-}
-
 locals {
   # The fetch strategies each provider serves: the Python adapters' `capabilities` (providers/base.py)
   # mirrored here; tests/infrastructure/test_capabilities.py keeps the two equal.

@@ -4,36 +4,6 @@
 # AddPartition), and an Athena workgroup that enforces its results bucket, encryption and a bytes-scanned
 # limit per query. Readers get `query_policy_arn` attached (docs/query.md); nothing in the pipeline queries.
 
-variable "curated_first_year" {
-  type        = number
-  description = "First year the curated zone holds: partition projection covers this year to now. Days stored before it (a backfill further back) are invisible to Athena until this is lowered; a lower year makes a query that filters neither year nor day enumerate more empty partitions."
-  default     = 2020
-  validation {
-    condition     = floor(var.curated_first_year) == var.curated_first_year && var.curated_first_year >= 1970 && var.curated_first_year <= 2100
-    error_message = "curated_first_year must be a whole year between 1970 and 2100."
-  }
-}
-
-variable "query_bytes_scanned_cutoff" {
-  type        = number
-  description = "Athena cancels a query of the workgroup once it has scanned this many bytes (at least 10 MB, Athena's minimum). The default, 1 GiB, is several years of a whole-market curated zone."
-  default     = 1073741824
-  validation {
-    condition     = floor(var.query_bytes_scanned_cutoff) == var.query_bytes_scanned_cutoff && var.query_bytes_scanned_cutoff >= 10485760
-    error_message = "query_bytes_scanned_cutoff must be a whole number of bytes, at least 10485760 (10 MB)."
-  }
-}
-
-variable "query_results_days" {
-  type        = number
-  description = "Days Athena query results are kept in the results bucket before they expire."
-  default     = 7
-  validation {
-    condition     = floor(var.query_results_days) == var.query_results_days && var.query_results_days >= 1 && var.query_results_days <= 365
-    error_message = "query_results_days must be a whole number of days from 1 to 365."
-  }
-}
-
 locals {
   query_tables = { for name, table in jsondecode(file("${path.module}/query_tables.json")) : name => table if name != "_comment" }
   # Glue database names take lowercase letters, digits and underscores (Athena quotes anything else).
@@ -43,7 +13,7 @@ locals {
 
 resource "aws_glue_catalog_database" "curated" {
   name        = local.query_database
-  description = "The curated zone of ${local.name_prefix} (s3://${aws_s3_bucket.data.bucket}/curated/), for Athena."
+  description = "The curated zone of ${local.name_prefix} (s3://${module.data_bucket.bucket}/curated/), for Athena."
 }
 
 resource "aws_glue_catalog_table" "curated" {
@@ -70,7 +40,7 @@ resource "aws_glue_catalog_table" "curated" {
     "projection.day.interval"       = "1"
     "projection.day.interval.unit"  = "DAYS"
     # The key layout's own names: the files hold a `date` column, so the path's date= is the key `day`.
-    "storage.location.template" = "s3://${aws_s3_bucket.data.bucket}/${each.value.prefix}/year=$${year}/date=$${day}/"
+    "storage.location.template" = "s3://${module.data_bucket.bucket}/${each.value.prefix}/year=$${year}/date=$${day}/"
   }
 
   partition_keys {
@@ -85,7 +55,7 @@ resource "aws_glue_catalog_table" "curated" {
   }
 
   storage_descriptor {
-    location      = "s3://${aws_s3_bucket.data.bucket}/${each.value.prefix}/"
+    location      = "s3://${module.data_bucket.bucket}/${each.value.prefix}/"
     input_format  = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
     output_format = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
 
@@ -107,37 +77,17 @@ resource "aws_glue_catalog_table" "curated" {
   }
 }
 
-# Query results: written by Athena for the workgroup's queries only, kept query_results_days.
-resource "aws_s3_bucket" "query_results" {
-  #checkov:skip=CKV2_AWS_62:nothing reacts to query results (the caller reads them back by query id)
-  #checkov:skip=CKV_AWS_144:query results are disposable: a lost result is a query run again
-  #checkov:skip=CKV_AWS_145:SSE-S3 (AES256) by default and enforced by the workgroup; a customer key adds key-policy operations for results of public market data
-  #checkov:skip=CKV_AWS_18:server access logs need a log bucket per environment; CloudTrail data events are the account-level choice for audits
-  #checkov:skip=CKV_AWS_21:each query writes new keys that expire after query_results_days; versions would only keep expired results longer
-  bucket = local.query_results
+# Query results: written by Athena for the workgroup's queries only, kept query_results_days. Private,
+# TLS-only and encrypted like every bucket of the stack (modules/private_bucket).
+module "query_results_bucket" {
+  source = "./modules/private_bucket"
+  name   = local.query_results
   # Results are disposable: destroying the stack takes them along.
   force_destroy = true
 }
 
-resource "aws_s3_bucket_server_side_encryption_configuration" "query_results" {
-  bucket = aws_s3_bucket.query_results.id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "query_results" {
-  bucket                  = aws_s3_bucket.query_results.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
 resource "aws_s3_bucket_lifecycle_configuration" "query_results" {
-  bucket = aws_s3_bucket.query_results.id
+  bucket = module.query_results_bucket.id
 
   rule {
     id     = "expire-query-results"
@@ -148,34 +98,14 @@ resource "aws_s3_bucket_lifecycle_configuration" "query_results" {
     expiration {
       days = var.query_results_days
     }
+    # the bucket is versioned (the module's default): an expired result leaves no version behind
+    noncurrent_version_expiration {
+      noncurrent_days = 1
+    }
     abort_incomplete_multipart_upload {
       days_after_initiation = 1
     }
   }
-}
-
-data "aws_iam_policy_document" "query_results_bucket" {
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.query_results.arn, "${aws_s3_bucket.query_results.arn}/*"]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-resource "aws_s3_bucket_policy" "query_results" {
-  bucket     = aws_s3_bucket.query_results.id
-  policy     = data.aws_iam_policy_document.query_results_bucket.json
-  depends_on = [aws_s3_bucket_public_access_block.query_results]
 }
 
 resource "aws_athena_workgroup" "query" {
@@ -196,7 +126,7 @@ resource "aws_athena_workgroup" "query" {
     }
 
     result_configuration {
-      output_location       = "s3://${aws_s3_bucket.query_results.bucket}/results/"
+      output_location       = "s3://${module.query_results_bucket.bucket}/results/"
       expected_bucket_owner = local.account_id
       encryption_configuration {
         encryption_option = "SSE_S3"
@@ -232,12 +162,12 @@ data "aws_iam_policy_document" "query" {
   statement {
     sid       = "LocateTheBuckets"
     actions   = ["s3:GetBucketLocation"]
-    resources = [aws_s3_bucket.data.arn, aws_s3_bucket.query_results.arn]
+    resources = [module.data_bucket.arn, module.query_results_bucket.arn]
   }
   statement {
     sid       = "ListTheCuratedTables"
     actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.data.arn]
+    resources = [module.data_bucket.arn]
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
@@ -247,12 +177,12 @@ data "aws_iam_policy_document" "query" {
   statement {
     sid       = "ReadTheCuratedTables"
     actions   = ["s3:GetObject"]
-    resources = [for table in values(local.query_tables) : "${aws_s3_bucket.data.arn}/${table.prefix}/*"]
+    resources = [for table in values(local.query_tables) : "${module.data_bucket.arn}/${table.prefix}/*"]
   }
   statement {
     sid       = "ListQueryResults"
     actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.query_results.arn]
+    resources = [module.query_results_bucket.arn]
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
@@ -264,7 +194,7 @@ data "aws_iam_policy_document" "query" {
     actions = [
       "s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
     ]
-    resources = ["${aws_s3_bucket.query_results.arn}/results/*"]
+    resources = ["${module.query_results_bucket.arn}/results/*"]
   }
 }
 
@@ -272,29 +202,4 @@ resource "aws_iam_policy" "query" {
   name        = "${local.name_prefix}-query"
   description = "Query the curated zone of ${local.name_prefix} with Athena (workgroup ${aws_athena_workgroup.query.name}); attach to readers."
   policy      = data.aws_iam_policy_document.query.json
-}
-
-output "query_database" {
-  description = "Glue Data Catalog database of the curated zone's tables (Athena's database for `movers query`)."
-  value       = aws_glue_catalog_database.curated.name
-}
-
-output "query_tables" {
-  description = "The curated zone's Glue tables by name, each with its S3 location."
-  value       = { for name, table in aws_glue_catalog_table.curated : name => table.storage_descriptor[0].location }
-}
-
-output "query_workgroup" {
-  description = "Athena workgroup for SQL over the curated zone (enforced results location, encryption and scan limit)."
-  value       = aws_athena_workgroup.query.name
-}
-
-output "query_results_bucket" {
-  description = "S3 bucket of the workgroup's query results (expire after query_results_days)."
-  value       = aws_s3_bucket.query_results.bucket
-}
-
-output "query_policy_arn" {
-  description = "IAM policy to attach to a user or role that queries the curated zone (least privilege)."
-  value       = aws_iam_policy.query.arn
 }

@@ -41,21 +41,8 @@ locals {
 
 resource "aws_s3_object" "release_ledger" {
   #checkov:skip=CKV_AWS_186:the ledger holds version numbers only; the bucket's default SSE encrypts it
-  bucket       = aws_s3_bucket.data.id
+  bucket       = module.data_bucket.id
   key          = "releases/live.json"
   content      = local.release_ledger
   content_type = "application/json"
-}
-
-output "release_ledger_key" {
-  description = "Key, in the data bucket, of the release ledger (its object versions are the release history)."
-  value       = aws_s3_object.release_ledger.key
-}
-
-output "release_aliases" {
-  description = "The `live` alias ARN of every function and state machine, by short name."
-  value = merge(
-    { for short, fn in local.release_functions : short => fn.alias_arn },
-    { for short, sm in local.release_state_machines : "${short}_state_machine" => sm.alias_arn },
-  )
 }

@@ -1,42 +1,16 @@
 # Data at rest: one S3 bucket (raw provider bodies and curated Parquet), the main DynamoDB table (winners,
 # per-ticker days, analysis) and a control table for transient records (rate-limiter buckets, idempotency).
 
-resource "aws_s3_bucket" "data" {
-  #checkov:skip=CKV2_AWS_62:nothing reacts to object writes (the state machines pass keys along)
-  #checkov:skip=CKV_AWS_144:raw bodies can be fetched again from the provider and curated data rebuilt (movers replay); versioning guards against deletes
-  #checkov:skip=CKV_AWS_145:SSE-S3 (AES256) by default; a customer key adds key-policy operations for public market data
-  #checkov:skip=CKV_AWS_18:server access logs need a log bucket per environment; CloudTrail data events are the account-level choice for audits
-  bucket = "${local.name_prefix}-data-${substr(sha256("${local.name_prefix}/${var.region}"), 0, 8)}"
+module "data_bucket" {
+  source = "./modules/private_bucket"
+  name   = "${local.name_prefix}-data-${substr(sha256("${local.name_prefix}/${var.region}"), 0, 8)}"
   # Keep data unless an operator empties the bucket on purpose.
   force_destroy = var.environment == "local"
-}
-
-resource "aws_s3_bucket_versioning" "data" {
-  bucket = aws_s3_bucket.data.id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "data" {
-  bucket = aws_s3_bucket.data.id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "data" {
-  bucket                  = aws_s3_bucket.data.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
+  policy_json   = data.aws_iam_policy_document.data_bucket.json
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "data" {
-  bucket = aws_s3_bucket.data.id
+  bucket = module.data_bucket.id
 
   rule {
     id     = "raw-to-infrequent-access"
@@ -121,7 +95,7 @@ resource "aws_dynamodb_table" "control" {
 # Weekly inventory of the data bucket (CSV under inventory/ in the same bucket): what exists, its storage
 # class and encryption, for audits and for checking a restore drill's inputs.
 resource "aws_s3_bucket_inventory" "data" {
-  bucket                   = aws_s3_bucket.data.id
+  bucket                   = module.data_bucket.id
   name                     = "weekly-inventory"
   included_object_versions = "Current"
   optional_fields          = ["Size", "LastModifiedDate", "StorageClass", "EncryptionStatus"]
@@ -137,7 +111,7 @@ resource "aws_s3_bucket_inventory" "data" {
   destination {
     bucket {
       format     = "CSV"
-      bucket_arn = aws_s3_bucket.data.arn
+      bucket_arn = module.data_bucket.arn
       prefix     = "inventory"
       encryption {
         sse_s3 {}
@@ -150,7 +124,7 @@ data "aws_iam_policy_document" "data_bucket" {
   statement {
     sid       = "InventoryDelivery"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.data.arn}/inventory/*"]
+    resources = ["${module.data_bucket.arn}/inventory/*"]
     principals {
       type        = "Service"
       identifiers = ["s3.amazonaws.com"]
@@ -158,7 +132,7 @@ data "aws_iam_policy_document" "data_bucket" {
     condition {
       test     = "ArnLike"
       variable = "aws:SourceArn"
-      values   = [aws_s3_bucket.data.arn]
+      values   = [module.data_bucket.arn]
     }
     condition {
       test     = "StringEquals"
@@ -166,25 +140,30 @@ data "aws_iam_policy_document" "data_bucket" {
       values   = [local.account_id]
     }
   }
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.data.arn, "${aws_s3_bucket.data.arn}/*"]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
 }
 
-resource "aws_s3_bucket_policy" "data" {
-  bucket     = aws_s3_bucket.data.id
-  policy     = data.aws_iam_policy_document.data_bucket.json
-  depends_on = [aws_s3_bucket_public_access_block.data]
+# The data bucket was four resources here until the private_bucket module: an applied stack's move into it.
+moved {
+  from = aws_s3_bucket.data
+  to   = module.data_bucket.aws_s3_bucket.this[0]
+}
+
+moved {
+  from = aws_s3_bucket_versioning.data
+  to   = module.data_bucket.aws_s3_bucket_versioning.this
+}
+
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.data
+  to   = module.data_bucket.aws_s3_bucket_server_side_encryption_configuration.this
+}
+
+moved {
+  from = aws_s3_bucket_public_access_block.data
+  to   = module.data_bucket.aws_s3_bucket_public_access_block.this
+}
+
+moved {
+  from = aws_s3_bucket_policy.data
+  to   = module.data_bucket.aws_s3_bucket_policy.this
 }

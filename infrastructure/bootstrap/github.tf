@@ -10,22 +10,6 @@
 # Resource ARNs are scoped to the environment's name prefix; actions AWS authorises only on "*" (listing,
 # validation, log delivery) and API Gateway/CloudFront (ids AWS picks) are the exceptions, each named below.
 
-variable "github_repository" {
-  type        = string
-  description = "owner/name of the GitHub repository whose workflows deploy; empty: no OIDC provider, no roles."
-  default     = ""
-  validation {
-    condition     = var.github_repository == "" || can(regex("^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$", var.github_repository))
-    error_message = "github_repository must be owner/name."
-  }
-}
-
-variable "github_oidc_provider_arn" {
-  type        = string
-  description = "ARN of an existing token.actions.githubusercontent.com provider (an account holds one); empty: create it."
-  default     = ""
-}
-
 locals {
   github       = var.github_repository != ""
   create_oidc  = local.github && var.github_oidc_provider_arn == ""
@@ -33,7 +17,7 @@ locals {
   github_envs  = local.github ? toset(var.environments) : toset([])
   region       = var.region
   arn_prefix   = "arn:${local.partition}"
-  state_prefix = "${aws_s3_bucket.state.arn}/${var.project}"
+  state_prefix = "${module.state_bucket.arn}/${var.project}"
 }
 
 resource "aws_iam_openid_connect_provider" "github" {
@@ -44,8 +28,16 @@ resource "aws_iam_openid_connect_provider" "github" {
   thumbprint_list = ["6938fd4d98bab03faadb97b34396831e3780aea1"]
 }
 
+locals {
+  # Two roles per environment, "<env>-plan" and "<env>-deploy".
+  github_roles = {
+    for pair in setproduct(tolist(local.github_envs), ["plan", "deploy"]) :
+    "${pair[0]}-${pair[1]}" => { env = pair[0], kind = pair[1] }
+  }
+}
+
 data "aws_iam_policy_document" "github_trust" {
-  for_each = { for pair in setproduct(tolist(local.github_envs), ["plan", "deploy"]) : "${pair[0]}-${pair[1]}" => pair }
+  for_each = local.github_roles
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
     principals {
@@ -60,9 +52,9 @@ data "aws_iam_policy_document" "github_trust" {
     condition {
       test     = "StringEquals"
       variable = "token.actions.githubusercontent.com:sub"
-      values = [each.value[1] == "plan"
+      values = [each.value.kind == "plan"
         ? "repo:${var.github_repository}:pull_request"
-      : "repo:${var.github_repository}:environment:${each.value[0]}"]
+      : "repo:${var.github_repository}:environment:${each.value.env}"]
     }
   }
 }
@@ -208,7 +200,7 @@ data "aws_iam_policy_document" "github_plan" {
     # Key names only: `terraform init` lists workspaces under env:/ as well as the state's own prefix.
     sid       = "ListStateBucket"
     actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.state.arn]
+    resources = [module.state_bucket.arn]
   }
 }
 
@@ -258,46 +250,89 @@ data "aws_iam_policy_document" "github_deploy" {
     # Key names only: `terraform init` lists workspaces under env:/ as well as the state's own prefix.
     sid       = "ListStateBucket"
     actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.state.arn]
+    resources = [module.state_bucket.arn]
   }
 }
 
-resource "aws_iam_role" "github_plan" {
-  for_each             = local.github_envs
-  name                 = "${var.project}-${each.key}-github-plan"
-  description          = "GitHub Actions (${var.github_repository}, pull requests): terraform plan of ${each.key}, read only."
-  assume_role_policy   = data.aws_iam_policy_document.github_trust["${each.key}-plan"].json
+resource "aws_iam_role" "github" {
+  for_each = local.github_roles
+  name     = "${var.project}-${each.value.env}-github-${each.value.kind}"
+  description = (each.value.kind == "plan"
+    ? "GitHub Actions (${var.github_repository}, pull requests): terraform plan of ${each.value.env}, read only."
+    : "GitHub Actions (${var.github_repository}, environment ${each.value.env}): terraform apply of ${each.value.env}."
+  )
+  assume_role_policy   = data.aws_iam_policy_document.github_trust[each.key].json
   max_session_duration = 3600
 }
 
-resource "aws_iam_role_policy" "github_plan" {
-  for_each = local.github_envs
-  name     = "terraform-plan"
-  role     = aws_iam_role.github_plan[each.key].id
-  policy   = data.aws_iam_policy_document.github_plan[each.key].json
+resource "aws_iam_role_policy" "github" {
+  for_each = local.github_roles
+  name     = "terraform-${each.value.kind}"
+  role     = aws_iam_role.github[each.key].id
+  policy = (each.value.kind == "plan"
+    ? data.aws_iam_policy_document.github_plan[each.value.env].json
+    : data.aws_iam_policy_document.github_deploy[each.value.env].json
+  )
 }
 
-resource "aws_iam_role" "github_deploy" {
-  for_each             = local.github_envs
-  name                 = "${var.project}-${each.key}-github-deploy"
-  description          = "GitHub Actions (${var.github_repository}, environment ${each.key}): terraform apply of ${each.key}."
-  assume_role_policy   = data.aws_iam_policy_document.github_trust["${each.key}-deploy"].json
-  max_session_duration = 3600
+# The plan and deploy roles were two resources each until one for_each: an applied bootstrap's roles move to
+# their "<env>-<kind>" keys (environments are dev, staging and prod only, so these are all the moves).
+moved {
+  from = aws_iam_role.github_plan["dev"]
+  to   = aws_iam_role.github["dev-plan"]
 }
 
-resource "aws_iam_role_policy" "github_deploy" {
-  for_each = local.github_envs
-  name     = "terraform-deploy"
-  role     = aws_iam_role.github_deploy[each.key].id
-  policy   = data.aws_iam_policy_document.github_deploy[each.key].json
+moved {
+  from = aws_iam_role_policy.github_plan["dev"]
+  to   = aws_iam_role_policy.github["dev-plan"]
 }
 
-output "github_roles" {
-  description = "environment => {plan, deploy} role ARNs for .github/workflows/deploy.yml (empty without github_repository)."
-  value = {
-    for env in local.github_envs : env => {
-      plan   = aws_iam_role.github_plan[env].arn
-      deploy = aws_iam_role.github_deploy[env].arn
-    }
-  }
+moved {
+  from = aws_iam_role.github_deploy["dev"]
+  to   = aws_iam_role.github["dev-deploy"]
+}
+
+moved {
+  from = aws_iam_role_policy.github_deploy["dev"]
+  to   = aws_iam_role_policy.github["dev-deploy"]
+}
+
+moved {
+  from = aws_iam_role.github_plan["staging"]
+  to   = aws_iam_role.github["staging-plan"]
+}
+
+moved {
+  from = aws_iam_role_policy.github_plan["staging"]
+  to   = aws_iam_role_policy.github["staging-plan"]
+}
+
+moved {
+  from = aws_iam_role.github_deploy["staging"]
+  to   = aws_iam_role.github["staging-deploy"]
+}
+
+moved {
+  from = aws_iam_role_policy.github_deploy["staging"]
+  to   = aws_iam_role_policy.github["staging-deploy"]
+}
+
+moved {
+  from = aws_iam_role.github_plan["prod"]
+  to   = aws_iam_role.github["prod-plan"]
+}
+
+moved {
+  from = aws_iam_role_policy.github_plan["prod"]
+  to   = aws_iam_role_policy.github["prod-plan"]
+}
+
+moved {
+  from = aws_iam_role.github_deploy["prod"]
+  to   = aws_iam_role.github["prod-deploy"]
+}
+
+moved {
+  from = aws_iam_role_policy.github_deploy["prod"]
+  to   = aws_iam_role_policy.github["prod-deploy"]
 }

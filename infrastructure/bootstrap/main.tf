@@ -14,52 +14,6 @@ terraform {
   }
 }
 
-variable "region" {
-  type        = string
-  description = "AWS region of the state bucket."
-  default     = "us-east-1"
-}
-
-variable "project" {
-  type        = string
-  description = "Project name: the first part of the stack's resource names (the main stack's var.project)."
-  default     = "stock-movers"
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.project))
-    error_message = "project must be lowercase letters, digits and dashes, 2-21 characters."
-  }
-}
-
-variable "state_bucket_name" {
-  type        = string
-  description = "Globally unique name of the state bucket; empty: <project>-tfstate-<account id>."
-  default     = ""
-  validation {
-    condition     = var.state_bucket_name == "" || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_bucket_name))
-    error_message = "state_bucket_name must be empty or a valid S3 bucket name."
-  }
-}
-
-variable "environments" {
-  type        = list(string)
-  description = "Environments deployed to this account: each gets a backend file (state key) and a deploy role."
-  default     = ["dev", "staging", "prod"]
-  validation {
-    condition     = length(var.environments) > 0 && alltrue([for e in var.environments : contains(["dev", "staging", "prod"], e)])
-    error_message = "environments must be a non-empty list of dev, staging, prod."
-  }
-}
-
-variable "local_endpoint" {
-  type        = string
-  description = "Tests only: the local AWS (http://127.0.0.1:<port>); empty for real AWS."
-  default     = ""
-  validation {
-    condition     = var.local_endpoint == "" || can(regex("^http://(127\\.0\\.0\\.1|localhost):[0-9]+$", var.local_endpoint))
-    error_message = "local_endpoint must be empty or http://127.0.0.1:<port>."
-  }
-}
-
 locals {
   is_local     = var.local_endpoint != ""
   account_id   = data.aws_caller_identity.current.account_id
@@ -96,43 +50,15 @@ provider "aws" {
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
-resource "aws_s3_bucket" "state" {
-  #checkov:skip=CKV_AWS_144:state is small and versioned; cross-region replication is an account-level choice
-  #checkov:skip=CKV_AWS_18:access to the state bucket is audited by CloudTrail; a log bucket per state bucket adds little
-  #checkov:skip=CKV2_AWS_62:nothing reacts to state writes
-  #checkov:skip=CKV_AWS_145:SSE-S3 encryption; a customer key adds key-policy operations for no extra protection here
-  bucket = local.state_bucket
-  lifecycle {
-    prevent_destroy = true
-  }
-}
-
-resource "aws_s3_bucket_versioning" "state" {
-  bucket = aws_s3_bucket.state.id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
-  bucket = aws_s3_bucket.state.id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "state" {
-  bucket                  = aws_s3_bucket.state.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
+# Versioned (every state revision recoverable), encrypted, private, TLS only; never destroyed by Terraform.
+module "state_bucket" {
+  source          = "../modules/private_bucket"
+  name            = local.state_bucket
+  prevent_destroy = true
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "state" {
-  bucket = aws_s3_bucket.state.id
+  bucket = module.state_bucket.id
   rule {
     id     = "expire-old-state-versions"
     status = "Enabled"
@@ -148,26 +74,28 @@ resource "aws_s3_bucket_lifecycle_configuration" "state" {
   }
 }
 
-data "aws_iam_policy_document" "state" {
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+# The state bucket was five resources here until the private_bucket module: an applied bootstrap's move.
+moved {
+  from = aws_s3_bucket.state
+  to   = module.state_bucket.aws_s3_bucket.protected[0]
 }
 
-resource "aws_s3_bucket_policy" "state" {
-  bucket     = aws_s3_bucket.state.id
-  policy     = data.aws_iam_policy_document.state.json
-  depends_on = [aws_s3_bucket_public_access_block.state]
+moved {
+  from = aws_s3_bucket_versioning.state
+  to   = module.state_bucket.aws_s3_bucket_versioning.this
+}
+
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.state
+  to   = module.state_bucket.aws_s3_bucket_server_side_encryption_configuration.this
+}
+
+moved {
+  from = aws_s3_bucket_public_access_block.state
+  to   = module.state_bucket.aws_s3_bucket_public_access_block.this
+}
+
+moved {
+  from = aws_s3_bucket_policy.state
+  to   = module.state_bucket.aws_s3_bucket_policy.this
 }

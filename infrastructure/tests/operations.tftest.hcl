@@ -52,19 +52,8 @@ run "data_protection_is_on" {
     condition     = aws_dynamodb_table.control.ttl[0].enabled
     error_message = "the control table's transient records must expire (TTL)"
   }
-  assert {
-    condition = alltrue([
-      aws_s3_bucket_public_access_block.data.block_public_acls,
-      aws_s3_bucket_public_access_block.data.block_public_policy,
-      aws_s3_bucket_public_access_block.data.ignore_public_acls,
-      aws_s3_bucket_public_access_block.data.restrict_public_buckets,
-    ])
-    error_message = "the data bucket must block every kind of public access"
-  }
-  assert {
-    condition     = aws_s3_bucket_versioning.data.versioning_configuration[0].status == "Enabled"
-    error_message = "the data bucket must be versioned"
-  }
+  # The data bucket's own defaults (versioned, encrypted, private, TLS only) are the private_bucket module's,
+  # asserted in modules.tftest.hcl.
   assert {
     condition     = aws_s3_bucket_inventory.data.schedule[0].frequency == "Weekly"
     error_message = "the data bucket needs its inventory"
@@ -99,7 +88,7 @@ run "failures_are_captured_and_alarmed" {
     error_message = "the dashboard must fit CloudWatch's free tier (up to 50 metrics), or it is billed"
   }
   assert {
-    condition     = aws_scheduler_schedule.staleness_check.schedule_expression_timezone == "America/New_York" && aws_scheduler_schedule.staleness_check.schedule_expression == "cron(0 19 ? * MON-FRI *)"
+    condition     = module.staleness_schedule.timezone == "America/New_York" && module.staleness_schedule.schedule_expression == "cron(0 19 ? * MON-FRI *)"
     error_message = "the staleness check runs on weekdays at the configured New York hour"
   }
 }
@@ -157,7 +146,7 @@ run "the_schedule_and_alarm_notifications_switch_off" {
   }
 
   assert {
-    condition     = aws_scheduler_schedule.daily.state == "DISABLED"
+    condition     = module.daily_schedule.state == "DISABLED"
     error_message = "schedule_enabled = false must keep the schedule DISABLED"
   }
   assert {
@@ -170,7 +159,7 @@ run "notifications_and_schedule_are_on_by_default" {
   command = plan
 
   assert {
-    condition     = aws_scheduler_schedule.daily.state == "ENABLED" && length(local.alarm_actions) == 1
+    condition     = module.daily_schedule.state == "ENABLED" && length(local.alarm_actions) == 1
     error_message = "by default the schedule runs and alarms notify the alert topic"
   }
 }
@@ -283,4 +272,14 @@ run "a_fractional_board_size_is_refused" {
   }
 
   expect_failures = [var.board_size]
+}
+
+run "service_roles_trust_only_this_account" {
+  command = plan
+
+  assert {
+    condition = anytrue([for c in data.aws_iam_policy_document.events_assume.statement[0].condition :
+    c.test == "StringEquals" && c.variable == "aws:SourceAccount" && length(c.values) == 1 && contains(c.values, "123456789012")])
+    error_message = "the EventBridge target role must trust only this account's rules (aws:SourceAccount)"
+  }
 }

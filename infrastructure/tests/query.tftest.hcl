@@ -59,12 +59,12 @@ run "the_workgroup_enforces_its_results_bucket_encryption_and_scan_limit" {
     error_message = "the workgroup must enforce its configuration, SSE-S3 results and the bytes-scanned limit"
   }
   assert {
+    # private, TLS-only and encrypted: modules/private_bucket (tests/modules.tftest.hcl)
     condition = (
-      aws_s3_bucket_public_access_block.query_results.restrict_public_buckets
-      && one(aws_s3_bucket_server_side_encryption_configuration.query_results.rule).apply_server_side_encryption_by_default[0].sse_algorithm == "AES256"
-      && one(aws_s3_bucket_lifecycle_configuration.query_results.rule).expiration[0].days == 7
+      one(aws_s3_bucket_lifecycle_configuration.query_results.rule).expiration[0].days == 7
+      && one(aws_s3_bucket_lifecycle_configuration.query_results.rule).noncurrent_version_expiration[0].noncurrent_days == 1
     )
-    error_message = "the results bucket blocks public access, encrypts, and expires results"
+    error_message = "the results bucket expires results, and leaves no old versions behind"
   }
 }
 

@@ -73,11 +73,15 @@ class Account:
 @pytest.fixture(scope="module")
 def account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Account]:
     """Given a fresh local AWS bootstrapped by `make bootstrap` (state bucket, OIDC roles, the backend files
-    written from its outputs), run on a copy of infrastructure/bootstrap so the checkout is untouched."""
+    written from its outputs), run on a copy of infrastructure/bootstrap (and the module it uses) so the
+    checkout is untouched."""
     work = tmp_path_factory.mktemp("remote-state")
     infra = work / "infrastructure"
+    ignore = shutil.ignore_patterns(".terraform*", "*.tfstate*")
+    shutil.copytree(TF_DIR / "bootstrap", infra / "bootstrap", ignore=ignore)
+    # the bootstrap's state bucket is the private_bucket module (../modules/private_bucket)
     shutil.copytree(
-        TF_DIR / "bootstrap", infra / "bootstrap", ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*")
+        TF_DIR / "modules" / "private_bucket", infra / "modules" / "private_bucket", ignore=ignore
     )
     (infra / "environments").mkdir()
     shutil.copy(TF_DIR / "terraformrc.local", infra)  # the Makefile reads its CLI config under TF_DIR
@@ -199,7 +203,7 @@ def test_github_roles_trust_only_the_repository_and_its_environments(account: Ac
             ("plan", f"repo:{REPO}:pull_request"),
             ("deploy", f"repo:{REPO}:environment:{env}"),
         ):
-            role = resources[f"aws_iam_role.github_{kind}[{env}]"]
+            role = resources[f"aws_iam_role.github[{env}-{kind}]"]
             assert role["name"] == f"stock-movers-{env}-github-{kind}"
             (statement,) = json.loads(role["assume_role_policy"])["Statement"]
             # Then each role is assumable only by web identity with GitHub's audience and the exact subject
@@ -208,7 +212,7 @@ def test_github_roles_trust_only_the_repository_and_its_environments(account: Ac
                 "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
                 "token.actions.githubusercontent.com:sub": subject,
             }
-            policy = json.loads(resources[f"aws_iam_role_policy.github_{kind}[{env}]"]["policy"])
+            policy = json.loads(resources[f"aws_iam_role_policy.github[{env}-{kind}]"]["policy"])
             _assert_least_privilege(policy, env, write=kind == "deploy")
 
 

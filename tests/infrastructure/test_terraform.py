@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from movers.local.stack import TF_DIR
@@ -28,3 +29,26 @@ def test_terraform_test_plan_assertions_pass(tf_init: Path) -> None:
     proc = terraform(tf_init, "test", "-no-color", check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert " 0 failed" in proc.stdout and "passed" in proc.stdout
+
+
+def _blocks(directory: Path, kind: str) -> dict[str, list[str]]:
+    """file name => names of the top-level `kind` blocks (variable, output) of the .tf files of `directory`."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(directory.glob("*.tf")):
+        names = re.findall(rf'^{kind} "([^"]+)"', path.read_text(), flags=re.MULTILINE)
+        if names:
+            found[path.name] = names
+    return found
+
+
+def test_variables_and_outputs_live_only_in_variables_tf_and_outputs_tf() -> None:
+    # Given every Terraform root (the stack, the bootstrap) and module, as variables.tf's header promises
+    roots = [TF_DIR, TF_DIR / "bootstrap", *sorted(p for p in (TF_DIR / "modules").iterdir() if p.is_dir())]
+    for root in roots:
+        variables, outputs = _blocks(root, "variable"), _blocks(root, "output")
+        # Then each declares its inputs only in variables.tf and its outputs only in outputs.tf
+        assert set(variables) <= {"variables.tf"}, f"{root.name}: variables outside variables.tf: {variables}"
+        assert set(outputs) <= {"outputs.tf"}, f"{root.name}: outputs outside outputs.tf: {outputs}"
+    # And the checker finds blocks at all (the stack has dozens of each)
+    assert len(_blocks(TF_DIR, "variable")["variables.tf"]) > 40
+    assert len(_blocks(TF_DIR, "output")["outputs.tf"]) > 20

@@ -179,7 +179,7 @@ def test_the_layers_each_function_gets_match_terraform() -> None:
             if name and arns:
                 expression = arns.group(1)
                 layers = ["shared", "deps"] if "local.base_layers" in expression else []
-                layers += re.findall(r"aws_lambda_layer_version\.(\w+)\.arn", expression)
+                layers += re.findall(r'aws_lambda_layer_version\.layer\["(\w+)"\]\.arn', expression)
                 modules[name.group(1)] = tuple(layers)
     # Then the build checks each function with exactly the layers Terraform attaches
     assert set(modules) == set(build.function_names())

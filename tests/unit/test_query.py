@@ -57,7 +57,7 @@ def _template() -> str:
     """query.tf's storage.location.template, as Terraform renders it for a bucket and a table prefix."""
     tf = (ROOT / "infrastructure" / "query.tf").read_text()
     (raw,) = re.findall(r'"storage\.location\.template"\s*=\s*"([^"]+)"', tf)
-    return raw.replace("$${", "\0").replace("${aws_s3_bucket.data.bucket}", "data-bucket").replace("\0", "${")
+    return raw.replace("$${", "\0").replace("${module.data_bucket.bucket}", "data-bucket").replace("\0", "${")
 
 
 def table(name: str = "daily_bars", **params: str) -> Table:

@@ -259,3 +259,23 @@ def test_bench_imports_nothing_from_tests() -> None:
             if isinstance(call, ast.Call) and callee.endswith(("import_module", "__import__")):
                 named = ast.unparse(call.args[0]) if call.args else ""
                 assert "tests" not in named, f"{name}:{call.lineno} imports {named}"
+
+
+# The pure core: domain/ is the rules, computed the same on AWS, on a laptop and in a property test.
+DOMAIN_MAY_IMPORT = {"stock_movers.domain", "holidays"}  # holidays: the NYSE calendar's data, pure Python
+
+
+def test_the_domain_imports_only_the_standard_library_and_itself() -> None:
+    found = {
+        (name, imported)
+        for name, path in modules(SHARED, "stock_movers/domain").items()
+        for imported, _node, _function in imports(name, path)
+    }
+    assert found, "the scan sees the domain's imports"
+    outside = sorted(
+        f"{name} imports {imported}"
+        for name, imported in found
+        if imported.split(".")[0] not in sys.stdlib_module_names
+        and not any(imported == ok or imported.startswith(f"{ok}.") for ok in DOMAIN_MAY_IMPORT)
+    )
+    assert outside == []

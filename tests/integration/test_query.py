@@ -25,7 +25,7 @@ from movers.market.dataset import TICKERS
 from stock_movers.adapters.storage import ticker_pk
 from stock_movers.domain.calendar import sessions_in_range
 from tests.support.localstack import StackHandle
-from tests.unit.test_query import ANALYSIS, BARS, glue_type
+from tests.unit.test_query_engine import ANALYSIS, BARS, glue_type
 
 # This test's own days: a year no other stack test stores a watchlist day in (one single-ticker day of
 # test_ingest_paths may be there too; every comparison below covers whatever the year holds).

@@ -53,11 +53,13 @@ def _run(stack: LocalStack, name: str, payload: dict[str, Any]) -> dict[str, Any
 
 
 def set_strategy(stack: LocalStack, strategy: str) -> None:
+    """Release validate_input with FETCH_STRATEGY=`strategy` to its `live` alias (what the ingest machine
+    invokes, as `terraform apply` would): a change to $LATEST alone reaches no run."""
     lam = stack.client("lambda")
     name = stack.outputs["function_names"]["validate_input"]
     env = lam.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
     variables = {**env, "FETCH_STRATEGY": strategy}
-    lam.update_function_configuration(FunctionName=name, Environment={"Variables": variables})
+    stack.release_function(name, Environment={"Variables": variables})
 
 
 def run(stack: LocalStack | None = None) -> dict[str, Any]:

@@ -210,12 +210,6 @@ class ItemStore:
                 raise StorageUnavailable(str(exc)) from exc
             raise
 
-    def leaders(self, day: dt.date | str, scope: str = "watchlist") -> dict[str, Any] | None:
-        """The stored board item of a day (DynamoDB JSON), or None."""
-        out = self.ddb.get_item(TableName=self.table, Key=leaders_key(day, scope), ConsistentRead=True)
-        item = out.get("Item")
-        return dict(item) if item else None
-
     def winner_dates(self, start: dt.date, end: dt.date) -> set[dt.date]:
         """Dates in [start, end] that have a winner item (a stored day); one paginated key-only Query."""
         return {
@@ -300,6 +294,10 @@ class ItemStore:
 
     def ticker_day(self, ticker: str, day: dt.date | str) -> dict[str, Any] | None:
         return self.get(ticker_key(ticker, day))
+
+    def leaders(self, day: dt.date | str, scope: str = "watchlist") -> dict[str, Any] | None:
+        """The stored board item of a day (DynamoDB JSON), or None."""
+        return self.get(leaders_key(day, scope), consistent=True)
 
     def newest_ticker_days(
         self, ticker: str, limit: int, *, through: dt.date | str | None = None, attributes: str | None = None

@@ -5,6 +5,7 @@ output)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib.util
 import io
 import json
@@ -183,7 +184,7 @@ class FakeS3:
             def paginate(self, Bucket: str, Prefix: str) -> Iterator[dict[str, Any]]:
                 keys = sorted(k for k in objects if k.startswith(Prefix))
                 for i in range(0, len(keys), 2):  # two keys a page: pagination is followed
-                    yield {"Contents": [{"Key": k} for k in keys[i : i + 2]]}
+                    yield {"Contents": [{"Key": k, "ETag": etag(objects[k])} for k in keys[i : i + 2]]}
 
         return Pages()
 
@@ -191,6 +192,15 @@ class FakeS3:
         assert bucket == "data-bucket"
         self.downloaded.append(key)
         Path(path).write_bytes(self.objects[key])
+
+    def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:
+        assert Bucket == "data-bucket"
+        self.downloaded.append(Key)
+        return {"Body": io.BytesIO(self.objects[Key]), "ETag": etag(self.objects[Key])}
+
+
+def etag(body: bytes) -> str:
+    return f'"{hashlib.md5(body).hexdigest()}"'
 
 
 class FakeGlue:
@@ -249,12 +259,40 @@ def objects() -> dict[str, bytes]:
     }
 
 
-def run(objects: dict[str, bytes], sql: str, tmp_path: Path) -> tuple[Result, FakeS3]:
+def run(
+    objects: dict[str, bytes], sql: str, tmp_path: Path, cache: Path | None = None
+) -> tuple[Result, FakeS3]:
     s3 = FakeS3(objects)
     engine = LocalEngine(
-        s3, FakeGlue([table("analysis"), table("daily_bars")]), "stock_movers_test", tmp_path, NOW
+        s3, FakeGlue([table("analysis"), table("daily_bars")]), "stock_movers_test", tmp_path, NOW, cache
     )
     return engine.run(sql), s3
+
+
+def test_a_cached_object_is_fetched_again_only_when_its_etag_changed(objects, tmp_path):
+    sql = "SELECT day, ticker, close FROM daily_bars ORDER BY day, ticker"
+    cache = tmp_path / "cache"
+    # Given a first query that fetched every data object
+    first, s3 = run(objects, sql, tmp_path / "1", cache)
+    assert len(s3.downloaded) == 2
+    # When the same query runs again, nothing is downloaded and the answer is the same
+    again, s3 = run(objects, sql, tmp_path / "2", cache)
+    assert s3.downloaded == [] and again == first
+    # When one day is re-stored with other numbers, only that object is fetched, and the answer is the new one
+    key = parquet_key(dt.date(2025, 3, 4))
+    changed = {**objects, key: bars("2025-03-04", ("TSLA", "11", "12.1", "10.000000"))}
+    after, s3 = run(changed, sql, tmp_path / "3", cache)
+    assert s3.downloaded == [key]
+    assert after.rows[-1] == ["2025-03-04", "TSLA", "12.10000000"]
+    assert not list(cache.rglob("*.part"))
+
+
+def test_a_key_that_would_leave_the_cache_is_a_named_error(tmp_path):
+    def never(bucket: str, key: str, path: Path) -> str:
+        raise AssertionError("not fetched")
+
+    with pytest.raises(QueryError, match="cannot hold"):
+        query_cli.cached_object(tmp_path / "cache", "data-bucket", "curated/../../../etc/x", '"e"', never)
 
 
 def test_the_local_engine_exposes_the_catalogs_columns_types_and_partition_keys(objects, tmp_path):

@@ -601,7 +601,12 @@ def _authorize_function_logs(fn: Any, group: str, stream: str) -> bool:
 
 def _patch_step_functions() -> None:
     """The interpreter signs every integration call with the state machine role's session (moto signs with
-    fixed dummy keys, ignoring the role it is handed)."""
+    fixed dummy keys, ignoring the role it is handed).
+
+    One client per (region, service, role session) is kept and reused: moto builds a new boto3 client for
+    every Task it runs, which cost a tenth of the local AWS's time in a backfill (each build loads the
+    service model and an SSL context). A client is thread-safe for calls, and a new role session (other
+    keys) gets a client of its own, so every call is still signed as the role it runs as."""
     import sys
 
     import boto3
@@ -609,14 +614,21 @@ def _patch_step_functions() -> None:
     from moto.stepfunctions.parser.asl.utils import boto_client as module
 
     original = module.boto_client_for
+    clients: dict[tuple[str, ...], BaseClient] = {}
+    lock = threading.Lock()
 
     def boto_client_for(region: str, service: str, state_credentials: Any = None) -> BaseClient:
-        client = original(region=region, service=service, state_credentials=state_credentials)
         role_arn = getattr(state_credentials, "role_arn", None)
         if not role_arn:
-            return client
+            return original(region=region, service=service, state_credentials=state_credentials)
         session = role_session(role_arn, "states.amazonaws.com")
-        return boto3.client(  # same endpoint and config as moto's, the role's credentials
+        key = (region, service, session.access_key_id, session.secret_access_key, session.session_token)
+        with lock:
+            cached = clients.get(key)
+        if cached is not None:
+            return cached
+        client = original(region=region, service=service, state_credentials=state_credentials)
+        signed = boto3.client(  # same endpoint and config as moto's, the role's credentials
             service_name=service,
             region_name=region,
             endpoint_url=client.meta.endpoint_url,
@@ -625,6 +637,10 @@ def _patch_step_functions() -> None:
             aws_secret_access_key=session.secret_access_key,
             aws_session_token=session.session_token,
         )
+        with lock:
+            if len(clients) >= 256:  # bounded: sessions of roles long gone are dropped
+                clients.clear()
+            return clients.setdefault(key, signed)
 
     for name, mod in list(sys.modules.items()):
         if name.startswith("moto.stepfunctions.parser") and getattr(mod, "boto_client_for", None) is original:

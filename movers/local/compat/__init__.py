@@ -31,6 +31,7 @@ from movers.local.compat.awslambda import (
     fix_lambda_stored_config,
 )
 from movers.local.compat.dynamodb import (
+    fix_dynamodb_query_reads_one_partition,
     fix_dynamodb_requests_are_atomic,
     fix_dynamodb_transaction_rollback,
 )
@@ -46,6 +47,7 @@ from movers.local.compat.iam import (
 from movers.local.compat.s3 import (
     fix_s3_inventory_round_trip,
 )
+from movers.local.compat.server import fix_backend_list_is_read_once
 from movers.local.compat.stepfunctions import (
     HISTORY_LIMIT_CAUSE,
     HISTORY_MAX_EVENTS,
@@ -101,6 +103,8 @@ __all__ = [
     "apply",
     "aws_timestamp",
     "environment_bytes",
+    "fix_backend_list_is_read_once",
+    "fix_dynamodb_query_reads_one_partition",
     "fix_dynamodb_requests_are_atomic",
     "fix_dynamodb_task_keeps_its_failure",
     "fix_dynamodb_transaction_rollback",
@@ -149,6 +153,7 @@ _applied = False
 _lock = threading.Lock()
 
 FIXES: list[Callable[[], None]] = [
+    fix_backend_list_is_read_once,
     fix_time_scale,
     fix_json_path_parse_is_cached,
     fix_validate_state_machine_definition,
@@ -167,6 +172,7 @@ FIXES: list[Callable[[], None]] = [
     fix_step_functions_status_change_events,
     fix_events_task_service_errors,
     fix_dynamodb_transaction_rollback,
+    fix_dynamodb_query_reads_one_partition,
     fix_state_payload_size_is_counted_as_aws_counts_it,
     fix_parameters_output_size_is_checked,
     fix_execution_input_size_is_validated,

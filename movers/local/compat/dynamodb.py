@@ -5,6 +5,7 @@ Part of :mod:`movers.local.compat` (see its docstring); each fix is tested in ``
 
 from __future__ import annotations
 
+import inspect
 import threading
 from typing import Any
 
@@ -95,3 +96,46 @@ def fix_dynamodb_transaction_rollback() -> None:
 
     Table.__deepcopy__ = table_deepcopy  # type: ignore[attr-defined]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+def fix_dynamodb_query_reads_one_partition() -> None:
+    """A Query on a table's own key reads only the items of its partition key (as DynamoDB does).
+
+    moto answers a base-table Query by listing and sorting every item of the table, then keeping those of
+    the asked partition: a Query's cost grows with the whole table, not with its partition. Run under
+    :func:`fix_dynamodb_requests_are_atomic`'s lock, every such Query (a backfill's plan, gap finding,
+    the API's reads) stalls every other DynamoDB request of the stack while a table of a few years of days
+    is sorted. Here the base-table Query sees only its partition (moto keeps items by partition key);
+    moto's own sorting, paging, key conditions and filters run on it unchanged. Index queries are left as
+    they are (their partitions are not kept apart).
+    """
+    from moto.dynamodb.models.table import Table
+
+    original_query = Table.query
+    original_all_items = Table.all_items
+    state = threading.local()
+
+    def all_items(self: Any) -> Any:
+        partition = getattr(state, "partition", None)
+        if partition is None or partition[0] is not self:
+            return original_all_items(self)
+        bucket = self.items.get(partition[1])
+        if bucket is None:
+            return []
+        return list(bucket.values()) if self.range_key_attr else [bucket]
+
+    signature = inspect.signature(original_query)
+
+    def query(self: Any, *args: Any, **kwargs: Any) -> Any:
+        asked = signature.bind(self, *args, **kwargs).arguments
+        hash_key = asked.get("hash_key")
+        if asked.get("index_name") or hash_key is None:
+            return original_query(self, *args, **kwargs)
+        state.partition = (self, hash_key)
+        try:
+            return original_query(self, *args, **kwargs)
+        finally:
+            state.partition = None
+
+    Table.all_items = all_items  # type: ignore[method-assign]
+    Table.query = query  # type: ignore[method-assign]

@@ -26,4 +26,4 @@ def fix_backend_list_is_read_once() -> None:
     def list_of_moto_modules() -> tuple[str, ...]:
         return read_once()
 
-    backends.list_of_moto_modules = list_of_moto_modules  # type: ignore[assignment]
+    backends.list_of_moto_modules = list_of_moto_modules

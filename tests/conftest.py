@@ -42,10 +42,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackHandle]:
 
 # Folders whose tests share an expensive session fixture (a local AWS, a browser, terraform init): each runs
 # on one xdist worker, so the fixture starts once. tests/integration and tests/chaos share the Terraform stack
-# (`stack`), except test_local_up, which brings up a stack of its own.
+# (`stack`), except test_local_up, which brings up a stack of its own; test_iam_plan joins them.
 _SESSION_FOLDERS = ("browser", "infrastructure", "local", "statemachines")
 _STACK_FOLDERS = ("integration", "chaos")
 _OWN_STACK = ("tests/integration/test_local_up.py",)
+# Outside those folders but on the shared stack (a plan of the applied stack): in the stack's group, so no
+# second worker applies a stack of its own for it.
+_ON_SHARED_STACK = ("tests/infrastructure/test_iam_plan.py",)
 
 
 def xdist_group_of(nodeid: str) -> str:
@@ -54,7 +57,7 @@ def xdist_group_of(nodeid: str) -> str:
     parts = module.split("/")
     if module in _OWN_STACK or len(parts) < 3:
         return module
-    if parts[1] in _STACK_FOLDERS:
+    if parts[1] in _STACK_FOLDERS or module in _ON_SHARED_STACK:
         return "stack"
     if parts[1] in _SESSION_FOLDERS:
         return parts[1]

@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from movers.terraform import TF_DIR, terraform_env
@@ -35,6 +36,7 @@ class Target:
     endpoint: str | None = None  # the local AWS, or None for AWS itself
     web_url: str | None = None
     market_latest_session: str | None = None  # the last session the local stack's market server has
+    work_dir: Path | None = None  # the local stack's own folder (its state file's), for the CLI's caches
 
     def client(self, service: str) -> Any:
         import boto3
@@ -51,14 +53,15 @@ class Target:
 
 
 def local_target() -> Target:
-    from movers.local.daemon import read_state
+    from movers.local.daemon import read_state, state_file
 
     state = read_state()
     if state is None:
         raise CliError("the local stack is not running: start it with `make demo` or `movers local up`")
     return Target(
-        state["outputs"], state["aws_endpoint"], state["web_url"], state.get("market_latest_session")
-    )
+        state["outputs"], state["aws_endpoint"], state["web_url"], state.get("market_latest_session"),
+        work_dir=state_file().parent,
+    )  # fmt: skip
 
 
 def aws_target() -> Target:

@@ -457,9 +457,8 @@ def query(t: Target, sql: str, *, local: bool, timeout: float = 300.0) -> Result
     if not database:
         raise QueryError("the stack has no query catalog (query_database): apply the current Terraform first")
     if local:
-        from movers.local.daemon import state_file
-
-        cache = state_file().parent / "query-cache"  # beside the local stack's state, gone with it
+        # objects of earlier queries, kept in the local stack's folder (gone with the stack)
+        cache = t.work_dir / "query-cache" if t.work_dir is not None else None
         with tempfile.TemporaryDirectory(prefix="movers-query-") as work:
             engine = LocalEngine(t.client("s3"), t.client("glue"), str(database), Path(work), cache=cache)
             return engine.run(sql)

@@ -365,7 +365,7 @@ class MarketApp:
         self.set_now(now)
         # Alpha Vantage's and Tiingo's APIs over the same dataset, keys, faults and stats (vendors.py)
         self.vendors = VendorApis(
-            self, alphavantage_plan=alphavantage_plan, tiingo_plan=tiingo_plan, clock=monotonic
+            self, corrupt, alphavantage_plan=alphavantage_plan, tiingo_plan=tiingo_plan, clock=monotonic
         )
 
     # -- configuration -----------------------------------------------------------------------------------
@@ -399,7 +399,7 @@ class MarketApp:
         if req.path.startswith("/_admin/"):
             return self._admin(req)
         if self.vendors.owns(req.path):
-            return self.vendors.handle(req)
+            return Response(*self.vendors.handle(req))
         arrived = self.stats.arrive()  # a provider counts a call when it arrives, before serving it
         r = route(req.path)
         endpoint = r.endpoint if r else "unknown"

@@ -27,13 +27,36 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from .dataset import Bar
 from .ratelimit import SlidingWindow, validate_rate_limit
 
-if TYPE_CHECKING:
-    from .app import MarketApp, Request, Response
-    from .dataset import Bar
+# What a vendor handler answers: (HTTP status, JSON body bytes); app.MarketApp makes its Response of it.
+Answer = tuple[int, bytes]
+Corrupt = Callable[[dict[str, Any], str], dict[str, Any]]
+_SERVER_ERRORS = {
+    "500": (500, "Internal server error"),
+    "502": (502, "Bad gateway"),
+    "503": (503, "Service unavailable"),
+}
+
+
+class VendorRequest(Protocol):
+    """The parts of app.Request a vendor handler reads."""
+
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    def param(self, name: str) -> str | None: ...
+
+
+def json_answer(status: int, obj: object) -> Answer:
+    return status, json.dumps(obj, separators=(",", ":")).encode()
+
 
 AV_ENDPOINT = "av_daily"
 TIINGO_ENDPOINT = "tiingo_prices"
@@ -121,20 +144,14 @@ def _price(value: Decimal | float) -> str:
     return f"{Decimal(str(value)):.4f}"
 
 
-def _values(app: MarketApp, bar: Bar, fault: str | None) -> dict[str, Any]:
-    """The bar's o/h/l/c/v as Massive's bar_json has them, corrupted as a bad_numbers fault says."""
-    from .app import bar_json, corrupt
-
-    out = bar_json(bar, 0, with_ticker=False)
-    return corrupt(out, app.faults.config.bad_numbers) if fault == "bad_numbers" else out
-
-
 class VendorApis:
-    """Alpha Vantage and Tiingo over `app`'s dataset, keys, faults and stats."""
+    """Alpha Vantage and Tiingo over `app`'s (a MarketApp's) dataset, keys, faults, clock and stats.
+    `corrupt` is app.corrupt (a bad_numbers fault), passed in so this module needs nothing of app's."""
 
     def __init__(
         self,
-        app: MarketApp,
+        app: Any,
+        corrupt: Corrupt,
         *,
         alphavantage_plan: Mapping[str, tuple[int, float]] | None = None,
         tiingo_plan: Mapping[str, tuple[int, float]] | None = None,
@@ -142,6 +159,7 @@ class VendorApis:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.app = app
+        self._corrupt = corrupt
         self._clock = clock
         self.alphavantage_premium = alphavantage_premium
         self.set_plans(
@@ -171,47 +189,55 @@ class VendorApis:
     def owns(path: str) -> bool:
         return path == "/query" or path.startswith("/tiingo/")
 
-    def handle(self, req: Request) -> Response:
+    def handle(self, req: VendorRequest) -> Answer:
         if req.path == "/query":
             return self._counted(req, AV_ENDPOINT, (req.param("symbol") or "").upper() or None, self._av)
         return self._counted(req, TIINGO_ENDPOINT, self._tiingo_ticker(req.path), self._tiingo)
 
     def _counted(
         self,
-        req: Request,
+        req: VendorRequest,
         endpoint: str,
         ticker: str | None,
-        serve: Callable[[Request, str | None, list[str | None]], Response],
-    ) -> Response:
+        serve: Callable[[VendorRequest, str | None, list[str | None]], Answer],
+    ) -> Answer:
         slot = self.app.stats.arrive()
         fault: list[str | None] = [None]
-        response = serve(req, ticker, fault)
-        self.app.stats.record(endpoint, response.status, ticker, fault[0], slot)
-        return response
+        answer = serve(req, ticker, fault)
+        self.app.stats.record(endpoint, answer[0], ticker, fault[0], slot)
+        return answer
 
     def _keys_ok(self, key: str) -> bool:
         keys = self.app._keys
         return keys is None or (bool(key) and key in keys)
 
-    def _transport_fault(self, fault: str) -> Response | None:
-        """The vendor-neutral faults: server errors, timeouts, slow answers (then served normally)."""
-        from .app import _SERVER_ERRORS, json_response
+    def _values(self, bar: Bar, fault: str | None) -> dict[str, Any]:
+        """The bar's o/h/l/c/v as Massive's bar_json has them, corrupted as a bad_numbers fault says."""
+        out = {
+            "o": float(bar.open),
+            "h": float(bar.high),
+            "l": float(bar.low),
+            "c": float(bar.close),
+            "v": bar.volume,
+        }
+        return self._corrupt(out, self.app.faults.config.bad_numbers) if fault == "bad_numbers" else out
 
+    def _transport_fault(self, fault: str) -> Answer | None:
+        """The vendor-neutral faults: server errors, timeouts, slow answers (then served normally)."""
         if fault == "timeout":
             self.app._sleep(self.app.faults.config.timeout_ms / 1000)
-            return json_response(504, {"detail": "Gateway timeout"})
+            return json_answer(504, {"detail": "Gateway timeout"})
         if fault in _SERVER_ERRORS:
             status, text = _SERVER_ERRORS[fault]
-            return json_response(status, {"detail": text})
+            return json_answer(status, {"detail": text})
         if fault == "slow":
             self.app._sleep(self.app.faults.config.slow_ms / 1000)
         return None
 
     @staticmethod
-    def _truncate(response: Response, fault: str | None) -> Response:
-        if fault == "malformed" and response.status == 200:
-            response.body = response.body[: max(1, len(response.body) // 2)]
-        return response
+    def _truncate(answer: Answer, fault: str | None) -> Answer:
+        status, body = answer
+        return (status, body[: max(1, len(body) // 2)]) if fault == "malformed" and status == 200 else answer
 
     def _bars(self, ticker: str, start: dt.date, end: dt.date, fault: str | None) -> list[Bar]:
         end = min(end, self.app.latest_session())
@@ -221,11 +247,9 @@ class VendorApis:
 
     # -- Alpha Vantage -----------------------------------------------------------------------------------
 
-    def _av(self, req: Request, ticker: str | None, fault: list[str | None]) -> Response:
-        from .app import json_response
-
-        def notice(kind: str, text: str) -> Response:
-            return json_response(200, {kind: text})
+    def _av(self, req: VendorRequest, ticker: str | None, fault: list[str | None]) -> Answer:
+        def notice(kind: str, text: str) -> Answer:
+            return json_answer(200, {kind: text})
 
         key = req.param("apikey") or ""
         if not self._keys_ok(key):
@@ -259,7 +283,7 @@ class VendorApis:
         shift = dt.timedelta(days=1 if drawn == "wrong_date" else 0)
         series: dict[str, dict[str, str]] = {}
         for bar in reversed(bars):  # newest first, as Alpha Vantage sends them
-            v = _values(self.app, bar, drawn)
+            v = self._values(bar, drawn)
             series[(bar.day + shift).isoformat()] = {
                 "1. open": _price(v["o"]),
                 "2. high": _price(v["h"]),
@@ -277,7 +301,7 @@ class VendorApis:
             },
             "Time Series (Daily)": series,
         }
-        return self._truncate(json_response(200, body), drawn)
+        return self._truncate(json_answer(200, body), drawn)
 
     # -- Tiingo ------------------------------------------------------------------------------------------
 
@@ -288,11 +312,9 @@ class VendorApis:
             return parts[2].upper().replace("-", ".")  # Tiingo spells share classes BRK-B
         return None
 
-    def _tiingo(self, req: Request, ticker: str | None, fault: list[str | None]) -> Response:
-        from .app import json_response
-
-        def detail(status: int, text: str) -> Response:
-            return json_response(status, {"detail": text})
+    def _tiingo(self, req: VendorRequest, ticker: str | None, fault: list[str | None]) -> Answer:
+        def detail(status: int, text: str) -> Answer:
+            return json_answer(status, {"detail": text})
 
         header = req.headers.get("authorization", "")
         key = header[6:].strip() if header[:6].lower() == "token " else ""
@@ -313,7 +335,7 @@ class VendorApis:
         except ValueError:
             return detail(400, "Error: startDate and endDate must be YYYY-MM-DD")
         span = (start, end or start) if start else None
-        fault[0] = drawn = self.app.faults.draw(TIINGO_ENDPOINT, ticker, span)  # type: ignore[arg-type]
+        fault[0] = drawn = self.app.faults.draw(TIINGO_ENDPOINT, ticker, span)
         if drawn == "429":
             return detail(429, TIINGO_HOURLY)
         if drawn == "401":
@@ -335,7 +357,7 @@ class VendorApis:
         shift = dt.timedelta(days=1 if drawn == "wrong_date" else 0)
         rows = []
         for bar in bars:
-            v = _values(self.app, bar, drawn)
+            v = self._values(bar, drawn)
             prices = {"close": v["c"], "high": v["h"], "low": v["l"], "open": v["o"], "volume": v["v"]}
             rows.append(
                 {
@@ -347,7 +369,7 @@ class VendorApis:
                     "splitFactor": 1.0,
                 }
             )
-        return self._truncate(json_response(200, rows), drawn)
+        return self._truncate(json_answer(200, rows), drawn)
 
 
 def plan_from_json(text: bytes) -> dict[str, tuple[int, float]]:

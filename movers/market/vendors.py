@@ -372,6 +372,25 @@ class VendorApis:
         return self._truncate(json_answer(200, rows), drawn)
 
 
+def parse_plan(text: str) -> dict[str, tuple[int, float]]:
+    """A plan from the CLI: "burst=1/1,daily=25/86400" (window=CALLS/SECONDS, comma separated), "none"
+    for no windows; RateLimitConfigError (a ValueError) naming the bad part otherwise."""
+    from .ratelimit import RateLimitConfigError, parse_rate_limit
+
+    if text.strip().lower() in ("none", "off", ""):
+        return {}
+    out: dict[str, tuple[int, float]] = {}
+    for part in text.split(","):
+        name, sep, limit = part.partition("=")
+        window = parse_rate_limit(limit) if sep and name.strip() else None
+        if window is None:
+            raise RateLimitConfigError(
+                f"plan part {part.strip()!r} is not WINDOW=CALLS/SECONDS, e.g. daily=25/86400"
+            )
+        out[name.strip()] = window
+    return out
+
+
 def plan_from_json(text: bytes) -> dict[str, tuple[int, float]]:
     """{window: {"calls", "period_seconds"}} (an admin body) as a QuotaPlan mapping; ValueError otherwise."""
     data = json.loads(text or b"null")

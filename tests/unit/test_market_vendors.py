@@ -197,3 +197,14 @@ def test_quota_plan_admits_only_when_every_window_has_room_and_the_admin_endpoin
     assert ok.status == 200 and app.vendors.alphavantage.windows == {"burst": (5, 2.0)}
     bad = app.handle(Request("POST", "/_admin/plan/tiingo", {}, {}, b'{"hourly": {"calls": 0}}'))
     assert bad.status == 400 and app.vendors.tiingo.windows == TIINGO_FREE
+
+
+def test_a_plan_from_the_command_line() -> None:
+    from movers.market.ratelimit import RateLimitConfigError
+    from movers.market.vendors import parse_plan
+
+    assert parse_plan("burst=1/1,daily=25/86400") == {"burst": (1, 1.0), "daily": (25, 86_400.0)}
+    assert parse_plan("none") == {}
+    for bad in ("burst", "burst=0/1", "=5/60", "daily=25/86400,hourly=x"):
+        with pytest.raises(RateLimitConfigError, match="plan part|rate limit|calls >= 1"):
+            parse_plan(bad)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import uuid
 
 import pytest
@@ -74,6 +75,8 @@ def test_daily_run_backfill_and_replay_through_the_vendor_store_the_massive_resu
                 "ingest", f"vendor-{name}-{DAY}-{tag}", {"date": DAY, "tickers": TICKERS, "force": True}
             )
             assert daily["status"] == "SUCCEEDED", daily.get("cause")
+            # (the sessions before DAY hold no winner: no healing backfill runs beside the test)
+            assert json.loads(daily["output"])["heal"]["status"] == "NoGaps", daily["output"]
             backfill = stack.run(
                 "backfill",
                 f"vendor-{name}-{tag}",

@@ -206,5 +206,5 @@ def test_a_plan_from_the_command_line() -> None:
     assert parse_plan("burst=1/1,daily=25/86400") == {"burst": (1, 1.0), "daily": (25, 86_400.0)}
     assert parse_plan("none") == {}
     for bad in ("burst", "burst=0/1", "=5/60", "daily=25/86400,hourly=x"):
-        with pytest.raises(RateLimitConfigError, match="plan part|rate limit|calls >= 1"):
+        with pytest.raises(RateLimitConfigError, match=r"plan part|rate limit|calls >= 1"):
             parse_plan(bad)

@@ -123,7 +123,12 @@ def add_parsers(sub: Any) -> None:
     )
     rp.add_argument("--from", dest="start", type=_date, required=True, help="first session YYYY-MM-DD")
     rp.add_argument("--to", dest="end", type=_date, required=True, help="last session YYYY-MM-DD")
-    rp.add_argument("--provider", default="massive", help="raw/provider=<p>/ to read (default massive)")
+    rp.add_argument(
+        "--provider",
+        default="massive",
+        choices=("massive", "alphavantage", "tiingo"),
+        help="raw/provider=<p>/ to read (default massive)",
+    )
     rp.add_argument(
         "--tickers", nargs="+", help="the watchlist of each day (default: the deployed WATCHLIST)"
     )

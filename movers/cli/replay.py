@@ -13,9 +13,11 @@ fetched it):
 2. the session snapshot `raw/provider=<p>/date=<D>/_session.json`, every row for that ticker;
 3. backfill ranges `raw/provider=<p>/range=<from>_<to>/<T>.json` covering D, the bars dated D (identical
    bars from several ranges count once; differing ones refuse the day as DuplicateTicker).
-A body that is not what the provider documents (not JSON, wrong shape, a range bar outside its range)
-refuses every day that needs it with MalformedResponse. Bars for another date refuse the day with
-SessionMismatch; a missing ticker with MissingTickers.
+Each provider's bodies are read by its own parser (stock_movers.providers.stored); Alpha Vantage's
+per-ticker bodies hold its whole compact series, so the bars of D (or of the range) are taken from them, as
+the run took them. A body that is not what the provider documents (not JSON, wrong shape, a range bar
+outside its range) refuses every day that needs it with MalformedResponse. Bars for another date refuse the
+day with SessionMismatch; a missing ticker with MissingTickers.
 
 Pure of AWS: the bodies, the stored winners and Store Day come in as small interfaces (S3Bodies,
 DynamoWinners, LambdaStoreDay below are the boto3 ones), so unit tests use in-memory fakes.
@@ -36,7 +38,7 @@ from stock_movers.domain.errors import DuplicateTicker, MoversError
 from stock_movers.domain.inputs import parse_ticker
 from stock_movers.execution_names import replay_execution_name
 from stock_movers.providers.errors import MalformedResponse
-from stock_movers.providers.massive import parse_stored_body
+from stock_movers.providers.stored import SERIES_BODIES, parser_of
 from stock_movers.usecases.pick import reduce_day
 from stock_movers.usecases.store_sessions import StoreFailed
 
@@ -116,13 +118,16 @@ class _Reader:
     def __init__(self, bodies: Bodies, provider: str) -> None:
         self.bodies = bodies
         self.provider = provider
+        self._parser = parser_of(provider)
+        # a per-ticker body holds the provider's whole recent series: take the bars asked for, as the run did
+        self.series = provider in SERIES_BODIES
         self._parsed: dict[tuple[str, str | None], tuple[DailyBar, ...] | MalformedResponse] = {}
         self._ranges: dict[str, dict[str, list[str]]] | None = None  # range dir -> ticker -> keys
 
     def parse(self, key: str, ticker: str | None) -> tuple[DailyBar, ...]:
         if (key, ticker) not in self._parsed:
             try:
-                self._parsed[key, ticker] = parse_stored_body(self.bodies.get(key), ticker, key)
+                self._parsed[key, ticker] = self._parser(self.bodies.get(key), ticker, key)
             except MoversError as exc:
                 self._parsed[key, ticker] = MalformedResponse(f"{key}: {str(exc)[:200]}")
             except (UnicodeError, ValueError, TypeError, RecursionError) as exc:
@@ -152,6 +157,8 @@ class _Reader:
         bars: list[DailyBar] = []
         for key in _page_sorted(keys):
             bars += self.parse(key, ticker)
+        if self.series:
+            bars = [b for b in bars if start <= b.date <= end]
         dates = [b.date for b in bars]
         if any(not start <= d <= end for d in dates) or len(set(dates)) != len(dates):
             raise MalformedResponse(f"{directory}{ticker}.json: a bar outside the range or twice for a date")
@@ -175,7 +182,7 @@ def day_bars(reader: _Reader, day: dt.date, tickers: Sequence[str]) -> list[Dail
     for ticker in tickers:
         if ticker in by_name:
             for key in _page_sorted(by_name[ticker]):
-                bars += reader.parse(key, ticker)
+                bars += (b for b in reader.parse(key, ticker) if not reader.series or b.date == day)
             continue
         if "_session" in by_name:
             if snapshot is None:
@@ -220,13 +227,14 @@ def replay(
         raise ReplayError(f"--to {end} is before --from {start}")
     if (end - start).days > MAX_DAYS:
         raise ReplayError("replay at most ten years at a time")
-    if provider != "massive":
-        raise ReplayError(f"replay reads massive raw bodies only, not {provider!r}")
+    try:
+        reader = _Reader(bodies, provider)
+    except ValueError as exc:
+        raise ReplayError(str(exc)) from None
     tickers = [parse_ticker(t, "tickers") for t in tickers]
     if not tickers or len(set(tickers)) != len(tickers):
         raise ReplayError("tickers: a non-empty list of distinct symbols is needed (--tickers or WATCHLIST)")
     stamp = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
-    reader = _Reader(bodies, provider)
     report = ReplayReport()
     for day in sessions_in_range(start, end):
         iso = day.isoformat()

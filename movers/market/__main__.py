@@ -1,7 +1,8 @@
-"""CLI: run the local Massive-compatible market server until SIGTERM/SIGINT.
+"""CLI: run the local market server (Massive's API, and Alpha Vantage's and Tiingo's) until SIGTERM/SIGINT.
 
     MARKET_API_KEY=KEY python -m movers.market --port 8181 --rate-limit 5/60 [--csv FILE] [--faults JSON]
         [--universe N [--universe-seed S] [--universe-without-bundled]]
+        [--alphavantage-plan burst=1/1,daily=25/86400] [--tiingo-plan hourly=50/3600,daily=1000/86400]
 
 Prefer MARKET_API_KEY over --api-key so the key does not show in `ps` output. Prints the base URL on the
 first line of stdout once the server accepts connections.
@@ -24,6 +25,7 @@ from .dataset import DatasetError
 from .faults import FaultConfigError
 from .ratelimit import RateLimitConfigError, parse_rate_limit
 from .server import MarketServer, PortInUseError
+from .vendors import parse_plan
 
 DEFAULT_KEY = "local-key"
 
@@ -52,6 +54,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--history-days", type=int, help="plan depth: older data gets 403 NOT_AUTHORIZED")
     p.add_argument("--now", help="the server's 'now' as an ISO datetime with offset (default: last session)")
     p.add_argument("--max-limit", type=int, default=50_000, help="largest range page (default 50000)")
+    p.add_argument(
+        "--alphavantage-plan",
+        type=str,
+        metavar="PLAN",
+        help="Alpha Vantage's windows per key, e.g. burst=1/1,daily=25/86400 (the default), or 'none'",
+    )
+    p.add_argument(
+        "--tiingo-plan",
+        type=str,
+        metavar="PLAN",
+        help="Tiingo's windows per key, e.g. hourly=50/3600,daily=1000/86400 (the default), or 'none'",
+    )
     p.add_argument("--quiet", action="store_true", help="no access log on stderr")
     return p
 
@@ -85,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             universe=args.universe,
             universe_seed=args.universe_seed,
             universe_include_base=not args.universe_without_bundled,
+            alphavantage_plan=None if args.alphavantage_plan is None else parse_plan(args.alphavantage_plan),
+            tiingo_plan=None if args.tiingo_plan is None else parse_plan(args.tiingo_plan),
         )
         url = server.start()
     except (PortInUseError, DatasetError, FaultConfigError, RateLimitConfigError, ValueError, OSError) as exc:

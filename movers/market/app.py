@@ -3,7 +3,8 @@
 `MarketApp.handle(Request) -> Response` implements the four daily-bar endpoints of Massive's REST API
 (aggregates range, grouped daily, previous close, daily open/close) over a `Dataset`, with Massive's auth,
 plan-depth (403), rate-limit (429) and not-found behaviour and the same JSON shapes, plus the admin
-endpoints (`/_admin/...`, no key, not counted) and fault injection. `server.py` puts it on HTTP.
+endpoints (`/_admin/...`, no key, not counted) and fault injection. `server.py` puts it on HTTP. Alpha
+Vantage's `/query` and Tiingo's `/tiingo/...` paths go to `vendors.VendorApis` (same dataset and stats).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .dataset import Bar, BarSource
 from .faults import FaultConfig, FaultConfigError, FaultInjector
 from .ratelimit import RateLimiter, validate_rate_limit
 from .universe import Universe
+from .vendors import VendorApis, plan_from_json
 
 DEFAULT_LIMIT = 5000
 MAX_LIMIT = 50_000
@@ -341,6 +343,8 @@ class MarketApp:
         max_limit: int = MAX_LIMIT,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        alphavantage_plan: Mapping[str, tuple[int, float]] | None = None,
+        tiingo_plan: Mapping[str, tuple[int, float]] | None = None,
     ) -> None:
         self.dataset = dataset
         self._keys = None if api_keys is None else frozenset(api_keys)
@@ -359,6 +363,10 @@ class MarketApp:
         self._sleep = sleep
         self.stats = Stats(monotonic)
         self.set_now(now)
+        # Alpha Vantage's and Tiingo's APIs over the same dataset, keys, faults and stats (vendors.py)
+        self.vendors = VendorApis(
+            self, corrupt, alphavantage_plan=alphavantage_plan, tiingo_plan=tiingo_plan, clock=monotonic
+        )
 
     # -- configuration -----------------------------------------------------------------------------------
 
@@ -390,6 +398,8 @@ class MarketApp:
     def handle(self, req: Request) -> Response:
         if req.path.startswith("/_admin/"):
             return self._admin(req)
+        if self.vendors.owns(req.path):
+            return Response(*self.vendors.handle(req))
         arrived = self.stats.arrive()  # a provider counts a call when it arrives, before serving it
         r = route(req.path)
         endpoint = r.endpoint if r else "unknown"
@@ -647,6 +657,8 @@ class MarketApp:
                 return self._admin_clock(req)
             if name == "rate-limit":
                 return self._admin_rate_limit(req)
+            if name in ("plan/alphavantage", "plan/tiingo"):
+                return self._admin_plan(req, name.removeprefix("plan/"))
         return json_response(404, {"status": "NOT_FOUND", "message": "No such admin endpoint."})
 
     def _admin_arrivals(self, req: Request) -> Response:
@@ -697,10 +709,20 @@ class MarketApp:
             return json_response(400, {"status": "ERROR", "error": f"bad rate limit: {exc}"})
         return json_response(200, {"status": "OK", "rate_limit": self.describe()["rate_limit"]})
 
+    def _admin_plan(self, req: Request, vendor: str) -> Response:
+        """Replace Alpha Vantage's or Tiingo's plan: {"window": {"calls", "period_seconds"}, ...}."""
+        try:
+            plan = plan_from_json(req.body)
+        except ValueError as exc:
+            return json_response(400, {"status": "ERROR", "error": f"bad plan: {exc}"})
+        self.vendors.set_plans(**{vendor: plan})
+        return json_response(200, {"status": "OK", "plans": self.vendors.describe()})
+
     def reset(self) -> None:
-        """Zero the counters and arrivals and empty every rate-limit window."""
+        """Zero the counters and arrivals and empty every rate-limit window (every vendor's plan too)."""
         self.stats.reset()
         self.limiter.reset()
+        self.vendors.reset()
 
     def describe(self) -> dict[str, Any]:
         limit = self.limiter.limit
@@ -712,6 +734,7 @@ class MarketApp:
             "now": self.now().isoformat(),
             "rate_limit": None if limit is None else {"calls": limit[0], "period_seconds": limit[1]},
             "history_days": self.history_days,
+            "plans": self.vendors.describe(),
             "max_limit": self.max_limit,
             "sources": list(self.dataset.sources),
             "universe": self.dataset.describe() if isinstance(self.dataset, Universe) else None,

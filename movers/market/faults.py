@@ -51,7 +51,8 @@ KINDS = (
     "403",
 )
 BAD_NUMBERS = ("huge", "inverted", "negative", "zero_open", "huge_volume")
-ENDPOINTS = ("range", "grouped", "prev", "open_close")
+# Massive's four, then Alpha Vantage's and Tiingo's (vendors.py)
+ENDPOINTS = ("range", "grouped", "prev", "open_close", "av_daily", "tiingo_prices")
 MAX_SLOW_MS = 30_000
 _ALIASES = {
     "5xx": "500",

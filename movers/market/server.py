@@ -1,4 +1,5 @@
-"""The local Massive-compatible HTTP server: `MarketApp` on a stdlib ThreadingHTTPServer, loopback only.
+"""The local market server: `MarketApp` on a stdlib ThreadingHTTPServer, loopback only. It speaks Massive's
+API and, over the same dataset, Alpha Vantage's and Tiingo's (vendors.py), told apart by path.
 
     with MarketServer(rate_limit=(5, 2.0)) as server:      # bundled SYNTHETIC data, key "local-key"
         requests.get(f"{server.url}/v2/aggs/ticker/AAPL/prev", headers={"Authorization": "Bearer local-key"})
@@ -144,6 +145,8 @@ class MarketServer:
     universe: serve a generated SYNTHETIC market of this many tickers on the dataset's sessions (see
     `universe.Universe`): the dataset's tickers with their bars unchanged plus generated symbols, or only
     generated ones with universe_include_base=False. universe_seed picks the symbols and their bars.
+    alphavantage_plan / tiingo_plan: those APIs' windows per key, {name: (calls, period_seconds)}; None for
+    each vendor's free plan (vendors.ALPHAVANTAGE_FREE, vendors.TIINGO_FREE), {} for none.
     """
 
     def __init__(
@@ -162,6 +165,8 @@ class MarketServer:
         universe: int | None = None,
         universe_seed: int = 1,
         universe_include_base: bool = True,
+        alphavantage_plan: Mapping[str, tuple[int, float]] | None = None,
+        tiingo_plan: Mapping[str, tuple[int, float]] | None = None,
     ) -> None:
         base: Dataset
         if dataset is None:
@@ -182,6 +187,8 @@ class MarketServer:
             history_days=history_days,
             now=now,
             max_limit=max_limit,
+            alphavantage_plan=alphavantage_plan,
+            tiingo_plan=tiingo_plan,
         )
         self.host = _loopback(host)
         if not 0 <= port <= 65535:
@@ -268,6 +275,19 @@ class MarketServer:
     def peak(self, window: float) -> int:
         """The most data requests that arrived within any `window` seconds since the last reset."""
         return self.app.stats.peak(window)
+
+    def set_plans(
+        self,
+        alphavantage: Mapping[str, tuple[int, float]] | None = None,
+        tiingo: Mapping[str, tuple[int, float]] | None = None,
+    ) -> None:
+        """Replace Alpha Vantage's and/or Tiingo's plan (None keeps it; as POST /_admin/plan/<vendor>)."""
+        self.app.vendors.set_plans(alphavantage, tiingo)
+
+    def plan_usage(self, vendor: str, key: str) -> dict[str, int]:
+        """Calls `key` has in each window of `vendor`'s plan now ("alphavantage" or "tiingo")."""
+        plan = self.app.vendors.alphavantage if vendor == "alphavantage" else self.app.vendors.tiingo
+        return plan.used(key)
 
     def set_faults(self, faults: FaultConfig | Mapping[str, Any] | Sequence[Any] | None) -> None:
         """Replace the fault configuration (restarts the script and the RNG)."""

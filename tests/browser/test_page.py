@@ -507,3 +507,20 @@ def test_on_a_phone_the_gainers_and_losers_fit(browser, api_stack, width):
         assert page.locator("#leaders-losers li").first.is_visible()
     finally:
         context.close()
+
+
+def test_a_page_on_a_real_provider_shows_that_providers_licence_note(page, api_stack):
+    # Given the page served with the footer note Terraform writes into config.js for a real provider
+    # (infrastructure/frontend.tf provider_licence_notes; the local SYNTHETIC server passes its own instead)
+    import re
+    from pathlib import Path
+
+    terraform = (Path(__file__).parents[2] / "infrastructure" / "frontend.tf").read_text()
+    note = re.search(r'\n\s*massive\s*=\s*"([^"]+)"', terraform)
+    assert note is not None
+    gateway = api_stack.gateway(data_note=note[1])
+    # When it loads, Then its footer says display only, no redistribution, and not SYNTHETIC
+    open_page(page, gateway.url)
+    footer = page.locator("#data-note").text_content()
+    assert footer == note[1] and "display only" in footer and "redistribution" in footer
+    assert "SYNTHETIC" not in footer

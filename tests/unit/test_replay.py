@@ -226,7 +226,7 @@ def test_a_session_snapshot_serves_the_tickers_without_their_own_body():
         ({"start": D(2025, 7, 2), "end": D(2025, 7, 1)}, "before"),
         ({"tickers": []}, "non-empty"),
         ({"tickers": ["AAPL", "AAPL"]}, "distinct"),
-        ({"provider": "tiingo"}, "massive raw bodies only"),
+        ({"provider": "yahoo"}, "unknown provider 'yahoo'"),
     ],
 )
 def test_a_replay_that_cannot_run_says_why(kwargs, message):
@@ -270,3 +270,70 @@ def test_the_cli_prints_one_line_per_day_and_fails_only_when_a_day_failed_to_sto
                     tickers=TICKERS)  # fmt: skip
     assert print_report(failed) == 1
     assert "2025-07-07  failed StoreRejected: parquet: the day's rows" in capsys.readouterr().out
+
+
+def av_series(ticker: str, *bars: tuple[dt.date, str, str]) -> bytes:
+    """An Alpha Vantage TIME_SERIES_DAILY body (strings, newest first)."""
+    series = {
+        d.isoformat(): {"1. open": o, "2. high": str(max(Decimal(o), Decimal(c)) + 1),
+                        "3. low": str(min(Decimal(o), Decimal(c)) - 1), "4. close": c, "5. volume": "1000"}
+        for d, o, c in sorted(bars, reverse=True)
+    }  # fmt: skip
+    return json.dumps({"Meta Data": {"2. Symbol": ticker}, "Time Series (Daily)": series}).encode()
+
+
+def tiingo_rows(*bars: tuple[dt.date, str, str]) -> bytes:
+    out = []
+    for d, o, c in bars:
+        hi, lo = max(Decimal(o), Decimal(c)) + 1, min(Decimal(o), Decimal(c)) - 1
+        out.append(
+            f'{{"date":"{d}T00:00:00.000Z","open":{o},"high":{hi},"low":{lo},"close":{c},"volume":1000}}'
+        )
+    return ("[" + ",".join(out) + "]").encode()
+
+
+def test_alphavantage_bodies_hold_the_whole_series_and_the_replay_takes_each_days_bar():
+    # Given Alpha Vantage's raw bodies: a daily run's per-ticker body for 2025-07-02 (the whole compact
+    # series: 07-01 and 07-02) and a backfill range body for 07-01..07-01 (the same series)
+    a, b = D(2025, 7, 1), D(2025, 7, 2)
+    bodies = {}
+    for t, (o1, c1), (o2, c2) in [
+        ("AAPL", ("100", "101"), ("100", "110")), ("MSFT", ("50", "60"), ("50", "51")),
+        ("NVDA", ("10", "10.5"), ("10", "10.2")),
+    ]:  # fmt: skip
+        series = av_series(t, (a, o1, c1), (b, o2, c2))
+        bodies[f"raw/provider=alphavantage/date={b}/{t}.json"] = series
+        bodies[f"raw/provider=alphavantage/range={a}_{a}/{t}.json"] = series
+    # When both days are replayed from provider=alphavantage
+    store = FakeStoreDay()
+    report = replay(
+        FakeBodies(bodies), FakeWinners(), store, start=a, end=b, tickers=TICKERS, provider="alphavantage"
+    )
+    # Then each day is rebuilt from its own bars (MSFT +20% on 07-01, AAPL +10% on 07-02), not refused for
+    # the series' other day
+    assert report.rebuilt == [a.isoformat(), b.isoformat()], report.days
+    assert [p["winner"]["ticker"] for p in store.payloads] == ["MSFT", "AAPL"]
+
+
+def test_tiingo_bodies_replay_and_a_bar_for_another_date_refuses_the_day():
+    day = D(2025, 7, 2)
+    bodies = {
+        f"raw/provider=tiingo/date={day}/{t}.json": tiingo_rows((day, "100", c))
+        for t, c in [("AAPL", "103"), ("MSFT", "99"), ("NVDA", "100.5")]
+    }
+    store = FakeStoreDay()
+    report = replay(
+        FakeBodies(bodies), FakeWinners(), store, start=day, end=day, tickers=TICKERS, provider="tiingo"
+    )
+    assert report.rebuilt == [day.isoformat()] and store.payloads[0]["winner"]["ticker"] == "AAPL"
+    bodies[f"raw/provider=tiingo/date={day}/NVDA.json"] = tiingo_rows((D(2025, 7, 1), "100", "100.5"))
+    again = replay(
+        FakeBodies(bodies),
+        FakeWinners(),
+        FakeStoreDay(),
+        start=day,
+        end=day,
+        tickers=TICKERS,
+        provider="tiingo",
+    )
+    assert again.refused[day.isoformat()].error == "SessionMismatch"

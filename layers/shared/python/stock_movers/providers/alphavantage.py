@@ -131,7 +131,8 @@ class AlphaVantageProvider(HttpProvider):
             raise RateLimited(f"{where}: {self._http.redact(note[:300])}", retry_after=60.0)
         raise MalformedResponse(f"{where}: no {_SERIES!r} and no error notice")
 
-    def _parse(self, payload: dict[str, Any], ticker: str, where: str) -> dict[dt.date, DailyBar]:
+    @staticmethod
+    def _parse(payload: dict[str, Any], ticker: str, where: str) -> dict[dt.date, DailyBar]:
         meta = payload.get("Meta Data")
         symbol = meta.get("2. Symbol") if isinstance(meta, dict) else None
         if symbol is not None and (not isinstance(symbol, str) or symbol.upper() != ticker):
@@ -151,3 +152,17 @@ class AlphaVantageProvider(HttpProvider):
             volume = number(row.get("5. volume"), "5. volume", at, allow_str=True)
             series[day] = DailyBar(ticker=ticker, date=day, volume=volume, **prices)
         return series
+
+
+def parse_stored_body(body: bytes, ticker: str | None, label: str = "stored body") -> tuple[DailyBar, ...]:
+    """Every bar of a raw TIME_SERIES_DAILY body as stored in S3 (no HTTP), oldest first: the restore
+    drill's parser. The body is the whole compact series, whatever day or range the run asked for; the
+    caller takes the bars it needs. Same parsing as the live adapter; MalformedResponse otherwise."""
+    where = f"alphavantage {label}"
+    if ticker is None:
+        raise MalformedResponse(f"{where}: Alpha Vantage has no whole-session bodies")
+    payload = load_json(body, where)
+    if not isinstance(payload, dict) or _SERIES not in payload:
+        raise MalformedResponse(f"{where}: no {_SERIES!r}")
+    series = AlphaVantageProvider._parse(payload, ticker, where)
+    return tuple(series[d] for d in sorted(series))

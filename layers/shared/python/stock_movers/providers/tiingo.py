@@ -121,3 +121,18 @@ def _bar(row: Any, ticker: str, where: str) -> DailyBar:
         close=number(row.get("close"), "close", at),
         volume=number(row.get("volume"), "volume", at),
     )
+
+
+def parse_stored_body(body: bytes, ticker: str | None, label: str = "stored body") -> tuple[DailyBar, ...]:
+    """The bars of a raw prices body as stored in S3 (no HTTP): the restore drill's parser. Same row
+    parsing as the live adapter, one bar per date; MalformedResponse on a body it cannot read."""
+    where = f"tiingo {label}"
+    if ticker is None:
+        raise MalformedResponse(f"{where}: Tiingo has no whole-session bodies")
+    payload = load_json(body, where)
+    if not isinstance(payload, list):
+        raise MalformedResponse(f"{where}: body is not a list")
+    bars = [_bar(row, ticker, where) for row in payload]
+    if len({b.date for b in bars}) != len(bars):
+        raise MalformedResponse(f"{where}: two bars for one date")
+    return tuple(sorted(bars, key=lambda b: b.date))

@@ -5,8 +5,21 @@
 locals {
   env_main_table = { TABLE_NAME = aws_dynamodb_table.main.name }
   env_bucket     = { BUCKET_NAME = module.data_bucket.bucket }
-  env_watchlist  = { WATCHLIST = join(",", var.watchlist) }
-  env_provider   = { MARKET_PROVIDER = var.market_provider }
+  # The watchlist is an S3 object (storage.tf), not a variable: Lambda's 4 KB environment held ~700 tickers.
+  # Its version is given too: a changed watchlist changes the function configuration, and every container
+  # reads exactly the version Terraform wrote (adapters/watchlist.py).
+  env_watchlist = {
+    BUCKET_NAME       = module.data_bucket.bucket
+    WATCHLIST_KEY     = aws_s3_object.watchlist.key
+    WATCHLIST_VERSION = aws_s3_object.watchlist.version_id
+  }
+  # The watchlist readers' one grant: that object (GetObjectVersion: the version named above).
+  watchlist_read = {
+    sid       = "ReadWatchlist"
+    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+    resources = ["${module.data_bucket.arn}/${aws_s3_object.watchlist.key}"]
+  }
+  env_provider = { MARKET_PROVIDER = var.market_provider }
   # fetch_bars and fetch_range (settings.FetchSettings): the only functions given the API key's secret.
   env_fetch = merge(local.env_bucket, local.env_provider, {
     CONTROL_TABLE_NAME             = aws_dynamodb_table.control.name
@@ -24,15 +37,16 @@ locals {
 }
 
 module "fn_validate_input" {
-  source      = "./modules/function"
-  name_prefix = local.name_prefix
-  name        = "validate_input"
-  zip_path    = "${local.dist_dir}/functions/validate_input.zip"
-  layer_arns  = local.base_layers
-  environment = merge(local.env_watchlist, local.env_provider, { FETCH_STRATEGY = var.fetch_strategy })
-  timeout     = 10
-  memory_size = 256
-  common      = local.fn_common
+  source            = "./modules/function"
+  name_prefix       = local.name_prefix
+  name              = "validate_input"
+  zip_path          = "${local.dist_dir}/functions/validate_input.zip"
+  layer_arns        = local.base_layers
+  environment       = merge(local.env_watchlist, local.env_provider, { FETCH_STRATEGY = var.fetch_strategy })
+  timeout           = 10
+  memory_size       = 256
+  policy_statements = [local.watchlist_read]
+  common            = local.fn_common
 }
 
 module "fn_fetch_bars" {

@@ -39,6 +39,16 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
   }
 }
 
+# The configured watchlist (adapters/watchlist.py): an object, not an environment variable or an SSM
+# parameter, so its size is not limited (Lambda's 4 KB environment, SSM's 4/8 KB values). Its readers are
+# given its key and the version written here.
+resource "aws_s3_object" "watchlist" {
+  bucket       = module.data_bucket.id
+  key          = "config/watchlist.json"
+  content      = jsonencode({ tickers = var.watchlist })
+  content_type = "application/json"
+}
+
 resource "aws_dynamodb_table" "main" {
   #checkov:skip=CKV_AWS_119:SSE with the AWS managed key is on; a customer key adds cost and key-policy operations for market data that is public
   name         = "${local.name_prefix}-movers"

@@ -72,6 +72,12 @@ module "fn_fetch_bars" {
       resources = ["${module.data_bucket.arn}/raw/*"]
     },
     {
+      # Each fetched bar, for Pick Winner (the state machine carries keys, not bars).
+      sid       = "IngestWorkObjects"
+      actions   = ["s3:PutObject"]
+      resources = ["${module.data_bucket.arn}/work/ingest/*"]
+    },
+    {
       sid       = "ProviderApiKey"
       actions   = ["secretsmanager:GetSecretValue"]
       resources = [aws_secretsmanager_secret.provider_api_key.arn]
@@ -86,9 +92,25 @@ module "fn_pick_winner" {
   name        = "pick_winner"
   zip_path    = "${local.dist_dir}/functions/pick_winner.zip"
   layer_arns  = local.base_layers
-  timeout     = 10
+  environment = local.env_bucket
+  # Reads one object per ticker the snapshot lacks (500 at most, 16 at a time).
+  timeout     = 30
   memory_size = 256
-  common      = local.fn_common
+  policy_statements = [
+    {
+      # The session snapshot's work object (fetch_bars writes it beside the raw body).
+      sid       = "ReadSnapshotWorkObject"
+      actions   = ["s3:GetObject"]
+      resources = ["${module.data_bucket.arn}/raw/*/_snapshot-*"]
+    },
+    {
+      # The fetched bars in, the validated day out (for Store Day).
+      sid       = "IngestWorkObjects"
+      actions   = ["s3:GetObject", "s3:PutObject"]
+      resources = ["${module.data_bucket.arn}/work/ingest/*"]
+    },
+  ]
+  common = local.fn_common
 }
 
 module "fn_store_day" {
@@ -111,6 +133,12 @@ module "fn_store_day" {
       sid       = "WriteCuratedParquet"
       actions   = ["s3:PutObject", "s3:DeleteObjectVersion"]
       resources = ["${module.data_bucket.arn}/curated/daily_bars/*"]
+    },
+    {
+      # The daily run's validated day, left by Pick Winner (dayKey).
+      sid       = "ReadIngestDay"
+      actions   = ["s3:GetObject"]
+      resources = ["${module.data_bucket.arn}/work/ingest/*"]
     },
   ]
   common = local.fn_common

@@ -24,6 +24,19 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
     }
   }
 
+  # A daily run's work objects (fetched bars, the validated day) are read within the run, or a redrive of it
+  # (at most 14 days later); a month is ample.
+  rule {
+    id     = "expire-ingest-work"
+    status = "Enabled"
+    filter {
+      prefix = "work/ingest/"
+    }
+    expiration {
+      days = 30
+    }
+  }
+
   rule {
     id     = "expire-old-versions"
     status = "Enabled"

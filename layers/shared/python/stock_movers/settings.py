@@ -267,8 +267,10 @@ class ApiService:
 
 
 @dataclass(frozen=True)
-class NoSettings:
-    """A function that reads no settings (pick_winner)."""
+class PickWinnerSettings:
+    """pick_winner: the bucket holding the run's work objects (fetched bars in, the validated day out)."""
+
+    bucket: DataBucket
 
 
 @dataclass(frozen=True)
@@ -356,7 +358,7 @@ class ApiSettings:
 FUNCTION_SETTINGS: dict[str, type] = {
     "validate_input": ValidateInputSettings,
     "fetch_bars": FetchSettings,
-    "pick_winner": NoSettings,
+    "pick_winner": PickWinnerSettings,
     "store_day": StoreDaySettings,
     "analysis_prepare": AnalysisPrepareSettings,
     "analysis_ticker": AnalysisTickerSettings,

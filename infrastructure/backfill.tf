@@ -31,7 +31,6 @@ module "fn_plan_backfill" {
       actions   = ["dynamodb:Query"]
       resources = [aws_dynamodb_table.main.arn]
     },
-    local.watchlist_read,
   ]
   common = local.fn_common
 }

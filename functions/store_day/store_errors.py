@@ -25,7 +25,6 @@ PERMANENT_CODES = frozenset(
         "ItemCollectionSizeLimitExceededException",
         "ResourceNotFoundException",  # table missing: configuration, not load
         "NoSuchBucket",
-        "NoSuchKey",  # the daily run's day object (dayKey) is not there
         "AccessDenied",
         "AccessDeniedException",
         "InvalidArgument",

@@ -145,6 +145,11 @@ output "staleness_function_name" {
   value       = module.fn_staleness_check.function_name
 }
 
+output "reconcile_function_name" {
+  description = "Name of the next-day reconcile function (`movers reconcile` invokes it)."
+  value       = module.fn_reconcile.function_name
+}
+
 # -------------------- failure capture and audit trail (audit.tf)
 
 output "dead_letter_queue_url" {

@@ -99,7 +99,7 @@ def test_a_revision_that_keeps_the_winner_is_stored_and_audited_without_an_alert
     row = next(r for r in ports.stores[0][2] if r["ticker"] == "AAA")
     assert (row["close"], row["percentChange"]) == ("102", "2.000000")
     (day, record), = ports.audits
-    assert day == D2 and record["changes"] == ["AAA close 101 -> 102", "AAA high 102 -> 103"]
+    assert day == D2 and record["changes"] == ["AAA high 102 -> 103", "AAA close 101 -> 102"]
     assert record["winnerFrom"] == record["winnerTo"] == "BBB 3.000000" and record["winnerChanged"] is False
     assert record["reason"] == "test revision"
     assert ports.alerts == []
@@ -121,7 +121,7 @@ def test_a_revision_that_changes_the_winner_stores_the_new_winner_and_alerts() -
     assert subject == "Winner of 2021-03-03 revised: BBB -> CCC"
     assert "CCC close 98 -> 105" in message and "test revision" in message
     assert report.revised == [
-        {"date": "2021-03-03", "winnerFrom": "BBB 3.000000", "winnerTo": "CCC 5.000000", "changes": 2}
+        {"date": "2021-03-03", "winnerFrom": "BBB 3.000000", "winnerTo": "CCC 5.000000", "changes": 3}
     ]
 
 

@@ -26,8 +26,8 @@ from stock_movers.domain.calendar import NEW_YORK, latest_completed_session
 
 from .dataset import Bar, BarSource
 from .faults import FaultConfig, FaultConfigError, FaultInjector
-from .revisions import RevisionError, Revisions
 from .ratelimit import RateLimiter, validate_rate_limit
+from .revisions import RevisionError, Revisions
 from .universe import Universe
 
 DEFAULT_LIMIT = 5000
@@ -689,7 +689,11 @@ class MarketApp:
         """Replace the revision set: `{"revisions": [...]}` (revisions.py); `{"revisions": []}` clears it."""
         try:
             data = json.loads(req.body or b"null")
-            if not isinstance(data, dict) or set(data) != {"revisions"} or not isinstance(data["revisions"], list):
+            if (
+                not isinstance(data, dict)
+                or set(data) != {"revisions"}
+                or not isinstance(data["revisions"], list)
+            ):
                 raise RevisionError('expected {"revisions": [...]}')
             self.revisions.configure(data["revisions"], self.dataset)
         except (ValueError, RevisionError) as exc:

@@ -110,7 +110,8 @@ class Revisions:
     def apply(self, bar: Bar) -> Bar:
         with self._lock:
             revision = self._by_bar.get((bar.ticker, bar.day))
-        return bar if revision is None else dataclasses.replace(bar, **dict(revision.changes))
+        changes: dict[str, Any] = dict(revision.changes) if revision else {}
+        return dataclasses.replace(bar, **changes) if changes else bar
 
     def apply_all(self, bars: Sequence[Bar]) -> list[Bar]:
         return [self.apply(b) for b in bars]

@@ -34,8 +34,8 @@ def test_a_revision_changes_the_bar_in_range_grouped_and_open_close_until_cleare
     original = data.bar(ticker, dt.date.fromisoformat(DAY))
     assert original is not None
     # When its close is revised
-    status, state = call(app, "POST", "/_admin/revisions",
-                         {"revisions": [{"ticker": ticker, "date": DAY, "close": "123.45", "reason": "late print"}]})  # fmt: skip
+    revision = {"ticker": ticker, "date": DAY, "close": "123.45", "reason": "late print"}
+    status, state = call(app, "POST", "/_admin/revisions", {"revisions": [revision]})
     # Then every data endpoint serves the revised close, and the set says what was revised and why
     assert status == 200
     assert state["revisions"] == [{"ticker": ticker, "date": DAY, "close": "123.45", "reason": "late print"}]
@@ -56,7 +56,10 @@ def test_a_revision_changes_the_bar_in_range_grouped_and_open_close_until_cleare
     ("entry", "message"),
     [
         ({"ticker": "NOPE", "date": DAY, "close": "1", "reason": "x"}, "no bar of NOPE"),
-        ({"ticker": "AAPL", "date": "2021-03-06", "close": "1", "reason": "x"}, "no bar of AAPL on 2021-03-06"),
+        (
+            {"ticker": "AAPL", "date": "2021-03-06", "close": "1", "reason": "x"},
+            "no bar of AAPL on 2021-03-06",
+        ),
         ({"ticker": "AAPL", "date": DAY, "close": "1"}, "reason is required"),
         ({"ticker": "AAPL", "date": DAY, "reason": "x"}, "at least one of"),
         ({"ticker": "AAPL", "date": DAY, "close": "abc", "reason": "x"}, "close must be a number"),
@@ -66,7 +69,8 @@ def test_a_revision_changes_the_bar_in_range_grouped_and_open_close_until_cleare
 )
 def test_a_bad_revision_is_refused_and_changes_nothing(data: Dataset, entry: dict, message: str) -> None:
     app = MarketApp(data, api_keys=[KEY], rate_limit=None)
-    call(app, "POST", "/_admin/revisions", {"revisions": [{"ticker": "AAPL", "date": DAY, "close": "9", "reason": "kept"}]})  # fmt: skip
+    kept = {"ticker": "AAPL", "date": DAY, "close": "9", "reason": "kept"}
+    call(app, "POST", "/_admin/revisions", {"revisions": [kept]})
     status, body = call(app, "POST", "/_admin/revisions", {"revisions": [entry]})
     assert status == 400 and message in body["error"]
     assert call(app, "GET", "/_admin/revisions")[1]["revisions"][0]["reason"] == "kept"

@@ -98,7 +98,7 @@ def test_a_revision_that_keeps_the_winner_is_stored_and_audited_without_an_alert
     assert [s[0] for s in ports.stores] == [D2]
     row = next(r for r in ports.stores[0][2] if r["ticker"] == "AAA")
     assert (row["close"], row["percentChange"]) == ("102", "2.000000")
-    (day, record), = ports.audits
+    ((day, record),) = ports.audits
     assert day == D2 and record["changes"] == ["AAA high 102 -> 103", "AAA close 101 -> 102"]
     assert record["winnerFrom"] == record["winnerTo"] == "BBB 3.000000" and record["winnerChanged"] is False
     assert record["reason"] == "test revision"
@@ -116,8 +116,11 @@ def test_a_revision_that_changes_the_winner_stores_the_new_winner_and_alerts() -
     # Then the stored winner is the rows' own winner (the daily run's rule), audited and alerted
     day, winner, _rows = ports.stores[0]
     assert (day, winner["ticker"], winner["percentChange"]) == (D3, "CCC", "5.000000")
-    assert ports.audits[0][1]["winnerFrom"] == "BBB 3.000000" and ports.audits[0][1]["winnerTo"] == "CCC 5.000000"
-    (subject, message), = ports.alerts
+    assert (
+        ports.audits[0][1]["winnerFrom"] == "BBB 3.000000"
+        and ports.audits[0][1]["winnerTo"] == "CCC 5.000000"
+    )
+    ((subject, message),) = ports.alerts
     assert subject == "Winner of 2021-03-03 revised: BBB -> CCC"
     assert "CCC close 98 -> 105" in message and "test revision" in message
     assert report.revised == [

@@ -173,7 +173,9 @@ def reconcile(
         ports.audit(day, record)
         if changed:
             ports.alert(
-                f"Winner of {day.isoformat()} revised: {before.get('ticker', '-')} -> {winner['ticker']}"[:100],
+                f"Winner of {day.isoformat()} revised: {before.get('ticker', '-')} -> {winner['ticker']}"[
+                    :100
+                ],
                 f"The provider revised {day.isoformat()} after the close ({reason}).\n"
                 f"Winner: {was} -> {now_is}\nChanges:\n" + "\n".join(record["changes"]),
             )

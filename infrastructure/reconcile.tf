@@ -20,8 +20,9 @@ module "fn_reconcile" {
   memory_size = 256
   policy_statements = [
     {
+      # The shared sliding-window log only (no idempotency records: a re-run re-reads, which is its point).
       sid       = "RateLimiter"
-      actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+      actions   = ["dynamodb:GetItem", "dynamodb:PutItem"]
       resources = [aws_dynamodb_table.control.arn]
     },
     {

@@ -1,18 +1,22 @@
-"""Reconcile: re-read the newest stored sessions and store what the provider revised after the close.
+"""Reconcile: the steps of the reconcile state machine (statemachines/reconcile.asl.json).
 
-Scheduled on weekdays after the next session's close (EventBridge Scheduler), and callable by hand
-(`movers reconcile`). Input `{}` (the newest RECONCILE_SESSIONS stored sessions up to the latest completed
-session) or `{"through": "YYYY-MM-DD", "sessions": k, "reason": "..."}`. One range call per watchlist
-ticker through the shared rate limiter (raw bodies at the design's range key), then usecases.reconcile:
-a revised day is stored by the store_day function with force, audited, and alerted on when its winner
-changed; an unrevised day writes nothing. Output: the report (sessions, providerCalls, unchanged, revised,
-rejected); a rejected revision fails the invocation with RevisionRejected after the other days are done.
+The machine is started by its weekday schedule after the next session's close (EventBridge Scheduler) or by
+hand (`movers reconcile`); it calls this function three times, by `step`:
+
+- `plan`: input `{}` (the newest RECONCILE_SESSIONS stored sessions up to the latest completed session) or
+  `{"through": "YYYY-MM-DD", "sessions": k, "reason": "..."}`. One range call per watchlist ticker through
+  the shared rate limiter (raw bodies at the design's range key), then usecases.reconcile.plan: the revised
+  days (winner, rows, audit facts) for the machine to store with store_day, the refused ones named.
+- `record`: after store_day stored a revised day, its audit record and (when the winner changed) the alert.
+- `summarize`: the report (sessions, providerCalls, unchanged, revised, rejected, and `cause` naming every
+  rejected day: the machine then fails with RevisionRejected).
+
+This function invokes no other function: storing is the machine's Store Day state.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from stock_movers.adapters.aws import client
@@ -24,8 +28,7 @@ from stock_movers.domain.inputs import parse_date
 from stock_movers.observability import correlate, logger, metrics
 from stock_movers.settings import ReconcileSettings, load
 from stock_movers.usecases.fetch import limited
-from stock_movers.usecases.reconcile import MAX_SESSIONS, RevisionRejected, reconcile
-from stock_movers.usecases.store_sessions import StoreFailed
+from stock_movers.usecases.reconcile import MAX_SESSIONS, plan, record, summarize
 from stock_movers.usecases.wiring import invocation, provider_context
 
 settings = load(ReconcileSettings)
@@ -36,13 +39,12 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class AwsPorts:
-    """The deployed stack behind usecases.reconcile's ports."""
+class StoredDays:
+    """The stored days and the provider behind usecases.reconcile.plan's ports."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.ctx = provider_context(settings.fetch)
-        self.lam, self.sns = client("lambda"), client("sns")
 
     def stored_sessions(self, through: dt.date, k: int) -> list[dt.date]:
         items = _items.query(WINNER_PK, last=through, attributes="sk", newest_first=True, limit=k)
@@ -69,26 +71,12 @@ class AwsPorts:
         self.ctx.raw.put_pages(keys, result.raw_pages)  # versioned: an earlier body of the key stays
         return list(result.bars)
 
-    def store(self, day: dt.date, winner: dict[str, Any], rows: list[dict[str, Any]]) -> str:
-        payload = {
-            "date": day.isoformat(),
-            "force": True,
-            "winner": winner,
-            "rows": rows,
-            "executionArn": f"reconcile:{self.name}",
-            "executionName": self.name,
-        }
-        out = self.lam.invoke(
-            FunctionName=settings.reconcile.store_function,
-            InvocationType="RequestResponse",
-            Payload=json.dumps(payload),
-        )
-        body = json.loads(out["Payload"].read() or b"null")
-        if out.get("FunctionError"):
-            error = body.get("errorType", "StoreDayFailed") if isinstance(body, dict) else "StoreDayFailed"
-            message = body.get("errorMessage", "") if isinstance(body, dict) else ""
-            raise StoreFailed(str(error), str(message))
-        return str(body.get("status", "")) if isinstance(body, dict) else ""
+
+class Recorder:
+    """The audit trail and the alerts topic behind usecases.reconcile.record's ports."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
 
     def audit(self, day: dt.date, record: dict[str, Any]) -> None:
         stopped = dt.datetime.now(dt.UTC)
@@ -109,7 +97,7 @@ class AwsPorts:
         _items.put_audit(key, attributes)
 
     def alert(self, subject: str, message: str) -> None:
-        self.sns.publish(TopicArn=settings.reconcile.alert_topic_arn, Subject=subject, Message=message)
+        client("sns").publish(TopicArn=settings.reconcile.alert_topic_arn, Subject=subject, Message=message)
 
 
 def _sessions(event: dict[str, Any]) -> int:
@@ -119,32 +107,61 @@ def _sessions(event: dict[str, Any]) -> int:
     return raw
 
 
+def _plan(event: dict[str, Any], name: str) -> dict[str, Any]:
+    given = event.get("input")
+    if given is None:
+        given = {}
+    if not isinstance(given, dict):
+        raise InvalidInput("input", "must be a JSON object {through?, sessions?, reason?}")
+    unknown = sorted(set(given) - {"through", "sessions", "reason"})
+    if unknown:
+        raise InvalidInput(unknown[0], "is not an input of the reconcile (through, sessions, reason)")
+    through = (
+        parse_date(given["through"], "through")
+        if given.get("through") is not None
+        else latest_completed_session(dt.datetime.now(dt.UTC))
+    )
+    reason = given.get("reason") or "provider revised the bar after the close"
+    if not isinstance(reason, str):
+        raise InvalidInput("reason", "must be a string")
+    planned = plan(
+        StoredDays(name),
+        through=through,
+        k=_sessions(given),
+        tickers=settings.watchlist.tickers,
+        provider=settings.fetch.provider.name,
+        board_size=settings.board.size,
+    )
+    out = planned.to_dict()
+    out["reason"] = reason[:200]
+    logger.info(
+        "Reconcile planned",
+        extra={k: v for k, v in out.items() if k != "revised"}
+        | {"revised": [r["date"] for r in out["revised"]]},
+    )
+    return out
+
+
 @metrics.log_metrics
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     correlate(event)
     invocation(context)
     event = event if isinstance(event, dict) else {}
-    through = (
-        parse_date(event["through"], "through")
-        if event.get("through") is not None
-        else latest_completed_session(dt.datetime.now(dt.UTC))
-    )
-    k = _sessions(event)
-    reason = str(event.get("reason") or "provider revised the bar after the close")[:200]
-    name = f"reconcile-{through.isoformat()}-{dt.datetime.now(dt.UTC).strftime('%H%M%S%f')}"
-    report = reconcile(
-        AwsPorts(name),
-        through=through,
-        k=k,
-        tickers=settings.watchlist.tickers,
-        provider=settings.fetch.provider.name,
-        board_size=settings.board.size,
-        reason=reason,
-        now=_now,
-    )
-    out = report.to_dict()
-    logger.info("Reconciled", extra=out)
-    if report.rejected:
-        raise RevisionRejected(report.rejected)
-    return out
+    name = str(event.get("executionName") or "reconcile")
+    step = event.get("step")
+    if step == "plan":
+        return _plan(event, name)
+    if step == "record":
+        return record(
+            Recorder(name),
+            event["day"],
+            status=str(event.get("status", "")),
+            reason=str(event.get("reason", "")),
+            now=_now,
+        )
+    if step == "summarize":
+        out = summarize(event.get("plan") or {}, event.get("results") or [])
+        logger.info("Reconciled", extra=out)
+        return out
+    raise InvalidInput("step", f"must be plan, record or summarize, got {str(step)[:20]!r}")

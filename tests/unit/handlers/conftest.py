@@ -61,7 +61,6 @@ DEPLOYED: dict[str, str] = {
     "EVENT_SOURCE": "stock-movers.test",
     "CATCHUP_SESSIONS": "10",
     "RECONCILE_SESSIONS": "3",
-    "STORE_DAY_FUNCTION": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:store_day:live",
     "ALERT_TOPIC_ARN": f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts",
     "STATE_MACHINE_ARN": INGEST_ARN,
     "CORS_ALLOW_ORIGIN": "*",

@@ -258,11 +258,10 @@ class CatchUp:
 
 @dataclass(frozen=True)
 class Reconcile:
-    """The next-day reconcile (usecases.reconcile): how many stored sessions it re-reads, the store_day
-    function it stores revised days with, and the alert topic it tells of a changed winner."""
+    """The next-day reconcile (usecases.reconcile): how many stored sessions it re-reads and the alert
+    topic it tells of a changed winner (its state machine stores the revised days with store_day)."""
 
     sessions: int = env("RECONCILE_SESSIONS", whole(1, 10), default="3")
-    store_function: str = env("STORE_DAY_FUNCTION")
     alert_topic_arn: str = env("ALERT_TOPIC_ARN")
 
 

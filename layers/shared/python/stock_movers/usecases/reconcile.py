@@ -1,23 +1,23 @@
 """Next-day reconcile: re-read the last few stored sessions from the provider and store its revisions.
 
-Vendors revise daily bars after the close. `reconcile` re-reads the newest `k` stored sessions up to
-`through` with ONE range call per ticker (the span of those sessions), compares each fetched bar with the
-stored per-ticker item, and for each day where any open, high, low, close or volume differs:
+Vendors revise daily bars after the close. The reconcile state machine (statemachines/reconcile.asl.json)
+drives three steps of this module:
 
-1. reduces the provider's bars of that day with the daily run's own code (`usecases.pick.reduce_day`: the
-   all-or-nothing validation and the winner rule) and checks the rows and the board as Store Day will
-   (`stored_board`); a day that does not validate is REJECTED with the domain error's name and nothing of
-   it is written (the stored day stays as it was);
-2. stores it through the deployed store_day function with `force` (the same Parquet, items, winner and
-   top-N board commit as every other path; the data bucket is versioned, so the superseded Parquet and raw
-   bodies stay readable as older versions);
-3. writes an audit record "revised from -> to" (every changed field of every ticker, the winner before and
-   after, the reason) and, when the winner changed, publishes an alert.
+1. `plan`: re-reads the newest `k` stored sessions up to `through` with ONE range call per ticker (the span
+   of those sessions), compares each fetched bar with the stored per-ticker item, and for each day where any
+   open, high, low, close or volume differs reduces the provider's bars of that day with the daily run's own
+   code (`usecases.pick.reduce_day`: the all-or-nothing validation and the winner rule) and checks the rows
+   and the board as Store Day will (`stored_board`). A day that validates is listed as revised with its
+   winner, rows and audit facts; a day that does not is REJECTED with the domain error's name (nothing of it
+   is written: the stored day stays as it was). An unrevised day produces nothing.
+2. the machine stores each revised day with the daily run's store_day function (`force`; the data bucket is
+   versioned, so the superseded Parquet and raw bodies stay readable as older versions), then `record`
+   writes the audit record "revised from -> to" (every changed field, the winner before and after, the
+   reason) and, when the winner changed, publishes an alert.
+3. `summarize`: the report; the machine fails with RevisionRejected naming every day refused or not stored.
 
-A day the provider did not revise writes nothing (no store, no audit, no alert). A ticker the provider no
-longer has a bar of is not a revision: when nothing else changed the day is left alone, otherwise the day's
-reduce fails with MissingTickers and is rejected. Every rejection is reported, and the caller fails with
-RevisionRejected after the other days are done, so an operator sees it.
+A ticker the provider no longer has a bar of is not a revision: when nothing else changed the day is left
+alone, otherwise the day's reduce fails with MissingTickers and is rejected.
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ class RevisionRejected(MoversError):
         super().__init__(f"revised data refused, stored days left unchanged: {text}"[:1000])
 
 
-class ReconcilePorts(Protocol):
-    """What reconcile reads and writes (the Lambda wires the table, provider, store_day, SNS; tests fake)."""
+class PlanPorts(Protocol):
+    """What the plan reads (the Lambda wires the table and the provider; tests fake them)."""
 
     def stored_sessions(self, through: dt.date, k: int) -> list[dt.date]:
         """The newest `k` sessions with a stored winner on or before `through`."""
@@ -65,9 +65,9 @@ class ReconcilePorts(Protocol):
         """The provider's current bars of `ticker` in [first, last]: one range call."""
         ...
 
-    def store(self, day: dt.date, winner: dict[str, Any], rows: list[dict[str, Any]]) -> str:
-        """Store the day as Store Day does, with force; returns its status."""
-        ...
+
+class RecordPorts(Protocol):
+    """Where a stored revision is told: the audit record and the alert."""
 
     def audit(self, day: dt.date, record: dict[str, Any]) -> None: ...
 
@@ -75,7 +75,9 @@ class ReconcilePorts(Protocol):
 
 
 @dataclass
-class ReconcileReport:
+class ReconcilePlan:
+    """The plan step's answer: `revised` days carry what store_day and the record step need."""
+
     sessions: list[str] = field(default_factory=list)
     calls: int = 0
     unchanged: list[str] = field(default_factory=list)
@@ -106,19 +108,17 @@ def _describe(changes: Sequence[Mapping[str, str]]) -> list[str]:
     return [f"{c['ticker']} {c['field']} {c['from']} -> {c['to']}" for c in changes]
 
 
-def reconcile(
-    ports: ReconcilePorts,
+def plan(
+    ports: PlanPorts,
     *,
     through: dt.date,
     k: int,
     tickers: Sequence[str],
     provider: str,
     board_size: int,
-    reason: str,
-    now: Callable[[], str],
-) -> ReconcileReport:
-    """Reconcile the newest `k` stored sessions up to `through` (see the module docstring)."""
-    report = ReconcileReport()
+) -> ReconcilePlan:
+    """Compare the newest `k` stored sessions up to `through` with the provider's bars (module docstring)."""
+    report = ReconcilePlan()
     sessions = sorted(ports.stored_sessions(through, k))
     report.sessions = [s.isoformat() for s in sessions]
     if not sessions or not tickers:
@@ -155,31 +155,67 @@ def reconcile(
             continue
         before = ports.stored_winner(day) or {}
         winner = reduced["winner"]
-        status = ports.store(day, winner, reduced["rows"])
-        was = f"{before.get('ticker', '-')} {before.get('percentChange', '-')}"
-        now_is = f"{winner['ticker']} {winner['percentChange']}"
-        changed = before.get("ticker") != winner["ticker"]
-        record = {
+        report.revised.append(
+            {
+                "date": day.isoformat(),
+                "winner": winner,
+                "rows": reduced["rows"],
+                "changes": _describe(changes),
+                "winnerFrom": f"{before.get('ticker', '-')} {before.get('percentChange', '-')}",
+                "winnerTo": f"{winner['ticker']} {winner['percentChange']}",
+                "winnerChanged": before.get("ticker") != winner["ticker"],
+            }
+        )
+    return report
+
+
+def record(
+    ports: RecordPorts, day: Mapping[str, Any], *, status: str, reason: str, now: Callable[[], str]
+) -> dict[str, Any]:
+    """After store_day stored a revised day (`day`: a plan's revised entry): its audit record, and an alert
+    when its winner changed. Returns the day's line of the report."""
+    date = str(day["date"])
+    changes = [str(c) for c in day["changes"]]
+    was, now_is, changed = str(day["winnerFrom"]), str(day["winnerTo"]), bool(day["winnerChanged"])
+    ports.audit(
+        dt.date.fromisoformat(date),
+        {
             "kind": "Revision",
-            "date": day.isoformat(),
+            "date": date,
             "reason": reason,
-            "changes": _describe(changes),
+            "changes": changes,
             "winnerFrom": was,
             "winnerTo": now_is,
             "winnerChanged": changed,
             "status": status,
             "at": now(),
-        }
-        ports.audit(day, record)
-        if changed:
-            ports.alert(
-                f"Winner of {day.isoformat()} revised: {before.get('ticker', '-')} -> {winner['ticker']}"[
-                    :100
-                ],
-                f"The provider revised {day.isoformat()} after the close ({reason}).\n"
-                f"Winner: {was} -> {now_is}\nChanges:\n" + "\n".join(record["changes"]),
-            )
-        report.revised.append(
-            {"date": day.isoformat(), "winnerFrom": was, "winnerTo": now_is, "changes": len(changes)}
+        },
+    )
+    if changed:
+        ports.alert(
+            f"Winner of {date} revised: {was.split(' ')[0]} -> {now_is.split(' ')[0]}"[:100],
+            f"The provider revised {date} after the close ({reason}).\n"
+            f"Winner: {was} -> {now_is}\nChanges:\n" + "\n".join(changes),
         )
-    return report
+    return {"date": date, "winnerFrom": was, "winnerTo": now_is, "changes": len(changes), "status": status}
+
+
+def summarize(planned: Mapping[str, Any], results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The execution's report: the plan's sessions, calls and unchanged days, each recorded revision, and
+    every day refused by validation or not stored/recorded (`rejected`, with `cause` naming them all)."""
+    revised = [dict(r) for r in results if "error" not in r]
+    rejected = [dict(r) for r in planned.get("rejected", [])] + [
+        {"date": str(r["date"]), "error": str(r["error"]), "cause": str(r.get("cause", ""))[:300]}
+        for r in results
+        if "error" in r
+    ]
+    out = {
+        "sessions": list(planned.get("sessions", [])),
+        "providerCalls": int(planned.get("providerCalls", 0)),
+        "unchanged": list(planned.get("unchanged", [])),
+        "revised": revised,
+        "rejected": rejected,
+    }
+    if rejected:
+        out["cause"] = str(RevisionRejected(rejected))
+    return out

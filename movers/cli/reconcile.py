@@ -1,17 +1,21 @@
-"""`movers reconcile`: run the next-day reconcile now (the function the weekday schedule invokes).
+"""`movers reconcile`: run the next-day reconcile now (the state machine the weekday schedule starts).
 
-Invokes the deployed reconcile function synchronously with `{"through", "sessions", "reason"}` (each only
-when given) and prints its report: the sessions it re-read, the provider calls, the unchanged days, each
-revised day "winner from -> to", and any rejected revision (exit status 1).
+Starts the reconcile state machine (its `live` alias) as `reconcile-<through or latest>-<stamp>` with
+`{"through", "sessions", "reason"}` (each only when given), waits for its end and prints its report: the
+sessions it re-read, the provider calls, the unchanged days, each revised day "winner from -> to", and a
+failed execution's error and cause (exit status 1): RevisionRejected names every day refused or not stored.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import uuid
 from typing import Any, TextIO
 
-from movers.cli.common import CliError, Target, cli_date, target
+from movers.cli.common import CliError, Target, cli_date, release_arn, target, workflows
+from stock_movers.execution_names import reconcile_execution_name
 
 
 def reconcile_payload(through: str | None, sessions: int | None, reason: str | None) -> dict[str, Any]:
@@ -27,17 +31,16 @@ def reconcile_payload(through: str | None, sessions: int | None, reason: str | N
     return payload
 
 
-def run_reconcile(t: Target, payload: dict[str, Any], out: TextIO) -> int:
-    name = t.outputs.get("reconcile_function_name")
-    if not name:
-        raise CliError("the stack has no reconcile function (reconcile_function_name output)")
-    reply = t.client("lambda").invoke(FunctionName=str(name), Payload=json.dumps(payload))
-    body = json.loads(reply["Payload"].read() or b"null")
-    if reply.get("FunctionError"):
-        error = body.get("errorType", "Error") if isinstance(body, dict) else "Error"
-        message = body.get("errorMessage", "") if isinstance(body, dict) else ""
-        print(f"FAIL {error}: {message}", file=out)
+def run_reconcile(t: Target, payload: dict[str, Any], out: TextIO, *, timeout: float = 900.0) -> int:
+    machine = release_arn(t, "reconcile")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    name = reconcile_execution_name(payload.get("through"), stamp)
+    desc = workflows(t).run(machine, name, payload, timeout=timeout)
+    if desc["status"] != "SUCCEEDED":
+        error = desc.get("error") or desc["status"]
+        print(f"FAIL {error}: {desc.get('cause', '')}", file=out)
         return 1
+    body = json.loads(desc.get("output") or "{}")
     print(
         f"sessions {', '.join(body['sessions']) or '(none stored)'}; provider calls {body['providerCalls']}",
         file=out,

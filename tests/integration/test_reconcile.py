@@ -1,6 +1,7 @@
 """Issue 16 item 1 on the local AWS: the market server revises stored bars after the close; the next
-reconcile stores the revised days (items, Parquet, winner), audits each "from -> to", alerts when a winner
-changed, and an unrevised day costs no write. Dates: 2021-03-22..24, no other stack test's days (the
+reconcile (its state machine: plan, Store Day per revised day, record) stores the revised days (items,
+Parquet, winner), audits each "from -> to", alerts when a winner changed, and an unrevised day costs no
+write. Dates: 2021-03-22..24, no other stack test's days (the
 five-year backfill of test_backfill stores them from the dataset; this test stores them when absent, and
 puts the dataset's bars back at the end)."""
 
@@ -27,12 +28,12 @@ D1, D2, D3 = "2021-03-22", "2021-03-23", "2021-03-24"
 REASON = "stack test: vendor correction"
 
 
-def invoke(stack: StackHandle, payload: dict[str, Any]) -> dict[str, Any]:
-    lam = stack.stack.client("lambda")
-    out = lam.invoke(FunctionName=stack.outputs["reconcile_function_name"], Payload=json.dumps(payload))
-    body = json.loads(out["Payload"].read())
-    assert not out.get("FunctionError"), body
-    return dict(body)
+def reconcile(stack: StackHandle, payload: dict[str, Any]) -> dict[str, Any]:
+    """Run the reconcile machine; its report."""
+    name = f"reconcile-test-{dt.datetime.now(dt.UTC):%H%M%S%f}"
+    desc = stack.run("reconcile", name, payload, timeout=120)
+    assert desc["status"] == "SUCCEEDED", (desc.get("error"), desc.get("cause"))
+    return dict(json.loads(desc["output"]))
 
 
 def parquet(stack: StackHandle, day: str) -> tuple[list[dict[str, Any]], int]:
@@ -91,11 +92,12 @@ def test_a_revised_bar_is_reconciled_and_an_unrevised_day_costs_no_write(stack: 
     calls = stack.market.stats()["total"]
     try:
         # When the reconcile runs over the three sessions
-        report = invoke(stack, {"through": D3, "sessions": 3, "reason": REASON})
+        report = reconcile(stack, {"through": D3, "sessions": 3, "reason": REASON})
         # Then it spent one range call per ticker, found D1 unrevised, and stored D2 and D3
         assert stack.market.stats()["total"] - calls == len(tickers) == report["providerCalls"]
         assert report["sessions"] == [D1, D2, D3] and report["unchanged"] == [D1]
         assert [r["date"] for r in report["revised"]] == [D2, D3] and report["rejected"] == []
+        assert {r["status"] for r in report["revised"]} == {"Stored"}
         # And D3's winner is the revised ticker with the daily run's percent change, items and Parquet agree
         pct = ((close - open_) / open_ * 100).quantize(Decimal("0.000001"), ROUND_HALF_UP)
         winner = stack.winner(D3) or {}

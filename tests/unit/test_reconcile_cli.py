@@ -1,4 +1,5 @@
-"""`movers reconcile`: its payload, its report lines and a refused revision's exit status (fake Lambda)."""
+"""`movers reconcile`: its payload, the execution it starts, its report lines and a refused revision's exit
+status (fake Step Functions client)."""
 
 from __future__ import annotations
 
@@ -11,27 +12,33 @@ import pytest
 from movers.cli.common import CliError, Target
 from movers.cli.reconcile import reconcile_payload, run_reconcile
 
+MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:sm-reconcile"
 
-class FakeLambda:
-    def __init__(self, body: Any, error: str | None = None) -> None:
-        self.body, self.error, self.calls = body, error, []  # type: ignore[var-annotated]
 
-    def invoke(self, **kwargs: Any) -> dict[str, Any]:
-        self.calls.append(kwargs)
-        out: dict[str, Any] = {"Payload": io.BytesIO(json.dumps(self.body).encode())}
-        if self.error:
-            out["FunctionError"] = self.error
-        return out
+class FakeStepFunctions:
+    """Starts one execution that has already ended with `desc`."""
+
+    def __init__(self, desc: dict[str, Any]) -> None:
+        self.desc, self.starts = desc, []  # type: ignore[var-annotated]
+
+    def start_execution(self, **kwargs: Any) -> dict[str, Any]:
+        self.starts.append(kwargs)
+        return {
+            "executionArn": f"arn:aws:states:us-east-1:123456789012:execution:sm-reconcile:{kwargs['name']}"
+        }
+
+    def describe_execution(self, executionArn: str) -> dict[str, Any]:
+        return {"executionArn": executionArn, **self.desc}
 
 
 class FakeTarget(Target):
-    def __init__(self, lam: FakeLambda) -> None:
-        super().__init__({"reconcile_function_name": "fn-reconcile"})
-        self.lam = lam
+    def __init__(self, sfn: FakeStepFunctions) -> None:
+        super().__init__({"release_aliases": {"reconcile_state_machine": f"{MACHINE}:live"}})
+        self.sfn = sfn
 
     def client(self, service: str) -> Any:
-        assert service == "lambda"
-        return self.lam
+        assert service == "stepfunctions"
+        return self.sfn
 
 
 def test_the_payload_holds_only_what_was_given() -> None:
@@ -51,11 +58,14 @@ def test_the_report_names_unchanged_and_revised_days() -> None:
         "revised": [{"date": "2021-03-24", "winnerFrom": "A 1", "winnerTo": "B 2", "changes": 3}],
         "rejected": [],
     }  # fmt: skip
-    lam, out = FakeLambda(body), io.StringIO()
-    assert run_reconcile(FakeTarget(lam), {"sessions": 2}, out) == 0
-    assert lam.calls[0]["FunctionName"] == "fn-reconcile" and json.loads(lam.calls[0]["Payload"]) == {
-        "sessions": 2
-    }
+    sfn, out = FakeStepFunctions({"status": "SUCCEEDED", "output": json.dumps(body)}), io.StringIO()
+    # When `movers reconcile --through 2021-03-24 --sessions 2` runs
+    assert run_reconcile(FakeTarget(sfn), {"through": "2021-03-24", "sessions": 2}, out) == 0
+    # Then it started the machine's live alias with the payload, under a reconcile name
+    ((start,),) = [sfn.starts]
+    assert start["stateMachineArn"] == f"{MACHINE}:live"
+    assert json.loads(start["input"]) == {"through": "2021-03-24", "sessions": 2}
+    assert start["name"].startswith("reconcile-2021-03-24-")
     assert out.getvalue().splitlines() == [
         "sessions 2021-03-23, 2021-03-24; provider calls 6",
         "unchanged 2021-03-23",
@@ -64,9 +74,10 @@ def test_the_report_names_unchanged_and_revised_days() -> None:
 
 
 def test_a_refused_revision_fails_with_its_name() -> None:
-    lam = FakeLambda(
-        {"errorType": "RevisionRejected", "errorMessage": "2021-03-24: InvalidBar: x"}, "Unhandled"
+    sfn = FakeStepFunctions(
+        {"status": "FAILED", "error": "RevisionRejected", "cause": "2021-03-24: InvalidBar: x"}
     )
     out = io.StringIO()
-    assert run_reconcile(FakeTarget(lam), {}, out) == 1
+    assert run_reconcile(FakeTarget(sfn), {}, out) == 1
+    assert sfn.starts[0]["name"].startswith("reconcile-latest-")
     assert out.getvalue() == "FAIL RevisionRejected: 2021-03-24: InvalidBar: x\n"

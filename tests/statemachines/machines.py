@@ -1,4 +1,5 @@
-"""The backfill, daily-analysis and reconcile machines as the mock-config tests create them, and the mock configuration.
+"""The backfill, daily-analysis and reconcile machines as the mock-config tests create them, and the mock
+configuration.
 
 The machines are rendered from ``statemachines/*.asl.json`` as the Terraform module does
 (tests/support/asl.py), with placeholder resources: every Task state is mocked in every test case, so none is

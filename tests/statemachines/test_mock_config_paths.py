@@ -1,4 +1,5 @@
-"""Every Retry and Catch clause of the backfill, daily-analysis and reconcile machines, taken by a mock-config test case.
+"""Every Retry and Catch clause of the backfill, daily-analysis and reconcile machines, taken by a mock-config
+test case.
 
 The test cases live in ``mock-config.json`` in AWS Step Functions Local's format: each case answers every Task
 state of a machine with mocked responses (the n-th invocation of a state, a retry or a loop's re-entry, gets

@@ -25,6 +25,7 @@ locals {
     store_sessions   = module.fn_store_sessions.function_name
     audit_record     = module.fn_audit_record.function_name
     staleness_check  = module.fn_staleness_check.function_name
+    reconcile        = module.fn_reconcile.function_name
   }
   observed_state_machines = {
     ingest         = module.sfn_ingest.arn

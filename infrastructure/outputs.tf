@@ -145,6 +145,16 @@ output "staleness_function_name" {
   value       = module.fn_staleness_check.function_name
 }
 
+output "reconcile_function_name" {
+  description = "Name of the next-day reconcile function (the steps of the reconcile state machine)."
+  value       = module.fn_reconcile.function_name
+}
+
+output "reconcile_state_machine_arn" {
+  description = "ARN of the next-day reconcile state machine (input {through?, sessions?, reason?}; `movers reconcile` starts it)."
+  value       = module.sfn_reconcile.arn
+}
+
 # -------------------- failure capture and audit trail (audit.tf)
 
 output "dead_letter_queue_url" {

@@ -22,11 +22,13 @@ locals {
     store_sessions   = module.fn_store_sessions
     audit_record     = module.fn_audit_record
     staleness_check  = module.fn_staleness_check
+    reconcile        = module.fn_reconcile
   }
   release_state_machines = {
     ingest         = module.sfn_ingest
     daily_analysis = module.sfn_daily_analysis
     backfill       = module.sfn_backfill
+    reconcile      = module.sfn_reconcile
   }
   release_ledger = jsonencode({
     alias = "live"

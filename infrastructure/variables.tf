@@ -491,3 +491,23 @@ variable "query_results_days" {
     error_message = "query_results_days must be a whole number of days from 1 to 365."
   }
 }
+
+variable "reconcile_hour_et" {
+  type        = number
+  description = "Hour (America/New_York, Mon-Fri) at which the next-day reconcile re-reads the newest stored sessions (after the close and the daily run)."
+  default     = 20
+  validation {
+    condition     = var.reconcile_hour_et >= 0 && var.reconcile_hour_et <= 23 && floor(var.reconcile_hour_et) == var.reconcile_hour_et
+    error_message = "reconcile_hour_et must be a whole hour 0-23."
+  }
+}
+
+variable "reconcile_sessions" {
+  type        = number
+  description = "How many of the newest stored sessions the reconcile re-reads (one range call per ticker covers them all)."
+  default     = 3
+  validation {
+    condition     = var.reconcile_sessions >= 1 && var.reconcile_sessions <= 10 && floor(var.reconcile_sessions) == var.reconcile_sessions
+    error_message = "reconcile_sessions must be a whole number 1-10."
+  }
+}

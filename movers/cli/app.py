@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import NoReturn
 
-from movers.cli import analyse, backfill, cost, local_stack, ops, query, release, runs, smoke
+from movers.cli import analyse, backfill, cost, local_stack, ops, query, reconcile, release, runs, smoke
 from movers.cli.common import CliError
 
 
@@ -32,6 +32,7 @@ def parser() -> argparse.ArgumentParser:
     ops.add_parsers(sub)  # redrive, replay
     release.add_parsers(sub)  # rollback, releases
     smoke.add_parser(sub)
+    reconcile.add_parser(sub)
     cost.add_parser(sub)
     query.add_parser(sub)
     runs.add_parsers(sub)  # trace, list, status, schedule

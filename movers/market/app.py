@@ -28,6 +28,7 @@ from stock_movers.domain.calendar import NEW_YORK, latest_completed_session
 from .dataset import Bar, BarSource
 from .faults import FaultConfig, FaultConfigError, FaultInjector
 from .ratelimit import RateLimiter, validate_rate_limit
+from .revisions import RevisionError, Revisions
 from .universe import Universe
 from .vendors import VendorApis, plan_from_json
 
@@ -353,6 +354,7 @@ class MarketApp:
         self._monotonic = monotonic
         self.limiter = RateLimiter(rate_limit, monotonic)
         self.faults = FaultInjector(faults)
+        self.revisions = Revisions()  # post-close corrections (revisions.py), empty until configured
         if history_days is not None and history_days < 1:
             raise ValueError("history_days must be >= 1 or None")
         self.history_days = history_days
@@ -537,7 +539,11 @@ class MarketApp:
         if denied:
             return denied
         end = min(end, self.latest_session())
-        bars = [] if self._dropped(fault, r.ticker) else self.dataset.bars_between(r.ticker, start, end)
+        bars = (
+            []
+            if self._dropped(fault, r.ticker)
+            else self.revisions.apply_all(self.dataset.bars_between(r.ticker, start, end))
+        )
         if sort == "desc":
             bars.reverse()
         page = bars[offset : offset + limit]
@@ -566,7 +572,7 @@ class MarketApp:
         denied = self._plan_check(day)
         if denied:
             return denied
-        bars = self.dataset.bars_on(day) if self._visible(day) else []
+        bars = self.revisions.apply_all(self.dataset.bars_on(day)) if self._visible(day) else []
         bars = [
             b
             for b in bars
@@ -586,6 +592,7 @@ class MarketApp:
         assert r.ticker is not None
         adjusted = self._adjusted(req)
         bar = None if self._dropped(fault, r.ticker) else self.dataset.bar(r.ticker, self.latest_session())
+        bar = None if bar is None else self.revisions.apply(bar)
         body: dict[str, Any] = {
             "ticker": r.ticker,
             "queryCount": 1 if bar else 0,
@@ -608,6 +615,7 @@ class MarketApp:
         if denied:
             return denied
         bar = self.dataset.bar(r.ticker, day) if self._visible(day) else None
+        bar = None if bar is None else self.revisions.apply(bar)
         if bar is None or self._dropped(fault, r.ticker):
             return self._not_found()
         shown = day + dt.timedelta(days=1) if fault == "wrong_date" else day
@@ -638,6 +646,8 @@ class MarketApp:
                 return json_response(200, self.stats.snapshot())
             if name == "faults":
                 return json_response(200, self.faults.state())
+            if name == "revisions":
+                return json_response(200, self.revisions.state())
             if name == "health":
                 return json_response(200, self.describe())
             if name == "arrivals":
@@ -653,6 +663,8 @@ class MarketApp:
                 except (ValueError, FaultConfigError) as exc:
                     return json_response(400, {"status": "ERROR", "error": f"bad faults: {exc}"})
                 return json_response(200, self.faults.state())
+            if name == "revisions":
+                return self._admin_revisions(req)
             if name == "clock":
                 return self._admin_clock(req)
             if name == "rate-limit":
@@ -684,6 +696,21 @@ class MarketApp:
                 "limit": None if limit is None else limit[0],
             },
         )
+
+    def _admin_revisions(self, req: Request) -> Response:
+        """Replace the revision set: `{"revisions": [...]}` (revisions.py); `{"revisions": []}` clears it."""
+        try:
+            data = json.loads(req.body or b"null")
+            if (
+                not isinstance(data, dict)
+                or set(data) != {"revisions"}
+                or not isinstance(data["revisions"], list)
+            ):
+                raise RevisionError('expected {"revisions": [...]}')
+            self.revisions.configure(data["revisions"], self.dataset)
+        except (ValueError, RevisionError) as exc:
+            return json_response(400, {"status": "ERROR", "error": f"bad revisions: {exc}"})
+        return json_response(200, self.revisions.state())
 
     def _admin_clock(self, req: Request) -> Response:
         try:

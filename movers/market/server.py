@@ -296,6 +296,10 @@ class MarketServer:
     def set_now(self, now: dt.datetime | Clock | None) -> None:
         self.app.set_now(now)
 
+    def set_revisions(self, revisions: Sequence[Mapping[str, Any]]) -> None:
+        """Replace the post-close revision set (as POST /_admin/revisions; [] clears it)."""
+        self.app.revisions.configure(revisions, self.app.dataset)
+
 
 def _fault_config(faults: FaultConfig | Mapping[str, Any] | Sequence[Any] | None) -> FaultConfig | None:
     if faults is None or isinstance(faults, FaultConfig):

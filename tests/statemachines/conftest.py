@@ -1,4 +1,4 @@
-"""The backfill and daily-analysis machines, run on mocked responses from ``mock-config.json``.
+"""The backfill, daily-analysis and reconcile machines, run on mocked responses from ``mock-config.json``.
 
 By default a local AWS (moto + movers.local.compat) is started with ``SFN_MOCK_CONFIG`` pointing at the file,
 the variable AWS Step Functions Local reads too. Set ``SFN_LOCAL_ENDPOINT`` (e.g. ``http://localhost:8083``)

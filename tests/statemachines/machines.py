@@ -1,4 +1,5 @@
-"""The backfill and daily-analysis machines as the mock-config tests create them, and the mock configuration.
+"""The backfill, daily-analysis and reconcile machines as the mock-config tests create them, and the mock
+configuration.
 
 The machines are rendered from ``statemachines/*.asl.json`` as the Terraform module does
 (tests/support/asl.py), with placeholder resources: every Task state is mocked in every test case, so none is
@@ -20,6 +21,7 @@ MOCK_CONFIG = Path(__file__).resolve().parent / "mock-config.json"
 MACHINES = {
     "Backfill": ROOT / "statemachines" / "backfill.asl.json",
     "DailyAnalysis": ROOT / "statemachines" / "daily_analysis.asl.json",
+    "Reconcile": ROOT / "statemachines" / "reconcile.asl.json",
 }
 ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/stock-movers-mock-config"
 

@@ -1,4 +1,5 @@
-"""Every Retry and Catch clause of the backfill and daily-analysis machines, taken by a mock-config test case.
+"""Every Retry and Catch clause of the backfill, daily-analysis and reconcile machines, taken by a mock-config
+test case.
 
 The test cases live in ``mock-config.json`` in AWS Step Functions Local's format: each case answers every Task
 state of a machine with mocked responses (the n-th invocation of a state, a retry or a loop's re-entry, gets
@@ -30,6 +31,7 @@ from tests.statemachines.machines import MACHINES, machine, mock_config
 INPUTS = {
     "Backfill": '{"from": "2024-01-02", "to": "2024-01-03"}',
     "DailyAnalysis": '{"date": "2024-01-03"}',
+    "Reconcile": '{"through": "2024-01-03", "reason": "vendor correction"}',
 }
 TERMINAL = {"States.DataLimitExceeded", "States.Runtime"}  # never matched by States.ALL (AWS)
 

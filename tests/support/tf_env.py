@@ -271,6 +271,8 @@ def function_environments(tf_dir: Path, functions: set[str]) -> list[FunctionEnv
         if name not in functions:
             continue
         source = _literal(block.attributes.get("source")) or ""
+        if not source.endswith("/modules/function"):
+            continue  # e.g. a state machine named after the function it drives (sfn_reconcile)
         given = (
             env_keys(block.attributes["environment"], locals_)
             if "environment" in block.attributes

@@ -63,7 +63,7 @@ def test_the_environment_map_equals_what_the_settings_read(
 
 def test_only_the_fetch_functions_are_given_the_api_key_secret(environments: dict[str, FunctionEnv]) -> None:
     given = {name for name, fn in environments.items() if "API_KEY_SECRET_ARN" in fn.given}
-    assert given == {"fetch_bars", "fetch_range"}
+    assert given == {"fetch_bars", "fetch_range", "reconcile"}  # reconcile re-reads from the provider
 
 
 def test_the_comparison_names_a_variable_given_and_one_missing() -> None:

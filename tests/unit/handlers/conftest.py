@@ -60,6 +60,8 @@ DEPLOYED: dict[str, str] = {
     "EVENT_BUS_NAME": "default",
     "EVENT_SOURCE": "stock-movers.test",
     "CATCHUP_SESSIONS": "10",
+    "RECONCILE_SESSIONS": "3",
+    "ALERT_TOPIC_ARN": f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts",
     "STATE_MACHINE_ARN": INGEST_ARN,
     "CORS_ALLOW_ORIGIN": "*",
     "POWERTOOLS_SERVICE_NAME": "stock-movers",

@@ -8,6 +8,7 @@ schedule.tf, `:execution:<ingest>:daily-*`) and the docs spell the daily prefix 
 - backfills: `backfill-<from>-<to>-<hash of tickers and force>`; gap healing `heal-<day>-<from>-<to>`
 - analysis catch-up: `catchup-<run day>-<day>`; `movers analyse`: `analyse-<day>-<stamp>`
 - `make smoke`: `smoke-<day>-<stamp>`; a replay's stores: `replay-<stamp>`
+- `movers reconcile`: `reconcile-<through or latest>-<stamp>` (the schedule's starts are named by Scheduler)
 """
 
 from __future__ import annotations
@@ -74,6 +75,12 @@ def analyse_execution_name(day: dt.date | str, stamp: str) -> str:
 def smoke_execution_name(day: dt.date | str, stamp: str) -> str:
     """`make smoke`'s ingest run of `day`, unique per invocation (`stamp`)."""
     return f"smoke-{_iso(day)}-{stamp}"
+
+
+def reconcile_execution_name(through: dt.date | str | None, stamp: str) -> str:
+    """`movers reconcile`'s execution, unique per invocation (`stamp`): a reconcile is a new look at the
+    provider each time, never a repeat of an earlier one."""
+    return f"reconcile-{_iso(through) if through else 'latest'}-{stamp}"
 
 
 def replay_execution_name(stamp: str) -> str:

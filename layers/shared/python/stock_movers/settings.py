@@ -257,6 +257,15 @@ class CatchUp:
 
 
 @dataclass(frozen=True)
+class Reconcile:
+    """The next-day reconcile (usecases.reconcile): how many stored sessions it re-reads and the alert
+    topic it tells of a changed winner (its state machine stores the revised days with store_day)."""
+
+    sessions: int = env("RECONCILE_SESSIONS", whole(1, 10), default="3")
+    alert_topic_arn: str = env("ALERT_TOPIC_ARN")
+
+
+@dataclass(frozen=True)
 class IngestMachine:
     """The ingest state machine (its `live` alias) the schedule's daily run starts."""
 
@@ -349,6 +358,17 @@ class StoreSessionsSettings:
 
 
 @dataclass(frozen=True)
+class ReconcileSettings:
+    """reconcile: the provider behind the shared limiter (as fetch_range), the stored days, the watchlist."""
+
+    fetch: FetchSettings
+    table: MainTable
+    watchlist: Watchlist
+    board: DayBoard
+    reconcile: Reconcile
+
+
+@dataclass(frozen=True)
 class TableOnlySettings:
     """audit_record and staleness_check: the main table only."""
 
@@ -377,6 +397,7 @@ FUNCTION_SETTINGS: dict[str, type] = {
     "store_sessions": StoreSessionsSettings,
     "audit_record": TableOnlySettings,
     "staleness_check": TableOnlySettings,
+    "reconcile": ReconcileSettings,
     "api": ApiSettings,
 }
 

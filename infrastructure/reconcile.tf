@@ -1,0 +1,137 @@
+# The next-day reconcile (docs/pipeline.md): on weekdays at reconcile_hour_et (America/New_York), after the
+# day's close and its daily run, the schedule starts the reconcile state machine: the reconcile function plans
+# (re-reads the newest reconcile_sessions stored sessions, one range call per watchlist ticker through the
+# shared rate limiter), the machine stores each revised day with the store_day function (force), and the
+# reconcile function records it (audit record; an alert on the alerts topic when a winner changed). No
+# function invokes another: the machine drives the work.
+
+module "fn_reconcile" {
+  source      = "./modules/function"
+  name_prefix = local.name_prefix
+  name        = "reconcile"
+  zip_path    = "${local.dist_dir}/functions/reconcile.zip"
+  layer_arns  = local.base_layers
+  environment = merge(local.env_fetch, local.env_main_table, local.env_watchlist, {
+    BOARD_SIZE         = tostring(var.board_size)
+    RECONCILE_SESSIONS = tostring(var.reconcile_sessions)
+    ALERT_TOPIC_ARN    = aws_sns_topic.alerts.arn
+  })
+  # Room for one rate-limit wait per ticker call (the plan step).
+  timeout     = 300
+  memory_size = 256
+  policy_statements = [
+    {
+      # The shared sliding-window log only (no idempotency records: a re-run re-reads, which is its point).
+      sid       = "RateLimiter"
+      actions   = ["dynamodb:GetItem", "dynamodb:PutItem"]
+      resources = [aws_dynamodb_table.control.arn]
+    },
+    {
+      # Query: the newest stored winners and each ticker's stored days; GetItem: a day's winner; PutItem:
+      # the revision's audit record (the day's own items are written by store_day, not here).
+      sid       = "ReadStoredDaysWriteAudit"
+      actions   = ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem"]
+      resources = [aws_dynamodb_table.main.arn]
+    },
+    {
+      sid       = "RawRangeBodies"
+      actions   = ["s3:PutObject"]
+      resources = ["${module.data_bucket.arn}/raw/*"]
+    },
+    {
+      sid       = "ProviderApiKey"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [aws_secretsmanager_secret.provider_api_key.arn]
+    },
+    {
+      sid       = "AlertWinnerChanged"
+      actions   = ["sns:Publish"]
+      resources = [aws_sns_topic.alerts.arn]
+    },
+  ]
+  common = local.fn_common
+}
+
+module "sfn_reconcile" {
+  source = "./modules/state_machine"
+
+  name_prefix     = local.name_prefix
+  name            = "reconcile"
+  definition_file = "${path.module}/../statemachines/reconcile.asl.json"
+  definition_vars = {
+    reconcile_arn = module.fn_reconcile.alias_arn
+    store_day_arn = module.fn_store_day.alias_arn
+  }
+  definition_numbers = {}
+  policy_statements = [
+    {
+      sid     = "InvokeReconcileFunctions"
+      actions = ["lambda:InvokeFunction"]
+      # The plan, record and summarize steps and Store Day: `live` aliases only.
+      resources = [module.fn_reconcile.alias_arn, module.fn_store_day.alias_arn]
+    },
+  ]
+  log_level          = var.sfn_log_level
+  log_retention_days = var.log_retention_days
+  tracing_enabled    = var.tracing_enabled
+}
+
+# The weekday schedule starts the machine (its `live` alias) itself: EventBridge Scheduler's Step Functions
+# target, with a role that may start exactly that alias. Scheduler names each execution.
+data "aws_iam_policy_document" "reconcile_schedule_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["scheduler.amazonaws.com"]
+    }
+    # Only schedules of this account may use the role (confused-deputy guard).
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "reconcile_schedule" {
+  name               = "${local.name_prefix}-reconcile-schedule"
+  assume_role_policy = data.aws_iam_policy_document.reconcile_schedule_assume.json
+}
+
+data "aws_iam_policy_document" "reconcile_schedule" {
+  statement {
+    sid       = "StartReconcile"
+    actions   = ["states:StartExecution"]
+    resources = [module.sfn_reconcile.alias_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "reconcile_schedule" {
+  name   = "${local.name_prefix}-reconcile-schedule"
+  role   = aws_iam_role.reconcile_schedule.id
+  policy = data.aws_iam_policy_document.reconcile_schedule.json
+}
+
+resource "aws_scheduler_schedule" "reconcile" {
+  #checkov:skip=CKV_AWS_297:the schedule's input is {}: nothing to protect with a customer key
+  name                         = "${local.name_prefix}-reconcile"
+  description                  = "Starts the reconcile machine on weekdays at ${var.reconcile_hour_et}:00 ET: re-reads the newest stored sessions and stores provider revisions."
+  schedule_expression          = "cron(0 ${var.reconcile_hour_et} ? * MON-FRI *)"
+  schedule_expression_timezone = "America/New_York"
+  state                        = var.schedule_enabled ? "ENABLED" : "DISABLED"
+
+  flexible_time_window {
+    mode = "OFF"
+  }
+
+  target {
+    arn      = module.sfn_reconcile.alias_arn
+    role_arn = aws_iam_role.reconcile_schedule.arn
+    input    = jsonencode({})
+    retry_policy {
+      maximum_event_age_in_seconds = 3600
+      maximum_retry_attempts       = 2
+    }
+  }
+}

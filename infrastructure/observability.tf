@@ -31,6 +31,7 @@ locals {
     ingest         = module.sfn_ingest.arn
     daily_analysis = module.sfn_daily_analysis.arn
     backfill       = module.sfn_backfill.arn
+    reconcile      = module.sfn_reconcile.arn
   }
   observed_tables = {
     main    = aws_dynamodb_table.main.name

@@ -14,15 +14,16 @@ locals {
 # ------------------------------------------------------------------------------------------ functions
 
 module "fn_analysis_prepare" {
-  source      = "./modules/function"
-  name_prefix = local.name_prefix
-  name        = "analysis_prepare"
-  zip_path    = "${local.dist_dir}/functions/analysis_prepare.zip"
-  layer_arns  = local.base_layers
-  environment = local.env_watchlist
-  timeout     = 10
-  memory_size = 256
-  common      = local.fn_common
+  source            = "./modules/function"
+  name_prefix       = local.name_prefix
+  name              = "analysis_prepare"
+  zip_path          = "${local.dist_dir}/functions/analysis_prepare.zip"
+  layer_arns        = local.base_layers
+  environment       = local.env_watchlist
+  timeout           = 10
+  memory_size       = 256
+  policy_statements = [local.watchlist_read]
+  common            = local.fn_common
 }
 
 module "fn_analysis_ticker" {

@@ -31,6 +31,7 @@ module "fn_plan_backfill" {
       actions   = ["dynamodb:Query"]
       resources = [aws_dynamodb_table.main.arn]
     },
+    local.watchlist_read,
   ]
   common = local.fn_common
 }

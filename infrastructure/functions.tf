@@ -5,8 +5,21 @@
 locals {
   env_main_table = { TABLE_NAME = aws_dynamodb_table.main.name }
   env_bucket     = { BUCKET_NAME = module.data_bucket.bucket }
-  env_watchlist  = { WATCHLIST = join(",", var.watchlist) }
-  env_provider   = { MARKET_PROVIDER = var.market_provider }
+  # The watchlist is an S3 object (storage.tf), not a variable: Lambda's 4 KB environment held ~700 tickers.
+  # Its version is given too: a changed watchlist changes the function configuration, and every container
+  # reads exactly the version Terraform wrote (adapters/watchlist.py).
+  env_watchlist = {
+    BUCKET_NAME       = module.data_bucket.bucket
+    WATCHLIST_KEY     = aws_s3_object.watchlist.key
+    WATCHLIST_VERSION = aws_s3_object.watchlist.version_id
+  }
+  # The watchlist readers' one grant: that object (GetObjectVersion: the version named above).
+  watchlist_read = {
+    sid       = "ReadWatchlist"
+    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+    resources = ["${module.data_bucket.arn}/${aws_s3_object.watchlist.key}"]
+  }
+  env_provider = { MARKET_PROVIDER = var.market_provider }
   # fetch_bars and fetch_range (settings.FetchSettings): the only functions given the API key's secret.
   env_fetch = merge(local.env_bucket, local.env_provider, {
     CONTROL_TABLE_NAME             = aws_dynamodb_table.control.name
@@ -24,15 +37,16 @@ locals {
 }
 
 module "fn_validate_input" {
-  source      = "./modules/function"
-  name_prefix = local.name_prefix
-  name        = "validate_input"
-  zip_path    = "${local.dist_dir}/functions/validate_input.zip"
-  layer_arns  = local.base_layers
-  environment = merge(local.env_watchlist, local.env_provider, { FETCH_STRATEGY = var.fetch_strategy })
-  timeout     = 10
-  memory_size = 256
-  common      = local.fn_common
+  source            = "./modules/function"
+  name_prefix       = local.name_prefix
+  name              = "validate_input"
+  zip_path          = "${local.dist_dir}/functions/validate_input.zip"
+  layer_arns        = local.base_layers
+  environment       = merge(local.env_watchlist, local.env_provider, { FETCH_STRATEGY = var.fetch_strategy })
+  timeout           = 10
+  memory_size       = 256
+  policy_statements = [local.watchlist_read]
+  common            = local.fn_common
 }
 
 module "fn_fetch_bars" {
@@ -58,6 +72,12 @@ module "fn_fetch_bars" {
       resources = ["${module.data_bucket.arn}/raw/*"]
     },
     {
+      # Each fetched bar, for Pick Winner (the state machine carries keys, not bars).
+      sid       = "IngestWorkObjects"
+      actions   = ["s3:PutObject"]
+      resources = ["${module.data_bucket.arn}/work/ingest/*"]
+    },
+    {
       sid       = "ProviderApiKey"
       actions   = ["secretsmanager:GetSecretValue"]
       resources = [aws_secretsmanager_secret.provider_api_key.arn]
@@ -72,9 +92,25 @@ module "fn_pick_winner" {
   name        = "pick_winner"
   zip_path    = "${local.dist_dir}/functions/pick_winner.zip"
   layer_arns  = local.base_layers
-  timeout     = 10
+  environment = local.env_bucket
+  # Reads one object per ticker the snapshot lacks (500 at most, 16 at a time).
+  timeout     = 30
   memory_size = 256
-  common      = local.fn_common
+  policy_statements = [
+    {
+      # The session snapshot's work object (fetch_bars writes it beside the raw body).
+      sid       = "ReadSnapshotWorkObject"
+      actions   = ["s3:GetObject"]
+      resources = ["${module.data_bucket.arn}/raw/*/_snapshot-*"]
+    },
+    {
+      # The fetched bars in, the validated day out (for Store Day).
+      sid       = "IngestWorkObjects"
+      actions   = ["s3:GetObject", "s3:PutObject"]
+      resources = ["${module.data_bucket.arn}/work/ingest/*"]
+    },
+  ]
+  common = local.fn_common
 }
 
 module "fn_store_day" {
@@ -97,6 +133,12 @@ module "fn_store_day" {
       sid       = "WriteCuratedParquet"
       actions   = ["s3:PutObject", "s3:DeleteObjectVersion"]
       resources = ["${module.data_bucket.arn}/curated/daily_bars/*"]
+    },
+    {
+      # The daily run's validated day, left by Pick Winner (dayKey).
+      sid       = "ReadIngestDay"
+      actions   = ["s3:GetObject"]
+      resources = ["${module.data_bucket.arn}/work/ingest/*"]
     },
   ]
   common = local.fn_common

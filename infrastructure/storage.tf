@@ -24,6 +24,19 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
     }
   }
 
+  # A daily run's work objects (fetched bars, the validated day) are read within the run, or a redrive of it
+  # (at most 14 days later); a month is ample.
+  rule {
+    id     = "expire-ingest-work"
+    status = "Enabled"
+    filter {
+      prefix = "work/ingest/"
+    }
+    expiration {
+      days = 30
+    }
+  }
+
   rule {
     id     = "expire-old-versions"
     status = "Enabled"
@@ -37,6 +50,16 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
       days_after_initiation = 7
     }
   }
+}
+
+# The configured watchlist (adapters/watchlist.py): an object, not an environment variable or an SSM
+# parameter, so its size is not limited (Lambda's 4 KB environment, SSM's 4/8 KB values). Its readers are
+# given its key and the version written here.
+resource "aws_s3_object" "watchlist" {
+  bucket       = module.data_bucket.id
+  key          = "config/watchlist.json"
+  content      = jsonencode({ tickers = var.watchlist })
+  content_type = "application/json"
 }
 
 resource "aws_dynamodb_table" "main" {

@@ -67,11 +67,11 @@ variable "dist_dir" {
 
 variable "watchlist" {
   type        = list(string)
-  description = "Default tickers of a daily run (execution input may override)."
+  description = "Default tickers of a daily run (execution input may override): 1-500, stored as the S3 object config/watchlist.json."
   default     = ["AAPL", "MSFT", "GOOGL", "AMZN", "TSLA", "NVDA"]
   validation {
-    condition     = length(var.watchlist) > 0 && length(var.watchlist) <= 20 && alltrue([for t in var.watchlist : can(regex("^[A-Z]{1,5}([.-][A-Z]{1,2})?$", t))])
-    error_message = "watchlist must hold 1-20 upper-case ticker symbols."
+    condition     = length(var.watchlist) > 0 && length(var.watchlist) <= 500 && length(distinct(var.watchlist)) == length(var.watchlist) && alltrue([for t in var.watchlist : can(regex("^[A-Z]{1,5}([.-][A-Z]{1,2})?$", t))])
+    error_message = "watchlist must hold 1-500 distinct upper-case ticker symbols."
   }
 }
 

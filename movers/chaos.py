@@ -566,10 +566,10 @@ class Suite:
         self.token = uuid.uuid4().hex[:6]  # execution names unique across suites on one stack
         self._watchlists: dict[str, tuple[str, ...]] = {}
         self._statuses: dict[str, str] = {}
+        from movers.cli.replay import deployed_watchlist
+
         lam = stack.client("lambda")
-        env = lam.get_function_configuration(FunctionName=self.functions["validate_input"])
-        raw = env.get("Environment", {}).get("Variables", {}).get("WATCHLIST", ",".join(oracle.DEFAULT))
-        self.watchlist = tuple(t.strip() for t in raw.split(",") if t.strip())
+        self.watchlist = tuple(deployed_watchlist(lam, stack.client("s3"), self.functions["validate_input"]))
 
     # -- stored state ------------------------------------------------------------------------------------
 

@@ -10,18 +10,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from stock_movers.adapters.watchlist import WatchlistSource
 from stock_movers.observability import correlate, logger
 from stock_movers.settings import AnalysisPrepareSettings, load
 from stock_movers.usecases.analysis import parse_analysis_input
 
 settings = load(AnalysisPrepareSettings)
+_watchlist = WatchlistSource(settings.watchlist.bucket, settings.watchlist.key, settings.watchlist.version)
 
 
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     correlate(event)
     request = parse_analysis_input(
-        event.get("input"), now=dt.datetime.now(dt.UTC), default_tickers=settings.watchlist.tickers
+        event.get("input"), now=dt.datetime.now(dt.UTC), default_tickers=_watchlist.tickers()
     )
     logger.info(
         "Analysis resolved", extra={"date": request.date.isoformat(), "tickers": list(request.tickers)}

@@ -1,14 +1,15 @@
 """Fetch Bars: one ticker's session bar (or, with mode=snapshot, the whole session) via the shared limiter.
 
-Input: {"ticker", "date", "snapshotKey"?, "executionName", "slot"?} or {"mode": "snapshot", "date",
-"tickers", "executionName", "slot"?}. Output `{"status": "Fetched", ...}`, or, when the shared limiter has no
-slot within the in-function wait, `{"status": "Wait", "waitSeconds", "waitingSince"}` for the state machine's
-Wait loop (past the wait budget `{"status": "RateLimited"}`): waiting for the quota is not an error. Provider
-faults surface as their error names (RateLimited for a provider 429, ProviderUnavailable, ...), which the
-state machine retries or fails on. Per-ticker fetches are idempotent by provider, ticker, date and
-execution: a retry or a redrive of one execution never spends quota twice, and every new run (a plain
-re-run or a forced one) asks the provider afresh, so a bar the day's validation refused is never served
-again from a cache.
+Input: {"ticker", "date", "executionName", "slot"?} or {"mode": "snapshot", "date", "tickers",
+"executionName", "slot"?}. Output `{"status": "Fetched", ...}` (a ticker's bar also goes to the run's work
+object `bar_work_key`; a snapshot answers its work object's key and the tickers it lacks), or, when the shared
+limiter has no slot within the in-function wait, `{"status": "Wait", "waitSeconds", "waitingSince"}` for the
+state machine's Wait loop (past the wait budget `{"status": "RateLimited"}`): waiting for the quota is not an
+error. Provider faults surface as their error names (RateLimited for a provider 429, ProviderUnavailable,
+...), which the state machine retries or fails on. Per-ticker fetches are idempotent by provider, ticker, date
+and execution: a retry or a redrive of one execution never spends quota twice, and every new run (a plain
+re-run or a forced one) asks the provider afresh, so a bar the day's validation refused is never served again
+from a cache.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ _idempotency = LazyIdempotent("[provider, ticker, date, execution]", settings)
 @_idempotency
 def _fetch_once(request: dict[str, str]) -> dict[str, Any]:
     ctx = provider_context(settings)
-    result = fetch_ticker(ctx, request["ticker"], parse_date(request["date"]), request.get("snapshotKey", ""))
+    result = fetch_ticker(ctx, request["ticker"], parse_date(request["date"]), request["execution"])
     metrics.add_metric(name="TickersFetched", unit=MetricUnit.Count, value=1)
     return result
 
@@ -55,7 +56,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "provider": settings.provider.name,
             "ticker": ticker,
             "date": day.isoformat(),
-            "snapshotKey": str(event.get("snapshotKey") or ""),
             "execution": execution,
         }
         result = _fetch_once(request=request)

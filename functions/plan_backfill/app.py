@@ -18,6 +18,7 @@ import datetime as dt
 from typing import Any
 
 from stock_movers.adapters.storage import ItemStore
+from stock_movers.adapters.watchlist import WatchlistSource
 from stock_movers.domain.inputs import parse_backfill_input, parse_date
 from stock_movers.observability import correlate, logger
 from stock_movers.providers.capabilities import require_history
@@ -29,6 +30,7 @@ from stock_movers.usecases.backfill import (
 from stock_movers.usecases.healing import gap_search_span, plan_healing
 
 settings = load(PlanBackfillSettings)
+_watchlist = WatchlistSource(settings.watchlist.bucket, settings.watchlist.key, settings.watchlist.version)
 _items = ItemStore(settings.table.name)
 
 
@@ -37,7 +39,7 @@ def _plan(event: dict[str, Any]) -> dict[str, Any]:
     req = parse_backfill_input(
         event.get("input"),
         now=now,
-        default_tickers=settings.watchlist.tickers,
+        default_tickers=_watchlist.tickers(),
         max_span_days=settings.limits.max_span_days,
     )
     stored = set() if req.force else _items.winner_dates(req.start, req.end)

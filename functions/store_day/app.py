@@ -12,7 +12,8 @@ The day's top-N board (BOARD_SIZE gainers and losers, domain.leaders) is compute
 path hands over (daily run, backfill, replay, forced re-runs), after checking them as the winner was checked
 (usecases.pick.stored_board), so a stored day never has a winner without its board: the board item commits
 in the winner's transaction and its ranks are columns of the same Parquet object.
-Input: {"date", "force", "winner", "rows", "executionArn", "executionName"}.
+Input: {"date", "force", "winner", "rows", "executionArn", "executionName"}, or, from the daily run,
+"dayKey" instead of "winner" and "rows": the work object Pick Winner left them in (the state carries no rows).
 Failures are named: StoreRejected for what the store refuses for good (store_errors.py, parquet.py), the
 domain's InvalidBar / DuplicateTicker / SessionMismatch for rows that are not a validated day.
 """
@@ -20,6 +21,7 @@ domain's InvalidBar / DuplicateTicker / SessionMismatch for rows that are not a 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -27,6 +29,7 @@ from parquet import bars_parquet
 from store_errors import named_store_errors
 
 from stock_movers.adapters.storage import ItemStore, RawStore, parquet_key
+from stock_movers.domain.errors import StoreRejected
 from stock_movers.domain.inputs import parse_date
 from stock_movers.observability import correlate, logger, metrics
 from stock_movers.settings import StoreDaySettings, load
@@ -54,7 +57,14 @@ def _undo_parquet(key: str, version: str | None) -> None:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     correlate(event)
     day = parse_date(event.get("date"))
-    winner, rows = event["winner"], event["rows"]
+    if "dayKey" in event:
+        try:
+            stored_day = json.loads(_objects.get(str(event["dayKey"])))
+        except ValueError:
+            raise StoreRejected(f"input: the day object {event['dayKey']} is not JSON") from None
+        winner, rows = stored_day["winner"], stored_day["rows"]
+    else:
+        winner, rows = event["winner"], event["rows"]
     force = bool(event.get("force"))
     board = stored_board(day, rows, winner, settings.board.size)
     key = parquet_key(day)

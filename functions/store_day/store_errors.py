@@ -25,6 +25,7 @@ PERMANENT_CODES = frozenset(
         "ItemCollectionSizeLimitExceededException",
         "ResourceNotFoundException",  # table missing: configuration, not load
         "NoSuchBucket",
+        "NoSuchKey",  # the daily run's day object (dayKey) is not there
         "AccessDenied",
         "AccessDeniedException",
         "InvalidArgument",

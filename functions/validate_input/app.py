@@ -13,19 +13,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from stock_movers.adapters.watchlist import WatchlistSource
 from stock_movers.domain.inputs import parse_ingest_input, resolve_session
 from stock_movers.observability import correlate, logger
 from stock_movers.providers.capabilities import check_daily_run
 from stock_movers.settings import ValidateInputSettings, load
 
 settings = load(ValidateInputSettings)
+_watchlist = WatchlistSource(settings.watchlist.bucket, settings.watchlist.key, settings.watchlist.version)
 
 
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     correlate(event)
     now = dt.datetime.now(dt.UTC)
-    request = parse_ingest_input(event.get("input"), now=now, default_tickers=settings.watchlist.tickers)
+    request = parse_ingest_input(event.get("input"), now=now, default_tickers=_watchlist.tickers())
     day, is_session = resolve_session(request, now)
     strategy = settings.strategy.name
     check_daily_run(settings.provider.name, strategy, day, is_session, now)

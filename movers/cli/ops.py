@@ -78,7 +78,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         tickers = (
             [parse_ticker(x, "--tickers") for x in args.tickers]
             if args.tickers
-            else deployed_watchlist(lam, str(functions["validate_input"]))
+            else deployed_watchlist(lam, t.client("s3"), str(functions["validate_input"]))
         )
         report = replay(
             S3Bodies(t.client("s3"), t.outputs["bucket_name"]),

@@ -312,12 +312,18 @@ class LambdaStoreDay:
         return dict(body)
 
 
-def deployed_watchlist(lam: Any, function_name: str) -> list[str]:
-    """The WATCHLIST the stack was deployed with, from the validate_input function's environment (the
-    daily run's default tickers); ReplayError when it has none."""
+def deployed_watchlist(lam: Any, s3: Any, function_name: str) -> list[str]:
+    """The watchlist the stack was deployed with (the daily run's default tickers): the S3 object and
+    version the validate_input function is configured to read. ReplayError when it has none."""
+    from stock_movers.adapters.watchlist import WatchlistSource
+    from stock_movers.domain.errors import InvalidWatchlist
+
     config = lam.get_function_configuration(FunctionName=function_name)
-    raw = str(config.get("Environment", {}).get("Variables", {}).get("WATCHLIST", ""))
-    tickers = [parse_ticker(t.strip(), "WATCHLIST") for t in raw.split(",") if t.strip()]
-    if not tickers:
-        raise ReplayError(f"{function_name} has no WATCHLIST: pass --tickers")
-    return tickers
+    env = config.get("Environment", {}).get("Variables", {})
+    bucket, key = str(env.get("BUCKET_NAME", "")), str(env.get("WATCHLIST_KEY", ""))
+    if not (bucket and key):
+        raise ReplayError(f"{function_name} names no watchlist object (WATCHLIST_KEY): pass --tickers")
+    try:
+        return list(WatchlistSource(bucket, key, env.get("WATCHLIST_VERSION") or None, s3=s3).tickers())
+    except InvalidWatchlist as exc:
+        raise ReplayError(f"the deployed watchlist: {exc}") from None

@@ -143,18 +143,14 @@ def latest_external_session(stack: LocalStack, url: str, key: str) -> str | None
     """The last session an external Massive-compatible server has (its previous close for the first
     watchlist ticker), so `movers run` without --date asks for a day the server can answer. None when the
     server cannot say (then the calendar decides). A refused key stops the stack: nothing would work."""
+    from movers.cli.replay import ReplayError, deployed_watchlist
     from stock_movers.providers.errors import ProviderAuthError, ProviderError
     from stock_movers.providers.massive import MassiveProvider
 
     functions = stack.outputs.get("function_names") or {}
-    env = (
-        stack.client("lambda")
-        .get_function_configuration(FunctionName=functions["validate_input"])
-        .get("Environment", {})
-        .get("Variables", {})
-    )
-    tickers = [t for t in str(env.get("WATCHLIST", "")).split(",") if t]
-    if not tickers:
+    try:
+        tickers = deployed_watchlist(stack.client("lambda"), stack.client("s3"), functions["validate_input"])
+    except ReplayError:
         return None
     try:
         result = MassiveProvider(api_key=key, base_url=url).previous_close(tickers[0])

@@ -212,7 +212,7 @@ MALFORMED = [
     {"tickers": []},
     {"tickers": ["AAPL", "AAPL"]},
     {"tickers": ["aapl"]},
-    {"tickers": [f"T{chr(65 + i // 26)}{chr(65 + i % 26)}" for i in range(21)]},
+    {"tickers": [f"T{chr(65 + i // 676)}{chr(65 + i // 26 % 26)}{chr(65 + i % 26)}" for i in range(501)]},
     {"tickers": "AAPL"},
     {"tickers": [1, 2]},
     {"force": "true"},

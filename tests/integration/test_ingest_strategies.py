@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import time
 from collections.abc import Iterator
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from movers.cli import app
+from movers.local.stack import LOCAL_API_KEY
+from movers.market.server import MarketServer
+from stock_movers.adapters.storage import leaders_key, parquet_key, winner_key
 from stock_movers.execution_names import daily_execution_name
 from tests.support import oracle
 from tests.support.localstack import StackHandle
@@ -101,3 +109,87 @@ def test_cli_errors_are_one_line(stack: StackHandle, tmp_path: Path, monkeypatch
     assert err.startswith("error: the local stack is not running") and err.count("\n") == 1
     data = json.loads((tmp_path / "stack.json").read_text())
     assert data["outputs"]["table_name"]
+
+
+def _largest_payload(history: list[dict[str, Any]]) -> int:
+    """The largest state input, output or task parameters of an execution, in UTF-8 bytes (what AWS's
+    256 KB limit counts)."""
+    sizes = [
+        len(str(value).encode())
+        for event in history
+        for key, details in event.items()
+        if key.endswith("EventDetails") and isinstance(details, dict)
+        for field, value in details.items()
+        if field in ("input", "output", "parameters")
+    ]
+    return max(sizes)
+
+
+def _pct6(open_: Decimal, close: Decimal) -> tuple[Fraction, str]:
+    """The contract's percent change, exact and rounded half-even to 6 places (independent of the domain)."""
+    exact = (Fraction(close) - Fraction(open_)) / Fraction(open_) * 100
+    scaled = round(exact * 10**6)
+    return exact, f"{'-' if scaled < 0 else ''}{abs(scaled) // 10**6}.{abs(scaled) % 10**6:06d}"
+
+
+def test_a_500_ticker_snapshot_run_reduces_the_day_in_one_step_inside_the_payload_limit(
+    stack: StackHandle, snapshot_strategy: None
+) -> None:
+    # Given a market server of a 500+-ticker SYNTHETIC universe, and a run of 500 of its grouped-daily
+    # tickers (OTC symbols are not in Massive's grouped answer) on a day no other stack test touches
+    day = "2026-01-21"
+    market = MarketServer(api_key=LOCAL_API_KEY, rate_limit=None, universe=700)
+    market.start()
+    universe = market.dataset
+    tickers = [t for t in universe.tickers if not universe.is_otc(t)][:500]
+    fetch = stack.outputs["function_names"]["fetch_bars"]
+    env = stack.stack.client("lambda").get_function_configuration(FunctionName=fetch)["Environment"][
+        "Variables"
+    ]
+    try:
+        with stack.released(fetch, Environment={"Variables": {**env, "PROVIDER_BASE_URL": market.url}}):
+            started = time.monotonic()
+            desc = stack.run("ingest", f"snapshot-500-{day}", {"date": day, "tickers": tickers})
+            seconds = time.monotonic() - started
+        assert desc["status"] == "SUCCEEDED", desc.get("cause")
+        # Then one provider call served the day
+        assert market.stats()["total"] == 1
+        # And the stored winner is an independent computation's over the universe's own bars
+        moves = {
+            t: _pct6(b.open, b.close) for t in tickers if (b := universe.bar(t, dt.date.fromisoformat(day)))
+        }
+        assert len(moves) == 500
+        best = sorted(tickers, key=lambda t: (-abs(moves[t][0]), t))[0]
+        item = stack.winner(day)
+        assert item is not None and (item["Ticker"]["S"], item["PercentChange"]["N"]) == (
+            best,
+            moves[best][1],
+        )
+        # And so is the day's board (top 10 gainers, ties by ticker)
+        board = stack.leaders(day)
+        gainers = sorted((t for t in tickers if moves[t][0] > 0), key=lambda t: (-moves[t][0], t))[:10]
+        assert board is not None and [g["M"]["Ticker"]["S"] for g in board["Gainers"]["L"]] == gainers
+        # And the state stayed small and constant: no Map iteration, one Pick Winner, far under 256 KB
+        history = stack.history(desc["executionArn"])
+        entered = [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
+        largest = _largest_payload(history)
+        print(f"500-ticker snapshot run: {len(entered)} transitions, {len(history)} history events, "
+              f"largest state payload {largest} B, {seconds:.1f} s")  # fmt: skip
+        assert "Fetch Bars" not in entered and entered.count("Pick Winner") == 1 and len(entered) < 30
+        assert largest < 16 * 1024, largest
+    finally:
+        market.stop()
+        _forget_day(stack, day)
+
+
+def _forget_day(stack: StackHandle, day: str) -> None:
+    """Removes everything the run stored for `day` (items, board, Parquet), so later tests see it unrun."""
+    table, bucket = stack.outputs["table_name"], stack.outputs["bucket_name"]
+    written = stack.day_written(day)
+    keys = [{"pk": i["pk"], "sk": i["sk"]} for i in written["ticker_items"]]
+    keys += [winner_key(day), leaders_key(day, "watchlist")]
+    for key in keys:
+        stack.ddb.delete_item(TableName=table, Key=key)
+    versions = stack.s3.list_object_versions(Bucket=bucket, Prefix=parquet_key(dt.date.fromisoformat(day)))
+    for v in versions.get("Versions", []) + versions.get("DeleteMarkers", []):
+        stack.s3.delete_object(Bucket=bucket, Key=v["Key"], VersionId=v["VersionId"])

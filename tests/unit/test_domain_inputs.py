@@ -143,7 +143,10 @@ MALFORMED_INGEST = [
     ({"tickers": ["aapl"]}, "tickers[0]"),
     ({"tickers": ["AAPL", "msft"]}, "tickers[1]"),
     ({"tickers": "AAPL"}, "tickers"),
-    ({"tickers": [f"T{chr(65 + i // 26)}{chr(65 + i % 26)}" for i in range(21)]}, "tickers"),
+    (
+        {"tickers": [f"T{chr(65 + i // 676)}{chr(65 + i // 26 % 26)}{chr(65 + i % 26)}" for i in range(501)]},
+        "tickers",
+    ),
     ({"tickers": ["AAPL", 1]}, "tickers[1]"),
     ({"force": 1}, "force"),
     ({"force": 0}, "force"),
@@ -275,3 +278,15 @@ def test_given_a_backfill_ending_today_before_the_close_then_invalid_input():
         parse_backfill_input(
             {"from": "2024-07-01", "to": "2024-07-10"}, now=morning, default_tickers=DEFAULTS
         )
+
+
+def test_given_a_watchlist_beyond_the_backfill_cap_then_a_backfill_must_name_its_tickers():
+    # Given a 21-ticker watchlist (a backfill carries every ticker's rows per batch: it keeps 20)
+    many = [f"T{chr(65 + i // 26)}{chr(65 + i % 26)}" for i in range(21)]
+    # When a backfill names no tickers, Then InvalidInput on tickers says so
+    with pytest.raises(InvalidInput) as info:
+        parse_backfill_input({"from": "2024-07-01", "to": "2024-07-10"}, now=NOW, default_tickers=many)
+    assert info.value.field == "tickers" and "at most 20" in info.value.reason
+    # And naming 20 of them is taken
+    named = {"from": "2024-07-01", "to": "2024-07-10", "tickers": many[:20]}
+    assert len(parse_backfill_input(named, now=NOW, default_tickers=many).tickers) == 20

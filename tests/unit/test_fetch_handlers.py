@@ -75,6 +75,10 @@ class FakeRaw:
         self.objects.update(zip(keys, pages, strict=True))
         return list(keys)
 
+    def put_bytes(self, key: str, body: bytes, content_type: str) -> str | None:
+        self.objects[key] = body
+        return None
+
 
 def context(remaining_ms: int = 60_000) -> SimpleNamespace:
     deadline = time.time() * 1000 + remaining_ms
@@ -121,7 +125,7 @@ def fetch(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ModuleType, FakePro
 
 
 def event(execution: str, **extra: Any) -> dict[str, Any]:
-    return {"ticker": "AAPL", "date": DAY.isoformat(), "snapshotKey": "", "executionName": execution, **extra}
+    return {"ticker": "AAPL", "date": DAY.isoformat(), "executionName": execution, **extra}
 
 
 def test_no_slot_is_a_wait_answer_and_leaves_nothing_cached(fetch: Any) -> None:

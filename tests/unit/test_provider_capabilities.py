@@ -32,6 +32,7 @@ from stock_movers.providers.capabilities import (
     require_strategy,
 )
 from stock_movers.usecases.fetch import FetchContext, fetch_snapshot
+from tests.unit.handlers.conftest import DEPLOYED, WatchlistObject
 
 ROOT = Path(__file__).resolve().parents[2]
 # Thursday 2026-11-19, 21:00 UTC = 16:00 New York: that day's session has just closed.
@@ -166,7 +167,8 @@ def context(name: str) -> SimpleNamespace:
 @pytest.fixture
 def load(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, dict[str, str]], ModuleType]:
     def _load(function: str, env: dict[str, str]) -> ModuleType:
-        base = {"AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_SERVICE_NAME": "stock-movers"}
+        watchlist = {k: DEPLOYED[k] for k in ("BUCKET_NAME", "WATCHLIST_KEY", "WATCHLIST_VERSION")}
+        base = {"AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_SERVICE_NAME": "stock-movers", **watchlist}
         for k, v in {**base, **env}.items():
             monkeypatch.setenv(k, v)
         path = ROOT / "functions" / function / "app.py"
@@ -174,6 +176,7 @@ def load(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, dict[str, str]], Mod
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
+        module._watchlist._s3 = WatchlistObject()  # the deployed watchlist object
         return module
 
     return _load

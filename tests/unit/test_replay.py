@@ -4,6 +4,7 @@ gives winners only for the days the daily run accepts, each refused day with its
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -243,10 +244,26 @@ class FakeLambda:
         return {"FunctionName": FunctionName, "Environment": {"Variables": self.env}}
 
 
-def test_the_deployed_watchlist_is_read_from_the_validate_input_function():
-    assert deployed_watchlist(FakeLambda({"WATCHLIST": "AAPL,MSFT, NVDA"}), "fn") == ["AAPL", "MSFT", "NVDA"]
-    with pytest.raises(ReplayError, match="no WATCHLIST"):
-        deployed_watchlist(FakeLambda({}), "fn")
+class FakeS3:
+    def __init__(self, objects: dict[tuple[str, str, str], bytes]) -> None:
+        self.objects = objects
+
+    def get_object(self, Bucket: str, Key: str, VersionId: str = "") -> dict[str, Any]:
+        return {"Body": io.BytesIO(self.objects[(Bucket, Key, VersionId)])}
+
+
+def test_the_deployed_watchlist_is_the_object_the_validate_input_function_reads():
+    # Given validate_input configured with the watchlist object's key and version
+    env = {"BUCKET_NAME": "b", "WATCHLIST_KEY": "config/watchlist.json", "WATCHLIST_VERSION": "v2"}
+    s3 = FakeS3({("b", "config/watchlist.json", "v2"): b'{"tickers": ["AAPL", "MSFT", "NVDA"]}'})
+    # Then the replay takes that version's tickers
+    assert deployed_watchlist(FakeLambda(env), s3, "fn") == ["AAPL", "MSFT", "NVDA"]
+    # And a function naming no object, or a malformed object, is a ReplayError
+    with pytest.raises(ReplayError, match="names no watchlist object"):
+        deployed_watchlist(FakeLambda({}), s3, "fn")
+    bad = FakeS3({("b", "config/watchlist.json", "v2"): b'{"tickers": ["aapl"]}'})
+    with pytest.raises(ReplayError, match=r"the deployed watchlist: .*tickers\[0\]"):
+        deployed_watchlist(FakeLambda(env), bad, "fn")
 
 
 def test_the_cli_prints_one_line_per_day_and_fails_only_when_a_day_failed_to_store(capsys):

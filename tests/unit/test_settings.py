@@ -79,15 +79,15 @@ def test_a_malformed_value_is_named_with_its_reason(name: str, value: str, why: 
     assert raised.value.problems == {name: why}
 
 
-@pytest.mark.parametrize(
-    ("raw", "why"),
-    [("", "is empty"), ("AAPL,,msft", "holds an invalid ticker"), (" , ", "must list at least one ticker")],
-)
-def test_a_bad_watchlist_is_a_settings_error(raw: str, why: str) -> None:
-    env = {"TABLE_NAME": "t", "BACKFILL_STATE_MACHINE_ARN": "arn:m", "WATCHLIST": raw}
+def test_the_watchlist_is_read_from_its_object_not_the_environment() -> None:
+    # Given a backfill planner's environment without the watchlist object's key, Then SettingsError names it
+    env = {"TABLE_NAME": "t", "BUCKET_NAME": "b", "WATCHLIST": "AAPL,MSFT"}
     with pytest.raises(SettingsError) as raised:
         load(PlanBackfillSettings, env)
-    assert raised.value.problems["WATCHLIST"].startswith(why)
+    assert raised.value.problems == {"WATCHLIST_KEY": "is required"}
+    # And with it, the settings say where the object is (the version is optional: the current one)
+    where = load(PlanBackfillSettings, {**env, "WATCHLIST_KEY": "config/watchlist.json"}).watchlist
+    assert (where.bucket, where.key, where.version) == ("b", "config/watchlist.json", None)
 
 
 @pytest.mark.parametrize("raw", ["0", "-1", "x", "NaN", "Infinity"])
@@ -109,7 +109,8 @@ def test_the_provider_and_strategy_names_are_the_adapters() -> None:
 
 def test_variables_lists_every_group_field() -> None:
     assert variables(PlanBackfillSettings) == {
-        "TABLE_NAME", "WATCHLIST", "MARKET_PROVIDER", "BACKFILL_MAX_SPAN_DAYS", "BACKFILL_BATCH_SIZE",
+        "TABLE_NAME", "BUCKET_NAME", "WATCHLIST_KEY", "WATCHLIST_VERSION", "MARKET_PROVIDER",
+        "BACKFILL_MAX_SPAN_DAYS", "BACKFILL_BATCH_SIZE",
     }  # fmt: skip
     assert all(variables(cls) or name == "pick_winner" for name, cls in FUNCTION_SETTINGS.items())
 

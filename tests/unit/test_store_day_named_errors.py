@@ -138,24 +138,6 @@ def test_a_permanent_refusal_or_malformed_input_is_store_rejected_and_throttling
 # ---- the Pick Winner handler: the error Step Functions sees ------------------------------------------
 
 
-def _pick_handler() -> Any:
-    path = STORE_DAY.parent / "pick_winner" / "app.py"
-    spec = importlib.util.spec_from_file_location("pick_winner_app", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.handler
-
-
-def _context() -> Any:
-    from types import SimpleNamespace
-
-    return SimpleNamespace(
-        function_name="pick_winner", memory_limit_in_mb=256, aws_request_id="req-1",
-        invoked_function_arn="arn:aws:lambda:us-east-1:000000000000:function:pick_winner",
-    )  # fmt: skip
-
-
 def _fetched(ticker: str, close: str, high: str) -> dict[str, Any]:
     bar = {"ticker": ticker, "date": "2025-03-03", "open": "100", "high": high, "low": "99", "close": close,
            "volume": "1000"}  # fmt: skip
@@ -173,7 +155,17 @@ def _fetched(ticker: str, close: str, high: str) -> dict[str, Any]:
 )
 def test_pick_winner_fails_a_bad_day_with_invalid_bar_naming_ticker_and_field(fetched, message) -> None:
     from stock_movers.domain.errors import InvalidBar
+    from stock_movers.execution_names import daily_execution_name
+    from stock_movers.usecases.pick import pick_stored_day
+    from tests.support.work_objects import FakeWorkObjects
 
-    event = {"date": "2025-03-03", "tickers": ["AAPL", "MSFT"], "fetched": fetched}
+    # Given the bars the run's per-ticker fetches left in S3
+    objects = FakeWorkObjects()
+    for ticker, entry in zip(["AAPL", "MSFT"], fetched, strict=True):
+        objects.put_fetched(daily_execution_name("2025-03-03"), entry, ticker)
+    # When Pick Winner reduces them, Then InvalidBar names the ticker and the rule, and no day is left
     with pytest.raises(InvalidBar, match=message):
-        _pick_handler()(event, _context())
+        pick_stored_day(
+            objects, dt.date(2025, 3, 3), ["AAPL", "MSFT"], "", daily_execution_name("2025-03-03")
+        )
+    assert not any(k.endswith("day.json") for k in objects.objects)

@@ -10,10 +10,12 @@ Terraform does not give it fails here as it would on AWS.
 from __future__ import annotations
 
 import importlib.util
+import io
 import itertools
+import json
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -41,7 +43,8 @@ DEPLOYED: dict[str, str] = {
     "CONTROL_TABLE_NAME": CONTROL,
     "BUCKET_NAME": BUCKET,
     "BOARD_SIZE": "10",
-    "WATCHLIST": "AAPL,MSFT,NVDA",
+    "WATCHLIST_KEY": "config/watchlist.json",
+    "WATCHLIST_VERSION": "v1",
     "MARKET_PROVIDER": "massive",
     "FETCH_STRATEGY": "per_ticker",
     "PROVIDER_BASE_URL": "",
@@ -71,6 +74,22 @@ CREDENTIALS = {"AWS_DEFAULT_REGION": REGION, "AWS_ACCESS_KEY_ID": "testing",
                "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}  # fmt: skip
 ALL_SETTINGS_VARIABLES = frozenset().union(*(variables(cls) for cls in FUNCTION_SETTINGS.values()))
 _loads = itertools.count()
+# The deployed watchlist object (the version WATCHLIST_VERSION names), served by WatchlistObject.
+WATCHLIST = ("AAPL", "MSFT", "NVDA")
+
+
+class WatchlistObject:
+    """A fake S3 client holding the watchlist object Terraform writes: exactly that key and version."""
+
+    def __init__(self, tickers: Sequence[str] = WATCHLIST) -> None:
+        self.body = json.dumps({"tickers": list(tickers)}).encode()
+        self.reads = 0
+
+    def get_object(self, **kwargs: Any) -> dict[str, Any]:
+        assert kwargs == {"Bucket": BUCKET, "Key": DEPLOYED["WATCHLIST_KEY"],
+                          "VersionId": DEPLOYED["WATCHLIST_VERSION"]}  # fmt: skip
+        self.reads += 1
+        return {"Body": io.BytesIO(self.body)}
 
 
 class LambdaContext:
@@ -119,7 +138,11 @@ def load_handler(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Modu
             monkeypatch.delenv(name, raising=False)
         for name, value in (deployed_env(function) if env is None else env).items():
             monkeypatch.setenv(name, value)
-        return _import_app(function)
+        module = _import_app(function)
+        source = getattr(module, "_watchlist", None)
+        if source is not None:  # the deployed watchlist object, not a real S3
+            source._s3 = WatchlistObject()
+        return module
 
     yield load
     client.cache_clear()

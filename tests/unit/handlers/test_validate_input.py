@@ -7,8 +7,9 @@ from types import ModuleType
 
 import pytest
 
-from stock_movers.domain.errors import InvalidInput, UnsupportedStrategy
+from stock_movers.domain.errors import InvalidInput, InvalidWatchlist, UnsupportedStrategy
 from stock_movers.execution_names import daily_execution_name
+from tests.unit.handlers.conftest import WatchlistObject, deployed_env
 
 
 def test_a_session_resolves_with_the_watchlist_and_strategy(
@@ -19,7 +20,7 @@ def test_a_session_resolves_with_the_watchlist_and_strategy(
     out = app.handler(
         {"input": {"date": "2026-01-05"}, "executionName": daily_execution_name("2026-01-05")}, lambda_context
     )
-    # Then it is a session, with the WATCHLIST tickers and the FETCH_STRATEGY
+    # Then it is a session, with the deployed watchlist object's tickers and the FETCH_STRATEGY
     assert out == {
         "date": "2026-01-05",
         "isSession": True,
@@ -56,7 +57,50 @@ def test_bad_input_is_invalid_input_naming_the_field(
 def test_a_strategy_the_provider_cannot_serve_is_refused(
     load_handler: Callable[..., ModuleType], lambda_context: object
 ) -> None:
-    env = {"WATCHLIST": "AAPL", "MARKET_PROVIDER": "tiingo", "FETCH_STRATEGY": "snapshot"}
+    env = {**deployed_env("validate_input"), "MARKET_PROVIDER": "tiingo", "FETCH_STRATEGY": "snapshot"}
     app = load_handler("validate_input", env=env)
     with pytest.raises(UnsupportedStrategy):
         app.handler({"input": {"date": "2026-01-05"}, "executionName": "d"}, lambda_context)
+
+
+def test_the_watchlist_object_is_read_once_per_container(
+    load_handler: Callable[..., ModuleType], lambda_context: object
+) -> None:
+    # Given the function as deployed with a 500-ticker watchlist object (the cap)
+    app = load_handler("validate_input")
+    big = [f"{a}{b}{c}" for a in "ABCDEFGHIJ" for b in "ABCDEFGHIJ" for c in "ABCDE"]
+    app._watchlist._s3 = objects = WatchlistObject(big)
+    # When two runs without tickers are validated in the same container
+    outs = [app.handler({"input": {"date": day}, "executionName": "d"}, lambda_context)
+            for day in ("2026-01-05", "2026-01-06")]  # fmt: skip
+    # Then both take the 500 tickers, and the object was read once
+    assert [o["tickers"] for o in outs] == [big, big] and objects.reads == 1
+
+
+def test_a_watchlist_object_over_the_cap_is_a_named_error(
+    load_handler: Callable[..., ModuleType], lambda_context: object
+) -> None:
+    # Given a watchlist object of 501 tickers (one over MAX_WATCHLIST)
+    app = load_handler("validate_input")
+    app._watchlist._s3 = WatchlistObject(
+        [f"{a}{b}{c}" for a in "ABCDEFGHIJ" for b in "ABCDEFGHIJ" for c in "ABCDEF"][:501]
+    )
+    # Then a run without tickers fails with InvalidWatchlist naming the object and the cap
+    with pytest.raises(
+        InvalidWatchlist, match=r"config/watchlist.json \(version v1\): at most 500 symbols, got 501"
+    ):
+        app.handler({"input": {"date": "2026-01-05"}, "executionName": "d"}, lambda_context)
+
+
+def test_tickers_above_the_cap_are_invalid_input(
+    load_handler: Callable[..., ModuleType], lambda_context: object
+) -> None:
+    app = load_handler("validate_input")
+    many = [f"{a}{b}{c}" for a in "ABCDEFGHIJ" for b in "ABCDEFGHIJ" for c in "ABCDEF"][:501]
+    with pytest.raises(InvalidInput, match="at most 500 symbols, got 501"):
+        app.handler({"input": {"date": "2026-01-05", "tickers": many}, "executionName": "d"}, lambda_context)
+    # 500 are taken
+    out = app.handler(
+        {"input": {"date": "2026-01-05", "tickers": many[:500]}, "executionName": "d"}, lambda_context
+    )
+    assert len(out["tickers"]) == 500

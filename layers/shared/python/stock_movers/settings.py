@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from stock_movers.domain.errors import InvalidInput
-from stock_movers.domain.inputs import DEFAULT_MAX_SPAN_DAYS, parse_ticker
+from stock_movers.domain.inputs import DEFAULT_MAX_SPAN_DAYS
 from stock_movers.domain.leaders import BOARD_DEFAULT, BOARD_MAX
 
 # Kept equal to stock_movers.providers (PROVIDERS, FETCH_STRATEGIES) by tests/unit/test_settings.py; not
@@ -109,17 +108,6 @@ def one_of(*choices: str) -> Callable[[str], str]:
     return parse
 
 
-def tickers(raw: str) -> tuple[str, ...]:
-    """Comma-separated ticker symbols (at least one), each valid as run input would be."""
-    names = [t.strip() for t in raw.split(",") if t.strip()]
-    if not names:
-        raise _Bad("must list at least one ticker")
-    try:
-        return tuple(parse_ticker(t, "WATCHLIST") for t in names)
-    except InvalidInput as exc:
-        raise _Bad(f"holds an invalid ticker: {exc}") from None
-
-
 def true_false(raw: str) -> bool:
     """true/false (also 1/0)."""
     value = raw.strip().lower()
@@ -183,9 +171,12 @@ class DataBucket:
 
 @dataclass(frozen=True)
 class Watchlist:
-    """The tickers a run takes when its input names none."""
+    """Where the tickers a run takes when its input names none are: the S3 object Terraform writes and the
+    version it wrote (adapters.watchlist reads it once per container)."""
 
-    tickers: tuple[str, ...] = env("WATCHLIST", tickers, default="AAPL,MSFT,GOOGL,AMZN,TSLA,NVDA")
+    bucket: str = env("BUCKET_NAME")
+    key: str = env("WATCHLIST_KEY")
+    version: str | None = env("WATCHLIST_VERSION", optional_text, default="", empty_ok=True)
 
 
 @dataclass(frozen=True)
@@ -285,8 +276,10 @@ class ApiService:
 
 
 @dataclass(frozen=True)
-class NoSettings:
-    """A function that reads no settings (pick_winner)."""
+class PickWinnerSettings:
+    """pick_winner: the bucket holding the run's work objects (fetched bars in, the validated day out)."""
+
+    bucket: DataBucket
 
 
 @dataclass(frozen=True)
@@ -385,7 +378,7 @@ class ApiSettings:
 FUNCTION_SETTINGS: dict[str, type] = {
     "validate_input": ValidateInputSettings,
     "fetch_bars": FetchSettings,
-    "pick_winner": NoSettings,
+    "pick_winner": PickWinnerSettings,
     "store_day": StoreDaySettings,
     "analysis_prepare": AnalysisPrepareSettings,
     "analysis_ticker": AnalysisTickerSettings,

@@ -4,6 +4,8 @@ raw:      raw/provider=<p>/date=<YYYY-MM-DD>/<T>.json        (daily, the provide
           raw/provider=<p>/date=<YYYY-MM-DD>/_session.json   (a session snapshot, e.g. Massive grouped daily)
           raw/provider=<p>/range=<from>_<to>/<T>.json        (backfills)
 curated:  curated/daily_bars/year=<Y>/date=<YYYY-MM-DD>/bars.parquet
+work:     work/ingest/<execution>/bars/<T>.json  (one ticker's fetched bar, read by Pick Winner)
+          work/ingest/<execution>/day.json        (the validated day Pick Winner hands to Store Day)
 items:    the main table's key schema is written once, below (`winner_key`, `ticker_key`, `analysis_key`,
           `claim_key`, `audit_key`, and `leaders_key` for the day's top-N board, committed with the winner);
           ItemStore is the one adapter that reads and writes the table, and statemachines/*.asl.json's
@@ -31,6 +33,16 @@ def range_key(provider: str, start: dt.date, end: dt.date, ticker: str, page: in
     return f"raw/provider={provider}/range={start.isoformat()}_{end.isoformat()}/{ticker}{suffix}.json"
 
 
+def bar_work_key(execution: str, ticker: str) -> str:
+    """Where a daily run's per-ticker fetch leaves its bar for Pick Winner (the state carries no bars)."""
+    return f"work/ingest/{execution}/bars/{ticker}.json"
+
+
+def day_work_key(execution: str) -> str:
+    """Where Pick Winner leaves the validated day (winner and rows) for Store Day."""
+    return f"work/ingest/{execution}/day.json"
+
+
 def parquet_key(day: dt.date) -> str:
     return f"curated/daily_bars/year={day.year}/date={day.isoformat()}/bars.parquet"
 
@@ -51,6 +63,15 @@ class RawStore:
 
     def get(self, key: str) -> bytes:
         return bytes(self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+
+    def get_if_exists(self, key: str) -> bytes | None:
+        """The object's bytes, or None when there is no such key (any other failure raises)."""
+        try:
+            return self.get(key)
+        except Exception as exc:
+            if str(getattr(exc, "response", {}).get("Error", {}).get("Code", "")) in ("NoSuchKey", "404"):
+                return None
+            raise
 
     def put_bytes(self, key: str, body: bytes, content_type: str) -> str | None:
         """Store one object; returns its version id (None when the bucket is not versioned)."""

@@ -27,6 +27,11 @@ class InvalidInput(MoversError):
         return (type(self), (self.field, self.reason))
 
 
+class InvalidWatchlist(MoversError):
+    """The configured watchlist (the S3 object Terraform writes, see adapters.watchlist) is missing or
+    malformed: a deployment error, not caller input. The message names the object and what is wrong."""
+
+
 class DataIntegrityError(MoversError):
     """Market data that cannot be trusted for the day; the run stops and nothing is written."""
 

@@ -10,11 +10,12 @@ digits), so ``"2026-01-05\\n"``, ``" 5"``, ``"+5"`` and a fullwidth ``"\\uff15"`
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from stock_movers.domain.errors import InvalidInput
+from stock_movers.domain.errors import InvalidInput, InvalidWatchlist
 
 # The trading calendar (and the holidays package under it) is imported where a check needs it: the read API
 # parses its parameters with this module and never needs the calendar, so its cold start does not pay for it.
@@ -25,7 +26,12 @@ _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _COUNT_RE = re.compile(r"0|[1-9][0-9]{0,8}")
 INGEST_FIELDS = frozenset({"date", "tickers", "force"})
 BACKFILL_FIELDS = frozenset({"from", "to", "tickers", "force"})
-DEFAULT_MAX_TICKERS = 20
+# A run's tickers (execution input or the configured watchlist): 1 to MAX_WATCHLIST. The ingest state
+# passes S3 keys and small summaries, not bars (docs/pipeline.md), so its state stays far under 256 KB there.
+MAX_WATCHLIST = 500
+DEFAULT_MAX_TICKERS = MAX_WATCHLIST
+# A backfill carries each batch's reduced days in its state (rows of every ticker): it keeps the old cap.
+BACKFILL_MAX_TICKERS = 20
 DEFAULT_MAX_SPAN_DAYS = 366 * 5 + 2
 
 
@@ -207,7 +213,7 @@ def parse_backfill_input(
     now: dt.datetime,
     default_tickers: Sequence[str],
     max_span_days: int = DEFAULT_MAX_SPAN_DAYS,
-    max_tickers: int = DEFAULT_MAX_TICKERS,
+    max_tickers: int = BACKFILL_MAX_TICKERS,
 ) -> BackfillRequest:
     """Validate `{"from": "YYYY-MM-DD", "to": "YYYY-MM-DD", "tickers"?: [...], "force"?: bool}`.
 
@@ -230,6 +236,30 @@ def parse_backfill_input(
         raise InvalidInput("to", f"span of {span} days exceeds the maximum of {max_span_days}")
     if "tickers" in data:
         tickers = _parse_tickers(data["tickers"], "tickers", max_tickers)
+    elif len(default_tickers) > max_tickers:
+        raise InvalidInput(
+            "tickers",
+            f"the watchlist holds {len(default_tickers)} symbols and a backfill takes at most {max_tickers}:"
+            " name the tickers to backfill",
+        )
     else:
         tickers = _defaults(default_tickers, max_tickers)
     return BackfillRequest(start=start, end=end, tickers=tickers, force=_parse_force(data))
+
+
+def parse_watchlist(raw: bytes, source: str) -> tuple[str, ...]:
+    """The configured watchlist from its stored JSON ``{"tickers": ["AAPL", ...]}``: 1 to MAX_WATCHLIST unique
+    uppercase symbols. Anything else raises InvalidWatchlist naming `source` (a deployment error)."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidWatchlist(f"{source}: not JSON") from None
+    if not isinstance(data, dict) or "tickers" not in data:
+        raise InvalidWatchlist(f'{source}: must be a JSON object {{"tickers": [...]}}')
+    value = data["tickers"]
+    if isinstance(value, list) and len(value) > MAX_WATCHLIST:
+        raise InvalidWatchlist(f"{source}: at most {MAX_WATCHLIST} symbols, got {len(value)}")
+    try:
+        return _parse_tickers(value, "tickers", MAX_WATCHLIST)
+    except InvalidInput as exc:
+        raise InvalidWatchlist(f"{source}: {exc}") from None

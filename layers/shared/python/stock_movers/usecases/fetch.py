@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from stock_movers.adapters.ratelimiter import SlidingWindowLimiter
-from stock_movers.adapters.storage import RawStore, raw_key
+from stock_movers.adapters.storage import RawStore, bar_work_key, raw_key
 from stock_movers.domain.bars import DailyBar
 from stock_movers.domain.errors import UnsupportedStrategy
 from stock_movers.providers.base import FetchResult, Provider
@@ -74,29 +74,29 @@ def _store(ctx: FetchContext, result: FetchResult, keys: Sequence[str]) -> list[
     return ctx.raw.put_pages(keys[: len(result.raw_pages)], result.raw_pages)
 
 
-def fetch_ticker(ctx: FetchContext, ticker: str, day: dt.date, snapshot_key: str = "") -> dict[str, Any]:
-    """One ticker's bar: from the session snapshot when it holds the ticker, else one provider call."""
-    if snapshot_key:
-        bars = json.loads(ctx.raw.get(snapshot_key))
-        if ticker in bars:
-            bar = DailyBar.from_dict(bars[ticker])
-            return _summary(ctx, bar, rawKey=bars["_rawKey"], source="snapshot")
+def fetch_ticker(ctx: FetchContext, ticker: str, day: dt.date, execution: str) -> dict[str, Any]:
+    """One ticker's bar by one provider call: the raw body to raw/, the bar to the run's work object
+    (`bar_work_key`), which Pick Winner reads: the state machine carries the answer's keys, never bars."""
     result = limited(ctx, lambda: ctx.provider.daily_bar(ticker, day))
     keys = [raw_key(ctx.provider.name, day, ticker, page) for page in range(len(result.raw_pages))]
     stored = _store(ctx, result, keys)
     matching = [b for b in result.bars if b.ticker == ticker and b.date == day]
     if not matching:
         raise NoData(f"{ticker}: the provider returned no bar for session {day.isoformat()}")
-    return _summary(ctx, matching[0], rawKey=stored[0], source="api")
+    bar_key = bar_work_key(execution, ticker)
+    body = {"provider": ctx.provider.name, "bar": matching[0].to_dict()}
+    ctx.raw.put_bytes(bar_key, json.dumps(body, sort_keys=True).encode(), "application/json")
+    return _summary(ctx, matching[0], rawKey=stored[0], barKey=bar_key, source="api")
 
 
-def fetch_snapshot(ctx: FetchContext, day: dt.date, tickers: Sequence[str], execution: str) -> dict[str, str]:
+def fetch_snapshot(ctx: FetchContext, day: dt.date, tickers: Sequence[str], execution: str) -> dict[str, Any]:
     """The whole session in one provider call (e.g. Massive grouped daily).
 
-    The raw body goes to raw/.../_session.json; the watchlist's bars go to a small work object that every
-    Map iteration reads. Tickers missing from the snapshot are left out: their iteration falls back to a
-    per-ticker call. A provider without the snapshot strategy is refused with UnsupportedStrategy before a
-    slot is taken (Validate Input refuses such a run first; this guards a fetch function configured apart).
+    The raw body goes to raw/.../_session.json; the watchlist's bars go to one work object, which Pick
+    Winner reduces in one step (no per-ticker iteration reads it). The answer is its key and the tickers the
+    snapshot lacks (`missing`, `missingCount`): only those are fetched one by one. A provider without the
+    snapshot strategy is refused with UnsupportedStrategy before a slot is taken (Validate Input refuses such
+    a run first; this guards a fetch function configured apart).
     """
     capabilities = ctx.provider.capabilities
     if "snapshot" not in capabilities.strategies:
@@ -108,10 +108,12 @@ def fetch_snapshot(ctx: FetchContext, day: dt.date, tickers: Sequence[str], exec
     bars: dict[str, Any] = {
         b.ticker: b.to_dict() for b in result.bars if b.ticker in wanted and b.date == day
     }
+    missing = [t for t in tickers if t not in bars]
     bars["_rawKey"] = stored[0] if stored else ""
+    bars["_provider"] = ctx.provider.name
     work_key = f"raw/provider={ctx.provider.name}/date={day.isoformat()}/_snapshot-{execution}.json"
     ctx.raw.put_bytes(work_key, json.dumps(bars, sort_keys=True).encode(), "application/json")
-    return {"key": work_key}
+    return {"key": work_key, "missing": missing, "missingCount": len(missing)}
 
 
 def _summary(ctx: FetchContext, bar: DailyBar, **extra: str) -> dict[str, Any]:

@@ -1,14 +1,19 @@
 """Reduce a session's fetched bars to the validated day: the winner and one row per ticker; and the day's
-top-N board from those rows, as Store Day computes it beside the winner."""
+top-N board from those rows, as Store Day computes it beside the winner. `pick_stored_day` is the daily
+run's Pick Winner: it reads the bars the fetches left in S3 and leaves the day there for Store Day, so the
+state machine passes keys and a summary whatever the number of tickers."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
 
+from stock_movers.adapters.storage import bar_work_key, day_work_key
 from stock_movers.domain.bars import DailyBar, to_decimal
-from stock_movers.domain.errors import InvalidBar, StoreRejected
+from stock_movers.domain.errors import InvalidBar, MissingTickers, StoreRejected
 from stock_movers.domain.leaders import Board, board_of
 from stock_movers.domain.movers import day_rows, validated_day, winner_of
 
@@ -79,3 +84,54 @@ def stored_board(day: dt.date, rows: Sequence[dict[str, Any]], winner: dict[str,
             f"winner: {claimed[0]} {claimed[1]} is not the rows' winner ({best.ticker} {best.percent_change})"
         )
     return board
+
+
+class WorkObjects(Protocol):
+    """The run's work objects in S3 (RawStore, or a fake)."""
+
+    def get(self, key: str) -> bytes: ...
+
+    def get_if_exists(self, key: str) -> bytes | None: ...
+
+    def put_bytes(self, key: str, body: bytes, content_type: str) -> str | None: ...
+
+
+READERS = 16  # concurrent S3 reads of per-ticker bars (I/O bound; 500 objects in ~32 rounds)
+
+
+def _object(raw: bytes, what: str) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise InvalidBar(what, "its work object is not JSON") from None
+
+
+def pick_stored_day(
+    objects: WorkObjects, day: dt.date, tickers: Sequence[str], snapshot_key: str, execution: str
+) -> dict[str, Any]:
+    """The daily run's Pick Winner over the bars in S3: the session snapshot's work object (one read, however
+    many tickers it holds) and, for each ticker it lacks, the bar its per-ticker fetch left
+    (`bar_work_key`). Reduced with `reduce_day` (all-or-nothing: a ticker with no bar is MissingTickers),
+    the day goes to `day_work_key` for Store Day; the answer is the winner, that key and the row count.
+    """
+    snapshot: dict[str, Any] = {}
+    if snapshot_key:
+        found = _object(objects.get(snapshot_key), "snapshot")
+        snapshot = found if isinstance(found, dict) else {}
+    providers = {str(snapshot.get("_provider", ""))} - {""}
+    bars: list[DailyBar] = [DailyBar.from_dict(snapshot[t]) for t in tickers if t in snapshot]
+    rest = [t for t in tickers if t not in snapshot]
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        bodies = list(pool.map(lambda t: objects.get_if_exists(bar_work_key(execution, t)), rest))
+    missing = [t for t, body in zip(rest, bodies, strict=True) if body is None]
+    if missing:
+        raise MissingTickers(missing)
+    for ticker, body in zip(rest, bodies, strict=True):
+        entry = _object(body or b"null", ticker)
+        entry = entry if isinstance(entry, dict) else {"bar": entry}
+        providers.add(str(entry.get("provider", "")))
+        bars.append(DailyBar.from_dict(entry.get("bar")))
+    result = reduce_day(day, tickers, bars, provider=",".join(sorted(providers)))
+    key = day_work_key(execution)
+    objects.put_bytes(key, json.dumps(result, sort_keys=True).encode(), "application/json")
+    return {"winner": result["winner"], "dayKey": key, "rows": len(result["rows"])}

@@ -150,6 +150,11 @@ def main() -> None:
                 proto_out.write(json.dumps({"ok": False, "error": init_error, "fatal": True}) + "\n")
                 proto_out.flush()
                 return
+            # Init is done: the executor starts the function's timeout now (Lambda times the Init phase on
+            # its own, 10 s at most), and so does the context's deadline.
+            proto_out.write(json.dumps({"init": True}) + "\n")
+            proto_out.flush()
+            request["deadline_ms"] = int(time.time() * 1000) + int(request["timeout_ms"])
         context = LambdaContext(request_id, request["invoked_arn"], request["deadline_ms"])
         crash_after_ms = request.get("crash_after_ms")
         if crash_after_ms is not None:

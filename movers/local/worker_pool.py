@@ -40,6 +40,10 @@ def _endpoint() -> str:
     return f"http://127.0.0.1:{os.environ.get('MOTO_PORT') or '5000'}"
 
 
+# Lambda's limit on the Init phase of an on-demand function (its timeout starts after Init).
+INIT_LIMIT_S = 10.0
+
+
 class Worker:
     """One warm process serving one function (never another), one invoke at a time."""
 
@@ -135,8 +139,10 @@ class Worker:
             "request_id": request_id,
             "event": event,
             "deadline_ms": deadline_ms,
+            "timeout_ms": int(timeout_s * 1000),
             "invoked_arn": self.spec.function_arn,
         }
+        cold = self.invokes == 0
         if crash_after_ms is not None:
             request["crash_after_ms"] = crash_after_ms
         self.invokes += 1
@@ -145,7 +151,11 @@ class Worker:
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
             return None, self._read_log(), False
-        line = self._read_line(time.monotonic() + timeout_s)
+        # As on Lambda, a cold worker's Init phase (imports, module-level clients) has its own limit and the
+        # function's timeout counts from the end of Init: the worker says when Init is done.
+        line = self._read_line(time.monotonic() + (INIT_LIMIT_S if cold else timeout_s))
+        if cold and line and json.loads(line).get("init"):
+            line = self._read_line(time.monotonic() + timeout_s)
         if not line:
             self.kill()
             return None, self._read_log(), line is None

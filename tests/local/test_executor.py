@@ -156,6 +156,27 @@ def test_given_a_slow_handler_when_timeout_passes_then_sandbox_timedout_and_work
     assert payload == {"ok": True}
 
 
+SLOW_INIT = {
+    "app.py": """
+        import time
+        time.sleep(1.5)  # module-level work: Lambda's Init phase
+
+        def handler(event, context):
+            return {"remaining": context.get_remaining_time_in_millis()}
+        """
+}
+
+
+def test_given_a_slow_init_when_invoked_then_the_timeout_counts_from_the_end_of_init(make_function, invoke):
+    # Given a function with a 1 s timeout whose Init phase takes 1.5 s (Lambda limits Init to 10 s apart)
+    name = make_function(SLOW_INIT, timeout=1)
+    # When it is invoked cold
+    payload, resp = invoke(name, {})
+    # Then the invoke succeeds, and the handler starts with (nearly) its whole timeout left
+    assert "FunctionError" not in resp, payload
+    assert 500 < payload["remaining"] <= 1000
+
+
 def test_given_a_crashing_handler_when_the_process_exits_then_exit_error_and_next_invoke_works(
     make_function, invoke
 ):

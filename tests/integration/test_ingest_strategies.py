@@ -137,7 +137,7 @@ def test_a_500_ticker_snapshot_run_reduces_the_day_in_one_step_inside_the_payloa
 ) -> None:
     # Given a market server of a 500+-ticker SYNTHETIC universe, and a run of 500 of its grouped-daily
     # tickers (OTC symbols are not in Massive's grouped answer) on a day no other stack test touches
-    day = "2026-01-21"
+    day = "2026-02-11"  # a session no other stack test stores (test_ingest_paths stores 2026-01-21)
     market = MarketServer(api_key=LOCAL_API_KEY, rate_limit=None, universe=700)
     market.start()
     universe = market.dataset

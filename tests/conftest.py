@@ -49,6 +49,16 @@ _OWN_STACK = ("tests/integration/test_local_up.py",)
 # Outside those folders but on the shared stack (a plan of the applied stack): in the stack's group, so no
 # second worker applies a stack of its own for it.
 _ON_SHARED_STACK = ("tests/infrastructure/test_iam_plan.py",)
+# These stack tests run on a second stack of their own ("stack-2"), applied on the other worker: with every
+# stack test on one worker, that worker was the suite's critical path while the other idled for minutes.
+# Each of them makes its own days or restores what it changes, so either stack serves it.
+_SECOND_STACK = (
+    "tests/integration/test_docs.py",
+    "tests/integration/test_operations.py",
+    "tests/integration/test_release.py",
+    "tests/integration/test_unsupported_by_provider.py",
+)
+_STACK_GROUPS = ("stack", "stack-2")
 
 
 def xdist_group_of(nodeid: str) -> str:
@@ -57,6 +67,8 @@ def xdist_group_of(nodeid: str) -> str:
     parts = module.split("/")
     if module in _OWN_STACK or len(parts) < 3:
         return module
+    if module in _SECOND_STACK:
+        return "stack-2"
     if parts[1] in _STACK_FOLDERS or module in _ON_SHARED_STACK:
         return "stack"
     if parts[1] in _SESSION_FOLDERS:
@@ -67,13 +79,23 @@ def xdist_group_of(nodeid: str) -> str:
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """`pytest -n 2` (the Makefile's `make test`) schedules whole groups (:func:`xdist_group_of`): the shared
-    stack is applied once, on one worker, while the other runs everything else. (xdist's own loadgroup
+    stacks are applied once each, one per worker, and the other groups fill in. (xdist's own loadgroup
     marks node ids in a way pytest 9 no longer reads, so the groups are given to its scope scheduler.)"""
     from xdist.scheduler import LoadScopeScheduling
 
     class GroupScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             return xdist_group_of(nodeid)
+
+        def _assign_work_unit(self, node: Any) -> None:
+            # A worker's first group is a stack group while one is left, so the two stacks go to two
+            # workers (never both to one, which would run them on one shared stack, serially).
+            if not self.assigned_work.get(node):
+                for group in _STACK_GROUPS:
+                    if group in self.workqueue:
+                        self.workqueue.move_to_end(group, last=False)
+                        break
+            super()._assign_work_unit(node)
 
     return GroupScheduling(config, log)
 

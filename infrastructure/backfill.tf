@@ -81,6 +81,11 @@ module "fn_store_sessions" {
       actions   = ["s3:GetObject"]
       resources = ["${module.data_bucket.arn}/work/backfill/*"]
     },
+    {
+      sid       = "WriteValidatedDays"
+      actions   = ["s3:PutObject"]
+      resources = ["${module.data_bucket.arn}/work/backfill/days/*"]
+    },
   ]
   common = local.fn_common
 }

@@ -136,9 +136,9 @@ module "fn_store_day" {
     },
     {
       # The daily run's validated day, left by Pick Winner (dayKey).
-      sid       = "ReadIngestDay"
+      sid       = "ReadValidatedDay"
       actions   = ["s3:GetObject"]
-      resources = ["${module.data_bucket.arn}/work/ingest/*"]
+      resources = ["${module.data_bucket.arn}/work/ingest/*", "${module.data_bucket.arn}/work/backfill/days/*"]
     },
   ]
   common = local.fn_common

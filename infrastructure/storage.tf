@@ -37,6 +37,18 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
     }
   }
 
+  # A backfill's validated days are read by its own Store Day steps (or a redrive, within 14 days).
+  rule {
+    id     = "expire-backfill-days"
+    status = "Enabled"
+    filter {
+      prefix = "work/backfill/days/"
+    }
+    expiration {
+      days = 30
+    }
+  }
+
   rule {
     id     = "expire-old-versions"
     status = "Enabled"

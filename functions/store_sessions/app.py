@@ -2,10 +2,11 @@
 
 Input `{"sessions": [dates], "tickers", "fetched": [{"ticker", "provider", "barsKey"} or
 {"ticker", "noData": true, "from", "to"}], "executionName"}`. Bars are read from the fetch_range work
-objects in S3; each session goes through usecases.pick.reduce_day. Output `{"days": [{date, winner, rows}],
-"failed": [{date, error, cause}]}`: the backfill machine stores each day with the store_day function (an
-inner Map), so Parquet, items and the conditional winner put are the daily run's own. A ticker without data
-in the span fails the whole batch with NoData, naming every such ticker.
+objects in S3; each session goes through usecases.pick.reduce_day, and each valid day goes to its work object
+(usecases.store_sessions.park_days). Output `{"days": [{date, winner, dayKey}], "failed": [{date, error,
+cause}]}`: the backfill machine stores each day with the store_day function (an inner Map, reading dayKey),
+so Parquet, items and the conditional winner put are the daily run's own, and no rows ride in the state.
+A ticker without data in the span fails the whole batch with NoData, naming every such ticker.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from functools import lru_cache
 from typing import Any
 
 from stock_movers.adapters.storage import RawStore
+from stock_movers.domain.errors import InvalidInput
 from stock_movers.domain.inputs import parse_date, parse_ticker
 from stock_movers.observability import correlate, logger
 from stock_movers.settings import StoreSessionsSettings, load
 from stock_movers.usecases.fetch_range import ranges_without_data
-from stock_movers.usecases.store_sessions import bars_by_session, reduce_sessions
+from stock_movers.usecases.store_sessions import bars_by_session, park_days, reduce_sessions
 
 settings = load(StoreSessionsSettings)
 _objects = RawStore(settings.bucket.name)
@@ -29,6 +31,15 @@ _objects = RawStore(settings.bucket.name)
 def _work_object(key: str) -> dict[str, Any]:
     """A fetch_range work object; cached while the worker is warm (every batch of a backfill reads them)."""
     return dict(json.loads(_objects.get(key)))
+
+
+def _execution(event: dict[str, Any]) -> str:
+    """The backfill's execution name, one segment of the work keys: 1-80 printable characters without "/"
+    (Step Functions refuses "/" and whitespace in names; a hand-made event gets a named error)."""
+    name = str(event.get("executionName") or "")
+    if not 0 < len(name) <= 80 or "/" in name or name in (".", "..") or not name.isprintable() or " " in name:
+        raise InvalidInput("executionName", "must be the backfill execution's name")
+    return name
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -41,7 +52,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if missing is not None:  # nothing of the span can be stored whole: fail the backfill, naming them all
         raise missing
     by_day, provider = bars_by_session(_work_object(str(f["barsKey"])) for f in fetched)
-    result = reduce_sessions(sessions, tickers, by_day, provider)
+    result = park_days(_objects, reduce_sessions(sessions, tickers, by_day, provider), _execution(event))
     logger.info(
         "Batch reduced",
         extra={"first": sessions[0].isoformat() if sessions else "", "days": len(result["days"]),

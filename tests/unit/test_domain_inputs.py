@@ -280,13 +280,17 @@ def test_given_a_backfill_ending_today_before_the_close_then_invalid_input():
         )
 
 
-def test_given_a_watchlist_beyond_the_backfill_cap_then_a_backfill_must_name_its_tickers():
-    # Given a 21-ticker watchlist (a backfill carries every ticker's rows per batch: it keeps 20)
-    many = [f"T{chr(65 + i // 26)}{chr(65 + i % 26)}" for i in range(21)]
-    # When a backfill names no tickers, Then InvalidInput on tickers says so
+def test_given_a_500_ticker_watchlist_then_a_backfill_takes_it_and_501_named_tickers_are_refused():
+    # Given a 500-ticker watchlist (a backfill's state carries day keys, not rows: its cap is a run's)
+    many = [f"{chr(65 + i // 676)}{chr(65 + i // 26 % 26)}{chr(65 + i % 26)}" for i in range(501)]
+    # When a backfill names no tickers, Then it takes the whole watchlist
+    whole = parse_backfill_input(
+        {"from": "2024-07-01", "to": "2024-07-10"}, now=NOW, default_tickers=many[:500]
+    )
+    assert whole.tickers == tuple(many[:500])
+    # And 501 named tickers are InvalidInput on tickers
     with pytest.raises(InvalidInput) as info:
-        parse_backfill_input({"from": "2024-07-01", "to": "2024-07-10"}, now=NOW, default_tickers=many)
-    assert info.value.field == "tickers" and "at most 20" in info.value.reason
-    # And naming 20 of them is taken
-    named = {"from": "2024-07-01", "to": "2024-07-10", "tickers": many[:20]}
-    assert len(parse_backfill_input(named, now=NOW, default_tickers=many).tickers) == 20
+        parse_backfill_input(
+            {"from": "2024-07-01", "to": "2024-07-10", "tickers": many}, now=NOW, default_tickers=many[:6]
+        )
+    assert info.value.field == "tickers" and "500" in info.value.reason

@@ -52,6 +52,24 @@ def test_each_session_is_reduced_for_store_day(aws: Any, store_sessions: Any, la
         ("2026-01-05", "MSFT"),
         ("2026-01-06", "AAPL"),
     ]
+    # And each day's winner and rows wait in its work object for Store Day; no row rides in the answer
+    for day in out["days"]:
+        assert set(day) == {"date", "winner", "dayKey"}
+        assert day["dayKey"] == f"work/backfill/days/backfill-1/{day['date']}.json"
+        parked = json.loads(aws["s3"].get_object(Bucket=BUCKET, Key=day["dayKey"])["Body"].read())
+        assert parked["winner"] == day["winner"]
+        assert sorted(r["ticker"] for r in parked["rows"]) == ["AAPL", "MSFT"]
+
+
+@pytest.mark.parametrize("name", ["", "a/b", "..", "x" * 81, "two words"])
+def test_an_execution_name_unfit_for_a_work_key_is_invalid_input(
+    aws: Any, store_sessions: Any, lambda_context: object, name: str
+) -> None:
+    fetched = [work_object(aws, "AAPL", {"2026-01-05": "101"})]
+    event = {"sessions": ["2026-01-05"], "tickers": ["AAPL"], "fetched": fetched, "executionName": name}
+    with pytest.raises(InvalidInput) as raised:
+        store_sessions.handler(event, lambda_context)
+    assert raised.value.field == "executionName"
 
 
 def test_a_ticker_without_data_fails_the_batch_by_name(store_sessions: Any, lambda_context: object) -> None:

@@ -26,12 +26,10 @@ _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _COUNT_RE = re.compile(r"0|[1-9][0-9]{0,8}")
 INGEST_FIELDS = frozenset({"date", "tickers", "force"})
 BACKFILL_FIELDS = frozenset({"from", "to", "tickers", "force"})
-# A run's tickers (execution input or the configured watchlist): 1 to MAX_WATCHLIST. The ingest state
-# passes S3 keys and small summaries, not bars (docs/pipeline.md), so its state stays far under 256 KB there.
+# A run's or a backfill's tickers (execution input or the configured watchlist): 1 to MAX_WATCHLIST. Their
+# state passes S3 keys and small summaries, not bars or rows (docs/pipeline.md), so it stays far under 256 KB.
 MAX_WATCHLIST = 500
 DEFAULT_MAX_TICKERS = MAX_WATCHLIST
-# A backfill carries each batch's reduced days in its state (rows of every ticker): it keeps the old cap.
-BACKFILL_MAX_TICKERS = 20
 DEFAULT_MAX_SPAN_DAYS = 366 * 5 + 2
 
 
@@ -213,7 +211,7 @@ def parse_backfill_input(
     now: dt.datetime,
     default_tickers: Sequence[str],
     max_span_days: int = DEFAULT_MAX_SPAN_DAYS,
-    max_tickers: int = BACKFILL_MAX_TICKERS,
+    max_tickers: int = MAX_WATCHLIST,
 ) -> BackfillRequest:
     """Validate `{"from": "YYYY-MM-DD", "to": "YYYY-MM-DD", "tickers"?: [...], "force"?: bool}`.
 

@@ -11,13 +11,15 @@ five-year backfill, and a re-run retries only what is still missing.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from stock_movers.adapters.storage import backfill_day_work_key
 from stock_movers.domain.bars import DailyBar
 from stock_movers.domain.errors import DataIntegrityError
-from stock_movers.usecases.pick import reduce_day
+from stock_movers.usecases.pick import WorkObjects, reduce_day
 
 
 class StoreFailed(Exception):
@@ -64,3 +66,16 @@ def reduce_sessions(
             continue
         days.append({"date": day.isoformat(), "winner": reduced["winner"], "rows": reduced["rows"]})
     return {"days": days, "failed": failed}
+
+
+def park_days(objects: WorkObjects, reduced: Mapping[str, Any], execution: str) -> dict[str, Any]:
+    """The batch's validated days in S3 work objects (`backfill_day_work_key`), one per session, and the
+    Store Day inputs that name them: `{days: [{date, winner, dayKey}], failed}`. The state then carries no
+    rows, so a batch's size no longer grows with the ticker list (as the daily run's Pick Winner does)."""
+    days = []
+    for entry in reduced["days"]:
+        key = backfill_day_work_key(execution, dt.date.fromisoformat(entry["date"]))
+        body = {"winner": entry["winner"], "rows": entry["rows"]}
+        objects.put_bytes(key, json.dumps(body, sort_keys=True).encode(), "application/json")
+        days.append({"date": entry["date"], "winner": entry["winner"], "dayKey": key})
+    return {"days": days, "failed": list(reduced["failed"])}

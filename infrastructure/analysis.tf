@@ -224,7 +224,7 @@ module "analysis_catchup_schedule" {
   description           = "Analyses recent stored days without an analysis and re-announces pending MoverStored events."
   role_name             = "${local.name_prefix}-analysis-catchup-scheduler"
   invoke_sid            = "InvokeAnalysisCatchUp"
-  function_arn          = module.fn_analysis_catchup.alias_arn
+  target_arn            = module.fn_analysis_catchup.alias_arn
   account_id            = local.account_id
   schedule_expression   = var.analysis_catchup_expression
   timezone              = var.schedule_timezone

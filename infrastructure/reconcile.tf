@@ -78,60 +78,36 @@ module "sfn_reconcile" {
 
 # The weekday schedule starts the machine (its `live` alias) itself: EventBridge Scheduler's Step Functions
 # target, with a role that may start exactly that alias. Scheduler names each execution.
-data "aws_iam_policy_document" "reconcile_schedule_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["scheduler.amazonaws.com"]
-    }
-    # Only schedules of this account may use the role (confused-deputy guard).
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
+module "reconcile_schedule" {
+  source                = "./modules/scheduled_invoke"
+  name                  = "${local.name_prefix}-reconcile"
+  description           = "Starts the reconcile machine on weekdays at ${var.reconcile_hour_et}:00 ET: re-reads the newest stored sessions and stores provider revisions."
+  role_name             = "${local.name_prefix}-reconcile-schedule"
+  invoke_sid            = "StartReconcile"
+  target_arn            = module.sfn_reconcile.alias_arn
+  target_action         = "states:StartExecution"
+  account_id            = local.account_id
+  schedule_expression   = "cron(0 ${var.reconcile_hour_et} ? * MON-FRI *)"
+  timezone              = "America/New_York"
+  enabled               = var.schedule_enabled
+  input                 = jsonencode({})
+  max_event_age_seconds = 3600
+  max_retry_attempts    = 2
 }
 
-resource "aws_iam_role" "reconcile_schedule" {
-  name               = "${local.name_prefix}-reconcile-schedule"
-  assume_role_policy = data.aws_iam_policy_document.reconcile_schedule_assume.json
+# The schedule and its role were written here until they used the scheduled_invoke module: an applied
+# stack's move.
+moved {
+  from = aws_iam_role.reconcile_schedule
+  to   = module.reconcile_schedule.aws_iam_role.this
 }
 
-data "aws_iam_policy_document" "reconcile_schedule" {
-  statement {
-    sid       = "StartReconcile"
-    actions   = ["states:StartExecution"]
-    resources = [module.sfn_reconcile.alias_arn]
-  }
+moved {
+  from = aws_iam_role_policy.reconcile_schedule
+  to   = module.reconcile_schedule.aws_iam_role_policy.this
 }
 
-resource "aws_iam_role_policy" "reconcile_schedule" {
-  name   = "${local.name_prefix}-reconcile-schedule"
-  role   = aws_iam_role.reconcile_schedule.id
-  policy = data.aws_iam_policy_document.reconcile_schedule.json
-}
-
-resource "aws_scheduler_schedule" "reconcile" {
-  #checkov:skip=CKV_AWS_297:the schedule's input is {}: nothing to protect with a customer key
-  name                         = "${local.name_prefix}-reconcile"
-  description                  = "Starts the reconcile machine on weekdays at ${var.reconcile_hour_et}:00 ET: re-reads the newest stored sessions and stores provider revisions."
-  schedule_expression          = "cron(0 ${var.reconcile_hour_et} ? * MON-FRI *)"
-  schedule_expression_timezone = "America/New_York"
-  state                        = var.schedule_enabled ? "ENABLED" : "DISABLED"
-
-  flexible_time_window {
-    mode = "OFF"
-  }
-
-  target {
-    arn      = module.sfn_reconcile.alias_arn
-    role_arn = aws_iam_role.reconcile_schedule.arn
-    input    = jsonencode({})
-    retry_policy {
-      maximum_event_age_in_seconds = 3600
-      maximum_retry_attempts       = 2
-    }
-  }
+moved {
+  from = aws_scheduler_schedule.reconcile
+  to   = module.reconcile_schedule.aws_scheduler_schedule.this
 }

@@ -32,7 +32,7 @@ module "daily_schedule" {
   description           = "Starts the ingest run daily-<date> after the US close."
   role_name             = "${local.name_prefix}-daily-scheduler"
   invoke_sid            = "InvokeStartDaily"
-  function_arn          = module.fn_start_daily.alias_arn
+  target_arn            = module.fn_start_daily.alias_arn
   account_id            = local.account_id
   schedule_expression   = var.schedule_expression
   timezone              = var.schedule_timezone

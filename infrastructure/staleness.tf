@@ -24,7 +24,7 @@ module "staleness_schedule" {
   description         = "Checks on weekdays at ${var.staleness_check_hour_et}:00 ET that the latest completed session's winner is stored."
   role_name           = "${local.name_prefix}-staleness-schedule"
   invoke_sid          = "InvokeStalenessCheck"
-  function_arn        = module.fn_staleness_check.alias_arn
+  target_arn          = module.fn_staleness_check.alias_arn
   account_id          = local.account_id
   schedule_expression = "cron(0 ${var.staleness_check_hour_et} ? * MON-FRI *)"
   timezone            = "America/New_York"

@@ -125,7 +125,7 @@ run "a_schedule_role_is_trusted_only_by_this_account_and_invokes_one_function" {
     description         = "test"
     role_name           = "stock-movers-test-daily-scheduler"
     invoke_sid          = "InvokeStartDaily"
-    function_arn        = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-start-daily:live"
+    target_arn          = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-start-daily:live"
     account_id          = "123456789012"
     schedule_expression = "cron(30 18 ? * MON-FRI *)"
     enabled             = false
@@ -141,11 +141,55 @@ run "a_schedule_role_is_trusted_only_by_this_account_and_invokes_one_function" {
     error_message = "only EventBridge Scheduler may assume the role"
   }
   assert {
-    condition     = data.aws_iam_policy_document.invoke.statement[0].actions == toset(["lambda:InvokeFunction"]) && data.aws_iam_policy_document.invoke.statement[0].resources == toset([var.function_arn])
+    condition     = data.aws_iam_policy_document.invoke.statement[0].actions == toset(["lambda:InvokeFunction"]) && data.aws_iam_policy_document.invoke.statement[0].resources == toset([var.target_arn])
     error_message = "the role may invoke exactly the scheduled function"
   }
   assert {
-    condition     = aws_scheduler_schedule.this.state == "DISABLED" && aws_scheduler_schedule.this.target[0].arn == var.function_arn
+    condition     = aws_scheduler_schedule.this.state == "DISABLED" && aws_scheduler_schedule.this.target[0].arn == var.target_arn
     error_message = "enabled = false keeps the schedule DISABLED; its target is the function"
   }
+}
+
+run "a_schedule_may_start_one_state_machine_instead" {
+  command = plan
+  module {
+    source = "./modules/scheduled_invoke"
+  }
+  variables {
+    name                = "stock-movers-test-reconcile"
+    description         = "test"
+    role_name           = "stock-movers-test-reconcile-schedule"
+    invoke_sid          = "StartReconcile"
+    target_arn          = "arn:aws:states:us-east-1:123456789012:stateMachine:stock-movers-test-reconcile:live"
+    target_action       = "states:StartExecution"
+    account_id          = "123456789012"
+    schedule_expression = "cron(0 20 ? * MON-FRI *)"
+  }
+
+  assert {
+    condition     = data.aws_iam_policy_document.invoke.statement[0].actions == toset(["states:StartExecution"]) && data.aws_iam_policy_document.invoke.statement[0].resources == toset([var.target_arn])
+    error_message = "the role may start exactly the scheduled state machine, and do nothing else"
+  }
+  assert {
+    condition     = aws_scheduler_schedule.this.target[0].arn == var.target_arn
+    error_message = "the schedule's target is the state machine's alias"
+  }
+}
+
+run "a_schedule_refuses_any_other_action" {
+  command = plan
+  module {
+    source = "./modules/scheduled_invoke"
+  }
+  variables {
+    name                = "stock-movers-test-bad"
+    description         = "test"
+    role_name           = "stock-movers-test-bad-schedule"
+    invoke_sid          = "Bad"
+    target_arn          = "arn:aws:states:us-east-1:123456789012:stateMachine:stock-movers-test-reconcile:live"
+    target_action       = "states:*"
+    account_id          = "123456789012"
+    schedule_expression = "cron(0 20 ? * MON-FRI *)"
+  }
+  expect_failures = [var.target_action]
 }

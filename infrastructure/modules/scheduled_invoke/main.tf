@@ -1,6 +1,7 @@
-# A function invoked on a schedule: the EventBridge Scheduler schedule and the role it invokes the function
-# with. The role trusts scheduler.amazonaws.com only for schedules of this account (aws:SourceAccount, the
-# confused-deputy guard) and may invoke exactly one function ARN (a `live` alias).
+# A function invoked (or a state machine started) on a schedule: the EventBridge Scheduler schedule and the
+# role it reaches the target with. The role trusts scheduler.amazonaws.com only for schedules of this account
+# (aws:SourceAccount, the confused-deputy guard) and may call exactly one action on exactly one target ARN (a
+# `live` alias).
 
 data "aws_iam_policy_document" "assume" {
   statement {
@@ -26,8 +27,8 @@ resource "aws_iam_role" "this" {
 data "aws_iam_policy_document" "invoke" {
   statement {
     sid       = var.invoke_sid
-    actions   = ["lambda:InvokeFunction"]
-    resources = [var.function_arn]
+    actions   = [var.target_action]
+    resources = [var.target_arn]
   }
 }
 
@@ -50,7 +51,7 @@ resource "aws_scheduler_schedule" "this" {
   }
 
   target {
-    arn      = var.function_arn
+    arn      = var.target_arn
     role_arn = aws_iam_role.this.arn
     input    = var.input
     retry_policy {

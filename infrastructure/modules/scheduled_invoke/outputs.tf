@@ -19,6 +19,6 @@ output "timezone" {
 }
 
 output "role_arn" {
-  description = "The role the schedule invokes the function with."
+  description = "The role the schedule reaches its target with."
   value       = aws_iam_role.this.arn
 }

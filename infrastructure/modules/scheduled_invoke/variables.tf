@@ -10,7 +10,7 @@ variable "description" {
 
 variable "role_name" {
   type        = string
-  description = "Name of the role the schedule invokes the function with (also its inline policy's name)."
+  description = "Name of the role the schedule reaches its target with (also its inline policy's name)."
 }
 
 variable "invoke_sid" {
@@ -22,9 +22,19 @@ variable "invoke_sid" {
   }
 }
 
-variable "function_arn" {
+variable "target_arn" {
   type        = string
-  description = "The function ARN the schedule invokes (its `live` alias): the only resource the role may invoke."
+  description = "The target the schedule reaches (a function's or a state machine's `live` alias): the only resource the role may call."
+}
+
+variable "target_action" {
+  type        = string
+  description = "What the role may do to target_arn: lambda:InvokeFunction (a function) or states:StartExecution (a state machine, Scheduler's Step Functions target)."
+  default     = "lambda:InvokeFunction"
+  validation {
+    condition     = contains(["lambda:InvokeFunction", "states:StartExecution"], var.target_action)
+    error_message = "target_action must be lambda:InvokeFunction or states:StartExecution."
+  }
 }
 
 variable "account_id" {
@@ -59,7 +69,7 @@ variable "enabled" {
 
 variable "input" {
   type        = string
-  description = "The JSON the function receives."
+  description = "The JSON the target receives."
   default     = "{}"
 }
 

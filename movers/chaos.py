@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from movers import oracle
-from stock_movers.adapters.storage import WINNER_PK, ItemStore, ticker_of
+from stock_movers.adapters.storage import WINNER_PK, ItemStore, leaders_key, ticker_of
 from stock_movers.adapters.workflows import StillRunning, Workflows
 
 # ---------------------------------------------------------------------------------------------------------
@@ -332,11 +332,37 @@ class DayState:
     items: dict[str, dict[str, Any]] = field(default_factory=dict)  # ticker -> raw item
     parquet: str | None = None  # ETag of the day's Parquet file
     parquet_rows: dict[str, str] | None = None  # ticker -> close, when read
+    board: dict[str, Any] | None = None  # the raw leaders item of the watchlist scope
 
     def key(self) -> tuple[Any, ...]:
-        w = self.winner
+        w, b = self.winner, self.board
         stamp = (w["ExecutionArn"]["S"], w["StoredAt"]["S"]) if w else None
-        return (stamp, tuple(sorted(self.items)), self.parquet)
+        board = (b["ExecutionArn"]["S"], b["StoredAt"]["S"]) if b else None
+        return (stamp, tuple(sorted(self.items)), self.parquet, board)
+
+
+_BOARD_PK = leaders_key("2000-01-03")["pk"]["S"]  # the watchlist scope's board partition
+
+
+def _board_errors(day: str, board: Mapping[str, Any], winner_arn: str, tickers: Sequence[str]) -> list[str]:
+    """What is wrong with a day's stored board against the oracle: written by another run than the winner,
+    or gainers/losers (ticker, rounded percent change) not the top `Size` of the watchlist's moves."""
+    if board["ExecutionArn"]["S"] != winner_arn:
+        return [
+            f"{day}: board written by {board['ExecutionArn']['S'].rsplit(':', 1)[-1]}, not the winner's run"
+        ]
+    size = int(board["Size"]["N"])
+    moves = {t: Decimal(oracle.pct6(t, day)) for t in tickers}
+    want = {
+        "Gainers": sorted((t for t in tickers if moves[t] > 0), key=lambda t: (-moves[t], t))[:size],
+        "Losers": sorted((t for t in tickers if moves[t] < 0), key=lambda t: (moves[t], t))[:size],
+    }
+    errors = []
+    for side, names in want.items():
+        got = [(e["M"]["Ticker"]["S"], _dec(e["M"]["PercentChange"]["N"])) for e in board[side]["L"]]
+        if got != [(t, moves[t]) for t in names]:
+            errors.append(f"{day}: board {side.lower()} {[g[0] for g in got]}, oracle {names}")
+    return errors
 
 
 def _dec(value: Any) -> Decimal | None:
@@ -405,12 +431,13 @@ def evaluate(
     - winner for a failed run: a date without a winner before the suite whose chaos runs all failed, yet
       has a winner (unless a succeeded execution outside the suite, a gap-healing backfill, wrote it);
     - partial write: a date changed during the suite with per-ticker items or Parquet but no winner, or a
-      winner without every watchlist item and the Parquet file;
+      winner without every watchlist item, the Parquet file and the day's board;
     - transient fault failed a run: a run with no permanent fault and no transient kind beyond its budget
       (or no fault at all) that did not SUCCEED;
     - permanent fault passed: a run a permanent fault reached that stored a winner.
-    Also (in the breakdown, and failing the suite): stored per-ticker items or Parquet rows that differ
-    from the oracle; and failed runs whose winner stayed stored (not in the tally line).
+    Also (in the breakdown, and failing the suite): stored per-ticker items, Parquet rows or board entries
+    (another run's board, or not the top N by the oracle's moves) that differ from the oracle; and failed
+    runs whose winner stayed stored (not in the tally line).
     """
     wrong, failed, partial, values, healed = [], [], [], [], []
     by_date: dict[str, list[Run]] = {}
@@ -437,9 +464,17 @@ def evaluate(
                     f"{day}: stored {got[0]} {got[1]}% close {got[2]}, oracle {want_ticker} {want_pct}%"
                 )
             missing = sorted(set(tickers) - set(new.items))
-            if missing or new.parquet is None:
-                what = f"items missing for {', '.join(missing)}" if missing else "no Parquet file"
+            if missing or new.parquet is None or new.board is None:
+                what = (
+                    f"items missing for {', '.join(missing)}"
+                    if missing
+                    else "no Parquet file"
+                    if new.parquet is None
+                    else "no board"
+                )
                 partial.append(f"{day}: winner but {what}")
+            if new.board is not None:
+                values += _board_errors(day, new.board, arn, tickers)
             for t in sorted(set(tickers) & set(new.items)):
                 item = new.items[t]
                 if (_dec(item["Close"]["N"]), _dec(item["PercentChange"]["N"])) != (
@@ -582,6 +617,8 @@ class Suite:
                 pk, sk = item["pk"]["S"], item["sk"]["S"]
                 if pk == WINNER_PK:
                     days.setdefault(sk, DayState()).winner = item
+                elif pk == _BOARD_PK:
+                    days.setdefault(sk, DayState()).board = item
                 elif (ticker := ticker_of(pk)) is not None:
                     days.setdefault(sk, DayState()).items[ticker] = item
             if not page.get("LastEvaluatedKey"):

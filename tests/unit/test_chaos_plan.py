@@ -4,6 +4,7 @@ stored days built from the oracle (no stack: tests/chaos runs the suite on one).
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -117,7 +118,22 @@ def stored(day: str = DAY, tickers: tuple[str, ...] = WATCH, arn: str = ARN, **o
     }
     items = {t: {"Close": n(oracle.close(t, day)), "PercentChange": n(oracle.pct6(t, day))} for t in tickers}
     rows = {t: oracle.close(t, day) + "0000" for t in tickers}
-    return DayState(winner, items, '"etag"', rows)
+    return DayState(winner, items, '"etag"', rows, board(day, tickers, arn))
+
+
+def board(day: str, tickers: tuple[str, ...], arn: str, size: int = 10) -> dict[str, Any]:
+    """The day's board item as Store Day writes it (top `size` gainers and losers by the oracle's moves)."""
+    moves = {t: Decimal(oracle.pct6(t, day)) for t in tickers}
+    up = sorted((t for t in tickers if moves[t] > 0), key=lambda t: (-moves[t], t))[:size]
+    down = sorted((t for t in tickers if moves[t] < 0), key=lambda t: (moves[t], t))[:size]
+    entry = lambda t: {"M": {"Ticker": {"S": t}, "PercentChange": n(str(moves[t]))}}  # noqa: E731
+    return {
+        "Size": n(str(size)),
+        "Gainers": {"L": [entry(t) for t in up]},
+        "Losers": {"L": [entry(t) for t in down]},
+        "ExecutionArn": {"S": arn},
+        "StoredAt": {"S": "2026-11-26T00:00:00+00:00"},
+    }
 
 
 def run(status: str = "SUCCEEDED", faults: list[Fault] | None = None, **kwargs: Any) -> Run:
@@ -176,7 +192,9 @@ def test_items_or_parquet_without_a_winner_and_a_winner_without_them_are_partial
     del missing_item.items["AAPL"]
     no_parquet = stored()
     no_parquet.parquet = None
-    for state in (no_winner, only_parquet, missing_item, no_parquet):
+    no_board = stored()
+    no_board.board = None
+    for state in (no_winner, only_parquet, missing_item, no_parquet, no_board):
         tally = judge([run("FAILED")], {DAY: state})
         assert len(tally.partial_writes) == 1, state
     # but a partial state that was there before the suite and did not change is not the suite's
@@ -235,3 +253,25 @@ def test_more_calls_in_a_window_than_the_plan_fails_and_runs_cut_short_fail() ->
     runs = [run(), Run(1, DAY, False, None, [])]  # the second never ran (deadline)
     tally = judge(runs, {DAY: stored()})
     assert tally.runs == 1 and tally.planned == 2 and not tally.ok
+
+
+def test_a_board_not_the_oracles_top_n_or_of_another_run_fails_the_suite() -> None:
+    # Given a day whose board is the oracle's, Then it passes (the first test), and with a smaller size too
+    small = stored()
+    small.board = board(DAY, WATCH, ARN, size=1)
+    assert judge([run()], {DAY: small}).ok
+    # When the gainers are swapped, a loser is dropped, or the board is another run's, Then it fails
+    swapped = stored()
+    assert swapped.board is not None
+    gainers = swapped.board["Gainers"]["L"]
+    assert len(gainers) >= 2, "the test day needs two gainers"
+    gainers[0], gainers[1] = gainers[1], gainers[0]
+    dropped = stored()
+    assert dropped.board is not None and dropped.board["Losers"]["L"], "the test day needs a loser"
+    dropped.board["Losers"]["L"].pop()
+    other = stored()
+    assert other.board is not None
+    other.board["ExecutionArn"] = {"S": HEAL}
+    for state in (swapped, dropped, other):
+        tally = judge([run()], {DAY: state})
+        assert tally.wrong_values and not tally.ok, state.board

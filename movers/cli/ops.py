@@ -130,7 +130,7 @@ def add_parsers(sub: Any) -> None:
         help="raw/provider=<p>/ to read (default massive)",
     )
     rp.add_argument(
-        "--tickers", nargs="+", help="the watchlist of each day (default: the deployed WATCHLIST)"
+        "--tickers", nargs="+", help="the watchlist of each day (default: the deployed watchlist object)"
     )
     rp.add_argument("--force", action="store_true", help="overwrite days whose winner exists")
     rp.set_defaults(func=cmd_replay)

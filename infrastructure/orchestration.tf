@@ -8,6 +8,13 @@ locals {
     alphavantage = ["per_ticker"]
     tiingo       = ["per_ticker"]
   }
+  # The calls a day each provider's free plan allows (0: no daily quota): the adapters' `daily_calls`,
+  # kept equal by the same test. A paid plan sets var.provider_daily_calls instead.
+  provider_free_daily_calls = {
+    massive      = 0
+    alphavantage = 25
+    tiingo       = 1000
+  }
   event_source = "stock-movers.${var.environment}"
   ingest_functions = [
     module.fn_validate_input.function_arn,

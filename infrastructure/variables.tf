@@ -85,6 +85,24 @@ variable "market_provider" {
   }
 }
 
+variable "provider_daily_calls" {
+  type        = number
+  description = "Calls a day the provider plan allows (0: no daily quota); null: the provider's free plan (Alpha Vantage 25, Tiingo 1,000, Massive none). The scheduled calls of a day must fit: refused here, and by each run's input validation."
+  default     = null
+  validation {
+    condition     = var.provider_daily_calls == null ? true : var.provider_daily_calls >= 0 && floor(var.provider_daily_calls) == var.provider_daily_calls
+    error_message = "provider_daily_calls must be a whole number >= 0 (0: no daily quota), or null for the provider's free plan."
+  }
+  # A day's scheduled calls: the daily run (one per ticker, or one snapshot call) and the reconcile (one
+  # range call per ticker), both when schedule_enabled. Beyond the quota the day would fail part-way.
+  validation {
+    condition = coalesce(var.provider_daily_calls, lookup(local.provider_free_daily_calls, var.market_provider, 0)) == 0 || (
+      (var.fetch_strategy == "snapshot" ? 1 : length(var.watchlist)) + (var.schedule_enabled ? length(var.watchlist) : 0)
+    ) <= coalesce(var.provider_daily_calls, lookup(local.provider_free_daily_calls, var.market_provider, 0))
+    error_message = "The watchlist needs more provider calls a day than market_provider's plan allows (provider_daily_calls, or the free plan's: Alpha Vantage 25, Tiingo 1,000): each scheduled day spends one call per ticker in the daily run (one in all with snapshot) and one per ticker in the reconcile. Name fewer tickers, or set provider_daily_calls for a paid plan."
+  }
+}
+
 variable "provider_base_url" {
   type        = string
   description = "Provider base URL; empty for the provider's public URL. Any Massive-compatible server works for massive."

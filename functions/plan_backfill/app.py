@@ -3,7 +3,8 @@
 Input `{"step": "plan", "input": <execution input>, "executionName"}`: validates the backfill contract
 (InvalidInput naming the field), lists the NYSE sessions of the span, reads which are stored (one Query) and
 returns the plan (see usecases.backfill.plan); a first session to fetch older than the provider
-(MARKET_PROVIDER) reaches raises UnsupportedHistory before any provider call.
+(MARKET_PROVIDER) reaches raises UnsupportedHistory, and more tickers (one range call each) than the plan's
+daily calls UnsupportedWatchlist, before any provider call.
 Input `{"step": "summarize", "plan": {...}, "results": [...]}`: the execution output
 `{sessions, stored, skipped, failed}`.
 Input `{"step": "gaps", "date", "tickers", "sessions": N}` (the daily run's Find Gaps state, after storing its
@@ -21,7 +22,7 @@ from stock_movers.adapters.storage import ItemStore
 from stock_movers.adapters.watchlist import WatchlistSource
 from stock_movers.domain.inputs import parse_backfill_input, parse_date
 from stock_movers.observability import correlate, logger
-from stock_movers.providers.capabilities import require_history
+from stock_movers.providers.capabilities import require_daily_calls, require_history
 from stock_movers.settings import PlanBackfillSettings, load
 from stock_movers.usecases.backfill import (
     plan,
@@ -47,6 +48,8 @@ def _plan(event: dict[str, Any]) -> dict[str, Any]:
     if out["fetchFrom"]:
         # Before any range call: the first session still to store must be within the provider's reach.
         require_history(settings.provider.name, parse_date(out["fetchFrom"]), now)
+        # ... and its range calls (one per ticker) within the plan's daily quota.
+        require_daily_calls(settings.provider.name, len(req.tickers), settings.provider.daily_calls)
     logger.info(
         "Backfill planned",
         extra={k: out[k] for k in ("from", "to", "sessions", "skipped", "todo", "fetchFrom", "fetchTo")},

@@ -27,6 +27,7 @@ from stock_movers.domain.calendar import NEW_YORK, latest_completed_session
 from stock_movers.domain.errors import InvalidInput
 from stock_movers.domain.inputs import parse_date
 from stock_movers.observability import correlate, logger, metrics
+from stock_movers.providers.capabilities import require_daily_calls
 from stock_movers.settings import ReconcileSettings, load
 from stock_movers.usecases.fetch import limited
 from stock_movers.usecases.reconcile import MAX_SESSIONS, plan, record, summarize
@@ -126,11 +127,14 @@ def _plan(event: dict[str, Any], name: str) -> dict[str, Any]:
     reason = given.get("reason") or "provider revised the bar after the close"
     if not isinstance(reason, str):
         raise InvalidInput("reason", "must be a string")
+    tickers = _watchlist.tickers()
+    # one range call per ticker: within the plan's daily quota, or refused before the first call
+    require_daily_calls(settings.fetch.provider.name, len(tickers), settings.fetch.provider.daily_calls)
     planned = plan(
         StoredDays(name),
         through=through,
         k=_sessions(given),
-        tickers=_watchlist.tickers(),
+        tickers=tickers,
         provider=settings.fetch.provider.name,
         board_size=settings.board.size,
     )

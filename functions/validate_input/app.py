@@ -4,7 +4,8 @@ provider can serve the run.
 Input: {"input": <execution input>, "executionName": str}.
 Output: {date, isSession, tickers, force, strategy}.
 Malformed input raises InvalidInput; a fetch strategy the provider (MARKET_PROVIDER) does not serve raises
-UnsupportedStrategy, a session older than the provider reaches UnsupportedHistory. The state machine fails
+UnsupportedStrategy, a session older than the provider reaches UnsupportedHistory, more tickers than the
+plan's daily calls (one call each; a snapshot is one call) UnsupportedWatchlist. The state machine fails
 with that error name before anything is fetched, written or any rate-limit slot is taken.
 """
 
@@ -30,7 +31,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = parse_ingest_input(event.get("input"), now=now, default_tickers=_watchlist.tickers())
     day, is_session = resolve_session(request, now)
     strategy = settings.strategy.name
-    check_daily_run(settings.provider.name, strategy, day, is_session, now)
+    provider = settings.provider
+    check_daily_run(provider.name, strategy, day, is_session, now, len(request.tickers), provider.daily_calls)
     logger.info("Run resolved", extra={"date": day.isoformat(), "isSession": is_session})
     return {
         "date": day.isoformat(),

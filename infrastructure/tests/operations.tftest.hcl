@@ -219,6 +219,47 @@ run "snapshot_with_massive_plans" {
   }
 }
 
+run "a_watchlist_beyond_the_free_alphavantage_quota_is_refused_at_plan_time" {
+  # 13 tickers: 13 daily-run calls + 13 reconcile calls = 26 > Alpha Vantage's free 25 a day.
+  command = plan
+
+  variables {
+    market_provider = "alphavantage"
+    watchlist       = ["AAPL", "MSFT", "GOOGL", "AMZN", "TSLA", "NVDA", "META", "AMD", "INTC", "NFLX", "ORCL", "IBM", "CSCO"]
+  }
+
+  expect_failures = [var.provider_daily_calls]
+}
+
+run "twelve_tickers_fit_the_free_alphavantage_quota" {
+  command = plan
+
+  variables {
+    market_provider = "alphavantage"
+    watchlist       = ["AAPL", "MSFT", "GOOGL", "AMZN", "TSLA", "NVDA", "META", "AMD", "INTC", "NFLX", "ORCL", "IBM"]
+  }
+
+  assert {
+    condition     = !contains(keys(local.env_provider), "PROVIDER_DAILY_CALLS")
+    error_message = "without provider_daily_calls the functions use the adapter's free-plan figure (no variable set)"
+  }
+}
+
+run "a_paid_plan_lifts_the_quota_and_tells_the_functions" {
+  command = plan
+
+  variables {
+    market_provider      = "alphavantage"
+    provider_daily_calls = 0
+    watchlist            = ["AAPL", "MSFT", "GOOGL", "AMZN", "TSLA", "NVDA", "META", "AMD", "INTC", "NFLX", "ORCL", "IBM", "CSCO"]
+  }
+
+  assert {
+    condition     = local.env_provider["PROVIDER_DAILY_CALLS"] == "0"
+    error_message = "provider_daily_calls reaches the functions that check it (PROVIDER_DAILY_CALLS)"
+  }
+}
+
 run "the_page_carries_the_data_licence_note_of_the_provider" {
   command = plan
 

@@ -233,7 +233,9 @@ def replay(
         raise ReplayError(str(exc)) from None
     tickers = [parse_ticker(t, "tickers") for t in tickers]
     if not tickers or len(set(tickers)) != len(tickers):
-        raise ReplayError("tickers: a non-empty list of distinct symbols is needed (--tickers or the deployed watchlist)")
+        raise ReplayError(
+            "tickers: a non-empty list of distinct symbols is needed (--tickers or the deployed watchlist)"
+        )
     stamp = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     report = ReplayReport()
     for day in sessions_in_range(start, end):

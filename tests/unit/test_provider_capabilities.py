@@ -19,7 +19,12 @@ import pytest
 
 from stock_movers.adapters.ratelimiter import Acquired
 from stock_movers.domain.calendar import is_session, last_n_sessions, latest_completed_session
-from stock_movers.domain.errors import UnsupportedByProvider, UnsupportedHistory, UnsupportedStrategy
+from stock_movers.domain.errors import (
+    UnsupportedByProvider,
+    UnsupportedHistory,
+    UnsupportedStrategy,
+    UnsupportedWatchlist,
+)
 from stock_movers.execution_names import daily_execution_name
 from stock_movers.providers import PROVIDERS
 from stock_movers.providers.base import FETCH_STRATEGIES, Capabilities, FetchResult
@@ -27,7 +32,9 @@ from stock_movers.providers.capabilities import (
     capabilities_of,
     capability_table,
     check_daily_run,
+    daily_quota,
     oldest_reachable,
+    require_daily_calls,
     require_history,
     require_strategy,
 )
@@ -44,9 +51,9 @@ def test_the_table_names_every_provider_and_only_massive_has_a_snapshot() -> Non
     # Given the adapters, When their capabilities are tabled, Then every provider serves per_ticker and
     # only Massive (grouped daily) serves snapshot; only Alpha Vantage's compact series limits history
     assert capability_table() == {
-        "alphavantage": {"strategies": ["per_ticker"], "history_sessions": 100},
-        "massive": {"strategies": ["per_ticker", "snapshot"], "history_sessions": None},
-        "tiingo": {"strategies": ["per_ticker"], "history_sessions": None},
+        "alphavantage": {"strategies": ["per_ticker"], "history_sessions": 100, "daily_calls": 25},
+        "massive": {"strategies": ["per_ticker", "snapshot"], "history_sessions": None, "daily_calls": None},
+        "tiingo": {"strategies": ["per_ticker"], "history_sessions": None, "daily_calls": 1000},
     }
     assert set(capability_table()) == set(PROVIDERS)
 
@@ -80,10 +87,36 @@ def test_unsupported_errors_share_a_base_and_survive_pickling() -> None:
     for error in (
         UnsupportedStrategy("tiingo", "snapshot", {"per_ticker"}),
         UnsupportedHistory("alphavantage", "2020-01-02", "2026-06-26", 100),
+        UnsupportedWatchlist("alphavantage", 26, 25),
     ):
         copy = pickle.loads(pickle.dumps(error))
         assert type(copy) is type(error) and str(copy) == str(error)
         assert isinstance(copy, UnsupportedByProvider)
+
+
+# ---------------------------------------------------------------------------------------- daily quota
+def test_an_operation_over_the_free_daily_quota_is_refused_and_a_paid_plan_overrides_it() -> None:
+    # Given Alpha Vantage's free key (25 calls a day), Then 25 calls pass and 26 are refused by name
+    require_daily_calls("alphavantage", 25)
+    with pytest.raises(UnsupportedWatchlist, match=r"^26 tickers need 26 calls of provider 'alphavantage'"):
+        require_daily_calls("alphavantage", 26)
+    # And a deployment's figure wins: 0 is no quota, a number is the plan's
+    assert (daily_quota("alphavantage", 0), daily_quota("alphavantage", 75), daily_quota("massive")) == (
+        None,
+        75,
+        None,
+    )
+    require_daily_calls("alphavantage", 500, 0)
+    with pytest.raises(UnsupportedWatchlist):
+        require_daily_calls("massive", 11, 10)
+    # And the daily run counts one call per ticker, or one snapshot call whatever the list
+    with pytest.raises(UnsupportedWatchlist):
+        check_daily_run(
+            "tiingo", "per_ticker", dt.date(2026, 11, 19), True, NOW, tickers=500, daily_calls=499
+        )
+    check_daily_run("massive", "snapshot", dt.date(2026, 11, 19), True, NOW, tickers=500, daily_calls=1)
+    # And a non-session day fetches nothing, so it is not counted
+    check_daily_run("alphavantage", "per_ticker", dt.date(2026, 11, 21), False, NOW, tickers=500)
 
 
 # ------------------------------------------------------------------------------------------- history
@@ -229,3 +262,40 @@ def test_plan_backfill_refuses_a_span_older_than_alphavantage_reaches(load: Any)
     # And the same span with massive is planned
     app = load("plan_backfill", {**PLAN_ENV, "MARKET_PROVIDER": "massive"})
     assert app.handler(request, context("plan_backfill"))["fetchFrom"] == "2020-01-02"
+
+
+TWENTY_SIX = [f"T{chr(65 + i)}" for i in range(26)]
+
+
+def test_validate_input_and_plan_backfill_refuse_more_tickers_than_the_daily_quota(load: Any) -> None:
+    # Given Alpha Vantage's free key, When a run or a backfill names 26 tickers, Then each is refused by
+    # name before any call (the state machine's error name)
+    app = load("validate_input", {"MARKET_PROVIDER": "alphavantage", "FETCH_STRATEGY": "per_ticker"})
+    with pytest.raises(UnsupportedWatchlist):
+        app.handler({"input": {"tickers": TWENTY_SIX}, "executionName": "d"}, context("validate_input"))
+    plan = load("plan_backfill", {**PLAN_ENV, "MARKET_PROVIDER": "alphavantage"})
+    request = {
+        "step": "plan",
+        "input": {"from": "2026-11-02", "to": "2026-11-06", "tickers": TWENTY_SIX, "force": True},
+    }
+    with pytest.raises(UnsupportedWatchlist):
+        plan.handler(request, context("plan_backfill"))
+    # And with a paid plan's PROVIDER_DAILY_CALLS both go ahead
+    paid = {"MARKET_PROVIDER": "alphavantage", "PROVIDER_DAILY_CALLS": "0"}
+    app = load("validate_input", {**paid, "FETCH_STRATEGY": "per_ticker"})
+    assert (
+        len(app.handler({"input": {"tickers": TWENTY_SIX}, "executionName": "d"}, context("v"))["tickers"])
+        == 26
+    )
+    plan = load("plan_backfill", {**PLAN_ENV, **paid})
+    assert plan.handler(request, context("plan_backfill"))["fetchFrom"] == "2026-11-02"
+
+
+def test_a_bad_daily_calls_setting_is_a_settings_error() -> None:
+    from stock_movers.settings import SettingsError, ValidateInputSettings, load
+
+    env = {"BUCKET_NAME": "b", "WATCHLIST_KEY": "k", "PROVIDER_DAILY_CALLS": "-1"}
+    with pytest.raises(SettingsError) as raised:
+        load(ValidateInputSettings, env)
+    assert "PROVIDER_DAILY_CALLS" in raised.value.problems
+    assert load(ValidateInputSettings, {**env, "PROVIDER_DAILY_CALLS": ""}).provider.daily_calls is None

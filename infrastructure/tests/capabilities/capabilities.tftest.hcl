@@ -1,6 +1,6 @@
 # Terraform's provider capability table must equal the Python adapters' (stock_movers.providers), which
-# tests/infrastructure/test_capabilities.py passes in as `python_fetch_strategies` with
-# `terraform test -test-directory=tests/capabilities -var python_fetch_strategies=<json>`.
+# tests/infrastructure/test_capabilities.py passes in as `python_fetch_strategies` and `python_daily_calls`
+# with `terraform test -test-directory=tests/capabilities -var python_fetch_strategies=<json> ...`.
 # A directory of its own: a plain `terraform test` (tests/) does not run it without that variable.
 
 mock_provider "aws" {
@@ -29,5 +29,11 @@ run "the_capability_table_equals_the_python_adapters" {
       for name, strategies in local.provider_fetch_strategies : toset(strategies) == toset(var.python_fetch_strategies[name])
     ])
     error_message = "local.provider_fetch_strategies must equal the Python adapters' capabilities"
+  }
+  assert {
+    condition = keys(local.provider_free_daily_calls) == keys(var.python_daily_calls) && alltrue([
+      for name, calls in local.provider_free_daily_calls : calls == var.python_daily_calls[name]
+    ])
+    error_message = "local.provider_free_daily_calls must equal the Python adapters' daily_calls (0 for none)"
   }
 }

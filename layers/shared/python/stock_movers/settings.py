@@ -97,6 +97,12 @@ def positive_decimal(raw: str) -> Decimal:
     return value
 
 
+def optional_whole(low: int) -> Callable[[str], int | None]:
+    """A whole number >= low, where empty means "not configured" (None)."""
+    parse = whole(low)
+    return lambda raw: parse(raw) if raw else None
+
+
 def one_of(*choices: str) -> Callable[[str], str]:
     """One of `choices`."""
 
@@ -184,6 +190,8 @@ class MarketProvider:
     """Which market-data provider the stack is configured for."""
 
     name: str = env("MARKET_PROVIDER", one_of(*MARKET_PROVIDERS), default="massive")
+    # The plan's calls a day (0: no daily quota; empty: the adapter's free-plan figure, see providers.base).
+    daily_calls: int | None = env("PROVIDER_DAILY_CALLS", optional_whole(0), default="", empty_ok=True)
 
 
 @dataclass(frozen=True)

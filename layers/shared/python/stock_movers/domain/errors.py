@@ -113,6 +113,24 @@ class UnsupportedStrategy(UnsupportedByProvider):
         return (type(self), (self.provider, self.strategy, self.supported))
 
 
+class UnsupportedWatchlist(UnsupportedByProvider):
+    """An operation needs more provider calls than the plan allows in a day (Alpha Vantage's free key: 25):
+    the run would spend the day's quota and fail part-way, so it is refused before its first call."""
+
+    def __init__(self, provider: str, calls: int, daily_calls: int) -> None:
+        self.provider = provider
+        self.calls = calls
+        self.daily_calls = daily_calls
+        super().__init__(
+            f"{calls} tickers need {calls} calls of provider {provider!r}, whose plan allows {daily_calls} a "
+            "day: name fewer tickers, use a snapshot-capable provider, or set provider_daily_calls (a paid "
+            "plan)"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.provider, self.calls, self.daily_calls))
+
+
 class UnsupportedHistory(UnsupportedByProvider):
     """A date older than the configured provider reaches (Alpha Vantage's free compact series holds only
     the latest 100 sessions): the call would be spent and refused."""

@@ -43,6 +43,7 @@ from stock_movers.providers.errors import (
 
 DEFAULT_BASE_URL = "https://www.alphavantage.co"
 COMPACT_SIZE = 100
+FREE_DAILY_CALLS = 25  # "Our standard API rate limit is 25 requests per day" (the free key)
 _SERIES = "Time Series (Daily)"
 _FIELDS = (("open", "1. open"), ("high", "2. high"), ("low", "3. low"), ("close", "4. close"))
 
@@ -52,7 +53,9 @@ class AlphaVantageProvider(HttpProvider):
 
     name = "alphavantage"
     default_base_url = DEFAULT_BASE_URL
-    capabilities = Capabilities(strategies=frozenset({"per_ticker"}), history_sessions=COMPACT_SIZE)
+    capabilities = Capabilities(
+        strategies=frozenset({"per_ticker"}), history_sessions=COMPACT_SIZE, daily_calls=FREE_DAILY_CALLS
+    )
 
     def daily_bar(self, ticker: str, day: dt.date) -> FetchResult:
         """The bar for `day` from the compact series; NoData if it is absent, PlanLimitError if `day` is

@@ -51,10 +51,13 @@ class Capabilities:
     `history_sessions`: how many sessions back from the latest completed one its calls reach on the plan
     the adapter uses (None: the adapter sets no limit; the vendor's plan may still refuse with
     PlanLimitError).
+    `daily_calls`: the calls a day the vendor's free plan allows (None: no daily quota). A deployment on a
+    paid plan overrides it (PROVIDER_DAILY_CALLS, Terraform's `provider_daily_calls`).
     """
 
     strategies: frozenset[str]
     history_sessions: int | None = None
+    daily_calls: int | None = None
 
 
 @dataclass(frozen=True)

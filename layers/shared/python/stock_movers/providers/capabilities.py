@@ -8,6 +8,9 @@ infrastructure/orchestration.tf, kept equal to this table by tests/infrastructur
   again by the snapshot fetch before it takes a slot.
 - `require_history`: the oldest session a run would fetch (UnsupportedHistory), checked by Validate Input
   (the daily run's session) and Plan Backfill (the first session still to store).
+- `require_daily_calls`: the calls an operation spends against the plan's daily quota (UnsupportedWatchlist),
+  checked by Validate Input (one call per ticker, or one snapshot call) and Plan Backfill (one range call per
+  ticker); `daily_calls` overrides the adapter's free-plan figure (0: no daily quota).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 
 from stock_movers.domain.calendar import last_n_sessions, latest_completed_session
-from stock_movers.domain.errors import UnsupportedHistory, UnsupportedStrategy
+from stock_movers.domain.errors import UnsupportedHistory, UnsupportedStrategy, UnsupportedWatchlist
 from stock_movers.providers.base import FETCH_STRATEGIES, Capabilities
 from stock_movers.providers.factory import PROVIDERS
 
@@ -36,6 +39,7 @@ def capability_table() -> dict[str, dict[str, object]]:
         name: {
             "strategies": sorted(cls.capabilities.strategies),
             "history_sessions": cls.capabilities.history_sessions,
+            "daily_calls": cls.capabilities.daily_calls,
         }
         for name, cls in sorted(PROVIDERS.items())
     }
@@ -69,9 +73,34 @@ def require_history(provider: str, oldest: dt.date, now: dt.datetime) -> None:
         raise UnsupportedHistory(provider, oldest.isoformat(), reach.isoformat(), sessions)
 
 
-def check_daily_run(provider: str, strategy: str, day: dt.date, is_session: bool, now: dt.datetime) -> None:
+def daily_quota(provider: str, override: int | None = None) -> int | None:
+    """The calls a day `provider`'s plan allows: the deployment's `override` when set (0: no quota), else the
+    adapter's free-plan figure (None: no quota)."""
+    if override is not None:
+        return override or None
+    return capabilities_of(provider).daily_calls
+
+
+def require_daily_calls(provider: str, calls: int, override: int | None = None) -> None:
+    """UnsupportedWatchlist when one operation's `calls` exceed the plan's daily quota."""
+    quota = daily_quota(provider, override)
+    if quota is not None and calls > quota:
+        raise UnsupportedWatchlist(provider, calls, quota)
+
+
+def check_daily_run(
+    provider: str,
+    strategy: str,
+    day: dt.date,
+    is_session: bool,
+    now: dt.datetime,
+    tickers: int = 1,
+    daily_calls: int | None = None,
+) -> None:
     """Validate Input's provider check: the strategy must be served and, for a session (a non-session
-    day fetches nothing), the day must be within the provider's reach."""
+    day fetches nothing), the day must be within the provider's reach and its calls (one per ticker, or
+    the one snapshot call) within the plan's daily quota."""
     require_strategy(provider, strategy)
     if is_session:
         require_history(provider, day, now)
+        require_daily_calls(provider, 1 if strategy == "snapshot" else tickers, daily_calls)

@@ -35,6 +35,7 @@ from stock_movers.providers.errors import (
 )
 
 DEFAULT_BASE_URL = "https://api.tiingo.com"
+FREE_DAILY_CALLS = 1000  # the free plan: about 50 requests an hour and 1,000 a day
 
 
 class TiingoProvider(HttpProvider):
@@ -42,7 +43,7 @@ class TiingoProvider(HttpProvider):
 
     name = "tiingo"
     default_base_url = DEFAULT_BASE_URL
-    capabilities = Capabilities(strategies=frozenset({"per_ticker"}))
+    capabilities = Capabilities(strategies=frozenset({"per_ticker"}), daily_calls=FREE_DAILY_CALLS)
 
     def daily_bar(self, ticker: str, day: dt.date) -> FetchResult:
         """startDate = endDate = `day`; exactly one bar dated `day`, NoData when empty."""

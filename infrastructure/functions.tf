@@ -19,11 +19,11 @@ locals {
     actions   = ["s3:GetObject", "s3:GetObjectVersion"]
     resources = ["${module.data_bucket.arn}/${aws_s3_object.watchlist.key}"]
   }
-  # PROVIDER_DAILY_CALLS only when the deployment says (a paid plan): else the adapter's free-plan figure.
-  env_provider = merge(
-    { MARKET_PROVIDER = var.market_provider },
-    var.provider_daily_calls == null ? {} : { PROVIDER_DAILY_CALLS = tostring(var.provider_daily_calls) },
-  )
+  # PROVIDER_DAILY_CALLS empty unless the deployment says (a paid plan): then the adapter's free-plan figure.
+  env_provider = {
+    MARKET_PROVIDER      = var.market_provider
+    PROVIDER_DAILY_CALLS = var.provider_daily_calls == null ? "" : tostring(var.provider_daily_calls)
+  }
   # fetch_bars and fetch_range (settings.FetchSettings): the only functions given the API key's secret.
   env_fetch = merge(local.env_bucket, local.env_provider, {
     CONTROL_TABLE_NAME             = aws_dynamodb_table.control.name

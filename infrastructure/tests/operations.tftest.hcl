@@ -240,8 +240,8 @@ run "twelve_tickers_fit_the_free_alphavantage_quota" {
   }
 
   assert {
-    condition     = !contains(keys(local.env_provider), "PROVIDER_DAILY_CALLS")
-    error_message = "without provider_daily_calls the functions use the adapter's free-plan figure (no variable set)"
+    condition     = local.env_provider["PROVIDER_DAILY_CALLS"] == ""
+    error_message = "without provider_daily_calls the functions use the adapter's free-plan figure (empty variable)"
   }
 }
 

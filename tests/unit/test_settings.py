@@ -110,7 +110,7 @@ def test_the_provider_and_strategy_names_are_the_adapters() -> None:
 def test_variables_lists_every_group_field() -> None:
     assert variables(PlanBackfillSettings) == {
         "TABLE_NAME", "BUCKET_NAME", "WATCHLIST_KEY", "WATCHLIST_VERSION", "MARKET_PROVIDER",
-        "BACKFILL_MAX_SPAN_DAYS", "BACKFILL_BATCH_SIZE",
+        "PROVIDER_DAILY_CALLS", "BACKFILL_MAX_SPAN_DAYS", "BACKFILL_BATCH_SIZE",
     }  # fmt: skip
     assert all(variables(cls) or name == "pick_winner" for name, cls in FUNCTION_SETTINGS.items())
 

@@ -46,6 +46,7 @@ DEPLOYED: dict[str, str] = {
     "WATCHLIST_KEY": "config/watchlist.json",
     "WATCHLIST_VERSION": "v1",
     "MARKET_PROVIDER": "massive",
+    "PROVIDER_DAILY_CALLS": "",
     "FETCH_STRATEGY": "per_ticker",
     "PROVIDER_BASE_URL": "",
     "API_KEY_SECRET_ARN": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:provider-api-key",

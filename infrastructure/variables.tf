@@ -177,11 +177,11 @@ variable "schedule_timezone" {
 
 variable "fetch_strategy" {
   type        = string
-  description = "per_ticker: one provider call per ticker; snapshot: one grouped-daily call per session (Massive only), read by every Map iteration."
+  description = "per_ticker: one provider call per ticker; snapshot: one grouped-daily call per session (Massive only), reduced in one step; push: the bars published on the market-data bus (docs/push-feed.md), one provider call per ticker without one."
   default     = "per_ticker"
   validation {
-    condition     = contains(["per_ticker", "snapshot"], var.fetch_strategy)
-    error_message = "fetch_strategy must be per_ticker or snapshot."
+    condition     = contains(["per_ticker", "snapshot", "push"], var.fetch_strategy)
+    error_message = "fetch_strategy must be per_ticker, snapshot or push."
   }
   # A pair the provider cannot serve is refused at plan time, not by every daily run after it spent quota.
   validation {

@@ -52,7 +52,7 @@ class AlphaVantageProvider(HttpProvider):
 
     name = "alphavantage"
     default_base_url = DEFAULT_BASE_URL
-    capabilities = Capabilities(strategies=frozenset({"per_ticker"}), history_sessions=COMPACT_SIZE)
+    capabilities = Capabilities(strategies=frozenset({"per_ticker", "push"}), history_sessions=COMPACT_SIZE)
 
     def daily_bar(self, ticker: str, day: dt.date) -> FetchResult:
         """The bar for `day` from the compact series; NoData if it is absent, PlanLimitError if `day` is

@@ -42,7 +42,7 @@ class TiingoProvider(HttpProvider):
 
     name = "tiingo"
     default_base_url = DEFAULT_BASE_URL
-    capabilities = Capabilities(strategies=frozenset({"per_ticker"}))
+    capabilities = Capabilities(strategies=frozenset({"per_ticker", "push"}))
 
     def daily_bar(self, ticker: str, day: dt.date) -> FetchResult:
         """startDate = endDate = `day`; exactly one bar dated `day`, NoData when empty."""

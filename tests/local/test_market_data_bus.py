@@ -1,4 +1,6 @@
-"""The local AWS delivers PutEvents on a custom bus to that bus's rules' Lambda targets, as AWS does.
+"""The local AWS delivers PutEvents on a custom bus to that bus's rules' Lambda targets, as AWS does, and
+sends an asynchronous invoke that keeps failing to the function's on-failure destination
+(compat.fix_lambda_async_on_failure_destination): the two paths of the market-data bus's processor.
 
 The market-data bus (infrastructure/push.tf) is a custom bus whose one rule matches every event of the
 account and invokes the push_bars function's `live` alias. moto routes PutEvents by EventBusName to the
@@ -74,3 +76,85 @@ def test_put_events_on_a_custom_bus_invokes_the_bus_rules_lambda_alias(aws_clien
     assert isinstance(got["time"], str) and got["time"].endswith("Z")
     # And the default bus's rule never saw it
     assert _logged(aws_client, other, "DEFAULT", timeout_s=1.0) == []
+
+
+# --- fix_lambda_async_on_failure_destination ------------------------------------------------------------
+
+
+def _queue(aws_client: Any) -> tuple[str, str]:
+    sqs = aws_client("sqs")
+    url = sqs.create_queue(QueueName=f"dlq-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def _received(aws_client: Any, url: str, timeout_s: float) -> list[dict[str, Any]]:
+    sqs, got = aws_client("sqs"), []
+    deadline = time.monotonic() + timeout_s
+    while not got and time.monotonic() < deadline:
+        got = [
+            json.loads(m["Body"])
+            for m in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", [])
+        ]
+    return got
+
+
+FAILING = "def handler(e, c):\n    print('TRY')\n    raise ValueError('feed store down')\n"
+
+
+def test_an_async_invoke_that_keeps_failing_is_retried_then_sent_to_its_on_failure_destination(
+    aws_client, make_function
+) -> None:
+    # Given a function that always raises, with one retry and an SQS on-failure destination
+    lam = aws_client("lambda")
+    fn = make_function({"app.py": FAILING})
+    url, queue_arn = _queue(aws_client)
+    on_failure = {"OnFailure": {"Destination": queue_arn}}
+    lam.put_function_event_invoke_config(
+        FunctionName=fn, MaximumRetryAttempts=1, DestinationConfig=on_failure
+    )
+    # When it is invoked asynchronously
+    answer = lam.invoke(FunctionName=fn, InvocationType="Event", Payload=json.dumps({"bar": "AAPL"}))
+    assert answer["StatusCode"] == 202
+    # Then after the first attempt and its one retry, the invocation record lands in the queue
+    (record,) = _received(aws_client, url, 30)
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+    assert record["requestPayload"] == {"bar": "AAPL"}
+    assert record["responseContext"]["functionError"] == "Unhandled"
+    assert record["responsePayload"]["errorType"] == "ValueError"
+    assert record["responsePayload"]["errorMessage"] == "feed store down"
+    assert len(_logged_lines(aws_client, fn, "TRY")) == 2
+
+
+def test_an_async_invoke_that_succeeds_or_has_no_destination_sends_nothing(aws_client, make_function) -> None:
+    lam = aws_client("lambda")
+    ok = make_function({"app.py": "def handler(e, c):\n    print('OK')\n    return 1\n"})
+    url, queue_arn = _queue(aws_client)
+    lam.put_function_event_invoke_config(
+        FunctionName=ok, DestinationConfig={"OnFailure": {"Destination": queue_arn}}
+    )
+    lam.invoke(FunctionName=ok, InvocationType="Event", Payload="{}")
+    assert len(_logged_lines(aws_client, ok, "OK")) == 1
+    # And a failing function without a destination is run once, as before (its error only in the logs)
+    plain = make_function({"app.py": FAILING})
+    lam.invoke(FunctionName=plain, InvocationType="Event", Payload="{}")
+    assert len(_logged_lines(aws_client, plain, "TRY")) == 1
+    assert _received(aws_client, url, 1.5) == []
+
+
+def _logged_lines(aws_client: Any, function: str, text: str, timeout_s: float = 20.0) -> list[str]:
+    logs, found = aws_client("logs"), []
+    deadline = time.monotonic() + timeout_s
+    while not found and time.monotonic() < deadline:
+        try:
+            events = logs.filter_log_events(logGroupName=f"/aws/lambda/{function}")["events"]
+        except logs.exceptions.ResourceNotFoundException:
+            events = []
+        found = [e["message"] for e in events if e["message"].startswith(text)]
+        time.sleep(0.2)
+    time.sleep(1.0)  # and no more lines arrive
+    try:
+        events = logs.filter_log_events(logGroupName=f"/aws/lambda/{function}")["events"]
+    except logs.exceptions.ResourceNotFoundException:
+        events = []
+    return [e["message"] for e in events if e["message"].startswith(text)]

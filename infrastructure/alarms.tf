@@ -217,8 +217,9 @@ resource "aws_cloudwatch_log_metric_filter" "success_count" {
 locals {
   # What CloudWatch bills per alarm: one per metric an alarm reads (a metric-math alarm reads several).
   alarm_metric_count = (
-    length(aws_cloudwatch_metric_alarm.count_above_zero) + 1     # api-latency-p99
-    + 2 * length(aws_cloudwatch_metric_alarm.dynamodb_throttles) # reads + writes per table
-    + 1 + 1                                                      # winner-missing, failed-executions-queued
+    length(aws_cloudwatch_metric_alarm.count_above_zero) + 1       # api-latency-p99
+    + 2 * length(aws_cloudwatch_metric_alarm.dynamodb_throttles)   # reads + writes per table
+    + 1 + 1                                                        # winner-missing, failed-executions-queued
+    + length(aws_cloudwatch_metric_alarm.market_data_dead_letters) # market-data-dead-letters (push.tf)
   )
 }

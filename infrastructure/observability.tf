@@ -26,6 +26,7 @@ locals {
     audit_record     = module.fn_audit_record.function_name
     staleness_check  = module.fn_staleness_check.function_name
     reconcile        = module.fn_reconcile.function_name
+    push_bars        = module.fn_push_bars.function_name
   }
   observed_state_machines = {
     ingest         = module.sfn_ingest.arn

@@ -4,9 +4,9 @@ locals {
   # The fetch strategies each provider serves: the Python adapters' `capabilities` (providers/base.py)
   # mirrored here; tests/infrastructure/test_capabilities.py keeps the two equal.
   provider_fetch_strategies = {
-    massive      = ["per_ticker", "snapshot"]
-    alphavantage = ["per_ticker"]
-    tiingo       = ["per_ticker"]
+    massive      = ["per_ticker", "snapshot", "push"]
+    alphavantage = ["per_ticker", "push"]
+    tiingo       = ["per_ticker", "push"]
   }
   # The calls a day each provider's free plan allows (0: no daily quota): the adapters' `daily_calls`,
   # kept equal by the same test. A paid plan sets var.provider_daily_calls instead.
@@ -22,6 +22,7 @@ locals {
     module.fn_pick_winner.function_arn,
     module.fn_store_day.function_arn,
     module.fn_plan_backfill.function_arn, # gap healing (backfill.tf)
+    module.fn_push_bars.function_arn,     # fetch_strategy push: Collect Pushed Bars (push.tf)
   ]
 }
 
@@ -36,6 +37,7 @@ module "sfn_ingest" {
     fetch_bars_arn     = module.fn_fetch_bars.alias_arn
     pick_winner_arn    = module.fn_pick_winner.alias_arn
     store_day_arn      = module.fn_store_day.alias_arn
+    push_bars_arn      = module.fn_push_bars.alias_arn
     table_name         = aws_dynamodb_table.main.name
     event_bus_name     = "default"
     event_source       = local.event_source

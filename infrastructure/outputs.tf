@@ -162,6 +162,21 @@ output "dead_letter_queue_url" {
   value       = aws_sqs_queue.execution_dlq.id
 }
 
+output "market_data_bus_name" {
+  description = "The custom EventBridge bus where an outside system publishes daily bars (docs/push-feed.md)."
+  value       = aws_cloudwatch_event_bus.market_data.name
+}
+
+output "market_data_dlq_url" {
+  description = "SQS queue holding the market-data bus's refused or unprocessed events (14 days)."
+  value       = aws_sqs_queue.market_data_dlq.id
+}
+
+output "push_function_name" {
+  description = "The market-data bus's processor and the push run's collect step."
+  value       = module.fn_push_bars.function_name
+}
+
 output "audit_function_name" {
   description = "Name of the function that writes audit records (pk=AUDIT#<YYYY-MM-DD> in the main table)."
   value       = module.fn_audit_record.function_name

@@ -23,6 +23,7 @@ locals {
     audit_record     = module.fn_audit_record
     staleness_check  = module.fn_staleness_check
     reconcile        = module.fn_reconcile
+    push_bars        = module.fn_push_bars
   }
   release_state_machines = {
     ingest         = module.sfn_ingest

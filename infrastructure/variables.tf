@@ -97,9 +97,9 @@ variable "provider_daily_calls" {
   # range call per ticker), both when schedule_enabled. Beyond the quota the day would fail part-way.
   validation {
     condition = coalesce(var.provider_daily_calls, lookup(local.provider_free_daily_calls, var.market_provider, 0)) == 0 || (
-      (var.fetch_strategy == "snapshot" ? 1 : length(var.watchlist)) + (var.schedule_enabled ? length(var.watchlist) : 0)
+      (var.fetch_strategy == "snapshot" ? 1 : var.fetch_strategy == "push" ? 0 : length(var.watchlist)) + (var.schedule_enabled ? length(var.watchlist) : 0)
     ) <= coalesce(var.provider_daily_calls, lookup(local.provider_free_daily_calls, var.market_provider, 0))
-    error_message = "The watchlist needs more provider calls a day than market_provider's plan allows (provider_daily_calls, or the free plan's: Alpha Vantage 25, Tiingo 1,000): each scheduled day spends one call per ticker in the daily run (one in all with snapshot) and one per ticker in the reconcile. Name fewer tickers, or set provider_daily_calls for a paid plan."
+    error_message = "The watchlist needs more provider calls a day than market_provider's plan allows (provider_daily_calls, or the free plan's: Alpha Vantage 25, Tiingo 1,000): each scheduled day spends one call per ticker in the daily run (one in all with snapshot; only the unpushed ones with push) and one per ticker in the reconcile. Name fewer tickers, or set provider_daily_calls for a paid plan."
   }
 }
 
@@ -195,11 +195,11 @@ variable "schedule_timezone" {
 
 variable "fetch_strategy" {
   type        = string
-  description = "per_ticker: one provider call per ticker; snapshot: one grouped-daily call per session (Massive only), read by every Map iteration."
+  description = "per_ticker: one provider call per ticker; snapshot: one grouped-daily call per session (Massive only), reduced in one step; push: the bars published on the market-data bus (docs/push-feed.md), one provider call per ticker without one."
   default     = "per_ticker"
   validation {
-    condition     = contains(["per_ticker", "snapshot"], var.fetch_strategy)
-    error_message = "fetch_strategy must be per_ticker or snapshot."
+    condition     = contains(["per_ticker", "snapshot", "push"], var.fetch_strategy)
+    error_message = "fetch_strategy must be per_ticker, snapshot or push."
   }
   # A pair the provider cannot serve is refused at plan time, not by every daily run after it spent quota.
   validation {

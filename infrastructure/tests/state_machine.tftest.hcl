@@ -90,6 +90,7 @@ run "ingest_numbers_are_json_numbers" {
       fetch_bars_arn       = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-fetch_bars:live"
       pick_winner_arn      = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-pick_winner:live"
       store_day_arn        = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-store_day:live"
+      push_bars_arn        = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-push_bars:live"
       table_name           = "stock-movers-test-movers"
       event_bus_name       = "default"
       event_source         = "stock-movers.test"

@@ -11,7 +11,19 @@ import argparse
 import sys
 from typing import NoReturn
 
-from movers.cli import analyse, backfill, cost, local_stack, ops, query, reconcile, release, runs, smoke
+from movers.cli import (
+    analyse,
+    backfill,
+    cost,
+    local_stack,
+    ops,
+    push,
+    query,
+    reconcile,
+    release,
+    runs,
+    smoke,
+)
 from movers.cli.common import CliError
 
 
@@ -33,6 +45,7 @@ def parser() -> argparse.ArgumentParser:
     release.add_parsers(sub)  # rollback, releases
     smoke.add_parser(sub)
     reconcile.add_parser(sub)
+    push.add_parser(sub)
     cost.add_parser(sub)
     query.add_parser(sub)
     runs.add_parsers(sub)  # trace, list, status, schedule

@@ -30,7 +30,7 @@ def run_capabilities_test(
 def test_terraform_fetch_strategies_equal_the_python_capabilities(tf_init: Path) -> None:
     # Given the fetch strategies each Python adapter serves
     python = {name: list(caps["strategies"]) for name, caps in capability_table().items()}
-    assert python["massive"] == ["per_ticker", "snapshot"]
+    assert python["massive"] == ["per_ticker", "push", "snapshot"]
     # When Terraform's table is compared with it, Then they are equal
     code, out = run_capabilities_test(tf_init, python)
     assert code == 0, out[-3000:]

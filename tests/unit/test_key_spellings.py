@@ -27,7 +27,9 @@ ALLOWED = {
 }
 
 SPELLINGS = {
-    "a main-table partition key": re.compile(r"""["'](MOVERS|ANALYSIS)["']|TICKER#|ANALYSIS#|AUDIT#"""),
+    "a main-table partition key": re.compile(
+        r"""["'](MOVERS|ANALYSIS)["']|TICKER#|ANALYSIS#|AUDIT#|PUSHED#"""
+    ),
     "an execution name": re.compile(
         r"""\b(daily|backfill|heal|catchup)-(\{|\d{4}-\d\d-\d\d)|["'](daily|backfill|heal|catchup)-["']"""
     ),

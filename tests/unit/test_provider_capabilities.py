@@ -49,11 +49,16 @@ NOW = dt.datetime(2026, 11, 19, 21, 0, tzinfo=dt.UTC)
 # --------------------------------------------------------------------------------------------- the table
 def test_the_table_names_every_provider_and_only_massive_has_a_snapshot() -> None:
     # Given the adapters, When their capabilities are tabled, Then every provider serves per_ticker and
-    # only Massive (grouped daily) serves snapshot; only Alpha Vantage's compact series limits history
+    # push (pushed bars, the rest per ticker) and only Massive (grouped daily) serves snapshot; only Alpha
+    # Vantage's compact series limits history
     assert capability_table() == {
-        "alphavantage": {"strategies": ["per_ticker"], "history_sessions": 100, "daily_calls": 25},
-        "massive": {"strategies": ["per_ticker", "snapshot"], "history_sessions": None, "daily_calls": None},
-        "tiingo": {"strategies": ["per_ticker"], "history_sessions": None, "daily_calls": 1000},
+        "alphavantage": {"strategies": ["per_ticker", "push"], "history_sessions": 100, "daily_calls": 25},
+        "massive": {
+            "strategies": ["per_ticker", "push", "snapshot"],
+            "history_sessions": None,
+            "daily_calls": None,
+        },
+        "tiingo": {"strategies": ["per_ticker", "push"], "history_sessions": None, "daily_calls": 1000},
     }
     assert set(capability_table()) == set(PROVIDERS)
 
@@ -70,8 +75,16 @@ def test_every_pair_is_served_exactly_when_the_adapter_lists_it(provider: str, s
             require_strategy(provider, strategy)
         assert (info.value.provider, info.value.strategy) == (provider, strategy)
         assert str(info.value) == (
-            f"fetch strategy '{strategy}' is not served by provider '{provider}'; it serves: per_ticker"
+            f"fetch strategy '{strategy}' is not served by provider '{provider}'; it serves: per_ticker, push"
         )
+
+
+@pytest.mark.parametrize("provider", sorted(PROVIDERS))
+def test_push_is_served_exactly_by_the_providers_that_serve_per_ticker(provider: str) -> None:
+    # Given push (pushed bars, then one call per ticker without one), Then a provider serves it iff it
+    # serves per_ticker: the fetch of the rest is a per-ticker fetch
+    strategies = PROVIDERS[provider].capabilities.strategies
+    assert ("push" in strategies) == ("per_ticker" in strategies)
 
 
 def test_an_unknown_strategy_is_unsupported_and_an_unknown_provider_is_named() -> None:

@@ -168,7 +168,7 @@ def test_given_a_broken_reply_then_a_named_error(api, av, status, raw, error):
 
 def test_session_bars_is_refused_by_name_before_any_call(api, av):
     # Given a provider without a whole-market daily endpoint
-    assert av.capabilities.strategies == frozenset({"per_ticker"})
+    assert av.capabilities.strategies == frozenset({"per_ticker", "push"})
     # When asked for a session snapshot, Then it is refused as UnsupportedStrategy
     with pytest.raises(UnsupportedStrategy, match=r"'snapshot' is not served by provider 'alphavantage'"):
         av.session_bars(dt.date(2024, 5, 6), ["IBM"])

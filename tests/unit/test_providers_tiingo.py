@@ -165,7 +165,7 @@ def test_given_a_broken_reply_then_a_named_error(api, tiingo, status, raw, error
 
 def test_session_bars_is_refused_by_name_before_any_call(api, tiingo):
     # Given a provider without a whole-market daily endpoint
-    assert tiingo.capabilities.strategies == frozenset({"per_ticker"})
+    assert tiingo.capabilities.strategies == frozenset({"per_ticker", "push"})
     # When asked for a session snapshot, Then it is refused as UnsupportedStrategy
     with pytest.raises(UnsupportedStrategy, match=r"'snapshot' is not served by provider 'tiingo'"):
         tiingo.session_bars(dt.date(2019, 1, 2), ["AAPL"])

@@ -22,6 +22,8 @@ from stock_movers.adapters.storage import (
     analysis_key,
     audit_key,
     claim_key,
+    push_audit_key,
+    pushed_key,
     ticker_key,
     ticker_of,
     ticker_pk,
@@ -47,6 +49,16 @@ def test_key_builders_give_the_design_contract_keys() -> None:
     assert audit_key(DAY, "2025-07-01T21:00:00.000Z", "daily-x") == {
         "pk": {"S": "AUDIT#2025-07-01"},
         "sk": {"S": "2025-07-01T21:00:00.000Z#daily-x"},
+    }
+
+
+def test_pushed_bars_and_their_audit_records_have_their_own_keys() -> None:
+    # A bar published on the market-data bus: one partition per session (one Query reads a day's), and its
+    # event's audit record beside the executions' in the day's audit partition
+    assert pushed_key(DAY, "AAPL") == {"pk": {"S": "PUSHED#2025-07-01"}, "sk": {"S": "AAPL"}}
+    assert push_audit_key(DAY, "2025-07-01T22:00:00Z", "e-1") == {
+        "pk": {"S": "AUDIT#2025-07-01"},
+        "sk": {"S": "2025-07-01T22:00:00Z#push-e-1"},
     }
 
 
@@ -214,3 +226,19 @@ def test_every_dynamodb_integration_in_the_asl_writes_a_key_the_adapter_builds()
             seen.add(pk)
     # And both machines' integrations were found (the test reads what it claims to read)
     assert seen == {WINNER_PK, CLAIM_PK}
+
+
+def test_a_pushed_bar_is_replaced_only_by_one_that_arrived_no_earlier(ddb: Any) -> None:
+    # Given AAPL's pushed bar of DAY that arrived at 22:00
+    store = ItemStore(TABLE, ddb)
+
+    def bar(close: str, at: str) -> dict[str, Any]:
+        return {"Ticker": {"S": "AAPL"}, "Close": {"N": close}, "ReceivedAt": {"S": at}}
+
+    assert store.put_pushed_bar(DAY, "AAPL", bar("101", "2025-07-01T22:00:00Z"), "2025-07-01T22:00:00Z")
+    # When an event of 21:59 arrives late, Then it is refused and the stored bar stays
+    assert not store.put_pushed_bar(DAY, "AAPL", bar("99", "2025-07-01T21:59:00Z"), "2025-07-01T21:59:00Z")
+    # And one of 22:00 (the same event again) or later replaces it
+    assert store.put_pushed_bar(DAY, "AAPL", bar("102", "2025-07-01T22:05:00Z"), "2025-07-01T22:05:00Z")
+    (item,) = store.pushed_bars(DAY)
+    assert item["Close"]["N"] == "102" and store.pushed_bars(dt.date(2025, 7, 2)) == []

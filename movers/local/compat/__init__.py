@@ -24,6 +24,7 @@ from movers.local.compat.awslambda import (
     INVOKE_REQUEST_MAX_BYTES,
     INVOKE_RESPONSE_MAX_BYTES,
     environment_bytes,
+    fix_lambda_async_on_failure_destination,
     fix_lambda_code_size_limits,
     fix_lambda_environment_size_limit,
     fix_lambda_invoke_payload_limits,
@@ -187,6 +188,7 @@ FIXES: list[Callable[[], None]] = [
     fix_start_execution_on_version_or_alias,
     fix_lambda_invoke_qualifier_parameter,
     fix_step_functions_task_speaks_the_api_shapes,
+    fix_lambda_async_on_failure_destination,
 ]
 
 

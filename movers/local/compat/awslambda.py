@@ -270,3 +270,111 @@ def fix_lambda_invoke_payload_limits() -> None:
         return 200, response_headers, payload
 
     LambdaResponse.invoke = invoke  # type: ignore[method-assign]
+
+
+def _on_failure(fn: Any) -> tuple[str, int] | None:
+    """The function's asynchronous on-failure destination and retry count, from its event invoke config.
+
+    moto keeps the configs (PutFunctionEventInvokeConfig appends one per call, qualifier ignored) on the
+    unqualified function, while an invoke of a version or alias runs that version's object: look it up by
+    name and take the newest."""
+    from moto.awslambda.models import lambda_backends
+
+    try:
+        base = lambda_backends[fn.account_id][fn.region].get_function(fn.function_name)
+    except Exception:  # a function deleted meanwhile: nothing to deliver to
+        return None
+    configs = list(getattr(base, "event_invoke_config", None) or []) or list(fn.event_invoke_config or [])
+    if not configs:
+        return None
+    config = configs[-1].config
+    destination = ((config.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+    if not destination:
+        return None
+    return str(destination), int(config.get("MaximumRetryAttempts", 2))
+
+
+def fix_lambda_async_on_failure_destination() -> None:
+    """An asynchronous invoke that keeps failing goes to the function's on-failure destination, as on AWS.
+
+    AWS retries a failed ``Event`` invoke ``MaximumRetryAttempts`` times (default 2; 1 and 2 minutes apart)
+    and then sends an invocation record (``requestContext`` with ``condition: RetriesExhausted`` and
+    ``approximateInvokeCount``, ``requestPayload``, ``responseContext``, ``responsePayload``) to the
+    ``OnFailure`` destination of the function's event invoke config, with the function's execution role.
+    moto has no asynchronous delivery, and our executor (lambda_hook) runs an ``Event`` invoke once and
+    keeps its error only in the logs, so the market-data bus processor's failures (infrastructure/push.tf)
+    would vanish locally. This fix retries at once (no real delays: nothing observes them but a clock) and
+    sends the record to an SQS destination; a function without such a config is left to the executor.
+    """
+    import threading
+    import uuid
+    from datetime import UTC, datetime
+
+    from moto.sqs.models import sqs_backends
+    from moto.utilities.arns import parse_arn
+
+    from movers.local import iam
+    from movers.local.compat import lambda_hook
+
+    original = lambda_hook.invoke_function
+
+    def deliver(fn: Any, destination: str, record: dict[str, Any]) -> None:
+        arn = parse_arn(destination)
+        if arn.service != "sqs":
+            raise ValueError(f"only SQS on-failure destinations are delivered locally, got {destination}")
+        # Lambda sends the record with the function's execution role (IAM enforced when installed)
+        iam.check_delivery("lambda.amazonaws.com", "sqs:SendMessage", destination, fn.function_arn,
+                           str(getattr(fn, "role", "") or "") or None)  # fmt: skip
+        sqs_backends[arn.account][arn.region].send_message(arn.resource_id, json.dumps(record))
+
+    def invoke_function(fn: Any, body: Any, request_headers: Any, response_headers: Any) -> str | bytes:
+        headers = {str(k).lower(): v for k, v in dict(request_headers or {}).items()}
+        failure = _on_failure(fn) if headers.get("x-amz-invocation-type") == "Event" else None
+        if failure is None:
+            return original(fn, body, request_headers, response_headers)
+        destination, retries = failure
+        text = body.decode("utf-8") if isinstance(body, bytes) else (body or "{}")
+        sync = {**headers, "x-amz-invocation-type": "RequestResponse"}
+        request_id = str(uuid.uuid4())
+
+        def attempts() -> None:
+            count = 0
+            payload: str | bytes = b""
+            while count <= retries:  # the first attempt and its retries
+                count += 1
+                answer: dict[str, Any] = {}
+                payload = original(fn, text, sync, answer)
+                if "x-amz-function-error" not in answer:
+                    return
+            try:
+                response: Any = json.loads(payload)
+            except ValueError:
+                response = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
+            try:
+                request: Any = json.loads(text)
+            except ValueError:
+                request = text
+            record = {
+                "version": "1.0",
+                "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+                "requestContext": {"requestId": request_id, "functionArn": fn.function_arn,
+                                   "condition": "RetriesExhausted", "approximateInvokeCount": count},
+                "requestPayload": request,
+                "responseContext": {"statusCode": 200, "executedVersion": str(fn.version),
+                                    "functionError": "Unhandled"},
+                "responsePayload": response,
+            }  # fmt: skip
+            try:
+                deliver(fn, destination, record)
+            except Exception:  # AWS drops a record it cannot deliver (and meters it); so do we
+                import logging
+
+                logging.getLogger("movers.local.compat").exception(
+                    "Lambda %s: on-failure record to %s not delivered", fn.function_name, destination
+                )
+
+        threading.Thread(target=attempts, name=f"lambda-async-{fn.function_name}", daemon=True).start()
+        response_headers["x-amz-executed-version"] = str(fn.version)
+        return b""
+
+    lambda_hook.invoke_function = invoke_function

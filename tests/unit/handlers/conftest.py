@@ -68,6 +68,7 @@ DEPLOYED: dict[str, str] = {
     "ALERT_TOPIC_ARN": f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts",
     "STATE_MACHINE_ARN": INGEST_ARN,
     "CORS_ALLOW_ORIGIN": "*",
+    "DEAD_LETTER_QUEUE_URL": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/movers-market-data-dlq",
     "POWERTOOLS_SERVICE_NAME": "stock-movers",
     "POWERTOOLS_TRACE_DISABLED": "true",
 }

@@ -28,7 +28,7 @@ from stock_movers.domain.leaders import BOARD_DEFAULT, BOARD_MAX
 # Kept equal to stock_movers.providers (PROVIDERS, FETCH_STRATEGIES) by tests/unit/test_settings.py; not
 # imported from there, as the providers pull in HTTP libraries every function would then load.
 MARKET_PROVIDERS = ("alphavantage", "massive", "tiingo")
-FETCH_STRATEGIES = ("per_ticker", "snapshot")
+FETCH_STRATEGIES = ("per_ticker", "snapshot", "push")
 
 
 class SettingsError(RuntimeError):
@@ -183,6 +183,13 @@ class Watchlist:
     bucket: str = env("BUCKET_NAME")
     key: str = env("WATCHLIST_KEY")
     version: str | None = env("WATCHLIST_VERSION", optional_text, default="", empty_ok=True)
+
+
+@dataclass(frozen=True)
+class PushDeadLetters:
+    """The market-data bus's dead-letter queue: where push_bars sends an event it refuses."""
+
+    url: str = env("DEAD_LETTER_QUEUE_URL")
 
 
 @dataclass(frozen=True)
@@ -377,6 +384,16 @@ class TableOnlySettings:
 
 
 @dataclass(frozen=True)
+class PushBarsSettings:
+    """push_bars: the pushed bars and audit records (main table), the dead-letter queue, and the push run's
+    work object (bucket)."""
+
+    table: MainTable
+    bucket: DataBucket
+    dead_letters: PushDeadLetters
+
+
+@dataclass(frozen=True)
 class ApiSettings:
     table: MainTable
     service: ApiService
@@ -399,6 +416,7 @@ FUNCTION_SETTINGS: dict[str, type] = {
     "audit_record": TableOnlySettings,
     "staleness_check": TableOnlySettings,
     "reconcile": ReconcileSettings,
+    "push_bars": PushBarsSettings,
     "api": ApiSettings,
 }
 

@@ -5,10 +5,12 @@ raw:      raw/provider=<p>/date=<YYYY-MM-DD>/<T>.json        (daily, the provide
           raw/provider=<p>/range=<from>_<to>/<T>.json        (backfills)
 curated:  curated/daily_bars/year=<Y>/date=<YYYY-MM-DD>/bars.parquet
 work:     work/ingest/<execution>/bars/<T>.json  (one ticker's fetched bar, read by Pick Winner)
+          work/ingest/<execution>/pushed.json     (a push run's pushed bars, read by Pick Winner in one step)
           work/ingest/<execution>/day.json        (the validated day Pick Winner hands to Store Day)
           work/backfill/days/<execution>/<YYYY-MM-DD>.json  (a backfill's validated day, for Store Day)
 items:    the main table's key schema is written once, below (`winner_key`, `ticker_key`, `analysis_key`,
-          `claim_key`, `audit_key`, and `leaders_key` for the day's top-N board, committed with the winner);
+          `claim_key`, `audit_key`, and `leaders_key` for the day's top-N board, committed with the winner;
+          `pushed_key` for a bar published on the market-data bus, `push_audit_key` for its audit record);
           ItemStore is the one adapter that reads and writes the table, and statemachines/*.asl.json's
           DynamoDB integrations are checked against these builders by a test.
 """
@@ -47,6 +49,11 @@ def day_work_key(execution: str) -> str:
 def backfill_day_work_key(execution: str, day: dt.date) -> str:
     """Where a backfill's Reduce Batch leaves one validated day (winner and rows) for Store Day."""
     return f"work/backfill/days/{execution}/{day.isoformat()}.json"
+
+
+def pushed_work_key(execution: str) -> str:
+    """Where a push run's collect step leaves the day's pushed bars for Pick Winner (the snapshot's shape)."""
+    return f"work/ingest/{execution}/pushed.json"
 
 
 def parquet_key(day: dt.date) -> str:
@@ -103,6 +110,9 @@ ANALYSIS_PK = "ANALYSIS"  # sk=<date>: the daily analysis summary
 CLAIM_PK = "ANALYSIS#CLAIM"  # sk=<date>: the analysis machine's claim on a (day, winner)
 AUDIT_PREFIX = "AUDIT#"  # pk=AUDIT#<New York stop date>, sk=<stop time>#<execution name>
 LEADERS_PREFIX = "LEADERS#"  # pk=LEADERS#<scope>, sk=<date>: the day's top-N board, committed with the winner
+PUSHED_PREFIX = (
+    "PUSHED#"  # pk=PUSHED#<date>, sk=<T>: a bar published on the market-data bus (docs/push-feed.md)
+)
 
 Key = dict[str, dict[str, str]]
 
@@ -154,6 +164,23 @@ def leaders_key(day: dt.date | str, scope: str = "watchlist") -> Key:
 def audit_key(day: dt.date | str, stopped_at: str, execution_name: str) -> Key:
     """An audit record's key: its New York stop `day`, then `<stopped_at>#<name>` (time-ordered)."""
     return _key(audit_pk(day), f"{stopped_at}#{execution_name}")
+
+
+def pushed_pk(day: dt.date | str) -> str:
+    """The partition of one session's pushed bars: a push run reads them with one Query."""
+    return f"{PUSHED_PREFIX}{_sk(day)}"
+
+
+def pushed_key(day: dt.date | str, ticker: str) -> Key:
+    """A pushed bar's key: its session, then its ticker."""
+    return _key(pushed_pk(day), ticker)
+
+
+def push_audit_key(day: dt.date | str, received_at: str, event_id: str) -> Key:
+    """The audit record of one event of the market-data bus, in the partition of the New York `day` it
+    arrived (beside the executions' records): `<received_at>#push-<event id>`, so a redelivery overwrites
+    it."""
+    return audit_key(day, received_at, f"push-{event_id}")
 
 
 class MissingTableName(ValueError):
@@ -374,6 +401,25 @@ class ItemStore:
         if not key["pk"]["S"].startswith(AUDIT_PREFIX):
             raise ValueError(f"not an audit record key: {key}")
         self.ddb.put_item(TableName=self.table, Item={**attributes, **key})
+
+    def put_pushed_bar(self, day: dt.date | str, ticker: str, attributes: Mapping[str, Any], at: str) -> bool:
+        """One pushed bar (`attributes` must hold `ReceivedAt` = `at`); False, and nothing written, when the
+        stored bar of that ticker and session arrived later than `at` (an older event delivered late never
+        replaces a newer one; the same event delivered again writes the same item)."""
+        try:
+            self.ddb.put_item(
+                TableName=self.table,
+                Item={**attributes, **pushed_key(day, ticker)},
+                ConditionExpression="attribute_not_exists(pk) OR ReceivedAt <= :at",
+                ExpressionAttributeValues={":at": {"S": at}},
+            )
+        except self.ddb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def pushed_bars(self, day: dt.date | str) -> list[dict[str, Any]]:
+        """Every bar pushed for session `day` (one paginated, consistent Query), in ticker order."""
+        return self.query(pushed_pk(day), consistent=True)
 
     def clear_announce_pending(self, day: dt.date | str, execution_arn: str) -> bool:
         """Removes the pending-announcement mark of exactly that stored winner; False if it changed since."""

@@ -147,3 +147,18 @@ class UnsupportedHistory(UnsupportedByProvider):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.provider, self.day, self.oldest, self.sessions))
+
+
+class InvalidPushEvent(MoversError):
+    """An event published on the market-data bus does not follow the pushed-bar schema (docs/push-feed.md):
+    the wrong detail-type or source, a missing, unknown or mistyped field, a number that is not a decimal
+    string, a day that is not a completed NYSE session. `field` names the field (`detail.open`, `source`);
+    the bar's own rules (prices, volume, high/low) are InvalidBar, as for a fetched bar."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{field}: {reason}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.field, self.reason))

@@ -54,7 +54,9 @@ class AlphaVantageProvider(HttpProvider):
     name = "alphavantage"
     default_base_url = DEFAULT_BASE_URL
     capabilities = Capabilities(
-        strategies=frozenset({"per_ticker"}), history_sessions=COMPACT_SIZE, daily_calls=FREE_DAILY_CALLS
+        strategies=frozenset({"per_ticker", "push"}),
+        history_sessions=COMPACT_SIZE,
+        daily_calls=FREE_DAILY_CALLS,
     )
 
     def daily_bar(self, ticker: str, day: dt.date) -> FetchResult:

@@ -37,8 +37,10 @@ __all__ = [
 ]
 
 
-FETCH_STRATEGIES = ("per_ticker", "snapshot")
-"""The daily run's fetch strategies: one call per ticker, or one whole-session (grouped daily) call."""
+FETCH_STRATEGIES = ("per_ticker", "snapshot", "push")
+"""The daily run's fetch strategies: one call per ticker, one whole-session (grouped daily) call, or the
+bars published on the market-data bus with one call per ticker that has none (so `push` is served by every
+provider that serves `per_ticker`; docs/push-feed.md)."""
 
 
 @dataclass(frozen=True)

@@ -99,8 +99,11 @@ def check_daily_run(
 ) -> None:
     """Validate Input's provider check: the strategy must be served and, for a session (a non-session
     day fetches nothing), the day must be within the provider's reach and its calls (one per ticker, or
-    the one snapshot call) within the plan's daily quota."""
+    the one snapshot call; a push run's are not known yet) within the plan's daily quota."""
     require_strategy(provider, strategy)
     if is_session:
         require_history(provider, day, now)
-        require_daily_calls(provider, 1 if strategy == "snapshot" else tickers, daily_calls)
+        # per_ticker: one call a ticker; snapshot: one call; push: only the tickers nobody pushed (unknown
+        # until the bars are collected, so not refused here: the limiter and the provider's quota answer)
+        calls = {"snapshot": 1, "push": 0}.get(strategy, tickers)
+        require_daily_calls(provider, calls, daily_calls)

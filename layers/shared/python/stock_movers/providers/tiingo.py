@@ -43,7 +43,7 @@ class TiingoProvider(HttpProvider):
 
     name = "tiingo"
     default_base_url = DEFAULT_BASE_URL
-    capabilities = Capabilities(strategies=frozenset({"per_ticker"}), daily_calls=FREE_DAILY_CALLS)
+    capabilities = Capabilities(strategies=frozenset({"per_ticker", "push"}), daily_calls=FREE_DAILY_CALLS)
 
     def daily_bar(self, ticker: str, day: dt.date) -> FetchResult:
         """startDate = endDate = `day`; exactly one bar dated `day`, NoData when empty."""

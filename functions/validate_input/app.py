@@ -27,7 +27,12 @@ _watchlist = WatchlistSource(settings.watchlist.bucket, settings.watchlist.key, 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     correlate(event)
     now = dt.datetime.now(dt.UTC)
-    request = parse_ingest_input(event.get("input"), now=now, default_tickers=_watchlist.tickers())
+    request = parse_ingest_input(
+        event.get("input"),
+        now=now,
+        default_tickers=_watchlist.tickers(),
+        max_tickers=settings.run_size.max_tickers,
+    )
     day, is_session = resolve_session(request, now)
     strategy = settings.strategy.name
     check_daily_run(settings.provider.name, strategy, day, is_session, now)

@@ -17,7 +17,7 @@ locals {
   # at most 120 s at the quota, leaving room for other executions sharing the limiter; Standard otherwise.
   distributed_child_seconds = (var.distributed_batch_size * var.distributed_max_concurrency *
   var.rate_limit_period_seconds / var.rate_limit_calls)
-  distributed_child_type = local.distributed_child_seconds <= 120 ? "EXPRESS" : "STANDARD"
+  distributed_execution_type = local.distributed_child_seconds <= 120 ? "EXPRESS" : "STANDARD"
   ingest_functions = [
     module.fn_validate_input.function_arn,
     module.fn_fetch_bars.function_arn,
@@ -46,8 +46,8 @@ module "sfn_ingest" {
     backfill_machine_arn = local.backfill_live_arn
     backfill_executions  = local.backfill_executions
     # the Distributed Map's items, child results and child type
-    bucket_name            = module.data_bucket.bucket
-    distributed_child_type = local.distributed_child_type
+    bucket_name                = module.data_bucket.bucket
+    distributed_execution_type = local.distributed_execution_type
   }
   definition_numbers = {
     max_concurrency             = var.map_max_concurrency

@@ -200,6 +200,8 @@ def test_item_batcher_result_writer_and_express_children_run_as_on_aws(aws_clien
     sfn = aws_client("stepfunctions")
     counts = sfn.describe_map_run(mapRunArn=map_run)["executionCounts"]
     assert (counts["total"], counts["succeeded"], counts["failed"]) == (3, 3, 0)
+    items_counted = sfn.describe_map_run(mapRunArn=map_run)["itemCounts"]
+    assert (items_counted["total"], items_counted["succeeded"]) == (7, 7)
     history = sfn.get_execution_history(executionArn=described["executionArn"], maxResults=1000)["events"]
     assert not any(e.get("stateEnteredEventDetails", {}).get("name") == "Count" for e in history)
 

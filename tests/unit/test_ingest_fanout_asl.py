@@ -73,7 +73,7 @@ def test_the_distributed_map_reads_writes_and_fails_as_a_whole():
     assert dmap["ResultWriter"]["Parameters"]["Prefix.$"] == "$.snapshot.resultsPrefix"
     assert dmap["ItemProcessor"]["ProcessorConfig"] == {
         "Mode": "DISTRIBUTED",
-        "ExecutionType": "${distributed_child_type}",
+        "ExecutionType": "${distributed_execution_type}",
     }
     assert not {"ToleratedFailureCount", "ToleratedFailurePercentage"} & set(dmap)
     assert dmap["Catch"][0]["Next"] == "Run Failed"

@@ -236,20 +236,40 @@ def fix_item_batcher() -> None:
 
     def _map_run(self: Any, env: Any, eval_input: Any) -> None:
         batching = getattr(env, "movers_batching", None)
-        if batching is not None:
-            items = env.stack.pop()
-            try:
-                env.stack.append(
-                    batch_items(
-                        list(items), batching["max_items"], batching["max_bytes"], batching["batch_input"]
-                    )
+        if batching is None:
+            original_map_run(self, env, eval_input)
+            return
+        items = env.stack.pop()
+        try:
+            env.stack.append(
+                batch_items(
+                    list(items), batching["max_items"], batching["max_bytes"], batching["batch_input"]
                 )
-            except ItemBatcherError as exc:
-                raise _failure(env, StatesErrorNameType.StatesItemReaderFailed, str(exc)) from None
-        original_map_run(self, env, eval_input)
+            )
+        except ItemBatcherError as exc:
+            raise _failure(env, StatesErrorNameType.StatesItemReaderFailed, str(exc)) from None
+        try:
+            original_map_run(self, env, eval_input)
+        finally:
+            _count_batched_items(eval_input.map_run_record)
 
     StateMap._eval_execution = _eval_execution  # type: ignore[method-assign]
     DistributedIterationComponent._map_run = _map_run  # type: ignore[method-assign]
+
+
+def _count_batched_items(record: Any) -> None:
+    """DescribeMapRun's itemCounts count items, not batches, on AWS; moto counted one item per child.
+    Recounted from the children fix_result_writer_writes_results recorded (a child's input is its batch)."""
+    children = getattr(record, "movers_children", None)
+    if children is None:
+        return
+    done = {"SUCCEEDED": 0, "FAILED": 0}
+    for child in children:
+        done[child["Status"]] += len(json.loads(child["Input"]).get("Items", []))
+    counts = record.item_counter
+    counts.total._count = done["SUCCEEDED"] + done["FAILED"]
+    counts.succeeded._count = counts.results_written._count = done["SUCCEEDED"]
+    counts.failed._count = done["FAILED"]
 
 
 def exceeds_tolerance(failed: int, total: int, count: int | None, percentage: float | None) -> bool:

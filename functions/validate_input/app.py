@@ -3,6 +3,7 @@ provider can serve the run.
 
 Input: {"input": <execution input>, "executionName": str}.
 Output: {date, isSession, tickers, force, strategy}.
+An input naming more than MAX_TICKERS tickers (Terraform's max_tickers, default 500) is InvalidInput too.
 Malformed input raises InvalidInput; a fetch strategy the provider (MARKET_PROVIDER) does not serve raises
 UnsupportedStrategy, a session older than the provider reaches UnsupportedHistory. The state machine fails
 with that error name before anything is fetched, written or any rate-limit slot is taken.

@@ -81,9 +81,10 @@ module "sfn_ingest" {
     },
     {
       # The Distributed Map: Write Fetch Items and the ResultWriter write, the ItemReader reads, only the
-      # run's own work objects (work/ingest/<execution>/...).
+      # run's own work objects (work/ingest/<execution>/...); the two multipart actions are AWS's documented
+      # ResultWriter policy (large result files are uploaded in parts).
       sid       = "FanOutWorkObjects"
-      actions   = ["s3:PutObject", "s3:GetObject"]
+      actions   = ["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"]
       resources = ["${module.data_bucket.arn}/work/ingest/*"]
     },
     {

@@ -46,7 +46,7 @@ module "fn_validate_input" {
   name              = "validate_input"
   zip_path          = "${local.dist_dir}/functions/validate_input.zip"
   layer_arns        = local.base_layers
-  environment       = merge(local.env_watchlist, local.env_provider, { FETCH_STRATEGY = var.fetch_strategy })
+  environment       = merge(local.env_watchlist, local.env_provider, { FETCH_STRATEGY = var.fetch_strategy, MAX_TICKERS = var.max_tickers })
   timeout           = 10
   memory_size       = 256
   policy_statements = [local.watchlist_read]

@@ -16,6 +16,15 @@ locals {
     tiingo       = 1000
   }
   event_source = "stock-movers.${var.environment}"
+  # The ingest machine's own ARN (its Distributed Map starts child executions of it), built from its name:
+  # the module's output cannot feed the module's own policy.
+  ingest_machine_arn = "arn:aws:states:${var.region}:${local.account_id}:stateMachine:${local.name_prefix}-ingest"
+  # Seconds one child batch needs when the children running at once share the provider's quota evenly.
+  # Express children are cheaper (docs/cost.md) but end at 5 minutes: they are used only while a batch needs
+  # at most 120 s at the quota, leaving room for other executions sharing the limiter; Standard otherwise.
+  distributed_child_seconds = (var.distributed_batch_size * var.distributed_max_concurrency *
+  var.rate_limit_period_seconds / var.rate_limit_calls)
+  distributed_execution_type = local.distributed_child_seconds <= 120 ? "EXPRESS" : "STANDARD"
   ingest_functions = [
     module.fn_validate_input.function_arn,
     module.fn_fetch_bars.function_arn,
@@ -45,10 +54,16 @@ module "sfn_ingest" {
     plan_backfill_arn    = module.fn_plan_backfill.alias_arn
     backfill_machine_arn = local.backfill_live_arn
     backfill_executions  = local.backfill_executions
+    # the Distributed Map's items, child results and child type
+    bucket_name                = module.data_bucket.bucket
+    distributed_execution_type = local.distributed_execution_type
   }
   definition_numbers = {
-    max_concurrency   = var.map_max_concurrency
-    gap_heal_sessions = var.gap_heal_sessions
+    max_concurrency             = var.map_max_concurrency
+    gap_heal_sessions           = var.gap_heal_sessions
+    distributed_map_threshold   = var.distributed_map_threshold
+    distributed_batch_size      = var.distributed_batch_size
+    distributed_max_concurrency = var.distributed_max_concurrency
   }
   policy_statements = [
     {
@@ -72,6 +87,25 @@ module "sfn_ingest" {
       sid       = "StartHealingBackfill"
       actions   = ["states:StartExecution"]
       resources = [local.backfill_live_arn] # started through its `live` alias only
+    },
+    {
+      # The Distributed Map: Write Fetch Items and the ResultWriter write, the ItemReader reads, only the
+      # run's own work objects (work/ingest/<execution>/...); the two multipart actions are AWS's documented
+      # ResultWriter policy (large result files are uploaded in parts).
+      sid       = "FanOutWorkObjects"
+      actions   = ["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"]
+      resources = ["${module.data_bucket.arn}/work/ingest/*"]
+    },
+    {
+      # The Distributed Map starts its child executions on this machine (and its versions, through `live`).
+      sid       = "StartDistributedChildren"
+      actions   = ["states:StartExecution"]
+      resources = [local.ingest_machine_arn, "${local.ingest_machine_arn}:*"]
+    },
+    {
+      sid       = "ManageDistributedChildren"
+      actions   = ["states:DescribeExecution", "states:StopExecution"]
+      resources = ["${replace(local.ingest_machine_arn, ":stateMachine:", ":execution:")}/*"]
     },
     {
       sid       = "AnnounceMoverStored"

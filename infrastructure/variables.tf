@@ -208,6 +208,48 @@ variable "fetch_strategy" {
   }
 }
 
+# Distributed Map for large per-ticker lists (docs/pipeline.md "Fan-out", docs/cost.md): above the threshold
+# the fetches run as child executions of batches, read from and written to S3.
+variable "distributed_map_threshold" {
+  type        = number
+  description = "Largest number of per-ticker fetches a run does in its inline Map; more go to the Distributed Map."
+  default     = 40
+  validation {
+    condition     = var.distributed_map_threshold >= 1 && var.distributed_map_threshold <= 500
+    error_message = "distributed_map_threshold must be 1..500 (the inline Map's history stays far under 25,000 events)."
+  }
+}
+
+variable "max_tickers" {
+  type        = number
+  description = "Most tickers one ingest execution's input may name (the watchlist itself holds at most 500); above distributed_map_threshold they are fetched by the Distributed Map."
+  default     = 500
+  validation {
+    condition     = var.max_tickers >= 1 && var.max_tickers <= 5000
+    error_message = "max_tickers must be 1..5000."
+  }
+}
+
+variable "distributed_batch_size" {
+  type        = number
+  description = "Tickers per child execution of the Distributed Map (ItemBatcher MaxItemsPerBatch)."
+  default     = 10
+  validation {
+    condition     = var.distributed_batch_size >= 1 && var.distributed_batch_size <= 100
+    error_message = "distributed_batch_size must be 1..100."
+  }
+}
+
+variable "distributed_max_concurrency" {
+  type        = number
+  description = "Child executions of the Distributed Map running at once (each runs map_max_concurrency fetches at once)."
+  default     = 1
+  validation {
+    condition     = var.distributed_max_concurrency >= 1 && var.distributed_max_concurrency <= 1000
+    error_message = "distributed_max_concurrency must be 1..1000."
+  }
+}
+
 variable "sfn_log_level" {
   type        = string
   description = "Step Functions execution logging level."

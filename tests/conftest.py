@@ -31,7 +31,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackHandle]:
         work_dir=work,
         time_scale=TIME_SCALE,
         market_rate_limit=MARKET_RATE_LIMIT,
-        variables={"rate_limit_allowance_seconds": RATE_LIMIT_ALLOWANCE},
+        variables={
+            "rate_limit_allowance_seconds": RATE_LIMIT_ALLOWANCE,
+            # 10 tickers (tests/integration/test_ingest_fanout.py) take the Distributed Map in 3 children;
+            # the 6-ticker watchlist of every other test keeps the inline Map
+            "distributed_map_threshold": 8,
+            "distributed_batch_size": 4,
+        },
     )
     try:
         local.start()

@@ -3,6 +3,7 @@ provider can serve the run.
 
 Input: {"input": <execution input>, "executionName": str}.
 Output: {date, isSession, tickers, force, strategy}.
+An input naming more than MAX_TICKERS tickers (Terraform's max_tickers, default 500) is InvalidInput too.
 Malformed input raises InvalidInput; a fetch strategy the provider (MARKET_PROVIDER) does not serve raises
 UnsupportedStrategy, a session older than the provider reaches UnsupportedHistory, more tickers than the
 plan's daily calls (one call each; a snapshot is one call) UnsupportedWatchlist. The state machine fails
@@ -28,7 +29,12 @@ _watchlist = WatchlistSource(settings.watchlist.bucket, settings.watchlist.key, 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     correlate(event)
     now = dt.datetime.now(dt.UTC)
-    request = parse_ingest_input(event.get("input"), now=now, default_tickers=_watchlist.tickers())
+    request = parse_ingest_input(
+        event.get("input"),
+        now=now,
+        default_tickers=_watchlist.tickers(),
+        max_tickers=settings.run_size.max_tickers,
+    )
     day, is_session = resolve_session(request, now)
     strategy = settings.strategy.name
     provider = settings.provider

@@ -86,19 +86,33 @@ run "ingest_numbers_are_json_numbers" {
     name            = "ingest"
     definition_file = "../statemachines/ingest.asl.json"
     definition_vars = {
-      validate_input_arn   = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-validate_input:live"
-      fetch_bars_arn       = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-fetch_bars:live"
-      pick_winner_arn      = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-pick_winner:live"
-      store_day_arn        = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-store_day:live"
-      push_bars_arn        = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-push_bars:live"
-      table_name           = "stock-movers-test-movers"
-      event_bus_name       = "default"
-      event_source         = "stock-movers.test"
-      plan_backfill_arn    = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-plan_backfill:live"
-      backfill_machine_arn = "arn:aws:states:us-east-1:123456789012:stateMachine:stock-movers-test-backfill:live"
-      backfill_executions  = "arn:aws:states:us-east-1:123456789012:execution:stock-movers-test-backfill"
+      validate_input_arn         = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-validate_input:live"
+      fetch_bars_arn             = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-fetch_bars:live"
+      pick_winner_arn            = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-pick_winner:live"
+      store_day_arn              = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-store_day:live"
+      push_bars_arn              = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-push_bars:live"
+      table_name                 = "stock-movers-test-movers"
+      event_bus_name             = "default"
+      event_source               = "stock-movers.test"
+      plan_backfill_arn          = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-plan_backfill:live"
+      backfill_machine_arn       = "arn:aws:states:us-east-1:123456789012:stateMachine:stock-movers-test-backfill:live"
+      backfill_executions        = "arn:aws:states:us-east-1:123456789012:execution:stock-movers-test-backfill"
+      bucket_name                = "stock-movers-test-data"
+      distributed_execution_type = "EXPRESS"
     }
-    definition_numbers = { max_concurrency = 6, gap_heal_sessions = 10 }
+    definition_numbers = {
+      max_concurrency           = 6, gap_heal_sessions = 10,
+      distributed_map_threshold = 40, distributed_batch_size = 25, distributed_max_concurrency = 4
+    }
+  }
+
+  assert {
+    condition = (
+      jsondecode(output.definition).States["Fan-out Mode?"].Choices[0].NumericGreaterThan == 40 &&
+      jsondecode(output.definition).States["Fetch Watchlist Distributed"].ItemBatcher.MaxItemsPerBatch == 25 &&
+      jsondecode(output.definition).States["Fetch Watchlist Distributed"].MaxConcurrency == 4
+    )
+    error_message = "the Distributed Map's threshold, batch size and concurrency must render as JSON numbers"
   }
 
   assert {

@@ -139,6 +139,14 @@ def history(t: Target, arn: str) -> list[dict[str, Any]]:
     return events
 
 
+def map_runs(t: Target, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """DescribeMapRun of each Distributed Map run in an execution's history (child executions and items)."""
+    from movers.cli.trace import map_run_arns
+
+    sfn = t.client("stepfunctions")
+    return [dict(sfn.describe_map_run(mapRunArn=arn)) for arn in map_run_arns(events)]
+
+
 def resolve_execution(t: Target, ref: str) -> str:
     if ref.startswith("arn:"):
         return ref

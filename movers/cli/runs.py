@@ -17,6 +17,7 @@ from movers.cli.common import (
     history,
     items,
     machine_arn,
+    map_runs,
     resolve_execution,
     signed,
     start_execution,
@@ -65,7 +66,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(arn)
         return 0
     desc = wait(t, arn, live=True)
-    print(render(desc, history(t, arn)))
+    events = history(t, arn)
+    print(render(desc, events, map_runs=map_runs(t, events)))
     if desc["status"] == "SUCCEEDED":
         summary = json.loads(desc.get("output") or "{}")
         stored = stored_winner(t, day)
@@ -81,7 +83,8 @@ def cmd_trace(args: argparse.Namespace) -> int:
     t = target(args)
     arn = resolve_execution(t, args.execution)
     desc = workflows(t).describe(arn)
-    print(render(desc, history(t, arn), verbose=args.verbose))
+    events = history(t, arn)
+    print(render(desc, events, verbose=args.verbose, map_runs=map_runs(t, events)))
     return 0 if desc["status"] in ("SUCCEEDED", "RUNNING") else 1
 
 

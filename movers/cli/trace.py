@@ -1,6 +1,7 @@
 """An execution's history as a readable trace: each state with its start, duration, retries and errors,
-Map iterations folded into one line per inner state, and the failure: one line per error (its name and the
-first line of its cause, a Lambda error's message without its stack trace), every failed iteration listed.
+Map iterations folded into one line per inner state, a Distributed Map's child executions counted per MapRun
+(their own histories are not the parent's), and the failure: one line per error (its name and the first line
+of its cause, a Lambda error's message without its stack trace), every failed iteration listed.
 
 Pure functions over GetExecutionHistory events (as boto3 returns them), so they are easy to test.
 """
@@ -156,9 +157,44 @@ def fold(events: list[dict[str, Any]]) -> list[StateLine]:
     return list(lines.values())
 
 
-def render(execution: dict[str, Any], events: list[dict[str, Any]], *, verbose: bool = False) -> str:
+def map_run_arns(events: list[dict[str, Any]]) -> list[str]:
+    """The MapRuns (Distributed Map runs) an execution started, in order."""
+    return [
+        str(e["mapRunStartedEventDetails"]["mapRunArn"])
+        for e in events
+        if e.get("mapRunStartedEventDetails", {}).get("mapRunArn")
+    ]
+
+
+def map_run_lines(map_runs: list[dict[str, Any]]) -> list[str]:
+    """One line per MapRun (DescribeMapRun answers): its child executions and items by outcome."""
+    out = []
+    for run in map_runs:
+        label = str(run.get("mapRunArn", "")).split(":")[-2].split("/")[-1] or "MapRun"
+        ex, items = run.get("executionCounts", {}), run.get("itemCounts", {})
+        outcomes = ", ".join(
+            f"{ex.get(k, 0)} {k}"
+            for k in ("succeeded", "failed", "timedOut", "aborted", "running")
+            if ex.get(k)
+        )
+        out.append(
+            f"  map run {label} {run.get('status', '')}: {ex.get('total', 0)} child executions"
+            f" ({outcomes or 'none finished'}), {items.get('total', 0)} items,"
+            f" max concurrency {run.get('maxConcurrency', 0)}"
+        )
+    return out
+
+
+def render(
+    execution: dict[str, Any],
+    events: list[dict[str, Any]],
+    *,
+    verbose: bool = False,
+    map_runs: list[dict[str, Any]] | None = None,
+) -> str:
     """The whole trace as text (no colours, fits 100 columns). A failure ends it with one line per error
-    (the cause's first line); `verbose` prints each error's whole cause instead."""
+    (the cause's first line); `verbose` prints each error's whole cause instead. `map_runs` (DescribeMapRun
+    answers of the execution's Distributed Map runs) adds a line each with its child executions."""
     start: dt.datetime = execution["startDate"]
     stop: dt.datetime | None = execution.get("stopDate")
     took = f"{(stop - start).total_seconds():.2f}s" if stop else "running"
@@ -183,6 +219,7 @@ def render(execution: dict[str, Any], events: list[dict[str, Any]], *, verbose: 
         out.append(
             f"  +{offset:7.2f}s {label:<34} {timing:<22} {('errors: ' + retries) if retries else ''}".rstrip()
         )
+    out += map_run_lines(map_runs or [])
     if execution["status"] != "SUCCEEDED" and execution["status"] != "RUNNING":
         out += failure_lines(execution, events, verbose=verbose)
     elif execution.get("output"):

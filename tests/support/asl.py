@@ -45,7 +45,10 @@ def placeholder_value(
     name: str, prefix: str, region: str = "us-east-1", account: str = "123456789012"
 ) -> str:
     """A stand-in for a text placeholder: ``*_arn`` is a Lambda function's ARN (an SNS topic's when the name
-    says topic), anything else a name; each under `prefix` (e.g. ``stock-movers-dev``)."""
+    says topic), ``*_execution_type`` a Map's child ExecutionType, anything else a name; each under `prefix`
+    (e.g. ``stock-movers-dev``)."""
+    if name.endswith("_execution_type"):
+        return "EXPRESS"
     if "topic" in name:
         return f"arn:aws:sns:{region}:{account}:{prefix}-{name[:-4]}"
     if name.endswith("_arn"):

@@ -72,3 +72,33 @@ def test_render_shows_states_in_order_and_the_failure() -> None:
     ]
     assert any("└ Fetch Bars" in line and "x3" in line and "errors: RateLimited x1" in line for line in lines)
     assert lines[-1] == "FAILED: MissingTickers: NVDA"
+
+
+def test_a_distributed_map_run_is_one_line_with_its_child_executions() -> None:
+    # Given a history whose Distributed Map started a MapRun, and that MapRun as DescribeMapRun answers it
+    from movers.cli.trace import map_run_arns
+
+    arn = "arn:aws:states:us-east-1:123456789012:mapRun:stock-movers-dev-ingest/FetchBatches:0f3c"
+    h = History()
+    e = h.add("ExecutionStarted", 0, 0)
+    e = h.state("Map", "Fetch Watchlist Distributed", 0.1, e)
+    e = h.add("MapRunStarted", 0.2, e, mapRunStartedEventDetails={"mapRunArn": arn})
+    e = h.add("MapRunSucceeded", 3.0, e)
+    h.add("MapStateExited", 3.1, e, stateExitedEventDetails={"name": "Fetch Watchlist Distributed"})
+    run = {
+        "mapRunArn": arn,
+        "status": "SUCCEEDED",
+        "maxConcurrency": 4,
+        "executionCounts": {"total": 50, "succeeded": 49, "failed": 1},
+        "itemCounts": {"total": 500},
+    }
+    name = daily_execution_name("2026-11-20")
+    execution = {"name": name, "status": "SUCCEEDED", "startDate": at(0), "stopDate": at(4)}
+    # When the trace is rendered with it
+    assert map_run_arns(h.events) == [arn]
+    text = render(execution, h.events, map_runs=[run])
+    # Then one line names the MapRun's label, its child executions by outcome and its items
+    assert (
+        "  map run FetchBatches SUCCEEDED: 50 child executions (49 succeeded, 1 failed), 500 items,"
+        " max concurrency 4"
+    ) in text.splitlines()

@@ -3,7 +3,7 @@
 
 Each fix is a small function whose docstring says what AWS does and why the fix is faithful. They exist only
 where moto lacks or mis-implements an API that Terraform's AWS provider or our state machines use. Each has
-a test in ``tests/local/test_compat.py``.
+a test in ``tests/local/test_compat*.py``.
 
 Environment: ``MOVERS_TIME_SCALE`` (float, default 1.0) scales every Wait state and Retry interval sleep
 (Step Functions Local calls the same knob WAIT_TIME_SCALE); history timestamps stay real. ``SFN_MOCK_CONFIG``
@@ -30,6 +30,19 @@ from movers.local.compat.awslambda import (
     fix_lambda_invoke_payload_limits,
     fix_lambda_invoke_qualifier_parameter,
     fix_lambda_stored_config,
+)
+from movers.local.compat.distributed_map import (
+    ItemBatcherError,
+    batch_items,
+    exceeds_tolerance,
+    fix_distributed_map_children_have_their_own_history,
+    fix_distributed_map_grammar,
+    fix_distributed_map_tolerated_failures,
+    fix_item_batcher,
+    fix_result_writer_parameters_read_the_map_input,
+    fix_result_writer_writes_results,
+    result_files,
+    split_distributed_map_fields,
 )
 from movers.local.compat.dynamodb import (
     fix_dynamodb_query_reads_one_partition,
@@ -100,11 +113,17 @@ __all__ = [
     "STATE_PAYLOAD_MAX_BYTES",
     "DefinitionError",
     "HistoryLimitReached",
+    "ItemBatcherError",
     "MockConfigError",
     "apply",
     "aws_timestamp",
+    "batch_items",
     "environment_bytes",
+    "exceeds_tolerance",
     "fix_backend_list_is_read_once",
+    "fix_distributed_map_children_have_their_own_history",
+    "fix_distributed_map_grammar",
+    "fix_distributed_map_tolerated_failures",
     "fix_dynamodb_query_reads_one_partition",
     "fix_dynamodb_requests_are_atomic",
     "fix_dynamodb_task_keeps_its_failure",
@@ -117,6 +136,7 @@ __all__ = [
     "fix_execution_input_size_is_validated",
     "fix_execution_name_and_output",
     "fix_execution_start_time",
+    "fix_item_batcher",
     "fix_json_path_parse_is_cached",
     "fix_lambda_code_size_limits",
     "fix_lambda_environment_size_limit",
@@ -128,6 +148,8 @@ __all__ = [
     "fix_openapi_import_mock_integration",
     "fix_parameters_output_size_is_checked",
     "fix_policy_condition_on_missing_key_is_not_applicable",
+    "fix_result_writer_parameters_read_the_map_input",
+    "fix_result_writer_writes_results",
     "fix_s3_inventory_round_trip",
     "fix_schedule_rules_ignore_put_events",
     "fix_start_execution_on_version_or_alias",
@@ -141,7 +163,9 @@ __all__ = [
     "is_within_state_payload_quota",
     "load_mock_test_case",
     "pick_alias_version",
+    "result_files",
     "set_time_scale",
+    "split_distributed_map_fields",
     "state_payload_bytes",
     "status_change_detail",
     "target_input",
@@ -189,6 +213,14 @@ FIXES: list[Callable[[], None]] = [
     fix_lambda_invoke_qualifier_parameter,
     fix_step_functions_task_speaks_the_api_shapes,
     fix_lambda_async_on_failure_destination,
+    fix_distributed_map_grammar,
+    # The three below wrap one another's _map_run: batching (outermost) runs first, so the result writer
+    # (innermost) records each child's batch as its input; the failure check reads the finished MapRun.
+    fix_result_writer_writes_results,
+    fix_distributed_map_tolerated_failures,
+    fix_item_batcher,
+    fix_distributed_map_children_have_their_own_history,
+    fix_result_writer_parameters_read_the_map_input,
 ]
 
 

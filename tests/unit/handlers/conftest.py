@@ -48,6 +48,7 @@ DEPLOYED: dict[str, str] = {
     "MARKET_PROVIDER": "massive",
     "PROVIDER_DAILY_CALLS": "",
     "FETCH_STRATEGY": "per_ticker",
+    "MAX_TICKERS": "500",
     "PROVIDER_BASE_URL": "",
     "API_KEY_SECRET_ARN": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:provider-api-key",
     "API_KEY_CACHE_SECONDS": "300",

@@ -298,10 +298,20 @@ class PickWinnerSettings:
 
 
 @dataclass(frozen=True)
+class RunSize:
+    """Most tickers an ingest execution's input may name (the configured watchlist keeps its own cap of
+    500). Above the Distributed Map threshold the fetches run as child executions, so a deployment may take
+    more (docs/pipeline.md "Fan-out"); Pick Winner and Store Day still carry every ticker's row."""
+
+    max_tickers: int = env("MAX_TICKERS", whole(1, 5000), default="500")
+
+
+@dataclass(frozen=True)
 class ValidateInputSettings:
     watchlist: Watchlist
     provider: MarketProvider
     strategy: FetchStrategy
+    run_size: RunSize
 
 
 @dataclass(frozen=True)

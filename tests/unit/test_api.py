@@ -282,10 +282,14 @@ def test_when_get_movers_then_query_newest_first_with_limit_never_scan(seeded, l
     call(proxy_event("/movers", query={"limit": "5"}), lambda_context)
     call(proxy_event("/tickers/BRK.B/history", resource="/tickers/{symbol}/history"), lambda_context)
     call(proxy_event("/analysis/latest"), lambda_context)
-    # Then every read is a Query with a Limit, descending
-    assert [name for name, _ in calls] == ["query", "query", "query"]
-    assert all(kw["ScanIndexForward"] is False and kw["Limit"] >= 1 for _, kw in calls)
+    # Then every read is a Query; those of stored days with a Limit, descending; the history also reads the
+    # ticker's split partition (a handful of events: whole, oldest first)
+    assert [name for name, _ in calls] == ["query", "query", "query", "query"]
+    days = [kw for _, kw in calls if not kw["ExpressionAttributeValues"][":pk"]["S"].startswith("SPLIT#")]
+    assert len(days) == 3
+    assert all(kw["ScanIndexForward"] is False and kw["Limit"] >= 1 for kw in days)
     assert calls[0][1]["Limit"] == 5
+    assert calls[2][1]["ExpressionAttributeValues"][":pk"]["S"] == "SPLIT#BRK.B"
 
 
 # --- caching ---------------------------------------------------------------------------------------------
@@ -404,8 +408,14 @@ def test_given_ticker_days_when_history_then_newest_first_with_ohlcv(seeded, lam
     items = json.loads(body)
     assert status == 200
     assert [i["Date"] for i in items] == ["2026-01-14", "2026-01-13"]
-    assert set(items[0]) == {"Date", "Ticker", "Open", "High", "Low", "Close", "Volume", "PercentChange"}
+    assert set(items[0]) == {
+        "Date", "Ticker", "Open", "High", "Low", "Close", "Volume", "PercentChange",
+        "Basis", "AdjustmentFactor", "StoredBasis", "Provider", "FetchedAt",
+    }  # fmt: skip
     assert items[0]["Close"] == 454 and items[0]["Volume"] == 3100000
+    # an item stored before the basis was recorded stays readable, shown as stored and said to be unknown
+    assert (items[0]["Basis"], items[0]["StoredBasis"], items[0]["AdjustmentFactor"]) == ("unknown", "unknown", 1)
+    assert items[0]["FetchedAt"] is None
     assert "max-age" in headers["cache-control"]
 
 

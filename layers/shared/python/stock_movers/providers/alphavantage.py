@@ -21,6 +21,7 @@ from typing import Any
 
 from stock_movers.domain.bars import DailyBar
 from stock_movers.domain.errors import UnsupportedStrategy
+from stock_movers.domain.splits import UNADJUSTED
 from stock_movers.providers._http import (
     HttpProvider,
     check_day,
@@ -52,6 +53,7 @@ class AlphaVantageProvider(HttpProvider):
 
     name = "alphavantage"
     default_base_url = DEFAULT_BASE_URL
+    basis = UNADJUSTED  # as traded: the raw series, never the adj* / adjusted one
     capabilities = Capabilities(strategies=frozenset({"per_ticker"}), history_sessions=COMPACT_SIZE)
 
     def daily_bar(self, ticker: str, day: dt.date) -> FetchResult:
@@ -62,7 +64,7 @@ class AlphaVantageProvider(HttpProvider):
         if day not in series:
             self._check_window(series, day, ticker)
             raise NoData(f"alphavantage {ticker}: no bar for {day}")
-        return FetchResult(self.name, (series[day],), (body,), 1)
+        return FetchResult(self.name, (series[day],), (body,), 1, self.basis)
 
     def range_bars(self, ticker: str, start: dt.date, end: dt.date) -> FetchResult:
         """Bars in [start, end] from the compact series; PlanLimitError if `start` predates a full window."""
@@ -71,7 +73,7 @@ class AlphaVantageProvider(HttpProvider):
         body, series = self._series(ticker)
         self._check_window(series, start, ticker)
         bars = tuple(series[d] for d in sorted(series) if start <= d <= end)
-        return FetchResult(self.name, bars, (body,), 1)
+        return FetchResult(self.name, bars, (body,), 1, self.basis)
 
     def session_bars(self, day: dt.date, tickers: Sequence[str]) -> FetchResult:
         """Alpha Vantage has no whole-market daily endpoint: UnsupportedStrategy, before any call."""

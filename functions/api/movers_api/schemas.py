@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Any
+from typing import Any, Literal
 
 from pydantic import ConfigDict
 from typing_extensions import TypedDict

@@ -28,6 +28,7 @@ from stock_movers.domain.bars import DailyBar
 from stock_movers.domain.calendar import NEW_YORK
 from stock_movers.domain.leaders import Board
 from stock_movers.domain.splits import ADJUSTED, Split
+from stock_movers.execution_names import daily_execution_name, execution_arn
 from stock_movers.providers import make_provider
 from stock_movers.providers.massive import MassiveProvider
 from stock_movers.usecases.pick import reduce_day
@@ -39,6 +40,7 @@ WATCHLIST = ("AAPL", "NFLX")
 SPLIT_DAY = dt.date(2025, 11, 17)
 BEFORE = [dt.date(2025, 11, 12), dt.date(2025, 11, 13), dt.date(2025, 11, 14)]
 AFTER = [SPLIT_DAY, dt.date(2025, 11, 18)]
+MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:movers-ingest"
 API_DIR = Path(__file__).resolve().parents[2] / "functions" / "api"
 
 
@@ -84,8 +86,10 @@ def daily_run(provider: MassiveProvider, items: ItemStore, day: dt.date) -> dict
         fetched[ticker] = {"basis": result.basis, "fetchedAt": at}
     reduced = reduce_day(day, WATCHLIST, bars, provider.name, fetched)
     board = Board(date=day, size=10, tickers=len(WATCHLIST), gainers=(), losers=())
-    items.put_day(reduced["rows"], reduced["winner"], board=board, execution_arn=f"arn:daily-{day}",
-                  stored_at=at, force=False)  # fmt: skip
+    arn = execution_arn(MACHINE, daily_execution_name(day))
+    items.put_day(
+        reduced["rows"], reduced["winner"], board=board, execution_arn=arn, stored_at=at, force=False
+    )
     return reduced["winner"]
 
 
@@ -97,9 +101,7 @@ class Ports:
         self.fetched: dict[str, dict[str, str]] = {}
 
     def stored_sessions(self, through: dt.date, k: int) -> list[dt.date]:
-        return sorted(
-            d for d in map(dt.date.fromisoformat, (i["sk"]["S"] for i in self.items.query("MOVERS")))
-        )[-k:]
+        return sorted(self.items.winner_dates(dt.date(2025, 1, 1), through))[-k:]
 
     def stored_rows(self, ticker: str, first: dt.date, last: dt.date) -> dict[dt.date, dict[str, str]]:
         out = {}

@@ -76,20 +76,22 @@ class StoredDays:
         self.fetched[ticker] = {"basis": basis_of(self.ctx, result), "fetchedAt": self.ctx.clock()}
         return list(result.bars)
 
-    def splits(self, start: dt.date, end: dt.date) -> list[Split]:
+    def splits(self, start: dt.date, end: dt.date) -> tuple[list[Split], int]:
         """The watchlist's split events of [start, end] fetched (one call, when the provider has a splits
-        endpoint) and stored, then every stored split of the watchlist (older ones included)."""
+        endpoint) and stored; every stored split of the watchlist (older ones included) and the calls."""
         provider = self.ctx.provider
         fetch = getattr(provider, "splits", None)
         tickers = settings.watchlist.tickers
+        calls = 0
         if fetch is not None:
+            calls = 1
             result = limited(self.ctx, lambda: fetch(start, end, tickers))
             keys = [splits_key(provider.name, start, end, page) for page in range(len(result.raw_pages))]
             self.ctx.raw.put_pages(keys, result.raw_pages)
             _items.put_splits(result.splits, provider=provider.name, fetched_at=self.ctx.clock())
             if result.splits:
                 logger.info("Splits stored", extra={"splits": [s.to_dict() for s in result.splits]})
-        return [split for ticker in tickers for split in _items.splits(ticker)]
+        return [split for ticker in tickers for split in _items.splits(ticker)], calls
 
 
 class Recorder:

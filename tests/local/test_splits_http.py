@@ -124,10 +124,10 @@ class Ports:
         self.fetched[ticker] = {"basis": result.basis, "fetchedAt": self.now}
         return list(result.bars)
 
-    def splits(self, start: dt.date, end: dt.date) -> list[Split]:
+    def splits(self, start: dt.date, end: dt.date) -> tuple[list[Split], int]:
         result = self.provider.splits(start, end, WATCHLIST)
         self.items.put_splits(result.splits, provider=self.provider.name, fetched_at=self.now)
-        return [s for t in WATCHLIST for s in self.items.splits(t)]
+        return [s for t in WATCHLIST for s in self.items.splits(t)], result.calls
 
 
 def history(items: ItemStore, ticker: str, today: dt.date) -> list[dict[str, Any]]:
@@ -166,6 +166,7 @@ def test_a_split_leaves_the_winners_and_brings_history_into_the_providers_basis(
     # Then the split is stored, and it is not a revision: no day is rewritten
     assert items.splits("NFLX") == [Split("NFLX", SPLIT_DAY, Decimal(1), Decimal(10))]
     assert planned.revised == [] and planned.rejected == [] and len(planned.unchanged) == 5
+    assert planned.calls == len(WATCHLIST) + 1  # a range call per ticker and one splits call
     assert Decimal(items.ticker_day("NFLX", BEFORE[-1])["Close"]["N"]) == stored_close  # type: ignore[index]
     # and the winner of every day before the split is the one stored before it
     for day in BEFORE:

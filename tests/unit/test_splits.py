@@ -276,9 +276,9 @@ class SplitPorts:
             for d, b in sorted(self.adjusted.items())
         ]
 
-    def splits(self, start: dt.date, end: dt.date) -> list[Split]:
+    def splits(self, start: dt.date, end: dt.date) -> tuple[list[Split], int]:
         self.split_calls.append((start, end))
-        return [NFLX]
+        return [NFLX], 1
 
 
 def test_a_split_since_the_stored_days_is_not_a_revision() -> None:
@@ -287,7 +287,7 @@ def test_a_split_since_the_stored_days_is_not_a_revision() -> None:
         ports, through=BEFORE, k=3, tickers=["NFLX"], provider="massive", board_size=1, today=AFTER
     )
     assert ports.split_calls == [(dt.date(2025, 10, 13), AFTER)]
-    assert planned.revised == [] and planned.rejected == []
+    assert planned.revised == [] and planned.rejected == [] and planned.calls == 2  # the range and the splits
     assert planned.unchanged == ["2025-11-12", "2025-11-13", "2025-11-14"]
 
 

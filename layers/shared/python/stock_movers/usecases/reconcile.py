@@ -74,7 +74,7 @@ class PlanPorts(Protocol):
 
         Optional, read with getattr: `fetched` ({ticker: {"basis", "fetchedAt"}} of those calls, recorded
         on a revised day's rows) and `splits(start, end)` (fetch and store the watchlist's split events of
-        the span, return every stored one of the watchlist)."""
+        the span; return every stored one of the watchlist and the provider calls spent: 0 or 1)."""
         ...
 
 
@@ -175,7 +175,10 @@ def plan(
     first, last = sessions[0], sessions[-1]
     today = today or through
     fetch_splits = getattr(ports, "splits", None)
-    splits = list(fetch_splits(first - dt.timedelta(days=SPLIT_LOOKBACK_DAYS), today)) if fetch_splits else []
+    splits: list[Split] = []
+    if fetch_splits is not None:
+        stored_splits, split_calls = fetch_splits(first - dt.timedelta(days=SPLIT_LOOKBACK_DAYS), today)
+        splits, report.calls = list(stored_splits), report.calls + split_calls
     wanted = set(sessions)
     fetched: dict[dt.date, dict[str, DailyBar]] = {s: {} for s in sessions}
     stored: dict[dt.date, dict[str, dict[str, str]]] = {s: {} for s in sessions}

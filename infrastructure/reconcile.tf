@@ -20,6 +20,7 @@ module "fn_reconcile" {
   timeout     = 300
   memory_size = 256
   policy_statements = [
+    local.watchlist_read,
     {
       # The shared sliding-window log only (no idempotency records: a re-run re-reads, which is its point).
       sid       = "RateLimiter"

@@ -21,6 +21,7 @@ from typing import Any
 
 from stock_movers.adapters.aws import client
 from stock_movers.adapters.storage import WINNER_PK, ItemStore, audit_key, range_key, splits_key, ticker_pk
+from stock_movers.adapters.watchlist import WatchlistSource
 from stock_movers.domain.bars import DailyBar
 from stock_movers.domain.calendar import NEW_YORK, latest_completed_session
 from stock_movers.domain.errors import InvalidInput
@@ -33,6 +34,7 @@ from stock_movers.usecases.reconcile import MAX_SESSIONS, plan, record, summariz
 from stock_movers.usecases.wiring import invocation, provider_context
 
 settings = load(ReconcileSettings)
+_watchlist = WatchlistSource(settings.watchlist.bucket, settings.watchlist.key, settings.watchlist.version)
 _items = ItemStore(settings.table.name)
 
 
@@ -81,7 +83,7 @@ class StoredDays:
         endpoint) and stored; every stored split of the watchlist (older ones included) and the calls."""
         provider = self.ctx.provider
         fetch = getattr(provider, "splits", None)
-        tickers = settings.watchlist.tickers
+        tickers = _watchlist.tickers()
         calls = 0
         if fetch is not None:
             calls = 1
@@ -150,7 +152,7 @@ def _plan(event: dict[str, Any], name: str) -> dict[str, Any]:
         StoredDays(name),
         through=through,
         k=_sessions(given),
-        tickers=settings.watchlist.tickers,
+        tickers=_watchlist.tickers(),
         provider=settings.fetch.provider.name,
         board_size=settings.board.size,
         today=dt.datetime.now(NEW_YORK).date(),

@@ -263,6 +263,20 @@
 
   // ------------------------------------------------------------------ per-ticker history
 
+  // Which price basis the history's prices are in (the API's Basis / AdjustmentFactor per day).
+  function basisNote(days) {
+    if (!days.length) return "";
+    const count = (basis) => days.filter((d) => (d.Basis || "unknown") === basis).length;
+    const rescaled = days.filter((d) => d.AdjustmentFactor !== undefined && d.AdjustmentFactor !== 1).length;
+    const parts = [];
+    if (count("adjusted")) parts.push(count("adjusted") + " split-adjusted");
+    if (count("unadjusted")) parts.push(count("unadjusted") + " as traded (unadjusted)");
+    if (count("unknown")) parts.push(count("unknown") + " of unrecorded basis");
+    let note = "Prices: " + parts.join(", ") + ".";
+    if (rescaled) note += " " + rescaled + " day(s) fetched before a split are shown adjusted for it; % change is open to close of the same day, the same in every basis.";
+    return note;
+  }
+
   async function loadHistory(ticker) {
     show("history", true);
     $("history-heading").textContent = "History: " + ticker;
@@ -273,8 +287,14 @@
     try {
       const days = await getJson("/tickers/" + encodeURIComponent(ticker) + "/history?days=30");
       $("history-status").textContent = days.length ? days.length + " trading days" : "No stored days for " + ticker;
+      $("history-basis").textContent = basisNote(days);
       for (const day of days) {
         const row = document.createElement("tr");
+        row.dataset.basis = day.Basis || "unknown";
+        if (day.AdjustmentFactor !== undefined && day.AdjustmentFactor !== 1) {
+          row.classList.add("split-adjusted");
+          row.title = "Fetched before a split: stored prices × " + day.AdjustmentFactor + " (split-adjusted)";
+        }
         const cells = [
           [formatDay(day.Date), ""],
           ["$" + priceFormat.format(day.Open), "num"],

@@ -28,13 +28,15 @@ module "fn_reconcile" {
       resources = [aws_dynamodb_table.control.arn]
     },
     {
-      # Query: the newest stored winners and each ticker's stored days; GetItem: a day's winner; PutItem:
-      # the revision's audit record (the day's own items are written by store_day, not here).
+      # Query: the newest stored winners, each ticker's stored days and split events; GetItem: a day's
+      # winner; PutItem: the revision's audit record and the fetched split events (SPLIT#<T>; the day's own
+      # items are written by store_day, not here).
       sid       = "ReadStoredDaysWriteAudit"
       actions   = ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem"]
       resources = [aws_dynamodb_table.main.arn]
     },
     {
+      # the range bodies and the splits-reference bodies (raw/provider=<p>/splits=<from>_<to>/)
       sid       = "RawRangeBodies"
       actions   = ["s3:PutObject"]
       resources = ["${module.data_bucket.arn}/raw/*"]

@@ -20,16 +20,17 @@ import datetime as dt
 from typing import Any
 
 from stock_movers.adapters.aws import client
-from stock_movers.adapters.storage import WINNER_PK, ItemStore, audit_key, range_key, ticker_pk
+from stock_movers.adapters.storage import WINNER_PK, ItemStore, audit_key, range_key, splits_key, ticker_pk
 from stock_movers.adapters.watchlist import WatchlistSource
 from stock_movers.domain.bars import DailyBar
 from stock_movers.domain.calendar import NEW_YORK, latest_completed_session
 from stock_movers.domain.errors import InvalidInput
 from stock_movers.domain.inputs import parse_date
+from stock_movers.domain.splits import Split
 from stock_movers.observability import correlate, logger, metrics
 from stock_movers.providers.capabilities import require_daily_calls
 from stock_movers.settings import ReconcileSettings, load
-from stock_movers.usecases.fetch import limited
+from stock_movers.usecases.fetch import basis_of, limited
 from stock_movers.usecases.reconcile import MAX_SESSIONS, plan, record, summarize
 from stock_movers.usecases.wiring import invocation, provider_context
 
@@ -48,6 +49,7 @@ class StoredDays:
     def __init__(self, name: str) -> None:
         self.name = name
         self.ctx = provider_context(settings.fetch)
+        self.fetched: dict[str, dict[str, str]] = {}  # ticker -> basis, fetchedAt of its range call
 
     def stored_sessions(self, through: dt.date, k: int) -> list[dt.date]:
         items = _items.query(WINNER_PK, last=through, attributes="sk", newest_first=True, limit=k)
@@ -56,9 +58,11 @@ class StoredDays:
     def stored_rows(self, ticker: str, first: dt.date, last: dt.date) -> dict[dt.date, dict[str, str]]:
         out = {}
         for item in _items.query(ticker_pk(ticker), first=first, last=last, consistent=True):
-            out[dt.date.fromisoformat(item["sk"]["S"])] = {
-                name: item[name.capitalize()]["N"] for name in ("open", "high", "low", "close", "volume")
-            }
+            row = {name: item[name.capitalize()]["N"] for name in ("open", "high", "low", "close", "volume")}
+            for attribute, name in (("Basis", "basis"), ("FetchedAt", "fetchedAt")):
+                if attribute in item:
+                    row[name] = item[attribute]["S"]
+            out[dt.date.fromisoformat(item["sk"]["S"])] = row
         return out
 
     def stored_winner(self, day: dt.date) -> dict[str, str] | None:
@@ -72,7 +76,25 @@ class StoredDays:
         provider = self.ctx.provider.name
         keys = [range_key(provider, first, last, ticker, page) for page in range(len(result.raw_pages))]
         self.ctx.raw.put_pages(keys, result.raw_pages)  # versioned: an earlier body of the key stays
+        self.fetched[ticker] = {"basis": basis_of(self.ctx, result), "fetchedAt": self.ctx.clock()}
         return list(result.bars)
+
+    def splits(self, start: dt.date, end: dt.date) -> tuple[list[Split], int]:
+        """The watchlist's split events of [start, end] fetched (one call, when the provider has a splits
+        endpoint) and stored; every stored split of the watchlist (older ones included) and the calls."""
+        provider = self.ctx.provider
+        fetch = getattr(provider, "splits", None)
+        tickers = _watchlist.tickers()
+        calls = 0
+        if fetch is not None:
+            calls = 1
+            result = limited(self.ctx, lambda: fetch(start, end, tickers))
+            keys = [splits_key(provider.name, start, end, page) for page in range(len(result.raw_pages))]
+            self.ctx.raw.put_pages(keys, result.raw_pages)
+            _items.put_splits(result.splits, provider=provider.name, fetched_at=self.ctx.clock())
+            if result.splits:
+                logger.info("Splits stored", extra={"splits": [s.to_dict() for s in result.splits]})
+        return [split for ticker in tickers for split in _items.splits(ticker)], calls
 
 
 class Recorder:
@@ -137,6 +159,7 @@ def _plan(event: dict[str, Any], name: str) -> dict[str, Any]:
         tickers=tickers,
         provider=settings.fetch.provider.name,
         board_size=settings.board.size,
+        today=dt.datetime.now(NEW_YORK).date(),
     )
     out = planned.to_dict()
     out["reason"] = reason[:200]

@@ -1,6 +1,8 @@
 """The day's bars as Parquet (pyarrow, from the arrow layer: only this function imports it).
 
-Columns: date, ticker, open, high, low, close, volume, pct_change, provider, gainer_rank, loser_rank.
+Columns: date, ticker, open, high, low, close, volume, pct_change, provider, gainer_rank, loser_rank, basis,
+fetched_at. basis ("adjusted": split-adjusted as of fetched_at, or "unadjusted": as traded; domain.splits) and
+fetched_at (ISO 8601 UTC) are null for rows a run stored before they were recorded.
 Prices and volume are decimal128(28, 8) and pct_change decimal128(18, 6), so stored values equal the bars
 exactly. gainer_rank / loser_rank (int16, 1 = first) place a ticker on the day's top-N board (the DynamoDB
 board item's lists, same commit); null when it is not on that list.
@@ -33,6 +35,8 @@ SCHEMA = pa.schema(
         ("provider", pa.string()),
         ("gainer_rank", pa.int16()),
         ("loser_rank", pa.int16()),
+        ("basis", pa.string()),
+        ("fetched_at", pa.string()),
     ]
 )
 
@@ -55,6 +59,8 @@ def bars_parquet(rows: Sequence[dict[str, Any]], board: Board) -> bytes:
     losers = {e.ticker: i for i, e in enumerate(board.losers, 1)}
     columns["gainer_rank"] = [gainers.get(t) for t in columns["ticker"]]
     columns["loser_rank"] = [losers.get(t) for t in columns["ticker"]]
+    columns["basis"] = [_optional_text(r, "basis") for r in rows]
+    columns["fetched_at"] = [_optional_text(r, "fetchedAt") for r in rows]
     try:
         table = pa.Table.from_pydict(columns, schema=SCHEMA)
         sink = pa.BufferOutputStream()
@@ -68,6 +74,13 @@ def bars_parquet(rows: Sequence[dict[str, Any]], board: Board) -> bytes:
 def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError("not a string")
+    return value
+
+
+def _optional_text(row: dict[str, Any], name: str) -> str | None:
+    value = row.get(name)
+    if value is not None and not isinstance(value, str):
+        raise StoreRejected(f"parquet: {str(row.get('ticker', '?'))[:12]}: field {name!r} is malformed")
     return value
 
 

@@ -21,7 +21,7 @@ from stock_movers.domain.inputs import parse_date, parse_ticker
 from stock_movers.observability import correlate, logger
 from stock_movers.settings import StoreSessionsSettings, load
 from stock_movers.usecases.fetch_range import ranges_without_data
-from stock_movers.usecases.store_sessions import bars_by_session, park_days, reduce_sessions
+from stock_movers.usecases.store_sessions import bars_and_fetches, park_days, reduce_sessions
 
 settings = load(StoreSessionsSettings)
 _objects = RawStore(settings.bucket.name)
@@ -51,8 +51,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     missing = ranges_without_data(fetched)
     if missing is not None:  # nothing of the span can be stored whole: fail the backfill, naming them all
         raise missing
-    by_day, provider = bars_by_session(_work_object(str(f["barsKey"])) for f in fetched)
-    result = park_days(_objects, reduce_sessions(sessions, tickers, by_day, provider), _execution(event))
+    by_day, provider, fetches = bars_and_fetches(_work_object(str(f["barsKey"])) for f in fetched)
+    result = park_days(
+        _objects, reduce_sessions(sessions, tickers, by_day, provider, fetches), _execution(event)
+    )
     logger.info(
         "Batch reduced",
         extra={"first": sessions[0].isoformat() if sessions else "", "days": len(result["days"]),

@@ -38,6 +38,7 @@ from stock_movers.domain.errors import DuplicateTicker, MoversError
 from stock_movers.domain.inputs import parse_ticker
 from stock_movers.execution_names import replay_execution_name
 from stock_movers.providers.errors import MalformedResponse
+from stock_movers.providers.factory import PROVIDERS
 from stock_movers.providers.stored import SERIES_BODIES, parser_of
 from stock_movers.usecases.pick import reduce_day
 from stock_movers.usecases.store_sessions import StoreFailed
@@ -244,7 +245,10 @@ def replay(
             report.days.append(DayOutcome(iso, "skipped", cause="winner already stored (--force rebuilds)"))
             continue
         try:
-            reduced = reduce_day(day, tickers, day_bars(reader, day, tickers), provider)
+            # the provider's basis (its adapter asks for one basis only); the fetch time of a stored body is
+            # not known, so none is recorded (docs/data.md §6: such a bar is never re-scaled)
+            basis = {t: {"basis": PROVIDERS[provider].basis} for t in tickers}
+            reduced = reduce_day(day, tickers, day_bars(reader, day, tickers), provider, basis)
         except MoversError as exc:
             report.days.append(DayOutcome(iso, "refused", type(exc).__name__, str(exc)[:300]))
             continue

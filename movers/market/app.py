@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, quote, urlencode
 
 from stock_movers.domain.calendar import NEW_YORK, latest_completed_session
 
-from .dataset import Bar, BarSource
+from .dataset import SPLITS, SYNTHETIC, Bar, BarSource, SplitEvent, as_served
 from .faults import FaultConfig, FaultConfigError, FaultInjector
 from .ratelimit import RateLimiter, validate_rate_limit
 from .revisions import RevisionError, Revisions
@@ -238,6 +238,8 @@ def route(path: str) -> Route | None:
             return Route("prev", ticker, ())
         case ["v1", "open-close", ticker, day]:
             return Route("open_close", ticker, (day,))
+        case ["v3", "reference", "splits"]:
+            return Route("splits", None, ())
     return None
 
 
@@ -346,8 +348,14 @@ class MarketApp:
         monotonic: Callable[[], float] = time.monotonic,
         alphavantage_plan: Mapping[str, tuple[int, float]] | None = None,
         tiingo_plan: Mapping[str, tuple[int, float]] | None = None,
+        splits: Iterable[SplitEvent] | None = None,
     ) -> None:
         self.dataset = dataset
+        # Split events (dataset.SPLITS for the SYNTHETIC data, none for another CSV unless given): served by
+        # /v3/reference/splits once executed, and the basis of every bar answer (`_served`).
+        if splits is None:
+            splits = SPLITS if tuple(dataset.sources) == (SYNTHETIC,) else ()
+        self.splits: tuple[SplitEvent, ...] = tuple(s for s in splits if s.ticker in dataset.tickers)
         self._keys = None if api_keys is None else frozenset(api_keys)
         if self._keys is not None and (not self._keys or any(not k for k in self._keys)):
             raise ValueError("api_keys must be non-empty strings (or None to disable auth)")
@@ -450,6 +458,7 @@ class MarketApp:
             "grouped": self._grouped,
             "prev": self._prev,
             "open_close": self._open_close,
+            "splits": self._splits,
         }[r.endpoint]
         try:
             response = handler(req, r, fault)
@@ -505,6 +514,14 @@ class MarketApp:
     def _adjusted(self, req: Request) -> bool:
         return self._flag(req, "adjusted", default=True)
 
+    def _served(self, bars: list[Bar], adjusted: bool) -> list[Bar]:
+        """The bars (revised) in the basis asked for, as of the server's "now" (dataset.as_served)."""
+        today = self.now().astimezone(NEW_YORK).date()
+        revised = self.revisions.apply_all(bars)
+        if not self.splits:
+            return revised
+        return [as_served(b, self.splits, adjusted=adjusted, today=today) for b in revised]
+
     @staticmethod
     def _flag(req: Request, name: str, *, default: bool) -> bool:
         value = (req.param(name) or ("true" if default else "false")).lower()
@@ -542,7 +559,7 @@ class MarketApp:
         bars = (
             []
             if self._dropped(fault, r.ticker)
-            else self.revisions.apply_all(self.dataset.bars_between(r.ticker, start, end))
+            else self._served(self.dataset.bars_between(r.ticker, start, end), adjusted)
         )
         if sort == "desc":
             bars.reverse()
@@ -572,7 +589,7 @@ class MarketApp:
         denied = self._plan_check(day)
         if denied:
             return denied
-        bars = self.revisions.apply_all(self.dataset.bars_on(day)) if self._visible(day) else []
+        bars = self._served(self.dataset.bars_on(day), adjusted) if self._visible(day) else []
         bars = [
             b
             for b in bars
@@ -592,7 +609,7 @@ class MarketApp:
         assert r.ticker is not None
         adjusted = self._adjusted(req)
         bar = None if self._dropped(fault, r.ticker) else self.dataset.bar(r.ticker, self.latest_session())
-        bar = None if bar is None else self.revisions.apply(bar)
+        bar = None if bar is None else self._served([bar], adjusted)[0]
         body: dict[str, Any] = {
             "ticker": r.ticker,
             "queryCount": 1 if bar else 0,
@@ -610,12 +627,12 @@ class MarketApp:
     def _open_close(self, req: Request, r: Route, fault: str | None) -> Response:
         assert r.ticker is not None
         day = parse_day(r.params[0], "date")
-        self._adjusted(req)
+        adjusted = self._adjusted(req)
         denied = self._plan_check(day)
         if denied:
             return denied
         bar = self.dataset.bar(r.ticker, day) if self._visible(day) else None
-        bar = None if bar is None else self.revisions.apply(bar)
+        bar = None if bar is None else self._served([bar], adjusted)[0]
         if bar is None or self._dropped(fault, r.ticker):
             return self._not_found()
         shown = day + dt.timedelta(days=1) if fault == "wrong_date" else day
@@ -636,6 +653,68 @@ class MarketApp:
                 "preMarket": values["o"],
             },
         )
+
+    def _splits(self, req: Request, r: Route, fault: str | None) -> Response:
+        """`/v3/reference/splits`: the executed splits (on or before "now"), filtered by `ticker` and
+        `execution_date[.gte|.gt|.lte|.lt]`, ordered by execution date (`order`), `limit` (default 10, at
+        most 1000) per page with a `next_url` cursor, Massive's reference-endpoint shape."""
+        today = self.now().astimezone(NEW_YORK).date()
+        ticker = req.param("ticker")
+        bounds: list[tuple[str, dt.date]] = []
+        for op in ("", ".gte", ".gt", ".lte", ".lt"):
+            text = req.param(f"execution_date{op}")
+            if text is not None:
+                try:
+                    bounds.append((op, dt.date.fromisoformat(text)))
+                except ValueError:
+                    raise BadParameter(f"execution_date{op} must be YYYY-MM-DD") from None
+        order = (req.param("order") or "asc").lower()
+        if order not in ("asc", "desc"):
+            raise BadParameter("order must be asc or desc")
+        cursor = req.param("cursor")
+        if cursor:
+            offset, limit, order = decode_cursor(cursor)
+            limit = min(limit, 1000)
+        else:
+            offset, limit_text = 0, req.param("limit") or "10"
+            if not limit_text.isdigit() or not 1 <= int(limit_text) <= 1000:
+                raise BadParameter("limit must be an integer in 1..1000")
+            limit = int(limit_text)
+        tests = {
+            "": lambda d, b: d == b,
+            ".gte": lambda d, b: d >= b,
+            ".gt": lambda d, b: d > b,
+            ".lte": lambda d, b: d <= b,
+            ".lt": lambda d, b: d < b,
+        }
+        rows = [
+            s
+            for s in sorted(self.splits, key=lambda s: (s.day, s.ticker), reverse=order == "desc")
+            if s.day <= today
+            and (ticker is None or s.ticker == ticker)
+            and all(tests[op](s.day, bound) for op, bound in bounds)
+            and fault != "empty"
+        ]
+        page = rows[offset : offset + limit]
+        body: dict[str, Any] = {
+            "results": [
+                {
+                    "execution_date": s.day.isoformat(),
+                    "id": f"E{s.ticker}{s.day:%Y%m%d}",
+                    "split_from": s.split_from,
+                    "split_to": s.split_to,
+                    "ticker": s.ticker,
+                }
+                for s in page
+            ],
+            "status": "OK",
+            "request_id": self._request_id(),
+        }
+        if offset + limit < len(rows):
+            query = {k: v[0] for k, v in req.query.items() if k != "cursor" and v}
+            query["cursor"] = encode_cursor(offset + limit, limit, order)
+            body["next_url"] = f"{req.base_url}/v3/reference/splits?{urlencode(query)}"
+        return json_response(200, body)
 
     # -- admin ---------------------------------------------------------------------------------------------
 

@@ -76,6 +76,39 @@ MODELS: tuple[TickerModel, ...] = (
 TICKERS: tuple[str, ...] = tuple(m.ticker for m in MODELS)
 
 
+@dataclass(frozen=True, slots=True)
+class SplitEvent:
+    """A SYNTHETIC stock split executed at the open of `day`: `split_from` old shares became `split_to`."""
+
+    ticker: str
+    day: dt.date
+    split_from: int
+    split_to: int
+
+
+# The bundled bars are split-adjusted through every event here (the series is continuous), as Massive's
+# adjusted=true answers are once a split has executed. Before an event's day, and with adjusted=false,
+# the server multiplies the older prices back by split_to / split_from (movers.market.app, `as_served`).
+# NFLX is in no default watchlist and no other test stores it around this date.
+SPLITS: tuple[SplitEvent, ...] = (SplitEvent("NFLX", dt.date(2025, 11, 17), 1, 10),)
+
+
+def as_served(bar: Bar, splits: Sequence[SplitEvent], *, adjusted: bool, today: dt.date) -> Bar:
+    """`bar` in the basis a provider serves it "today": unadjusted (as traded) carries no split after its
+    day; adjusted carries every split executed on or before `today`. Prices stay at 4 places (exact for
+    the whole-number ratios of SPLITS), volume is rounded to whole shares."""
+    ratio = Decimal(1)
+    for split in splits:
+        if split.ticker == bar.ticker and bar.day < split.day and (not adjusted or split.day > today):
+            ratio *= Decimal(split.split_to) / Decimal(split.split_from)
+    if ratio == 1:
+        return bar
+    price = lambda v: (v * ratio).quantize(_CENT, ROUND_HALF_EVEN)  # noqa: E731
+    volume = int((Decimal(bar.volume) / ratio).to_integral_value(ROUND_HALF_EVEN))
+    return Bar(bar.ticker, bar.day, price(bar.open), price(bar.high), price(bar.low), price(bar.close),
+               volume, bar.source)  # fmt: skip
+
+
 class DatasetError(ValueError):
     """A CSV row or the dataset as a whole is unusable; the message names the file line when known."""
 

@@ -52,7 +52,7 @@ KINDS = (
 )
 BAD_NUMBERS = ("huge", "inverted", "negative", "zero_open", "huge_volume")
 # Massive's four, then Alpha Vantage's and Tiingo's (vendors.py)
-ENDPOINTS = ("range", "grouped", "prev", "open_close", "av_daily", "tiingo_prices")
+ENDPOINTS = ("range", "grouped", "prev", "open_close", "av_daily", "tiingo_prices", "splits")
 MAX_SLOW_MS = 30_000
 _ALIASES = {
     "5xx": "500",

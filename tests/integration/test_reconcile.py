@@ -93,8 +93,9 @@ def test_a_revised_bar_is_reconciled_and_an_unrevised_day_costs_no_write(stack: 
     try:
         # When the reconcile runs over the three sessions
         report = reconcile(stack, {"through": D3, "sessions": 3, "reason": REASON})
-        # Then it spent one range call per ticker, found D1 unrevised, and stored D2 and D3
-        assert stack.market.stats()["total"] - calls == len(tickers) == report["providerCalls"]
+        # Then it spent one range call per ticker and one splits-reference call, found D1 unrevised, and
+        # stored D2 and D3
+        assert stack.market.stats()["total"] - calls == len(tickers) + 1 == report["providerCalls"]
         assert report["sessions"] == [D1, D2, D3] and report["unchanged"] == [D1]
         assert [r["date"] for r in report["revised"]] == [D2, D3] and report["rejected"] == []
         assert {r["status"] for r in report["revised"]} == {"Stored"}

@@ -282,10 +282,14 @@ def test_when_get_movers_then_query_newest_first_with_limit_never_scan(seeded, l
     call(proxy_event("/movers", query={"limit": "5"}), lambda_context)
     call(proxy_event("/tickers/BRK.B/history", resource="/tickers/{symbol}/history"), lambda_context)
     call(proxy_event("/analysis/latest"), lambda_context)
-    # Then every read is a Query with a Limit, descending
-    assert [name for name, _ in calls] == ["query", "query", "query"]
-    assert all(kw["ScanIndexForward"] is False and kw["Limit"] >= 1 for _, kw in calls)
+    # Then every read is a Query; those of stored days with a Limit, descending; the history also reads the
+    # ticker's split partition (a handful of events: whole, oldest first)
+    assert [name for name, _ in calls] == ["query", "query", "query", "query"]
+    days = [kw for _, kw in calls if not kw["ExpressionAttributeValues"][":pk"]["S"].startswith("SPLIT#")]
+    assert len(days) == 3
+    assert all(kw["ScanIndexForward"] is False and kw["Limit"] >= 1 for kw in days)
     assert calls[0][1]["Limit"] == 5
+    assert calls[2][1]["ExpressionAttributeValues"][":pk"]["S"] == "SPLIT#BRK.B"
 
 
 # --- caching ---------------------------------------------------------------------------------------------
@@ -404,9 +408,58 @@ def test_given_ticker_days_when_history_then_newest_first_with_ohlcv(seeded, lam
     items = json.loads(body)
     assert status == 200
     assert [i["Date"] for i in items] == ["2026-01-14", "2026-01-13"]
-    assert set(items[0]) == {"Date", "Ticker", "Open", "High", "Low", "Close", "Volume", "PercentChange"}
+    assert set(items[0]) == {
+        "Date", "Ticker", "Open", "High", "Low", "Close", "Volume", "PercentChange",
+        "Basis", "AdjustmentFactor", "StoredBasis", "Provider", "FetchedAt",
+    }  # fmt: skip
     assert items[0]["Close"] == 454 and items[0]["Volume"] == 3100000
+    # an item stored before the basis was recorded stays readable, shown as stored and said to be unknown
+    assert (items[0]["Basis"], items[0]["StoredBasis"], items[0]["AdjustmentFactor"]) == (
+        "unknown",
+        "unknown",
+        1,
+    )
+    assert items[0]["FetchedAt"] is None
     assert "max-age" in headers["cache-control"]
+
+
+def test_given_a_split_since_a_stored_day_when_history_then_it_is_shown_in_todays_basis_and_marked(
+    table, lambda_context
+):
+    # Given NFLX days stored the evening they traded: two before its 10-for-1 split of 2025-11-17, one after
+    from stock_movers.adapters.storage import ItemStore
+    from stock_movers.domain.splits import parse_split
+
+    for date, open_, close, volume in (
+        ("2025-11-13", "157.918", "156.829", "9520309"),
+        ("2025-11-14", "155.729", "151.484", "7083490"),
+        ("2025-11-18", "15.1762", "15.1225", "74105681"),
+    ):
+        table.put_item(
+            Item={"pk": ticker_pk("NFLX"), "sk": date, "Date": date, "Ticker": "NFLX",
+                  "Open": Decimal(open_), "High": Decimal(open_) + 1, "Low": Decimal(close) - 1,
+                  "Close": Decimal(close), "Volume": Decimal(volume), "PercentChange": Decimal("-0.689599"),
+                  "Provider": "massive", "Basis": "adjusted", "FetchedAt": f"{date}T21:30:00+00:00"}
+        )  # fmt: skip
+    event = proxy_event("/tickers/NFLX/history", resource="/tickers/{symbol}/history", query={"days": "3"})
+    _, _, body = call(event, lambda_context)
+    before_split = json.loads(body)
+    assert [d["AdjustmentFactor"] for d in before_split] == [1, 1, 1]  # no split stored yet: as stored
+    # When the split event is stored
+    ItemStore(TABLE, store.client()).put_splits(
+        [parse_split("NFLX", "2025-11-17", 1, 10)], provider="massive", fetched_at="2025-11-18T22:00:00+00:00"
+    )
+    _, _, body = call(event, lambda_context)
+    days = json.loads(body)
+    # Then the days fetched before it are shown adjusted (x 1/10, volume x 10) and say so; the day after is
+    # as stored; every PercentChange is the stored one (same-day open to close)
+    assert [(d["Date"], d["Close"], d["Volume"], d["AdjustmentFactor"], d["Basis"]) for d in days] == [
+        ("2025-11-18", 15.1225, 74105681, 1, "adjusted"),
+        ("2025-11-14", 15.1484, 70834900, 0.1, "adjusted"),
+        ("2025-11-13", 15.6829, 95203090, 0.1, "adjusted"),
+    ]
+    assert all(d["PercentChange"] == -0.689599 and d["StoredBasis"] == "adjusted" for d in days)
+    assert days[1]["FetchedAt"] == "2025-11-14T21:30:00+00:00" and days[1]["Provider"] == "massive"
 
 
 def test_given_unknown_ticker_when_history_then_empty_array(seeded, lambda_context):

@@ -12,6 +12,7 @@ from movers import oracle
 from stock_movers.adapters.storage import bar_work_key, day_work_key
 from stock_movers.domain.bars import DailyBar
 from stock_movers.domain.errors import MissingTickers, SessionMismatch
+from stock_movers.domain.splits import MixedBasis
 from stock_movers.execution_names import daily_execution_name
 from stock_movers.usecases.pick import pick_stored_day, reduce_day
 from tests.support.work_objects import FakeWorkObjects
@@ -84,3 +85,50 @@ def test_nothing_is_left_for_store_day_from_a_bad_day(other: str) -> None:
     with pytest.raises(MissingTickers if other == "missing" else SessionMismatch):
         pick_stored_day(objects, DAY, ["AAPL", "MSFT"], "", RUN)
     assert day_work_key(RUN) not in objects.objects
+
+
+def test_the_snapshot_and_per_ticker_fetches_basis_and_times_go_on_the_rows_and_winner() -> None:
+    # Given a snapshot (one call's basis and time) without NVDA, and NVDA's own fetch an instant later
+    snapshot = {"AAPL": bar("AAPL", "10", "11"), "_provider": "massive", "_basis": "adjusted",
+                "_fetchedAt": "2026-01-05T21:30:00+00:00"}  # fmt: skip
+    objects = FakeWorkObjects({SNAPSHOT: json.dumps(snapshot).encode()})
+    objects.put_fetched(RUN, {"provider": "massive", "bar": bar("NVDA", "10", "8"), "basis": "adjusted",
+                              "fetchedAt": "2026-01-05T21:30:04+00:00"}, "NVDA")  # fmt: skip
+    out = pick_stored_day(objects, DAY, ["AAPL", "NVDA"], SNAPSHOT, RUN)
+    day = objects.json(out["dayKey"])
+    assert [(r["ticker"], r["basis"], r["fetchedAt"]) for r in day["rows"]] == [
+        ("AAPL", "adjusted", "2026-01-05T21:30:00+00:00"),
+        ("NVDA", "adjusted", "2026-01-05T21:30:04+00:00"),
+    ]
+    assert (out["winner"]["basis"], out["winner"]["fetchedAt"]) == ("adjusted", "2026-01-05T21:30:04+00:00")
+
+
+def test_a_day_fetched_in_two_bases_is_refused_by_name() -> None:
+    # Given the snapshot adjusted and NVDA fetched as traded (e.g. from another provider)
+    snapshot = {"AAPL": bar("AAPL", "10", "11"), "_provider": "massive", "_basis": "adjusted"}
+    objects = FakeWorkObjects({SNAPSHOT: json.dumps(snapshot).encode()})
+    objects.put_fetched(
+        RUN, {"provider": "tiingo", "bar": bar("NVDA", "10", "8"), "basis": "unadjusted"}, "NVDA"
+    )
+    with pytest.raises(MixedBasis):
+        pick_stored_day(objects, DAY, ["AAPL", "NVDA"], SNAPSHOT, RUN)
+    assert day_work_key(RUN) not in objects.objects
+
+
+def test_pushed_bars_carry_their_events_basis() -> None:
+    # Given a push run's collected bars (AAPL pushed split-adjusted, MSFT pushed as traded)
+    pushed = {"AAPL": bar("AAPL", "10", "11"), "MSFT": bar("MSFT", "10", "9"), "_provider": "push",
+              "_pushed": {"AAPL": {"adjusted": True}, "MSFT": {"adjusted": False}}}  # fmt: skip
+    objects = FakeWorkObjects({SNAPSHOT: json.dumps(pushed).encode()})
+    # When picked, Then the two bases are refused by name and nothing is left for Store Day
+    with pytest.raises(MixedBasis):
+        pick_stored_day(objects, DAY, ["AAPL", "MSFT"], SNAPSHOT, RUN)
+    assert day_work_key(RUN) not in objects.objects
+    # And pushed bars of one basis beside a fetch of that basis store that basis on every row
+    pushed["_pushed"]["MSFT"] = {"adjusted": True}
+    objects = FakeWorkObjects({SNAPSHOT: json.dumps(pushed).encode()})
+    objects.put_fetched(
+        RUN, {"provider": "massive", "bar": bar("NVDA", "10", "8"), "basis": "adjusted"}, "NVDA"
+    )
+    out = pick_stored_day(objects, DAY, ["AAPL", "MSFT", "NVDA"], SNAPSHOT, RUN)
+    assert {r["basis"] for r in objects.json(out["dayKey"])["rows"]} == {"adjusted"}

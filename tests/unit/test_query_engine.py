@@ -300,7 +300,7 @@ def test_the_local_engine_exposes_the_catalogs_columns_types_and_partition_keys(
     assert result.columns == [c["name"] for c in TABLES["daily_bars"]["columns"]] + ["year", "day"]
     assert result.rows[0] == [
         "2025-03-03", "AAPL", "5.00000000", "5.00000000", "4.50000000", "4.50000000", "1000.00000000",
-        "-10.000000", "massive", None, "1", "2025", "2025-03-03",
+        "-10.000000", "massive", None, "1", None, None, "2025", "2025-03-03",
     ]  # fmt: skip
     # the 2019 day is outside the projection (as on Athena) and the marker file is skipped
     assert [r[-1] for r in result.rows] == ["2025-03-03", "2025-03-03", "2025-03-04"]

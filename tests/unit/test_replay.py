@@ -139,7 +139,9 @@ def test_given_a_history_with_failed_incomplete_and_corrupted_days_then_only_acc
     for t, (o, c) in prices.items():
         hi, lo = max(Decimal(o), Decimal(c)) + 1, min(Decimal(o), Decimal(c)) - 1
         bars.append(DailyBar(t, GOOD, Decimal(o), hi, lo, Decimal(c), Decimal(1000)))
-    expected = reduce_day(GOOD, TICKERS, bars, "massive")
+    # (in Massive's basis, "adjusted"; a stored body's fetch time is not known, so none is recorded)
+    expected = reduce_day(GOOD, TICKERS, bars, "massive", {t: {"basis": "adjusted"} for t in TICKERS})
+    assert expected["winner"]["basis"] == "adjusted" and "fetchedAt" not in expected["winner"]
     stamp = "2025-08-01T00:00:00+00:00"
     assert good == {
         "date": GOOD.isoformat(), "force": False, "winner": expected["winner"], "rows": expected["rows"],

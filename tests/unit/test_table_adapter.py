@@ -24,12 +24,14 @@ from stock_movers.adapters.storage import (
     claim_key,
     push_audit_key,
     pushed_key,
+    split_key,
     ticker_key,
     ticker_of,
     ticker_pk,
     winner_key,
 )
 from stock_movers.domain.leaders import Board
+from stock_movers.domain.splits import parse_split
 
 TABLE = "movers-main"
 ROOT = Path(__file__).resolve().parents[2]
@@ -242,3 +244,26 @@ def test_a_pushed_bar_is_replaced_only_by_one_that_arrived_no_earlier(ddb: Any) 
     assert store.put_pushed_bar(DAY, "AAPL", bar("102", "2025-07-01T22:05:00Z"), "2025-07-01T22:05:00Z")
     (item,) = store.pushed_bars(DAY)
     assert item["Close"]["N"] == "102" and store.pushed_bars(dt.date(2025, 7, 2)) == []
+
+
+def test_basis_fetch_time_and_split_events_are_stored_and_older_items_stay_readable(ddb: Any) -> None:
+    # Given a day whose rows and winner record their basis and fetch time, and an older day without them
+    store = ItemStore(TABLE, ddb)
+    fetched = {"basis": "adjusted", "fetchedAt": "2025-07-01T21:30:00+00:00"}
+    for day, extra in ((DAYS[0], fetched), (DAYS[1], {})):
+        board = Board(date=day, size=10, tickers=1, gainers=(), losers=())
+        store.put_day([_row(day, "AAPL") | extra], _winner(day) | extra, board=board,
+                      execution_arn=f"arn:{day}", stored_at="t", force=False)  # fmt: skip
+    new, old = store.ticker_day("AAPL", DAYS[0]), store.ticker_day("AAPL", DAYS[1])
+    assert new is not None and old is not None
+    assert (new["Basis"], new["FetchedAt"]) == ({"S": "adjusted"}, {"S": "2025-07-01T21:30:00+00:00"})
+    winner = store.winner(DAYS[0])
+    assert winner is not None and winner["Basis"] == {"S": "adjusted"}
+    assert "Basis" not in old and "FetchedAt" not in old
+    # And split events live under SPLIT#<T>, read back oldest first
+    later, first = parse_split("AAPL", "2025-08-01", 1, 4), parse_split("AAPL", "2020-08-31", 1, 4)
+    store.put_splits([later, first], provider="massive", fetched_at="2025-08-02T00:00:00+00:00")
+    store.put_splits([later], provider="massive", fetched_at="2025-08-03T00:00:00+00:00")  # same event again
+    assert store.splits("AAPL") == [first, later]
+    assert store.splits("MSFT") == []
+    assert split_key("AAPL", "2025-08-01") == {"pk": {"S": "SPLIT#AAPL"}, "sk": {"S": "2025-08-01"}}

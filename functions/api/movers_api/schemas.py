@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ConfigDict
 from typing_extensions import TypedDict
@@ -41,7 +41,11 @@ class Leaders(TypedDict):
 
 
 class TickerDay(TypedDict):
-    """One ticker's bar for one trading day."""
+    """One ticker's bar for one trading day. Prices are in the basis `Basis` names: "adjusted" (split-
+    adjusted through every split stored by the time of the request: the stored prices x `AdjustmentFactor`
+    when the bar was fetched before a split), "unadjusted" (as traded, as stored) or "unknown" (a bar stored
+    before the basis was recorded, shown as stored). PercentChange is same-day open to close, the same in
+    every basis."""
 
     Date: str
     Ticker: str
@@ -51,6 +55,11 @@ class TickerDay(TypedDict):
     Close: float
     Volume: float
     PercentChange: float
+    Basis: Literal["adjusted", "unadjusted", "unknown"]
+    AdjustmentFactor: float
+    StoredBasis: Literal["adjusted", "unadjusted", "unknown"]
+    Provider: str | None
+    FetchedAt: str | None
 
 
 class Error(TypedDict):

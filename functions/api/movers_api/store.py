@@ -74,6 +74,11 @@ def newest_ticker_days(ticker: str, limit: int) -> list[dict[str, Any]]:
     return [_item(raw) for raw in items().newest_ticker_days(ticker, limit)]
 
 
+def splits(ticker: str) -> list[Any]:
+    """The stored split events of ``ticker`` (domain.splits.Split), oldest first (one Query)."""
+    return list(items().splits(ticker))
+
+
 def newest_analysis() -> dict[str, Any] | None:
     found = items().newest_analyses(1)
     return _item(found[0]) if found else None

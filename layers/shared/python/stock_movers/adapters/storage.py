@@ -3,14 +3,16 @@
 raw:      raw/provider=<p>/date=<YYYY-MM-DD>/<T>.json        (daily, the provider's body exactly)
           raw/provider=<p>/date=<YYYY-MM-DD>/_session.json   (a session snapshot, e.g. Massive grouped daily)
           raw/provider=<p>/range=<from>_<to>/<T>.json        (backfills)
+          raw/provider=<p>/splits=<from>_<to>/_splits.json   (split events, fetched by the reconcile)
 curated:  curated/daily_bars/year=<Y>/date=<YYYY-MM-DD>/bars.parquet
 work:     work/ingest/<execution>/bars/<T>.json  (one ticker's fetched bar, read by Pick Winner)
           work/ingest/<execution>/pushed.json     (a push run's pushed bars, read by Pick Winner in one step)
           work/ingest/<execution>/day.json        (the validated day Pick Winner hands to Store Day)
           work/backfill/days/<execution>/<YYYY-MM-DD>.json  (a backfill's validated day, for Store Day)
 items:    the main table's key schema is written once, below (`winner_key`, `ticker_key`, `analysis_key`,
-          `claim_key`, `audit_key`, and `leaders_key` for the day's top-N board, committed with the winner;
-          `pushed_key` for a bar published on the market-data bus, `push_audit_key` for its audit record);
+          `claim_key`, `audit_key`, `leaders_key` for the day's top-N board, committed with the winner,
+          `split_key` for a ticker's split events, `pushed_key` for a bar published on the market-data bus
+          and `push_audit_key` for its audit record);
           ItemStore is the one adapter that reads and writes the table, and statemachines/*.asl.json's
           DynamoDB integrations are checked against these builders by a test.
 """
@@ -24,6 +26,7 @@ from typing import Any
 
 from stock_movers.adapters.aws import LazyClient
 from stock_movers.domain.leaders import Board, Leader
+from stock_movers.domain.splits import Split, parse_split
 
 
 def raw_key(provider: str, day: dt.date, name: str, page: int = 0) -> str:
@@ -34,6 +37,12 @@ def raw_key(provider: str, day: dt.date, name: str, page: int = 0) -> str:
 def range_key(provider: str, start: dt.date, end: dt.date, ticker: str, page: int = 0) -> str:
     suffix = "" if page == 0 else f".page{page + 1}"
     return f"raw/provider={provider}/range={start.isoformat()}_{end.isoformat()}/{ticker}{suffix}.json"
+
+
+def splits_key(provider: str, start: dt.date, end: dt.date, page: int = 0) -> str:
+    """A splits-reference body as received (the watchlist's split events of [start, end])."""
+    suffix = "" if page == 0 else f".page{page + 1}"
+    return f"raw/provider={provider}/splits={start.isoformat()}_{end.isoformat()}/_splits{suffix}.json"
 
 
 def bar_work_key(execution: str, ticker: str) -> str:
@@ -113,6 +122,7 @@ LEADERS_PREFIX = "LEADERS#"  # pk=LEADERS#<scope>, sk=<date>: the day's top-N bo
 PUSHED_PREFIX = (
     "PUSHED#"  # pk=PUSHED#<date>, sk=<T>: a bar published on the market-data bus (docs/push-feed.md)
 )
+SPLIT_PREFIX = "SPLIT#"  # pk=SPLIT#<T>, sk=<execution date>: a split event of the ticker (domain.splits)
 
 Key = dict[str, dict[str, str]]
 
@@ -159,6 +169,16 @@ def claim_key(day: dt.date | str) -> Key:
 def leaders_key(day: dt.date | str, scope: str = "watchlist") -> Key:
     """The key of a day's top-N board for `scope` (watchlist or market)."""
     return _key(f"{LEADERS_PREFIX}{scope}", _sk(day))
+
+
+def split_pk(ticker: str) -> str:
+    """The partition of one ticker's split events."""
+    return f"{SPLIT_PREFIX}{ticker}"
+
+
+def split_key(ticker: str, day: dt.date | str) -> Key:
+    """A split event's key: the ticker's partition, its execution date."""
+    return _key(split_pk(ticker), _sk(day))
 
 
 def audit_key(day: dt.date | str, stopped_at: str, execution_name: str) -> Key:
@@ -391,7 +411,31 @@ class ItemStore:
         """The audit records of executions that stopped on `day` (New York), in stop-time order."""
         return self.query(audit_pk(day))
 
+    def splits(self, ticker: str) -> list[Split]:
+        """The stored split events of `ticker`, oldest first (an item that does not parse raises
+        InvalidSplit: a split the reader cannot use must not be silently dropped)."""
+        return [
+            parse_split(i["Ticker"]["S"], i["sk"]["S"], i["SplitFrom"]["N"], i["SplitTo"]["N"])
+            for i in self.query(split_pk(ticker))
+        ]
+
     # -- writes beyond the day's commit ----------------------------------------------------------------------
+    def put_splits(self, splits: Sequence[Split], *, provider: str, fetched_at: str) -> None:
+        """Split events (plain overwrites: the same event fetched again writes the same item)."""
+        for split in splits:
+            self.ddb.put_item(
+                TableName=self.table,
+                Item={
+                    **split_key(split.ticker, split.date),
+                    "Ticker": {"S": split.ticker},
+                    "Date": {"S": split.date.isoformat()},
+                    "SplitFrom": _n(split.split_from),
+                    "SplitTo": _n(split.split_to),
+                    "Provider": {"S": provider},
+                    "FetchedAt": {"S": fetched_at},
+                },
+            )
+
     def put_analysis(self, day: dt.date | str, attributes: Mapping[str, Any]) -> None:
         """The day's analysis summary item (an unconditional put: same day, same item)."""
         self.ddb.put_item(TableName=self.table, Item={**attributes, **analysis_key(day)})
@@ -474,7 +518,19 @@ def _ticker_item(r: dict[str, Any]) -> dict[str, Any]:
         "Volume": _n(r["volume"]),
         "PercentChange": _n(r["percentChange"]),
         "Provider": {"S": r["provider"]},
+        **_fetch_attributes(r),
     }
+
+
+def _fetch_attributes(r: Mapping[str, Any]) -> dict[str, Any]:
+    """`Basis` and `FetchedAt` when the row or winner has them (an older run's rows do not: readers treat
+    such items as of unknown basis)."""
+    out: dict[str, Any] = {}
+    if r.get("basis"):
+        out["Basis"] = {"S": str(r["basis"])}
+    if r.get("fetchedAt"):
+        out["FetchedAt"] = {"S": str(r["fetchedAt"])}
+    return out
 
 
 def _winner_item(winner: dict[str, Any], execution_arn: str, stored_at: str) -> dict[str, Any]:
@@ -488,6 +544,7 @@ def _winner_item(winner: dict[str, Any], execution_arn: str, stored_at: str) -> 
         "Provider": {"S": winner["provider"]},
         "ExecutionArn": {"S": execution_arn},
         "StoredAt": {"S": stored_at},
+        **_fetch_attributes(winner),
     }
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from stock_movers.domain.bars import DailyBar
 from stock_movers.domain.errors import UnsupportedStrategy
+from stock_movers.domain.splits import UNADJUSTED
 from stock_movers.providers._http import (
     HttpProvider,
     check_day,
@@ -53,6 +54,7 @@ class AlphaVantageProvider(HttpProvider):
 
     name = "alphavantage"
     default_base_url = DEFAULT_BASE_URL
+    basis = UNADJUSTED  # as traded: the raw series, never the adj* / adjusted one
     capabilities = Capabilities(
         strategies=frozenset({"per_ticker", "push"}),
         history_sessions=COMPACT_SIZE,
@@ -67,7 +69,7 @@ class AlphaVantageProvider(HttpProvider):
         if day not in series:
             self._check_window(series, day, ticker)
             raise NoData(f"alphavantage {ticker}: no bar for {day}")
-        return FetchResult(self.name, (series[day],), (body,), 1)
+        return FetchResult(self.name, (series[day],), (body,), 1, self.basis)
 
     def range_bars(self, ticker: str, start: dt.date, end: dt.date) -> FetchResult:
         """Bars in [start, end] from the compact series; PlanLimitError if `start` predates a full window."""
@@ -76,7 +78,7 @@ class AlphaVantageProvider(HttpProvider):
         body, series = self._series(ticker)
         self._check_window(series, start, ticker)
         bars = tuple(series[d] for d in sorted(series) if start <= d <= end)
-        return FetchResult(self.name, bars, (body,), 1)
+        return FetchResult(self.name, bars, (body,), 1, self.basis)
 
     def session_bars(self, day: dt.date, tickers: Sequence[str]) -> FetchResult:
         """Alpha Vantage has no whole-market daily endpoint: UnsupportedStrategy, before any call."""

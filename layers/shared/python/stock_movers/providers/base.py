@@ -67,13 +67,16 @@ class FetchResult:
     """What one provider operation produced.
 
     `bars` are sorted by (date, ticker) and carry exact Decimals; `raw_pages` are the response bodies as
-    received (decompressed), one per HTTP call, in call order, for storing in S3 as-is.
+    received (decompressed), one per HTTP call, in call order, for storing in S3 as-is. `basis` is the price
+    basis the bars are in (domain.splits.BASES: as the provider reported it, else the adapter's `basis`);
+    "" when the result does not say (readers then take the provider's `basis`).
     """
 
     provider: str
     bars: tuple[DailyBar, ...]
     raw_pages: tuple[bytes, ...]
     calls: int
+    basis: str = ""
 
 
 @runtime_checkable
@@ -83,6 +86,7 @@ class Provider(Protocol):
 
     name: str
     capabilities: Capabilities
+    basis: str  # the price basis its bars come in: "adjusted" (splits, as of the fetch) or "unadjusted"
 
     def daily_bar(self, ticker: str, day: dt.date) -> FetchResult:
         """Exactly one bar for `ticker` on session `day` (NoData if there is none)."""

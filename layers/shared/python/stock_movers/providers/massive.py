@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from stock_movers.domain.bars import DailyBar
 from stock_movers.domain.calendar import NEW_YORK
+from stock_movers.domain.splits import ADJUSTED, UNADJUSTED, InvalidSplit, Split, parse_split
 from stock_movers.providers._http import (
     HttpProvider,
     Reply,
@@ -48,6 +50,7 @@ class MassiveProvider(HttpProvider):
 
     name = "massive"
     default_base_url = DEFAULT_BASE_URL
+    basis = ADJUSTED  # every call asks adjusted=true (Massive's default); the body's `adjusted` is checked
     capabilities = Capabilities(strategies=frozenset(FETCH_STRATEGIES))
 
     # -- public operations -------------------------------------------------------------------------
@@ -58,7 +61,8 @@ class MassiveProvider(HttpProvider):
         label = f"range {ticker} {day}"
         reply, payload = self._call(f"/v2/aggs/ticker/{ticker}/range/1/day/{day}/{day}", label, _RANGE_PARAMS)
         bars = self._bars(payload, label, ticker=ticker)
-        return FetchResult(self.name, (_only(bars, day, label),), (reply.body,), 1)
+        basis = _basis(payload, label)
+        return FetchResult(self.name, (_only(bars, day, label),), (reply.body,), 1, basis)
 
     def range_bars(self, ticker: str, start: dt.date, end: dt.date) -> FetchResult:
         """`range/1/day/{start}/{end}` following `next_url`; bars sorted by date, empty when none."""
@@ -70,11 +74,13 @@ class MassiveProvider(HttpProvider):
         pages: list[bytes] = []
         bars: dict[dt.date, DailyBar] = {}
         seen_urls: set[str] = set()
+        bases: set[str] = set()
         while url is not None:
             if len(pages) >= MAX_PAGES:
                 raise MalformedResponse(f"massive {label}: more than {MAX_PAGES} pages")
             reply, payload = self._get(url, label, params)
             pages.append(reply.body)
+            bases.add(_basis(payload, label))
             for bar in self._bars(payload, label, ticker=ticker):
                 if not start <= bar.date <= end:
                     raise MalformedResponse(f"massive {label}: bar for {bar.date} is outside the range")
@@ -86,7 +92,10 @@ class MassiveProvider(HttpProvider):
                 if url in seen_urls:
                     raise MalformedResponse(f"massive {label}: next_url repeats a page")
                 seen_urls.add(url)
-        return FetchResult(self.name, tuple(bars[d] for d in sorted(bars)), tuple(pages), len(pages))
+        if len(bases) > 1:
+            raise MalformedResponse(f"massive {label}: pages disagree on 'adjusted'")
+        basis = bases.pop() if bases else self.basis
+        return FetchResult(self.name, tuple(bars[d] for d in sorted(bars)), tuple(pages), len(pages), basis)
 
     def session_bars(self, day: dt.date, tickers: Sequence[str]) -> FetchResult:
         """One grouped-daily call for every US stock on `day`, filtered to `tickers`.
@@ -113,7 +122,8 @@ class MassiveProvider(HttpProvider):
             if bar.date != day:
                 raise MalformedResponse(f"massive {label}: {symbol} row is for {bar.date}")
             found[symbol] = bar
-        return FetchResult(self.name, tuple(found[t] for t in sorted(found)), (reply.body,), 1)
+        basis = _basis(payload, label)
+        return FetchResult(self.name, tuple(found[t] for t in sorted(found)), (reply.body,), 1, basis)
 
     def previous_close(self, ticker: str) -> FetchResult:
         """`/v2/aggs/ticker/{T}/prev`: the session before *now* (not idempotent; not for scheduled runs)."""
@@ -125,7 +135,7 @@ class MassiveProvider(HttpProvider):
             raise NoData(f"massive {label}: no previous close")
         if len(bars) != 1:
             raise MalformedResponse(f"massive {label}: expected one bar, got {len(bars)}")
-        return FetchResult(self.name, bars, (reply.body,), 1)
+        return FetchResult(self.name, bars, (reply.body,), 1, _basis(payload, label))
 
     def open_close(self, ticker: str, day: dt.date) -> FetchResult:
         """`/v1/open-close/{T}/{day}`: one bar from the flat daily open/close object (404 -> NoData)."""
@@ -149,7 +159,53 @@ class MassiveProvider(HttpProvider):
             close=number(payload.get("close"), "close", where),
             volume=number(payload.get("volume"), "volume", where),
         )
-        return FetchResult(self.name, (bar,), (reply.body,), 1)
+        # the open/close body has no `adjusted` field: it is in the basis asked for
+        return FetchResult(self.name, (bar,), (reply.body,), 1, self.basis)
+
+    def splits(self, start: dt.date, end: dt.date, tickers: Sequence[str]) -> SplitsResult:
+        """`/v3/reference/splits` for executions in [start, end], following `next_url`: the splits of
+        `tickers` (other symbols' rows are dropped), sorted by (date, ticker). One ticker asks with
+        `ticker=`; a watchlist asks for the whole market's splits of the span (one call, not one per
+        ticker: splits are rare). InvalidSplit for a watchlist row that cannot be used."""
+        start, end = check_span(start, end)
+        wanted = check_watchlist(tickers)
+        label = f"splits {start}..{end}"
+        params: dict[str, str] | None = {
+            "execution_date.gte": start.isoformat(),
+            "execution_date.lte": end.isoformat(),
+            "order": "asc",
+            "sort": "execution_date",
+            "limit": "1000",
+        }
+        if len(wanted) == 1 and params is not None:
+            params["ticker"] = wanted[0]
+        url: str | None = self.base_url + "/v3/reference/splits"
+        pages: list[bytes] = []
+        found: dict[tuple[str, dt.date], Split] = {}
+        seen_urls: set[str] = set()
+        while url is not None:
+            if len(pages) >= MAX_PAGES:
+                raise MalformedResponse(f"massive {label}: more than {MAX_PAGES} pages")
+            reply, payload = self._get(url, label, params)
+            pages.append(reply.body)
+            for row in _results(payload, label):
+                symbol = row.get("ticker")
+                if symbol not in wanted:
+                    continue
+                split = parse_split(symbol, row.get("execution_date"), row.get("split_from"),
+                                    row.get("split_to"))  # fmt: skip
+                if not start <= split.date <= end:
+                    raise MalformedResponse(f"massive {label}: a split on {split.date} is outside the span")
+                if found.get((split.ticker, split.date), split) != split:
+                    raise InvalidSplit(split.ticker, f"two different splits on {split.date}")
+                found[(split.ticker, split.date)] = split
+            url, params = self._next_page(payload, label), None
+            if url is not None:
+                if url in seen_urls:
+                    raise MalformedResponse(f"massive {label}: next_url repeats a page")
+                seen_urls.add(url)
+        ordered = tuple(found[k] for k in sorted(found, key=lambda k: (k[1], k[0])))
+        return SplitsResult(self.name, ordered, tuple(pages), len(pages))
 
     # -- plumbing ----------------------------------------------------------------------------------
 
@@ -194,6 +250,24 @@ class MassiveProvider(HttpProvider):
 
 
 _RANGE_PARAMS = {"adjusted": "true", "sort": "asc", "limit": "50000"}
+
+
+@dataclass(frozen=True)
+class SplitsResult:
+    """What a splits call produced: the watchlist's split events and the raw pages (stored as-is)."""
+
+    provider: str
+    splits: tuple[Split, ...]
+    raw_pages: tuple[bytes, ...]
+    calls: int
+
+
+def _basis(payload: Any, label: str) -> str:
+    """The basis a bars body says it is in: its `adjusted` flag (absent: the adjusted default we ask for)."""
+    flag = payload.get("adjusted", True) if isinstance(payload, dict) else True
+    if not isinstance(flag, bool):
+        raise MalformedResponse(f"massive {label}: 'adjusted' is not true or false")
+    return ADJUSTED if flag else UNADJUSTED
 
 
 def _results(payload: Any, label: str) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from stock_movers.domain.bars import DailyBar
 from stock_movers.domain.errors import UnsupportedStrategy
+from stock_movers.domain.splits import UNADJUSTED
 from stock_movers.providers._http import (
     HttpProvider,
     check_day,
@@ -43,6 +44,7 @@ class TiingoProvider(HttpProvider):
 
     name = "tiingo"
     default_base_url = DEFAULT_BASE_URL
+    basis = UNADJUSTED  # as traded: the raw series, never the adj* / adjusted one
     capabilities = Capabilities(strategies=frozenset({"per_ticker", "push"}), daily_calls=FREE_DAILY_CALLS)
 
     def daily_bar(self, ticker: str, day: dt.date) -> FetchResult:
@@ -51,14 +53,14 @@ class TiingoProvider(HttpProvider):
         body, bars = self._prices(ticker, day, day)
         if not bars:
             raise NoData(f"tiingo {ticker} {day}: no bar (not a session, or no trades)")
-        return FetchResult(self.name, bars, (body,), 1)
+        return FetchResult(self.name, bars, (body,), 1, self.basis)
 
     def range_bars(self, ticker: str, start: dt.date, end: dt.date) -> FetchResult:
         """Every bar in [start, end] in one call, sorted by date; empty when none."""
         ticker = check_ticker(ticker)
         start, end = check_span(start, end)
         body, bars = self._prices(ticker, start, end)
-        return FetchResult(self.name, bars, (body,), 1)
+        return FetchResult(self.name, bars, (body,), 1, self.basis)
 
     def session_bars(self, day: dt.date, tickers: Sequence[str]) -> FetchResult:
         """Tiingo has no whole-market daily endpoint: UnsupportedStrategy, before any call."""

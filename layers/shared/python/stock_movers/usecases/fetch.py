@@ -20,6 +20,7 @@ from stock_movers.adapters.ratelimiter import SlidingWindowLimiter
 from stock_movers.adapters.storage import RawStore, bar_work_key, raw_key
 from stock_movers.domain.bars import DailyBar
 from stock_movers.domain.errors import UnsupportedStrategy
+from stock_movers.domain.splits import UNKNOWN
 from stock_movers.providers.base import FetchResult, Provider
 from stock_movers.providers.errors import NoData
 
@@ -37,6 +38,14 @@ class FetchContext:
     # When the running invocation will be stopped (epoch seconds), if it will: bounds the slot's wait and
     # how long a call that dies with it can count against the window.
     deadline: Callable[[], float | None] = lambda: None
+    # The fetch time recorded with every fetched bar (ISO 8601 UTC): with the basis, it says which splits
+    # an adjusted bar already carries (domain.splits).
+    clock: Callable[[], str] = lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def basis_of(ctx: FetchContext, result: FetchResult) -> str:
+    """The price basis of a result: as it says, else its provider's (domain.splits.BASES)."""
+    return result.basis or str(getattr(ctx.provider, "basis", "")) or UNKNOWN
 
 
 def limited(ctx: FetchContext, call: Callable[[], T]) -> T:
@@ -84,7 +93,12 @@ def fetch_ticker(ctx: FetchContext, ticker: str, day: dt.date, execution: str) -
     if not matching:
         raise NoData(f"{ticker}: the provider returned no bar for session {day.isoformat()}")
     bar_key = bar_work_key(execution, ticker)
-    body = {"provider": ctx.provider.name, "bar": matching[0].to_dict()}
+    body = {
+        "provider": ctx.provider.name,
+        "bar": matching[0].to_dict(),
+        "basis": basis_of(ctx, result),
+        "fetchedAt": ctx.clock(),
+    }
     ctx.raw.put_bytes(bar_key, json.dumps(body, sort_keys=True).encode(), "application/json")
     return _summary(ctx, matching[0], rawKey=stored[0], barKey=bar_key, source="api")
 
@@ -111,6 +125,8 @@ def fetch_snapshot(ctx: FetchContext, day: dt.date, tickers: Sequence[str], exec
     missing = [t for t in tickers if t not in bars]
     bars["_rawKey"] = stored[0] if stored else ""
     bars["_provider"] = ctx.provider.name
+    bars["_basis"] = basis_of(ctx, result)
+    bars["_fetchedAt"] = ctx.clock()
     work_key = f"raw/provider={ctx.provider.name}/date={day.isoformat()}/_snapshot-{execution}.json"
     ctx.raw.put_bytes(work_key, json.dumps(bars, sort_keys=True).encode(), "application/json")
     return {"key": work_key, "missing": missing, "missingCount": len(missing)}

@@ -12,7 +12,7 @@ from typing import Any
 
 from stock_movers.adapters.storage import range_key
 from stock_movers.providers.errors import NoData
-from stock_movers.usecases.fetch import FetchContext, limited
+from stock_movers.usecases.fetch import FetchContext, basis_of, limited
 
 
 def bars_key(provider: str, start: dt.date, end: dt.date, ticker: str) -> str:
@@ -50,6 +50,15 @@ def fetch_range(ctx: FetchContext, ticker: str, start: dt.date, end: dt.date) ->
     if not bars:
         raise no_data([ticker], start, end)
     work = bars_key(provider, start, end, ticker)
-    body = json.dumps({"ticker": ticker, "provider": provider, "bars": bars}, separators=(",", ":"))
+    body = json.dumps(
+        {
+            "ticker": ticker,
+            "provider": provider,
+            "bars": bars,
+            "basis": basis_of(ctx, result),
+            "fetchedAt": ctx.clock(),
+        },
+        separators=(",", ":"),
+    )
     ctx.raw.put_bytes(work, body.encode(), "application/json")
     return {"ticker": ticker, "provider": provider, "barsKey": work, "rawKeys": len(keys), "bars": len(bars)}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -16,23 +16,34 @@ from stock_movers.domain.bars import DailyBar, to_decimal
 from stock_movers.domain.errors import InvalidBar, MissingTickers, StoreRejected
 from stock_movers.domain.leaders import Board, board_of
 from stock_movers.domain.movers import day_rows, validated_day, winner_of
+from stock_movers.domain.splits import ADJUSTED, BASES, UNADJUSTED, UNKNOWN, day_basis
 
 
 def reduce_day(
-    day: dt.date, tickers: Sequence[str], bars: Iterable[DailyBar], provider: str
+    day: dt.date,
+    tickers: Sequence[str],
+    bars: Iterable[DailyBar],
+    provider: str,
+    fetched: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """All-or-nothing: raises a DataIntegrityError subclass unless every ticker has a valid bar for `day`.
 
     Each bar is validated once and each percent change computed once (`validated_day`); the Pick Winner
     step, the backfill's store_sessions and `movers replay` all reduce a day with this function.
+    `fetched` gives each ticker's `basis` and `fetchedAt` (domain.splits): they go on its row, and the
+    winner carries the day's one basis (MixedBasis when the bars were fetched in different bases) and its
+    own row's fetch time. A ticker without an entry gets neither (an item of unknown basis).
     """
     validated = validated_day(bars, tickers, day)
     winner = winner_of(validated, day)
+    meta = {row.bar.ticker: _fetched_meta((fetched or {}).get(row.bar.ticker)) for row in validated}
+    basis = day_basis(m["basis"] for m in meta.values() if "basis" in m)
     rows = [
         {
             **row.bar.to_dict(),
             "percentChange": str(row.percent_change),
             "provider": provider,
+            **meta[row.bar.ticker],
         }
         for row in validated
     ]
@@ -44,9 +55,37 @@ def reduce_day(
             "open": str(winner.open),
             "close": str(winner.close),
             "provider": provider,
+            **({"basis": basis} if basis != UNKNOWN else {}),
+            **({"fetchedAt": meta[winner.ticker]["fetchedAt"]} if "fetchedAt" in meta[winner.ticker] else {}),
         },
         "rows": rows,
     }
+
+
+def _fetched_meta(entry: Mapping[str, Any] | None) -> dict[str, str]:
+    """The `basis` / `fetchedAt` a row records, from a fetch's work object; a basis outside BASES or a
+    fetch time that is not an aware ISO 8601 instant is a data error, not something to store."""
+    if not entry:
+        return {}
+    out: dict[str, str] = {}
+    basis, at = entry.get("basis"), entry.get("fetchedAt")
+    if basis is not None and basis != UNKNOWN:
+        if basis not in BASES:
+            raise InvalidBar(
+                "?", f"basis must be one of {', '.join(BASES)}, got {str(basis)[:20]!r}", "basis"
+            )
+        out["basis"] = basis
+    if at is not None:
+        try:
+            aware = isinstance(at, str) and dt.datetime.fromisoformat(at).tzinfo is not None
+        except ValueError:
+            aware = False
+        if not aware:
+            raise InvalidBar(
+                "?", f"fetchedAt is not an ISO 8601 time with a zone: {str(at)[:40]!r}", "fetchedAt"
+            )
+        out["fetchedAt"] = at
+    return out
 
 
 def stored_board(day: dt.date, rows: Sequence[dict[str, Any]], winner: dict[str, Any], size: int) -> Board:
@@ -120,6 +159,13 @@ def pick_stored_day(
         snapshot = found if isinstance(found, dict) else {}
     providers = {str(snapshot.get("_provider", ""))} - {""}
     bars: list[DailyBar] = [DailyBar.from_dict(snapshot[t]) for t in tickers if t in snapshot]
+    snap_meta = {"basis": snapshot.get("_basis"), "fetchedAt": snapshot.get("_fetchedAt")}
+    fetched: dict[str, Mapping[str, Any]] = {t: snap_meta for t in tickers if t in snapshot}
+    # A push run's bars carry their own basis (the event's `adjusted`), so a day mixing bases is MixedBasis.
+    pushed = snapshot.get("_pushed")
+    for ticker, meta in (pushed if isinstance(pushed, dict) else {}).items():
+        if ticker in fetched and isinstance(meta, dict) and isinstance(meta.get("adjusted"), bool):
+            fetched[ticker] = {"basis": ADJUSTED if meta["adjusted"] else UNADJUSTED}
     rest = [t for t in tickers if t not in snapshot]
     with ThreadPoolExecutor(max_workers=READERS) as pool:
         bodies = list(pool.map(lambda t: objects.get_if_exists(bar_work_key(execution, t)), rest))
@@ -131,7 +177,8 @@ def pick_stored_day(
         entry = entry if isinstance(entry, dict) else {"bar": entry}
         providers.add(str(entry.get("provider", "")))
         bars.append(DailyBar.from_dict(entry.get("bar")))
-    result = reduce_day(day, tickers, bars, provider=",".join(sorted(providers)))
+        fetched[ticker] = {"basis": entry.get("basis"), "fetchedAt": entry.get("fetchedAt")}
+    result = reduce_day(day, tickers, bars, provider=",".join(sorted(providers)), fetched=fetched)
     key = day_work_key(execution)
     objects.put_bytes(key, json.dumps(result, sort_keys=True).encode(), "application/json")
     return {"winner": result["winner"], "dayKey": key, "rows": len(result["rows"])}

@@ -16,6 +16,11 @@ drives three steps of this module:
    reason) and, when the winner changed, publishes an alert.
 3. `summarize`: the report; the machine fails with RevisionRejected naming every day refused or not stored.
 
+A split is not a revision either: a stored bar is compared in the fetched bar's basis, i.e. scaled by the
+splits it lacks (domain.splits.factor over the stored split events, which the plan first fetches and stores
+through the optional `splits` port), within the rounding of the provider's adjusted numbers; stored history
+stays as fetched and is marked by those split events (docs/data.md).
+
 A ticker the provider no longer has a bar of is not a revision: when nothing else changed the day is left
 alone, otherwise the day's reduce fails with MissingTickers and is rejected.
 """
@@ -26,14 +31,17 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Protocol
 
 from stock_movers.domain.bars import DailyBar
 from stock_movers.domain.errors import DataIntegrityError, MoversError, StoreRejected
+from stock_movers.domain.splits import ADJUSTED, UNADJUSTED, Split, adjusted_through, factor
 from stock_movers.usecases.pick import reduce_day, stored_board
 
 FIELDS = ("open", "high", "low", "close", "volume")
 DEFAULT_SESSIONS = 3
+SPLIT_LOOKBACK_DAYS = 30  # split events are fetched from this many days before the oldest re-read session
 MAX_SESSIONS = 10
 
 
@@ -62,7 +70,11 @@ class PlanPorts(Protocol):
         ...
 
     def fetch(self, ticker: str, first: dt.date, last: dt.date) -> list[DailyBar]:
-        """The provider's current bars of `ticker` in [first, last]: one range call."""
+        """The provider's current bars of `ticker` in [first, last]: one range call.
+
+        Optional, read with getattr: `fetched` ({ticker: {"basis", "fetchedAt"}} of those calls, recorded
+        on a revised day's rows) and `splits(start, end)` (fetch and store the watchlist's split events of
+        the span; return every stored one of the watchlist and the provider calls spent: 0 or 1)."""
         ...
 
 
@@ -94,14 +106,50 @@ class ReconcilePlan:
         }
 
 
-def _changes(stored: Mapping[str, Any], fetched: DailyBar) -> list[dict[str, str]]:
-    """Each field whose fetched value differs from the stored one (compared as exact decimals)."""
+def _changes(
+    stored: Mapping[str, Any], fetched: DailyBar, ratio: Fraction = Fraction(1)
+) -> list[dict[str, str]]:
+    """Each field whose fetched value differs from the stored one (compared as exact decimals). With a
+    split `ratio` the stored bar lacks, the stored prices x ratio (volume / ratio) are compared within half
+    a unit of the fetched value's last place (volume: half a share times the split), the provider's own
+    rounding of its adjusted numbers."""
     out = []
     for name in FIELDS:
         before, after = Decimal(str(stored[name])), getattr(fetched, name)
-        if before != after:
+        if ratio == 1:
+            same = before == after
+        else:
+            scaled = Fraction(before) / ratio if name == "volume" else Fraction(before) * ratio
+            exponent = after.as_tuple().exponent
+            unit = Fraction(1, 2) * (Fraction(10) ** exponent if isinstance(exponent, int) else 1)
+            if name == "volume":
+                unit = max(unit, Fraction(1, 2) / ratio)
+            same = abs(scaled - Fraction(after)) <= unit
+        if not same:
             out.append({"ticker": fetched.ticker, "field": name, "from": str(before), "to": str(after)})
     return out
+
+
+def _lacking(
+    splits: Sequence[Split],
+    ticker: str,
+    day: dt.date,
+    row: Mapping[str, Any],
+    fetched_basis: str,
+    today: dt.date,
+) -> Fraction:
+    """The split ratio a stored row lacks against the fetched bar's basis (an adjusted fetch carries every
+    split through `today`, an unadjusted one none after `day`); 1 when the row's basis is unknown."""
+    through = adjusted_through(row.get("basis"), day, row.get("fetchedAt"))
+    if through is None:
+        return Fraction(1)
+    upto = day if fetched_basis == UNADJUSTED else today
+    return factor([s for s in splits if s.ticker == ticker], day, through, upto)
+
+
+def _basis_of(ports: PlanPorts, ticker: str) -> str:
+    entry = (getattr(ports, "fetched", None) or {}).get(ticker) or {}
+    return str(entry.get("basis") or ADJUSTED)
 
 
 def _describe(changes: Sequence[Mapping[str, str]]) -> list[str]:
@@ -116,6 +164,7 @@ def plan(
     tickers: Sequence[str],
     provider: str,
     board_size: int,
+    today: dt.date | None = None,
 ) -> ReconcilePlan:
     """Compare the newest `k` stored sessions up to `through` with the provider's bars (module docstring)."""
     report = ReconcilePlan()
@@ -124,6 +173,12 @@ def plan(
     if not sessions or not tickers:
         return report
     first, last = sessions[0], sessions[-1]
+    today = today or through
+    fetch_splits = getattr(ports, "splits", None)
+    splits: list[Split] = []
+    if fetch_splits is not None:
+        stored_splits, split_calls = fetch_splits(first - dt.timedelta(days=SPLIT_LOOKBACK_DAYS), today)
+        splits, report.calls = list(stored_splits), report.calls + split_calls
     wanted = set(sessions)
     fetched: dict[dt.date, dict[str, DailyBar]] = {s: {} for s in sessions}
     stored: dict[dt.date, dict[str, dict[str, str]]] = {s: {} for s in sessions}
@@ -140,13 +195,19 @@ def plan(
             change
             for ticker in tickers
             if ticker in fetched[day] and ticker in stored[day]
-            for change in _changes(stored[day][ticker], fetched[day][ticker])
+            for change in _changes(
+                stored[day][ticker],
+                fetched[day][ticker],
+                _lacking(splits, ticker, day, stored[day][ticker], _basis_of(ports, ticker), today),
+            )
         ]
         if not changes:
             report.unchanged.append(day.isoformat())
             continue
         try:
-            reduced = reduce_day(day, tickers, fetched[day].values(), provider)
+            reduced = reduce_day(
+                day, tickers, fetched[day].values(), provider, getattr(ports, "fetched", None)
+            )
             stored_board(day, reduced["rows"], reduced["winner"], board_size)
         except (DataIntegrityError, StoreRejected) as exc:
             report.rejected.append(

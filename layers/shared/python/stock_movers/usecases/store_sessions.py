@@ -32,14 +32,26 @@ class StoreFailed(Exception):
 
 def bars_by_session(objects: Iterable[Mapping[str, Any]]) -> tuple[dict[dt.date, list[DailyBar]], str]:
     """Index the fetch_range work objects by session date; also the provider label (sorted, joined)."""
+    by_day, provider, _ = bars_and_fetches(objects)
+    return by_day, provider
+
+
+def bars_and_fetches(
+    objects: Iterable[Mapping[str, Any]],
+) -> tuple[dict[dt.date, list[DailyBar]], str, dict[str, dict[str, Any]]]:
+    """`bars_by_session`, plus each ticker's `basis` and `fetchedAt` (one range fetch per ticker) for
+    `reduce_sessions`' `fetched`."""
     by_day: dict[dt.date, list[DailyBar]] = defaultdict(list)
     providers: set[str] = set()
+    fetched: dict[str, dict[str, Any]] = {}
     for obj in objects:
         providers.add(str(obj["provider"]))
+        if "ticker" in obj:
+            fetched[str(obj["ticker"])] = {"basis": obj.get("basis"), "fetchedAt": obj.get("fetchedAt")}
         for raw in obj["bars"]:
             bar = DailyBar.from_dict(raw)
             by_day[bar.date].append(bar)
-    return dict(by_day), ",".join(sorted(providers))
+    return dict(by_day), ",".join(sorted(providers)), fetched
 
 
 def reduce_sessions(
@@ -47,8 +59,10 @@ def reduce_sessions(
     tickers: Sequence[str],
     by_day: Mapping[dt.date, Sequence[DailyBar]],
     provider: str,
+    fetched: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Reduce every session; returns `{days: [{date, winner, rows}], failed: [{date, error, cause}]}`.
+    """Reduce every session; returns `{days: [{date, winner, rows}], failed: [{date, error, cause}]}`
+    (`fetched`: each ticker's basis and fetch time, see `reduce_day`).
 
     `days` are the Store Day inputs of the sessions that validate (the backfill machine stores each with
     the store_day function, as the daily run does); `failed` names why each other session was refused.
@@ -59,7 +73,7 @@ def reduce_sessions(
     for day in sessions:
         try:
             reduced = reduce_day(
-                day, tickers, [b for b in by_day.get(day, ()) if b.ticker in wanted], provider
+                day, tickers, [b for b in by_day.get(day, ()) if b.ticker in wanted], provider, fetched
             )
         except DataIntegrityError as exc:
             failed.append({"date": day.isoformat(), "error": type(exc).__name__, "cause": str(exc)[:200]})

@@ -2,7 +2,9 @@
 provider can serve the run.
 
 Input: {"input": <execution input>, "executionName": str}.
-Output: {date, isSession, tickers, force, strategy}.
+Output: {date, isSession, tickers, force, strategy, providers, providerCount}: `providers` names the run's
+providers in failover order (MARKET_PROVIDER, then FAILOVER_PROVIDER_NAMES), which the state machine tries
+in turn for a ticker whose fetch failed with ProviderUnavailable or PlanLimitError after its retries.
 Malformed input raises InvalidInput; a fetch strategy the provider (MARKET_PROVIDER) does not serve raises
 UnsupportedStrategy, a session older than the provider reaches UnsupportedHistory. The state machine fails
 with that error name before anything is fetched, written or any rate-limit slot is taken.
@@ -31,6 +33,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     day, is_session = resolve_session(request, now)
     strategy = settings.strategy.name
     check_daily_run(settings.provider.name, strategy, day, is_session, now)
+    providers = [settings.provider.name, *settings.failover.names]
     logger.info("Run resolved", extra={"date": day.isoformat(), "isSession": is_session})
     return {
         "date": day.isoformat(),
@@ -38,4 +41,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "tickers": list(request.tickers),
         "force": request.force,
         "strategy": strategy,
+        "providers": providers,
+        "providerCount": len(providers),
     }

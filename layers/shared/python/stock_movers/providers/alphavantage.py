@@ -21,6 +21,7 @@ from typing import Any
 
 from stock_movers.domain.bars import DailyBar
 from stock_movers.domain.errors import UnsupportedStrategy
+from stock_movers.domain.splits import UNADJUSTED
 from stock_movers.providers._http import (
     HttpProvider,
     check_day,
@@ -52,6 +53,7 @@ class AlphaVantageProvider(HttpProvider):
 
     name = "alphavantage"
     default_base_url = DEFAULT_BASE_URL
+    basis = UNADJUSTED  # as traded: the raw series, never the adj* / adjusted one
     capabilities = Capabilities(strategies=frozenset({"per_ticker"}), history_sessions=COMPACT_SIZE)
 
     def daily_bar(self, ticker: str, day: dt.date) -> FetchResult:

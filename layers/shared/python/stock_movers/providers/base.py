@@ -78,6 +78,7 @@ class Provider(Protocol):
 
     name: str
     capabilities: Capabilities
+    basis: str  # the price basis its bars come in: "adjusted" (splits, as of the fetch) or "unadjusted"
 
     def daily_bar(self, ticker: str, day: dt.date) -> FetchResult:
         """Exactly one bar for `ticker` on session `day` (NoData if there is none)."""

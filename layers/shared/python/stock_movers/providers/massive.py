@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from stock_movers.domain.bars import DailyBar
 from stock_movers.domain.calendar import NEW_YORK
+from stock_movers.domain.splits import ADJUSTED
 from stock_movers.providers._http import (
     HttpProvider,
     Reply,
@@ -48,6 +49,7 @@ class MassiveProvider(HttpProvider):
 
     name = "massive"
     default_base_url = DEFAULT_BASE_URL
+    basis = ADJUSTED  # every call asks adjusted=true (Massive's default)
     capabilities = Capabilities(strategies=frozenset(FETCH_STRATEGIES))
 
     # -- public operations -------------------------------------------------------------------------

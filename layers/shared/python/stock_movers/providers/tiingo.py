@@ -13,6 +13,7 @@ from typing import Any
 
 from stock_movers.domain.bars import DailyBar
 from stock_movers.domain.errors import UnsupportedStrategy
+from stock_movers.domain.splits import UNADJUSTED
 from stock_movers.providers._http import (
     HttpProvider,
     check_day,
@@ -42,6 +43,7 @@ class TiingoProvider(HttpProvider):
 
     name = "tiingo"
     default_base_url = DEFAULT_BASE_URL
+    basis = UNADJUSTED  # as traded: the raw series, never the adj* / adjusted one
     capabilities = Capabilities(strategies=frozenset({"per_ticker"}))
 
     def daily_bar(self, ticker: str, day: dt.date) -> FetchResult:

@@ -39,6 +39,11 @@ class FetchContext:
     deadline: Callable[[], float | None] = lambda: None
 
 
+def basis_of(ctx: FetchContext) -> str:
+    """The price basis of the context's provider ("" when an adapter does not say)."""
+    return str(getattr(ctx.provider, "basis", ""))
+
+
 def limited(ctx: FetchContext, call: Callable[[], T]) -> T:
     """Run one provider call after taking a slot; SlotUnavailable when none frees within the allowed wait.
 
@@ -84,7 +89,8 @@ def fetch_ticker(ctx: FetchContext, ticker: str, day: dt.date, execution: str) -
     if not matching:
         raise NoData(f"{ticker}: the provider returned no bar for session {day.isoformat()}")
     bar_key = bar_work_key(execution, ticker)
-    body = {"provider": ctx.provider.name, "bar": matching[0].to_dict()}
+    # the provider that served the bar (the primary or a failover one) and its price basis, for Pick Winner
+    body = {"provider": ctx.provider.name, "bar": matching[0].to_dict(), "basis": basis_of(ctx)}
     ctx.raw.put_bytes(bar_key, json.dumps(body, sort_keys=True).encode(), "application/json")
     return _summary(ctx, matching[0], rawKey=stored[0], barKey=bar_key, source="api")
 
@@ -111,6 +117,7 @@ def fetch_snapshot(ctx: FetchContext, day: dt.date, tickers: Sequence[str], exec
     missing = [t for t in tickers if t not in bars]
     bars["_rawKey"] = stored[0] if stored else ""
     bars["_provider"] = ctx.provider.name
+    bars["_basis"] = basis_of(ctx)
     work_key = f"raw/provider={ctx.provider.name}/date={day.isoformat()}/_snapshot-{execution}.json"
     ctx.raw.put_bytes(work_key, json.dumps(bars, sort_keys=True).encode(), "application/json")
     return {"key": work_key, "missing": missing, "missingCount": len(missing)}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -16,23 +16,30 @@ from stock_movers.domain.bars import DailyBar, to_decimal
 from stock_movers.domain.errors import InvalidBar, MissingTickers, StoreRejected
 from stock_movers.domain.leaders import Board, board_of
 from stock_movers.domain.movers import day_rows, validated_day, winner_of
+from stock_movers.domain.splits import day_basis
 
 
 def reduce_day(
-    day: dt.date, tickers: Sequence[str], bars: Iterable[DailyBar], provider: str
+    day: dt.date, tickers: Sequence[str], bars: Iterable[DailyBar], provider: str | Mapping[str, str]
 ) -> dict[str, Any]:
     """All-or-nothing: raises a DataIntegrityError subclass unless every ticker has a valid bar for `day`.
 
     Each bar is validated once and each percent change computed once (`validated_day`); the Pick Winner
     step, the backfill's store_sessions and `movers replay` all reduce a day with this function.
+    `provider` is the one provider of every bar, or each ticker's own (a daily run that failed over): every
+    row and the winner record the provider that served their bar.
     """
     validated = validated_day(bars, tickers, day)
     winner = winner_of(validated, day)
+
+    def served(ticker: str) -> str:
+        return provider if isinstance(provider, str) else provider[ticker]
+
     rows = [
         {
             **row.bar.to_dict(),
             "percentChange": str(row.percent_change),
-            "provider": provider,
+            "provider": served(row.bar.ticker),
         }
         for row in validated
     ]
@@ -43,7 +50,7 @@ def reduce_day(
             "percentChange": str(winner.percent_change),
             "open": str(winner.open),
             "close": str(winner.close),
-            "provider": provider,
+            "provider": served(winner.ticker),
         },
         "rows": rows,
     }
@@ -113,12 +120,17 @@ def pick_stored_day(
     many tickers it holds) and, for each ticker it lacks, the bar its per-ticker fetch left
     (`bar_work_key`). Reduced with `reduce_day` (all-or-nothing: a ticker with no bar is MissingTickers),
     the day goes to `day_work_key` for Store Day; the answer is the winner, that key and the row count.
+
+    Each bar keeps the provider that served it (the snapshot's, or a per-ticker fetch's, which may be a
+    failover provider). Bars of one day may come from several providers only when they are in one price
+    basis (each work object's `basis`, the serving adapter's): otherwise MixedBasis, and nothing is written.
     """
     snapshot: dict[str, Any] = {}
     if snapshot_key:
         found = _object(objects.get(snapshot_key), "snapshot")
         snapshot = found if isinstance(found, dict) else {}
-    providers = {str(snapshot.get("_provider", ""))} - {""}
+    served: dict[str, str] = {t: str(snapshot.get("_provider", "")) for t in tickers if t in snapshot}
+    bases: set[str] = {str(snapshot["_basis"])} if served and snapshot.get("_basis") else set()
     bars: list[DailyBar] = [DailyBar.from_dict(snapshot[t]) for t in tickers if t in snapshot]
     rest = [t for t in tickers if t not in snapshot]
     with ThreadPoolExecutor(max_workers=READERS) as pool:
@@ -129,9 +141,12 @@ def pick_stored_day(
     for ticker, body in zip(rest, bodies, strict=True):
         entry = _object(body or b"null", ticker)
         entry = entry if isinstance(entry, dict) else {"bar": entry}
-        providers.add(str(entry.get("provider", "")))
+        served[ticker] = str(entry.get("provider", ""))
+        if entry.get("basis"):
+            bases.add(str(entry["basis"]))
         bars.append(DailyBar.from_dict(entry.get("bar")))
-    result = reduce_day(day, tickers, bars, provider=",".join(sorted(providers)))
+    day_basis(bases)  # MixedBasis before anything is reduced or written
+    result = reduce_day(day, tickers, bars, provider=served)
     key = day_work_key(execution)
     objects.put_bytes(key, json.dumps(result, sort_keys=True).encode(), "application/json")
     return {"winner": result["winner"], "dayKey": key, "rows": len(result["rows"])}

@@ -37,6 +37,24 @@ locals {
     RATE_LIMIT_WAIT_BUDGET_SECONDS = tostring(var.rate_limit_wait_budget_seconds)
     IDEMPOTENCY_TTL_SECONDS        = tostring(var.idempotency_ttl_seconds)
   })
+  # fetch_bars' failover providers (settings.Failover): names, URLs, their own secrets' ARNs and plans.
+  env_failover = {
+    FAILOVER_PROVIDERS = jsonencode([for i, p in var.failover_providers : {
+      provider               = p.provider
+      baseUrl                = p.base_url
+      apiKeySecretArn        = aws_secretsmanager_secret.failover_api_key[i].arn
+      rateLimitCalls         = coalesce(p.rate_limit_calls, var.rate_limit_calls)
+      rateLimitPeriodSeconds = coalesce(p.rate_limit_period_seconds, var.rate_limit_period_seconds)
+    }])
+  }
+  # Validate Input lists the run's providers (names only, no secret ARNs).
+  env_failover_names = { FAILOVER_PROVIDER_NAMES = join(",", [for p in var.failover_providers : p.provider]) }
+  # Only fetch_bars reads the failover keys: a statement only when there are any.
+  failover_key_read = [for arns in [aws_secretsmanager_secret.failover_api_key[*].arn] : {
+    sid       = "FailoverApiKeys"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = arns
+  } if length(arns) > 0]
   base_layers = [aws_lambda_layer_version.layer["shared"].arn, aws_lambda_layer_version.layer["deps"].arn]
 }
 
@@ -46,7 +64,7 @@ module "fn_validate_input" {
   name              = "validate_input"
   zip_path          = "${local.dist_dir}/functions/validate_input.zip"
   layer_arns        = local.base_layers
-  environment       = merge(local.env_watchlist, local.env_provider, { FETCH_STRATEGY = var.fetch_strategy, MAX_TICKERS = var.max_tickers })
+  environment       = merge(local.env_watchlist, local.env_provider, local.env_failover_names, { FETCH_STRATEGY = var.fetch_strategy, MAX_TICKERS = var.max_tickers })
   timeout           = 10
   memory_size       = 256
   policy_statements = [local.watchlist_read]
@@ -59,12 +77,12 @@ module "fn_fetch_bars" {
   name        = "fetch_bars"
   zip_path    = "${local.dist_dir}/functions/fetch_bars.zip"
   layer_arns  = local.base_layers
-  environment = local.env_fetch
+  environment = merge(local.env_fetch, local.env_failover)
   # A crashed fetch holds its idempotency in-progress lock until this deadline: the fetch states retry
   # Runtime.ExitError / Sandbox.Timedout after 65 s, so keep this below that.
   timeout     = 60
   memory_size = 256
-  policy_statements = [
+  policy_statements = concat([
     {
       sid       = "RateLimiterAndIdempotency"
       actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
@@ -86,7 +104,7 @@ module "fn_fetch_bars" {
       actions   = ["secretsmanager:GetSecretValue"]
       resources = [aws_secretsmanager_secret.provider_api_key.arn]
     },
-  ]
+  ], local.failover_key_read)
   common = local.fn_common
 }
 

@@ -33,6 +33,11 @@ output "api_key_secret_arn" {
   value       = aws_secretsmanager_secret.provider_api_key.arn
 }
 
+output "failover_api_key_secret_arns" {
+  description = "Secrets Manager secrets of the failover providers' API keys, in failover_providers' order (values set out of band)."
+  value       = aws_secretsmanager_secret.failover_api_key[*].arn
+}
+
 output "function_names" {
   description = "Deployed Lambda function names by short name."
   value = {

@@ -103,6 +103,37 @@ variable "provider_daily_calls" {
   }
 }
 
+variable "failover_providers" {
+  type = list(object({
+    provider                  = string
+    base_url                  = optional(string, "")
+    rate_limit_calls          = optional(number)
+    rate_limit_period_seconds = optional(number)
+  }))
+  description = "Providers the daily run fails over to, in order, when a fetch still fails with ProviderUnavailable or PlanLimitError after its retries (massive, alphavantage or tiingo; the same provider again with another key works too). Each gets its own Secrets Manager secret (outputs.failover_api_key_secret_arns, value set out of band) and its own rate-limit window (rate_limit_calls / rate_limit_period_seconds: its plan; unset means the primary's). Failover providers fetch per ticker. Empty (the default): no failover."
+  default     = []
+  validation {
+    condition     = length(var.failover_providers) <= 3
+    error_message = "failover_providers holds at most 3 providers."
+  }
+  validation {
+    condition     = alltrue([for p in var.failover_providers : contains(["massive", "alphavantage", "tiingo"], p.provider)])
+    error_message = "failover_providers: each provider must be massive, alphavantage or tiingo."
+  }
+  # A failover provider fetches ticker by ticker: one that cannot is refused at plan time (the capability
+  # table of orchestration.tf, as fetch_strategy's check).
+  validation {
+    condition     = alltrue([for p in var.failover_providers : contains(lookup(local.provider_fetch_strategies, p.provider, []), "per_ticker")])
+    error_message = "failover_providers: a failover provider must serve per_ticker fetches."
+  }
+  validation {
+    condition = alltrue([for p in var.failover_providers :
+      (p.rate_limit_calls == null || try(p.rate_limit_calls >= 1 && floor(p.rate_limit_calls) == p.rate_limit_calls, false)) &&
+    (p.rate_limit_period_seconds == null || try(p.rate_limit_period_seconds > 0, false))])
+    error_message = "failover_providers: rate_limit_calls must be a whole number >= 1 and rate_limit_period_seconds > 0."
+  }
+}
+
 variable "provider_base_url" {
   type        = string
   description = "Provider base URL; empty for the provider's public URL. Any Massive-compatible server works for massive."

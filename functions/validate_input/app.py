@@ -2,7 +2,9 @@
 provider can serve the run.
 
 Input: {"input": <execution input>, "executionName": str}.
-Output: {date, isSession, tickers, force, strategy}.
+Output: {date, isSession, tickers, force, strategy, providers, providerCount}: `providers` names the run's
+providers in failover order (MARKET_PROVIDER, then FAILOVER_PROVIDER_NAMES), which the state machine tries
+in turn for a ticker whose fetch failed with ProviderUnavailable or PlanLimitError after its retries.
 An input naming more than MAX_TICKERS tickers (Terraform's max_tickers, default 500) is InvalidInput too.
 Malformed input raises InvalidInput; a fetch strategy the provider (MARKET_PROVIDER) does not serve raises
 UnsupportedStrategy, a session older than the provider reaches UnsupportedHistory, more tickers than the
@@ -39,6 +41,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     strategy = settings.strategy.name
     provider = settings.provider
     check_daily_run(provider.name, strategy, day, is_session, now, len(request.tickers), provider.daily_calls)
+    providers = [settings.provider.name, *settings.failover.names]
     logger.info("Run resolved", extra={"date": day.isoformat(), "isSession": is_session})
     return {
         "date": day.isoformat(),
@@ -46,4 +49,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "tickers": list(request.tickers),
         "force": request.force,
         "strategy": strategy,
+        "providers": providers,
+        "providerCount": len(providers),
     }

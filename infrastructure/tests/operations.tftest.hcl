@@ -324,3 +324,67 @@ run "service_roles_trust_only_this_account" {
     error_message = "the EventBridge target role must trust only this account's rules (aws:SourceAccount)"
   }
 }
+
+run "no_failover_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(aws_secretsmanager_secret.failover_api_key) == 0 && length(local.failover_key_read) == 0 && local.env_failover_names.FAILOVER_PROVIDER_NAMES == "" && local.env_failover.FAILOVER_PROVIDERS == "[]"
+    error_message = "without failover_providers there is no failover secret, grant or provider"
+  }
+}
+
+run "each_failover_provider_has_its_own_secret_read_only_by_fetch_bars" {
+  command = plan
+
+  variables {
+    failover_providers = [
+      { provider = "tiingo", rate_limit_calls = 50, rate_limit_period_seconds = 3600 },
+      { provider = "massive", base_url = "https://backup.example" },
+    ]
+  }
+
+  assert {
+    condition     = [for s in aws_secretsmanager_secret.failover_api_key : s.name] == ["stock-movers-dev/provider-api-key-failover-1", "stock-movers-dev/provider-api-key-failover-2"]
+    error_message = "each failover provider gets its own secret, in order, beside the primary's"
+  }
+  assert {
+    # Terraform creates the containers only: no secret value (version) is ever in the configuration or state
+    condition     = length(local.failover_key_read) == 1 && length(local.failover_key_read[0].resources) == 2 && local.failover_key_read[0].actions == ["secretsmanager:GetSecretValue"]
+    error_message = "fetch_bars' role reads exactly the failover secrets, with GetSecretValue only"
+  }
+  assert {
+    condition     = local.env_failover_names.FAILOVER_PROVIDER_NAMES == "tiingo,massive"
+    error_message = "validate_input lists the failover providers by name, in order"
+  }
+}
+
+run "an_unknown_failover_provider_is_refused_at_plan_time" {
+  command = plan
+
+  variables {
+    failover_providers = [{ provider = "yahoo" }]
+  }
+
+  expect_failures = [var.failover_providers]
+}
+
+run "more_than_three_failover_providers_are_refused" {
+  command = plan
+
+  variables {
+    failover_providers = [{ provider = "tiingo" }, { provider = "tiingo" }, { provider = "alphavantage" }, { provider = "massive" }]
+  }
+
+  expect_failures = [var.failover_providers]
+}
+
+run "a_failover_plan_must_allow_a_call" {
+  command = plan
+
+  variables {
+    failover_providers = [{ provider = "tiingo", rate_limit_calls = 0 }]
+  }
+
+  expect_failures = [var.failover_providers]
+}

@@ -275,6 +275,9 @@ class LocalStack:
         self.client("secretsmanager").put_secret_value(
             SecretId=self.outputs["api_key_secret_arn"], SecretString=self.api_key
         )
+        # failover providers (variables' failover_providers): the local server takes the same key for all
+        for arn in self.outputs.get("failover_api_key_secret_arns") or []:
+            self.client("secretsmanager").put_secret_value(SecretId=arn, SecretString=self.api_key)
         return self.outputs
 
     def _report(self, line: str) -> None:

@@ -34,10 +34,16 @@ GOOD = {"ticker": "AAPL", "date": "2025-03-04", "open": "100", "high": "103", "l
         "volume": "1000"}  # fmt: skip
 
 
+FAILOVER = {"provider": "tiingo", "baseUrl": "", "rateLimitCalls": 50, "rateLimitPeriodSeconds": 3600,
+            "apiKeySecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:failover-1"}  # fmt: skip
+
+
 class FakeProvider:
     name = "massive"
+    basis = "adjusted"
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "massive") -> None:
+        self.name = name
         self.calls = 0
         self.during_call: list[Any] = []
         self.on_call: Any = None
@@ -99,6 +105,7 @@ def fetch(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ModuleType, FakePro
         "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_LAMBDA_FUNCTION_NAME": "fetch_bars", "POWERTOOLS_METRICS_NAMESPACE": "StockMovers",
         "POWERTOOLS_SERVICE_NAME": "stock-movers", "RATE_LIMIT_WAIT_BUDGET_SECONDS": "600",
+        "FAILOVER_PROVIDERS": json.dumps([FAILOVER]),
     }  # fmt: skip
     for k, v in env.items():
         monkeypatch.setenv(k, v)
@@ -120,7 +127,7 @@ def fetch(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ModuleType, FakePro
         provider, limiter = FakeProvider(), FakeLimiter()
         ctx = FetchContext(provider=provider, limiter=limiter, raw=FakeRaw(), max_wait_seconds=1,  # type: ignore[arg-type]
                            deadline=invocation_deadline)  # fmt: skip
-        monkeypatch.setattr(module, "provider_context", lambda settings: ctx)
+        monkeypatch.setattr(module, "provider_context", lambda settings, index=0: ctx)
         yield module, provider, limiter
 
 
@@ -199,3 +206,53 @@ def test_the_slot_knows_the_invocations_deadline_and_is_finished_even_when_the_c
     with pytest.raises(ProviderUnavailable):
         module.handler(event("rerun-2025-03-04"), context())
     assert limiter.in_flight == set() and len(limiter.deadlines) == 2
+
+
+def test_source_1_fetches_from_the_failover_provider_and_records_it(
+    fetch: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the primary (massive) and one failover provider (tiingo, its own secret and plan)
+    module, primary, limiter = fetch
+    tiingo = FakeProvider("tiingo")
+    raw = FakeRaw()
+    contexts = {
+        0: FetchContext(provider=primary, limiter=limiter, raw=raw, max_wait_seconds=1),  # type: ignore[arg-type]
+        1: FetchContext(provider=tiingo, limiter=limiter, raw=raw, max_wait_seconds=1),  # type: ignore[arg-type]
+    }
+    monkeypatch.setattr(module, "provider_context", lambda settings, index=0: contexts[index])
+    # When the state machine asks for source 1 (the primary failed after its retries)
+    out = module.handler(event(daily_execution_name(DAY), source=1), context())
+    # Then the failover provider serves the bar, the primary gets no call, and the answer and the bar's
+    # work object name the provider that served it
+    assert out["status"] == "Fetched" and out["provider"] == "tiingo"
+    assert (tiingo.calls, primary.calls) == (1, 0)
+    assert json.loads(raw.objects[out["barKey"]])["provider"] == "tiingo"
+    # And source 0 (the primary) of the same execution is its own idempotency record: asked afresh
+    first = module.handler(event(daily_execution_name(DAY)), context())
+    assert first["provider"] == "massive" and primary.calls == 1
+    # And the configured failover is the settings' own: tiingo with its own key's secret and plan
+    (source,) = module.settings.failover.providers
+    assert (source.name, source.api_key_secret_arn, source.rate_limit_calls) == (
+        "tiingo", FAILOVER["apiKeySecretArn"], 50,
+    )  # fmt: skip
+
+
+def test_a_source_beyond_the_configured_providers_is_a_settings_error(fetch: Any) -> None:
+    # Given one failover provider, When source 2 is asked for (validate_input and fetch_bars out of step),
+    # Then the fetch fails naming the variable, before any call
+    from stock_movers.settings import SettingsError
+
+    module, provider, _ = fetch
+    with pytest.raises(SettingsError, match="FAILOVER_PROVIDERS has no provider 2"):
+        module.handler(event(daily_execution_name(DAY), source=2), context())
+    assert provider.calls == 0
+
+
+@pytest.mark.parametrize("source", [-1, True, "1", 1.5])
+def test_a_malformed_source_is_invalid_input(fetch: Any, source: Any) -> None:
+    from stock_movers.domain.errors import InvalidInput
+
+    module, provider, _ = fetch
+    with pytest.raises(InvalidInput) as raised:
+        module.handler(event(daily_execution_name(DAY), source=source), context())
+    assert raised.value.field == "source" and provider.calls == 0

@@ -43,7 +43,12 @@ def test_a_distributed_child_fetches_each_ticker_exactly_as_an_inline_iteration(
     # (which names the work objects Pick Winner reads)
     assert set(child["ItemSelector"]) == set(states["Fetch Watchlist"]["ItemSelector"])
     batcher = states["Fetch Watchlist Distributed"]["ItemBatcher"]
-    assert batcher["BatchInput"] == {"date.$": "$.date", "executionName.$": "$$.Execution.Name"}
+    assert batcher["BatchInput"] == {
+        "date.$": "$.date",
+        "executionName.$": "$$.Execution.Name",
+        "source.$": "$.snapshot.source",  # failover: the provider the fetch starts with, and how many
+        "providerCount.$": "$.providerCount",
+    }
 
 
 def test_both_fan_outs_are_reached_by_the_list_size_and_end_in_pick_winner():

@@ -277,8 +277,9 @@ def test_collect_hands_pushed_bars_to_pick_winner_and_names_only_the_rest_to_fet
     objects = WorkObjects({key: body, bar_work_key(RUN, "NVDA"): json.dumps(
         {"provider": "massive", "bar": nvda}).encode()})  # fmt: skip
     picked = pick_stored_day(objects, dt.date(2026, 11, 20), ["AAPL", "MSFT", "NVDA"], key, RUN)
-    assert picked["winner"]["ticker"] == "NVDA" and picked["winner"]["provider"] == "massive,push"
+    assert picked["winner"]["ticker"] == "NVDA" and picked["winner"]["provider"] == "massive"
     rows = json.loads(objects.objects[day_work_key(RUN)])["rows"]
+    assert {r["ticker"]: r["provider"] for r in rows} == {"AAPL": "push", "MSFT": "push", "NVDA": "massive"}
     assert {r["ticker"]: r["close"] for r in rows} == {"AAPL": "105.00", "MSFT": "98.00", "NVDA": "55"}
 
 

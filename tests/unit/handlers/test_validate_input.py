@@ -9,6 +9,7 @@ import pytest
 
 from stock_movers.domain.errors import InvalidInput, InvalidWatchlist, UnsupportedStrategy
 from stock_movers.execution_names import daily_execution_name
+from stock_movers.settings import SettingsError
 from tests.unit.handlers.conftest import WatchlistObject, deployed_env
 
 
@@ -27,7 +28,27 @@ def test_a_session_resolves_with_the_watchlist_and_strategy(
         "tickers": ["AAPL", "MSFT", "NVDA"],
         "force": False,
         "strategy": "per_ticker",
+        "providers": ["massive"],
+        "providerCount": 1,
     }
+
+
+def test_the_run_lists_its_providers_in_failover_order(
+    load_handler: Callable[..., ModuleType], lambda_context: object
+) -> None:
+    # Given failover providers configured after the primary (several keys: tiingo, then massive again)
+    env = {**deployed_env("validate_input"), "FAILOVER_PROVIDER_NAMES": "tiingo,massive"}
+    app = load_handler("validate_input", env=env)
+    # When a session is validated
+    out = app.handler({"input": {"date": "2026-01-05"}, "executionName": "d"}, lambda_context)
+    # Then the run's providers are the primary, then the failover ones, in order
+    assert out["providers"] == ["massive", "tiingo", "massive"] and out["providerCount"] == 3
+
+
+def test_an_unknown_failover_provider_is_a_settings_error(load_handler: Callable[..., ModuleType]) -> None:
+    env = {**deployed_env("validate_input"), "FAILOVER_PROVIDER_NAMES": "tiingo,yahoo"}
+    with pytest.raises(SettingsError, match="FAILOVER_PROVIDER_NAMES names an unknown provider 'yahoo'"):
+        load_handler("validate_input", env=env)
 
 
 def test_a_weekend_day_is_no_session(load_handler: Callable[..., ModuleType], lambda_context: object) -> None:

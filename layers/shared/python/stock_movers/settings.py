@@ -15,6 +15,7 @@ Only the standard library and `stock_movers.domain.inputs` are imported here: th
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import typing
 from collections.abc import Callable, Mapping
@@ -127,6 +128,63 @@ def traced(raw: str) -> bool:
     return not true_false(raw)
 
 
+MAX_FAILOVER_PROVIDERS = 3  # variables.tf's failover_providers holds at most this many
+
+
+def provider_names(raw: str) -> tuple[str, ...]:
+    """A comma-separated list of provider names (empty: none), e.g. "tiingo,alphavantage"."""
+    names = tuple(n.strip() for n in raw.split(",") if n.strip())
+    for name in names:
+        if name not in MARKET_PROVIDERS:
+            raise _Bad(f"names an unknown provider {name!r}; expected {', '.join(MARKET_PROVIDERS)}")
+    if len(names) > MAX_FAILOVER_PROVIDERS:
+        raise _Bad(f"lists {len(names)} providers, at most {MAX_FAILOVER_PROVIDERS}")
+    return names
+
+
+@dataclass(frozen=True)
+class FailoverProvider:
+    """One provider the daily fetch fails over to: its adapter, base URL, its own key's secret, its plan."""
+
+    name: str
+    base_url: str | None
+    api_key_secret_arn: str
+    rate_limit_calls: int
+    rate_limit_period_seconds: float
+
+
+_FAILOVER_FIELDS = {"provider", "baseUrl", "apiKeySecretArn", "rateLimitCalls", "rateLimitPeriodSeconds"}
+
+
+def failover_providers(raw: str) -> tuple[FailoverProvider, ...]:
+    """A JSON array of {provider, baseUrl, apiKeySecretArn, rateLimitCalls, rateLimitPeriodSeconds} (Terraform
+    writes it from `failover_providers`), in failover order."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise _Bad("must be a JSON array") from None
+    if not isinstance(data, list):
+        raise _Bad("must be a JSON array")
+    if len(data) > MAX_FAILOVER_PROVIDERS:
+        raise _Bad(f"lists {len(data)} providers, at most {MAX_FAILOVER_PROVIDERS}")
+    out: list[FailoverProvider] = []
+    for i, item in enumerate(data):
+        if not isinstance(item, dict) or set(item) != _FAILOVER_FIELDS:
+            raise _Bad(f"entry {i} must have exactly the fields {', '.join(sorted(_FAILOVER_FIELDS))}")
+        name, url, arn = item["provider"], item["baseUrl"], item["apiKeySecretArn"]
+        calls, period = item["rateLimitCalls"], item["rateLimitPeriodSeconds"]
+        if name not in MARKET_PROVIDERS:
+            raise _Bad(f"entry {i} names an unknown provider {name!r}")
+        if not isinstance(url, str) or not isinstance(arn, str) or not arn:
+            raise _Bad(f"entry {i}: baseUrl must be a string and apiKeySecretArn a non-empty string")
+        if isinstance(calls, bool) or not isinstance(calls, int) or calls < 1:
+            raise _Bad(f"entry {i}: rateLimitCalls must be a whole number >= 1")
+        if isinstance(period, bool) or not isinstance(period, int | float) or not 0 < period < float("inf"):
+            raise _Bad(f"entry {i}: rateLimitPeriodSeconds must be a positive number")
+        out.append(FailoverProvider(name, url or None, arn, calls, float(period)))
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Var:
     """One environment variable: its name, parser and (tunables only) default."""
@@ -216,6 +274,20 @@ class ProviderAccess:
     api_key_secret_arn: str = env("API_KEY_SECRET_ARN")
     # A rotated key takes effect within this many seconds (0: read the secret on every call).
     api_key_cache_seconds: int = env("API_KEY_CACHE_SECONDS", whole(0), default="300")
+
+
+@dataclass(frozen=True)
+class Failover:
+    """The providers the daily fetch fails over to, in order, after the primary's retries (see wiring)."""
+
+    providers: tuple[FailoverProvider, ...] = env("FAILOVER_PROVIDERS", failover_providers, default="[]")
+
+
+@dataclass(frozen=True)
+class FailoverNames:
+    """Only the names of the failover providers, in order (Validate Input lists the run's providers)."""
+
+    names: tuple[str, ...] = env("FAILOVER_PROVIDER_NAMES", provider_names, default="", empty_ok=True)
 
 
 @dataclass(frozen=True)
@@ -312,6 +384,7 @@ class ValidateInputSettings:
     provider: MarketProvider
     strategy: FetchStrategy
     run_size: RunSize
+    failover: FailoverNames
 
 
 @dataclass(frozen=True)
@@ -324,6 +397,13 @@ class FetchSettings:
     access: ProviderAccess
     rate_limit: RateLimit
     idempotency: Idempotency
+
+
+@dataclass(frozen=True)
+class FetchBarsSettings(FetchSettings):
+    """fetch_bars: FetchSettings and the providers the daily fetch fails over to (their own secrets)."""
+
+    failover: Failover
 
 
 @dataclass(frozen=True)
@@ -412,7 +492,7 @@ class ApiSettings:
 # The settings each function (folder under functions/) reads; its handler module exposes them as `settings`.
 FUNCTION_SETTINGS: dict[str, type] = {
     "validate_input": ValidateInputSettings,
-    "fetch_bars": FetchSettings,
+    "fetch_bars": FetchBarsSettings,
     "pick_winner": PickWinnerSettings,
     "store_day": StoreDaySettings,
     "analysis_prepare": AnalysisPrepareSettings,

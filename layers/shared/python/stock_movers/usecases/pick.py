@@ -23,13 +23,15 @@ def reduce_day(
     day: dt.date,
     tickers: Sequence[str],
     bars: Iterable[DailyBar],
-    provider: str,
+    provider: str | Mapping[str, str],
     fetched: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """All-or-nothing: raises a DataIntegrityError subclass unless every ticker has a valid bar for `day`.
 
     Each bar is validated once and each percent change computed once (`validated_day`); the Pick Winner
     step, the backfill's store_sessions and `movers replay` all reduce a day with this function.
+    `provider` is the one provider of every bar, or each ticker's own (a daily run that failed over): every
+    row and the winner record the provider that served their bar.
     `fetched` gives each ticker's `basis` and `fetchedAt` (domain.splits): they go on its row, and the
     winner carries the day's one basis (MixedBasis when the bars were fetched in different bases) and its
     own row's fetch time. A ticker without an entry gets neither (an item of unknown basis).
@@ -38,11 +40,15 @@ def reduce_day(
     winner = winner_of(validated, day)
     meta = {row.bar.ticker: _fetched_meta((fetched or {}).get(row.bar.ticker)) for row in validated}
     basis = day_basis(m["basis"] for m in meta.values() if "basis" in m)
+
+    def served(ticker: str) -> str:
+        return provider if isinstance(provider, str) else provider[ticker]
+
     rows = [
         {
             **row.bar.to_dict(),
             "percentChange": str(row.percent_change),
-            "provider": provider,
+            "provider": served(row.bar.ticker),
             **meta[row.bar.ticker],
         }
         for row in validated
@@ -54,7 +60,7 @@ def reduce_day(
             "percentChange": str(winner.percent_change),
             "open": str(winner.open),
             "close": str(winner.close),
-            "provider": provider,
+            "provider": served(winner.ticker),
             **({"basis": basis} if basis != UNKNOWN else {}),
             **({"fetchedAt": meta[winner.ticker]["fetchedAt"]} if "fetchedAt" in meta[winner.ticker] else {}),
         },
@@ -152,12 +158,17 @@ def pick_stored_day(
     many tickers it holds) and, for each ticker it lacks, the bar its per-ticker fetch left
     (`bar_work_key`). Reduced with `reduce_day` (all-or-nothing: a ticker with no bar is MissingTickers),
     the day goes to `day_work_key` for Store Day; the answer is the winner, that key and the row count.
+
+    Each bar keeps the provider that served it (the snapshot's, or a per-ticker fetch's, which may be a
+    failover provider). Bars of one day may come from several providers only when they are in one price
+    basis (each work object's `basis`, the serving adapter's; a pushed bar's event says its own): otherwise
+    MixedBasis (reduce_day), and nothing is written.
     """
     snapshot: dict[str, Any] = {}
     if snapshot_key:
         found = _object(objects.get(snapshot_key), "snapshot")
         snapshot = found if isinstance(found, dict) else {}
-    providers = {str(snapshot.get("_provider", ""))} - {""}
+    served: dict[str, str] = {t: str(snapshot.get("_provider", "")) for t in tickers if t in snapshot}
     bars: list[DailyBar] = [DailyBar.from_dict(snapshot[t]) for t in tickers if t in snapshot]
     snap_meta = {"basis": snapshot.get("_basis"), "fetchedAt": snapshot.get("_fetchedAt")}
     fetched: dict[str, Mapping[str, Any]] = {t: snap_meta for t in tickers if t in snapshot}
@@ -175,10 +186,10 @@ def pick_stored_day(
     for ticker, body in zip(rest, bodies, strict=True):
         entry = _object(body or b"null", ticker)
         entry = entry if isinstance(entry, dict) else {"bar": entry}
-        providers.add(str(entry.get("provider", "")))
+        served[ticker] = str(entry.get("provider", ""))
         bars.append(DailyBar.from_dict(entry.get("bar")))
         fetched[ticker] = {"basis": entry.get("basis"), "fetchedAt": entry.get("fetchedAt")}
-    result = reduce_day(day, tickers, bars, provider=",".join(sorted(providers)), fetched=fetched)
+    result = reduce_day(day, tickers, bars, provider=served, fetched=fetched)
     key = day_work_key(execution)
     objects.put_bytes(key, json.dumps(result, sort_keys=True).encode(), "application/json")
     return {"winner": result["winner"], "dayKey": key, "rows": len(result["rows"])}

@@ -11,6 +11,7 @@ import functools
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,7 @@ from stock_movers.adapters.storage import RawStore
 from stock_movers.observability import logger, metrics
 from stock_movers.providers import make_provider
 from stock_movers.providers.factory import TIMEOUT_SECONDS
-from stock_movers.settings import FetchSettings
+from stock_movers.settings import FetchSettings, SettingsError
 from stock_movers.usecases.fetch import FetchContext, slot_wait
 
 if TYPE_CHECKING:
@@ -52,17 +53,63 @@ def invocation_deadline() -> float | None:
     return _deadline.get()
 
 
-def fetch_context(settings: FetchSettings, key: str) -> FetchContext:
-    """A provider (one HTTP session) and the shared limiter for `key`; cache it per key in warm workers."""
+@dataclass(frozen=True)
+class Source:
+    """One provider a fetch can call: the primary (source 0) or a failover provider (1, 2, ...), each with
+    its own base URL, its own key's secret and its own plan (rate-limit window)."""
+
+    index: int
+    name: str
+    base_url: str | None
+    api_key_secret_arn: str
+    calls: int
+    period_seconds: float
+
+
+def sources(settings: FetchSettings) -> tuple[Source, ...]:
+    """The providers a fetch may call, in failover order: the primary, then settings.failover's (fetch_bars
+    only; fetch_range and the reconcile have the primary alone)."""
+    primary = Source(
+        0,
+        settings.provider.name,
+        settings.access.base_url,
+        settings.access.api_key_secret_arn,
+        settings.rate_limit.calls,
+        settings.rate_limit.period_seconds,
+    )
+    failover = getattr(getattr(settings, "failover", None), "providers", ())
+    others = (
+        Source(i, f.name, f.base_url, f.api_key_secret_arn, f.rate_limit_calls, f.rate_limit_period_seconds)
+        for i, f in enumerate(failover, start=1)
+    )
+    return (primary, *others)
+
+
+def source_of(settings: FetchSettings, index: int) -> Source:
+    """Source `index`; SettingsError when this function has no such provider (Validate Input listed more
+    providers than fetch_bars is configured with: a deployment out of step, not a provider fault)."""
+    configured = sources(settings)
+    if not 0 <= index < len(configured):
+        raise SettingsError(
+            "fetch_bars",
+            {"FAILOVER_PROVIDERS": f"has no provider {index} (configured: {len(configured) - 1} failover)"},
+        )
+    return configured[index]
+
+
+def fetch_context(settings: FetchSettings, key: str, source: Source | None = None) -> FetchContext:
+    """A provider (one HTTP session) and the shared limiter for `key`; cache it per key in warm workers.
+    Each source's limiter is its own (provider name and key digest), with its own plan's window."""
+    src = source or sources(settings)[0]
     limit = settings.rate_limit
     return FetchContext(
-        provider=make_provider(settings.provider.name, api_key=key, base_url=settings.access.base_url),
+        provider=make_provider(src.name, api_key=key, base_url=src.base_url),
         limiter=SlidingWindowLimiter(
             settings.control.name,
-            settings.provider.name,
+            src.name,
             key,
-            limit.calls,
-            limit.period_seconds,
+            src.calls,
+            src.period_seconds,
             allowance_seconds=limit.allowance_seconds,
             max_flight_seconds=2 * TIMEOUT_SECONDS,
         ),
@@ -74,15 +121,17 @@ def fetch_context(settings: FetchSettings, key: str) -> FetchContext:
 
 
 @cache
-def _context_for(settings: FetchSettings, key: str) -> FetchContext:
-    return fetch_context(settings, key)
+def _context_for(settings: FetchSettings, key: str, source: Source) -> FetchContext:
+    return fetch_context(settings, key, source)
 
 
-def provider_context(settings: FetchSettings) -> FetchContext:
-    """The provider context for the current API key (read from Secrets Manager, cached by Powertools):
-    one per key, reused while the worker is warm, and a rotated key gets its own."""
-    access = settings.access
-    return _context_for(settings, api_key(access.api_key_secret_arn, access.api_key_cache_seconds))
+def provider_context(settings: FetchSettings, index: int = 0) -> FetchContext:
+    """The context of provider `index` (0: the primary; 1, 2, ...: the failover providers in order) for
+    its current API key (read from its own secret, cached by Powertools): one per source and key, reused
+    while the worker is warm, and a rotated key gets its own."""
+    source = source_of(settings, index)
+    key = api_key(source.api_key_secret_arn, settings.access.api_key_cache_seconds)
+    return _context_for(settings, key, source)
 
 
 def wait_answer(exc: SlotUnavailable, event: dict[str, Any], settings: FetchSettings) -> dict[str, Any]:

@@ -2,9 +2,11 @@
 provider can serve the run.
 
 Input: {"input": <execution input>, "executionName": str}.
-Output: {date, isSession, tickers, force, strategy}.
+Output: {date, isSession, tickers, force, strategy, scope}; a whole-market run (scope "market") has no
+tickers and always the snapshot strategy.
 Malformed input raises InvalidInput; a fetch strategy the provider (MARKET_PROVIDER) does not serve raises
-UnsupportedStrategy, a session older than the provider reaches UnsupportedHistory. The state machine fails
+UnsupportedStrategy, the market scope with a provider without a one-call session snapshot UnsupportedScope,
+a session older than the provider reaches UnsupportedHistory. The state machine fails
 with that error name before anything is fetched, written or any rate-limit slot is taken.
 """
 
@@ -14,7 +16,7 @@ import datetime as dt
 from typing import Any
 
 from stock_movers.adapters.watchlist import WatchlistSource
-from stock_movers.domain.inputs import parse_ingest_input, resolve_session
+from stock_movers.domain.inputs import MARKET_SCOPE, parse_ingest_input, resolve_session
 from stock_movers.observability import correlate, logger
 from stock_movers.providers.capabilities import check_daily_run
 from stock_movers.settings import ValidateInputSettings, load
@@ -29,13 +31,16 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     now = dt.datetime.now(dt.UTC)
     request = parse_ingest_input(event.get("input"), now=now, default_tickers=_watchlist.tickers())
     day, is_session = resolve_session(request, now)
-    strategy = settings.strategy.name
-    check_daily_run(settings.provider.name, strategy, day, is_session, now)
-    logger.info("Run resolved", extra={"date": day.isoformat(), "isSession": is_session})
+    strategy = "snapshot" if request.scope == MARKET_SCOPE else settings.strategy.name
+    check_daily_run(settings.provider.name, strategy, day, is_session, now, request.scope)
+    logger.info(
+        "Run resolved", extra={"date": day.isoformat(), "isSession": is_session, "scope": request.scope}
+    )
     return {
         "date": day.isoformat(),
         "isSession": is_session,
         "tickers": list(request.tickers),
         "force": request.force,
         "strategy": strategy,
+        "scope": request.scope,
     }

@@ -16,12 +16,14 @@ from moto import mock_aws
 from stock_movers.adapters.storage import (
     ANALYSIS_PK,
     CLAIM_PK,
+    MARKET_WINNER_PK,
     WINNER_PK,
     ItemStore,
     MissingTableName,
     analysis_key,
     audit_key,
     claim_key,
+    scope_winner_key,
     ticker_key,
     ticker_of,
     ticker_pk,
@@ -191,7 +193,12 @@ def _dynamodb_tasks(states: dict[str, Any]) -> Iterator[tuple[str, str, dict[str
                 yield from _dynamodb_tasks(state[inner]["States"])
 
 
-BUILDERS = {WINNER_PK: winner_key, ANALYSIS_PK: analysis_key, CLAIM_PK: claim_key}
+BUILDERS = {
+    WINNER_PK: winner_key,
+    MARKET_WINNER_PK: lambda day: scope_winner_key(day, "market"),
+    ANALYSIS_PK: analysis_key,
+    CLAIM_PK: claim_key,
+}
 
 
 def test_every_dynamodb_integration_in_the_asl_writes_a_key_the_adapter_builds() -> None:
@@ -213,4 +220,4 @@ def test_every_dynamodb_integration_in_the_asl_writes_a_key_the_adapter_builds()
             assert BUILDERS[pk]("2025-07-01") == {"pk": {"S": pk}, "sk": {"S": "2025-07-01"}}, where
             seen.add(pk)
     # And both machines' integrations were found (the test reads what it claims to read)
-    assert seen == {WINNER_PK, CLAIM_PK}
+    assert seen == {WINNER_PK, MARKET_WINNER_PK, CLAIM_PK}

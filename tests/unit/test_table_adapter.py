@@ -46,6 +46,11 @@ def test_key_builders_give_the_design_contract_keys() -> None:
     assert ticker_key("BRK.B", DAY) == {"pk": {"S": "TICKER#BRK.B"}, "sk": {"S": "2025-07-01"}}
     assert analysis_key(DAY) == {"pk": {"S": "ANALYSIS"}, "sk": {"S": "2025-07-01"}}
     assert claim_key(DAY) == {"pk": {"S": "ANALYSIS#CLAIM"}, "sk": {"S": "2025-07-01"}}
+    # the watchlist's winner is the contract's MOVERS item; a whole-market day's has its own partition
+    assert scope_winner_key(DAY, "watchlist") == winner_key(DAY)
+    assert scope_winner_key(DAY, "market") == {"pk": {"S": "MOVERS#market"}, "sk": {"S": "2025-07-01"}}
+    with pytest.raises(ValueError, match="unknown scope"):
+        scope_winner_key(DAY, "MOVERS")
     assert audit_key(DAY, "2025-07-01T21:00:00.000Z", "daily-x") == {
         "pk": {"S": "AUDIT#2025-07-01"},
         "sk": {"S": "2025-07-01T21:00:00.000Z#daily-x"},

@@ -114,8 +114,12 @@ module "fn_pick_winner" {
   name        = "pick_winner"
   zip_path    = "${local.dist_dir}/functions/pick_winner.zip"
   layer_arns  = local.base_layers
-  environment = local.env_bucket
-  # Reads one object per ticker the snapshot lacks (500 at most, 16 at a time).
+  environment = merge(local.env_bucket, {
+    MARKET_MIN_PRICE  = tostring(var.market_min_price)
+    MARKET_MIN_VOLUME = tostring(var.market_min_volume)
+  })
+  # Reads one object per ticker the snapshot lacks (500 at most, 16 at a time), or, for a whole-market day,
+  # the market snapshot's one object (~10,000 rows, ~1.5 MB: a few seconds and ~150 MB at 256 MB).
   timeout     = 30
   memory_size = 256
   policy_statements = [
@@ -152,9 +156,10 @@ module "fn_store_day" {
     },
     {
       # DeleteObjectVersion: a failed commit removes the Parquet version its own attempt put (store_day).
+      # daily_bars: the watchlist's days; market_bars: a whole-market day's filtered universe.
       sid       = "WriteCuratedParquet"
       actions   = ["s3:PutObject", "s3:DeleteObjectVersion"]
-      resources = ["${module.data_bucket.arn}/curated/daily_bars/*"]
+      resources = ["${module.data_bucket.arn}/curated/daily_bars/*", "${module.data_bucket.arn}/curated/market_bars/*"]
     },
     {
       # The daily run's validated day, left by Pick Winner (dayKey).

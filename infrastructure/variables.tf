@@ -353,6 +353,26 @@ variable "board_size" {
   }
 }
 
+variable "market_min_price" {
+  type        = number
+  description = "Whole-market scope (ingest input scope=market): a ticker takes part in the day only if its close is at least this many USD (so penny stocks do not win every day); 0 keeps every price."
+  default     = 5
+  validation {
+    condition     = var.market_min_price >= 0 && var.market_min_price <= 100000
+    error_message = "market_min_price must be within 0..100000 USD."
+  }
+}
+
+variable "market_min_volume" {
+  type        = number
+  description = "Whole-market scope: a ticker takes part in the day only if it traded at least this many shares in the session (thinly traded names are left out); 0 keeps every volume."
+  default     = 100000
+  validation {
+    condition     = var.market_min_volume == floor(var.market_min_volume) && var.market_min_volume >= 0 && var.market_min_volume <= 1000000000000
+    error_message = "market_min_volume must be a whole number of shares within 0..10^12."
+  }
+}
+
 # -------------------- backfill and gap healing (backfill.tf)
 
 variable "backfill_max_span_days" {

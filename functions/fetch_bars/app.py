@@ -1,7 +1,9 @@
 """Fetch Bars: one ticker's session bar (or, with mode=snapshot, the whole session) via the shared limiter.
 
 Input: {"ticker", "date", "executionName", "slot"?, "source"?} or {"mode": "snapshot", "date", "tickers",
-"executionName", "slot"?}. Output `{"status": "Fetched", ...}` (a ticker's bar also goes to the run's work
+"executionName", "slot"?}, or, for a whole-market run, {"mode": "snapshot", "scope": "market", "date",
+"executionName", "slot"?} (every row of the session to one work object; the answer is its key and row
+count). Output `{"status": "Fetched", ...}` (a ticker's bar also goes to the run's work
 object `bar_work_key`; a snapshot answers its work object's key and the tickers it lacks), or, when the shared
 limiter has no slot within the in-function wait, `{"status": "Wait", "waitSeconds", "waitingSince"}` for the
 state machine's Wait loop (past the wait budget `{"status": "RateLimited"}`): waiting for the quota is not an
@@ -28,7 +30,7 @@ from stock_movers.domain.errors import InvalidInput
 from stock_movers.domain.inputs import parse_date, parse_ticker
 from stock_movers.observability import correlate, logger, metrics
 from stock_movers.settings import FetchBarsSettings, load
-from stock_movers.usecases.fetch import fetch_snapshot, fetch_ticker
+from stock_movers.usecases.fetch import fetch_market_snapshot, fetch_snapshot, fetch_ticker
 from stock_movers.usecases.wiring import (
     LazyIdempotent,
     invocation,
@@ -66,6 +68,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     day = parse_date(event.get("date"))
     execution = str(event.get("executionName") or "manual")
     try:
+        if event.get("mode") == "snapshot" and event.get("scope") == "market":
+            out = fetch_market_snapshot(provider_context(settings), day, execution)
+            logger.info("Market snapshot stored", extra={"date": day.isoformat(), **out})
+            return {"status": "Fetched", **out}
         if event.get("mode") == "snapshot":
             tickers = [parse_ticker(t, "tickers") for t in event.get("tickers") or []]
             out = fetch_snapshot(provider_context(settings), day, tickers, execution)

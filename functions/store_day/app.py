@@ -14,6 +14,10 @@ path hands over (daily run, backfill, replay, forced re-runs), after checking th
 in the winner's transaction and its ranks are columns of the same Parquet object.
 Input: {"date", "force", "winner", "rows", "executionArn", "executionName"}, or, from the daily run,
 "dayKey" instead of "winner" and "rows": the work object Pick Winner left them in (the state carries no rows).
+With "scope": "market" (a whole-market run) the same day is stored under the market's own keys: its
+winner in the market winner partition (never pk MOVERS), its board as leaders_key(day, "market"), its
+filtered universe as Parquet under curated/market_bars/, and no per-ticker items (those stay the
+watchlist's).
 Failures are named: StoreRejected for what the store refuses for good (store_errors.py, parquet.py), the
 domain's InvalidBar / DuplicateTicker / SessionMismatch for rows that are not a validated day.
 """
@@ -30,7 +34,7 @@ from store_errors import named_store_errors
 
 from stock_movers.adapters.storage import ItemStore, RawStore, parquet_key
 from stock_movers.domain.errors import StoreRejected
-from stock_movers.domain.inputs import parse_date
+from stock_movers.domain.inputs import parse_date, parse_scope
 from stock_movers.observability import correlate, logger, metrics
 from stock_movers.settings import StoreDaySettings, load
 from stock_movers.usecases.pick import stored_board
@@ -57,6 +61,7 @@ def _undo_parquet(key: str, version: str | None) -> None:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     correlate(event)
     day = parse_date(event.get("date"))
+    scope = parse_scope(event.get("scope", "watchlist"))
     if "dayKey" in event:
         try:
             stored_day = json.loads(_objects.get(str(event["dayKey"])))
@@ -67,7 +72,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         winner, rows = event["winner"], event["rows"]
     force = bool(event.get("force"))
     board = stored_board(day, rows, winner, settings.board.size)
-    key = parquet_key(day)
+    key = parquet_key(day, scope)
     version = _objects.put_bytes(key, bars_parquet(rows, board), "application/vnd.apache.parquet")
     try:
         stored = _items.put_day(
@@ -77,15 +82,18 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             execution_arn=str(event.get("executionArn", "")),
             stored_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             force=force,
+            scope=scope,
         )
     except Exception:
         _undo_parquet(key, version)
         raise
     status = "Stored" if stored else "AlreadyStored"
-    if stored:
+    if stored and scope == "watchlist":
         metrics.add_metric(name="WinnerStored", unit=MetricUnit.Count, value=1)
         # Counted by the SuccessCount log metric filter (see infrastructure/observability).
         logger.info(f"Success: Stored {winner['ticker']} for {day.isoformat()}", extra=winner)
+    elif stored:  # not the contract's winner: neither WinnerStored nor the SuccessCount log line
+        logger.info(f"Stored the {scope} winner {winner['ticker']} for {day.isoformat()}", extra=winner)
     else:
         logger.info("Winner already stored by another run", extra={"date": day.isoformat()})
     return {"status": status, "winner": winner}

@@ -2,13 +2,15 @@
 provider can serve the run.
 
 Input: {"input": <execution input>, "executionName": str}.
-Output: {date, isSession, tickers, force, strategy, providers, providerCount}: `providers` names the run's
-providers in failover order (MARKET_PROVIDER, then FAILOVER_PROVIDER_NAMES), which the state machine tries
-in turn for a ticker whose fetch failed with ProviderUnavailable or PlanLimitError after its retries.
+Output: {date, isSession, tickers, force, strategy, scope, providers, providerCount}: `providers` names
+the run's providers in failover order (MARKET_PROVIDER, then FAILOVER_PROVIDER_NAMES), which the state machine
+tries in turn for a ticker whose fetch failed with ProviderUnavailable or PlanLimitError after its retries; a
+whole-market run (scope "market") has no tickers and always the snapshot strategy.
 An input naming more than MAX_TICKERS tickers (Terraform's max_tickers, default 500) is InvalidInput too.
 Malformed input raises InvalidInput; a fetch strategy the provider (MARKET_PROVIDER) does not serve raises
-UnsupportedStrategy, a session older than the provider reaches UnsupportedHistory, more tickers than the
-plan's daily calls (one call each; a snapshot is one call) UnsupportedWatchlist. The state machine fails
+UnsupportedStrategy, the market scope with a provider without a one-call session snapshot UnsupportedScope,
+a session older than the provider reaches UnsupportedHistory, more tickers than the plan's daily calls (one
+call each; a snapshot is one call) UnsupportedWatchlist. The state machine fails
 with that error name before anything is fetched, written or any rate-limit slot is taken.
 """
 
@@ -18,7 +20,7 @@ import datetime as dt
 from typing import Any
 
 from stock_movers.adapters.watchlist import WatchlistSource
-from stock_movers.domain.inputs import parse_ingest_input, resolve_session
+from stock_movers.domain.inputs import MARKET_SCOPE, parse_ingest_input, resolve_session
 from stock_movers.observability import correlate, logger
 from stock_movers.providers.capabilities import check_daily_run
 from stock_movers.settings import ValidateInputSettings, load
@@ -38,17 +40,23 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         max_tickers=settings.run_size.max_tickers,
     )
     day, is_session = resolve_session(request, now)
-    strategy = settings.strategy.name
+    strategy = "snapshot" if request.scope == MARKET_SCOPE else settings.strategy.name
     provider = settings.provider
-    check_daily_run(provider.name, strategy, day, is_session, now, len(request.tickers), provider.daily_calls)
+    check_daily_run(
+        provider.name, strategy, day, is_session, now,
+        tickers=len(request.tickers), daily_calls=provider.daily_calls, scope=request.scope,
+    )  # fmt: skip
     providers = [settings.provider.name, *settings.failover.names]
-    logger.info("Run resolved", extra={"date": day.isoformat(), "isSession": is_session})
+    logger.info(
+        "Run resolved", extra={"date": day.isoformat(), "isSession": is_session, "scope": request.scope}
+    )
     return {
         "date": day.isoformat(),
         "isSession": is_session,
         "tickers": list(request.tickers),
         "force": request.force,
         "strategy": strategy,
+        "scope": request.scope,
         "providers": providers,
         "providerCount": len(providers),
     }

@@ -315,6 +315,26 @@ run "a_fractional_board_size_is_refused" {
   expect_failures = [var.board_size]
 }
 
+run "a_negative_market_min_price_is_refused" {
+  command = plan
+
+  variables {
+    market_min_price = -1
+  }
+
+  expect_failures = [var.market_min_price]
+}
+
+run "a_fractional_market_min_volume_is_refused" {
+  command = plan
+
+  variables {
+    market_min_volume = 100.5
+  }
+
+  expect_failures = [var.market_min_volume]
+}
+
 run "service_roles_trust_only_this_account" {
   command = plan
 

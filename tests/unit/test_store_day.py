@@ -23,11 +23,12 @@ from stock_movers.adapters.storage import (
     StorageUnavailable,
     leaders_key,
     parquet_key,
+    scope_winner_key,
     ticker_key,
     winner_key,
 )
 from stock_movers.domain.bars import DailyBar
-from stock_movers.domain.errors import InvalidBar, StoreRejected
+from stock_movers.domain.errors import InvalidBar, InvalidInput, StoreRejected
 from stock_movers.domain.leaders import Board, board_of
 from stock_movers.domain.movers import DayRow
 from stock_movers.execution_names import daily_execution_name
@@ -349,3 +350,71 @@ def test_a_failed_first_commit_leaves_no_parquet(store_day: Any, aws: Any) -> No
         store_day.handler(event(), Context())
     assert items(ddb) == {}
     assert s3.list_objects_v2(Bucket=BUCKET, Prefix="curated/").get("KeyCount") == 0
+
+
+# --- the whole-market scope: its own winner partition and board, never the watchlist's ------------------
+MARKET_WINNER_AT, MARKET_BOARD = _at(scope_winner_key(DAY, "market")), _at(leaders_key(DAY, "market"))
+
+
+def put_market(
+    store: ItemStore, rows: list[dict[str, Any]] = ROWS, arn: str = "arn:m-1", force: bool = False
+) -> bool:
+    return store.put_day(rows, WINNER, board=board(rows), execution_arn=arn,
+                         stored_at="2024-03-05T22:00:00+00:00", force=force, scope="market")  # fmt: skip
+
+
+def test_a_market_day_writes_its_own_winner_and_board_and_no_ticker_items(aws: Any) -> None:
+    ddb, _ = aws
+    # Given the watchlist's day stored by its own run
+    store = ItemStore(TABLE, ddb)
+    put(store)
+    before = items(ddb)
+    # When a market run stores the same date
+    assert put_market(store) is True
+    stored = items(ddb)
+    # Then exactly the market winner and the market board were added, in their own key space
+    assert set(stored) - set(before) == {MARKET_WINNER_AT, MARKET_BOARD}
+    assert MARKET_WINNER_AT[0] != WINNER_AT[0] and MARKET_BOARD[0] != BOARD[0]
+    assert stored[MARKET_WINNER_AT]["Ticker"] == {"S": "MSFT"}
+    assert stored[MARKET_BOARD]["Scope"] == {"S": "market"}
+    # And the watchlist's winner, board and ticker items are exactly as they were
+    assert {k: stored[k] for k in before} == before
+
+
+def test_a_market_day_alone_leaves_the_watchlist_winner_absent(aws: Any) -> None:
+    ddb, _ = aws
+    store = ItemStore(TABLE, ddb)
+    assert put_market(store) is True
+    assert set(items(ddb)) == {MARKET_WINNER_AT, MARKET_BOARD}
+    assert store.winner(DAY) is None and store.leaders(DAY, "market") is not None
+
+
+def test_a_second_market_run_is_already_stored_unless_forced(aws: Any) -> None:
+    ddb, _ = aws
+    store = ItemStore(TABLE, ddb)
+    put_market(store)
+    assert put_market(store, arn="arn:m-2") is False
+    assert items(ddb)[MARKET_WINNER_AT]["ExecutionArn"] == {"S": "arn:m-1"}
+    assert put_market(store, arn="arn:m-2", force=True) is True
+    assert items(ddb)[MARKET_WINNER_AT]["ExecutionArn"] == {"S": "arn:m-2"}
+
+
+def test_handler_stores_a_market_day_under_market_parquet_and_keys(store_day: Any, aws: Any) -> None:
+    ddb, s3 = aws
+    # When Store Day runs with scope market
+    out = store_day.handler({**event(arn="arn:m-1"), "scope": "market"}, Context())
+    # Then the Parquet is under curated/market_bars/, the watchlist's Parquet key is untouched
+    assert out["status"] == "Stored"
+    day = dt.date(2024, 3, 5)
+    assert parquet_key(day, "market") == "curated/market_bars/year=2024/date=2024-03-05/bars.parquet"
+    assert s3.head_object(Bucket=BUCKET, Key=parquet_key(day, "market"))
+    assert s3.list_objects_v2(Bucket=BUCKET, Prefix=parquet_key(day)).get("KeyCount") == 0
+    # And only the market's items exist
+    assert set(items(ddb)) == {MARKET_WINNER_AT, MARKET_BOARD}
+
+
+def test_handler_refuses_an_unknown_scope_before_writing(store_day: Any, aws: Any) -> None:
+    ddb, s3 = aws
+    with pytest.raises(InvalidInput):
+        store_day.handler({**event(), "scope": "everything"}, Context())
+    assert items(ddb) == {} and s3.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0

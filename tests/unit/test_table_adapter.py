@@ -16,6 +16,7 @@ from moto import mock_aws
 from stock_movers.adapters.storage import (
     ANALYSIS_PK,
     CLAIM_PK,
+    MARKET_WINNER_PK,
     WINNER_PK,
     ItemStore,
     MissingTableName,
@@ -24,6 +25,7 @@ from stock_movers.adapters.storage import (
     claim_key,
     push_audit_key,
     pushed_key,
+    scope_winner_key,
     split_key,
     ticker_key,
     ticker_of,
@@ -48,6 +50,11 @@ def test_key_builders_give_the_design_contract_keys() -> None:
     assert ticker_key("BRK.B", DAY) == {"pk": {"S": "TICKER#BRK.B"}, "sk": {"S": "2025-07-01"}}
     assert analysis_key(DAY) == {"pk": {"S": "ANALYSIS"}, "sk": {"S": "2025-07-01"}}
     assert claim_key(DAY) == {"pk": {"S": "ANALYSIS#CLAIM"}, "sk": {"S": "2025-07-01"}}
+    # the watchlist's winner is the contract's MOVERS item; a whole-market day's has its own partition
+    assert scope_winner_key(DAY, "watchlist") == winner_key(DAY)
+    assert scope_winner_key(DAY, "market") == {"pk": {"S": "MOVERS#market"}, "sk": {"S": "2025-07-01"}}
+    with pytest.raises(ValueError, match="unknown scope"):
+        scope_winner_key(DAY, "MOVERS")
     assert audit_key(DAY, "2025-07-01T21:00:00.000Z", "daily-x") == {
         "pk": {"S": "AUDIT#2025-07-01"},
         "sk": {"S": "2025-07-01T21:00:00.000Z#daily-x"},
@@ -205,7 +212,12 @@ def _dynamodb_tasks(states: dict[str, Any]) -> Iterator[tuple[str, str, dict[str
                 yield from _dynamodb_tasks(state[inner]["States"])
 
 
-BUILDERS = {WINNER_PK: winner_key, ANALYSIS_PK: analysis_key, CLAIM_PK: claim_key}
+BUILDERS = {
+    WINNER_PK: winner_key,
+    MARKET_WINNER_PK: lambda day: scope_winner_key(day, "market"),
+    ANALYSIS_PK: analysis_key,
+    CLAIM_PK: claim_key,
+}
 
 
 def test_every_dynamodb_integration_in_the_asl_writes_a_key_the_adapter_builds() -> None:
@@ -227,7 +239,7 @@ def test_every_dynamodb_integration_in_the_asl_writes_a_key_the_adapter_builds()
             assert BUILDERS[pk]("2025-07-01") == {"pk": {"S": pk}, "sk": {"S": "2025-07-01"}}, where
             seen.add(pk)
     # And both machines' integrations were found (the test reads what it claims to read)
-    assert seen == {WINNER_PK, CLAIM_PK}
+    assert seen == {WINNER_PK, MARKET_WINNER_PK, CLAIM_PK}
 
 
 def test_a_pushed_bar_is_replaced_only_by_one_that_arrived_no_earlier(ddb: Any) -> None:

@@ -7,7 +7,7 @@ from types import ModuleType
 
 import pytest
 
-from stock_movers.domain.errors import InvalidInput, InvalidWatchlist, UnsupportedStrategy
+from stock_movers.domain.errors import InvalidInput, InvalidWatchlist, UnsupportedScope, UnsupportedStrategy
 from stock_movers.execution_names import daily_execution_name
 from stock_movers.settings import SettingsError
 from tests.unit.handlers.conftest import WatchlistObject, deployed_env
@@ -28,6 +28,7 @@ def test_a_session_resolves_with_the_watchlist_and_strategy(
         "tickers": ["AAPL", "MSFT", "NVDA"],
         "force": False,
         "strategy": "per_ticker",
+        "scope": "watchlist",
         "providers": ["massive"],
         "providerCount": 1,
     }
@@ -51,6 +52,46 @@ def test_an_unknown_failover_provider_is_a_settings_error(load_handler: Callable
         load_handler("validate_input", env=env)
 
 
+def test_a_market_run_has_no_tickers_and_takes_the_snapshot(
+    load_handler: Callable[..., ModuleType], lambda_context: object
+) -> None:
+    # Given the function as deployed (Massive, per_ticker for the watchlist)
+    app = load_handler("validate_input")
+    # When a whole-market run of a session is validated
+    out = app.handler(
+        {"input": {"date": "2026-01-05", "scope": "market"}, "executionName": "m"}, lambda_context
+    )
+    # Then it names no tickers and always takes the one-call session snapshot
+    assert out == {
+        "date": "2026-01-05",
+        "isSession": True,
+        "tickers": [],
+        "force": False,
+        "strategy": "snapshot",
+        "scope": "market",
+        "providers": ["massive"],
+        "providerCount": 1,
+    }
+
+
+@pytest.mark.parametrize("provider", ["tiingo", "alphavantage"])
+def test_a_market_run_with_a_provider_without_a_session_snapshot_is_unsupported_scope(
+    load_handler: Callable[..., ModuleType], lambda_context: object, provider: str
+) -> None:
+    # Given a provider with no one-call session snapshot (its watchlist strategy is fine)
+    env = {**deployed_env("validate_input"), "MARKET_PROVIDER": provider, "FETCH_STRATEGY": "per_ticker"}
+    app = load_handler("validate_input", env=env)
+    # When a market run is validated, Then it is refused by name (no provider is built or called here)
+    with pytest.raises(UnsupportedScope) as raised:
+        app.handler(
+            {"input": {"date": "2026-01-05", "scope": "market"}, "executionName": "d"}, lambda_context
+        )
+    assert raised.value.provider == provider and raised.value.scope == "market"
+    # And the watchlist scope still runs on that provider (its latest session, within every reach)
+    out = app.handler({"input": {}, "executionName": "d"}, lambda_context)
+    assert out["scope"] == "watchlist"
+
+
 def test_a_weekend_day_is_no_session(load_handler: Callable[..., ModuleType], lambda_context: object) -> None:
     app = load_handler("validate_input")
     out = app.handler({"input": {"date": "2026-01-03"}, "executionName": "d"}, lambda_context)
@@ -64,6 +105,9 @@ def test_a_weekend_day_is_no_session(load_handler: Callable[..., ModuleType], la
         ({"tickers": ["aapl"]}, "tickers[0]"),
         ({"force": "yes"}, "force"),
         ("not an object", "input"),
+        ({"scope": "Market"}, "scope"),
+        ({"scope": ["market"]}, "scope"),
+        ({"scope": "market", "tickers": ["AAPL"]}, "tickers"),
     ],
 )
 def test_bad_input_is_invalid_input_naming_the_field(

@@ -104,6 +104,17 @@ def optional_whole(low: int) -> Callable[[str], int | None]:
     return lambda raw: parse(raw) if raw else None
 
 
+def non_negative_decimal(raw: str) -> Decimal:
+    """A finite Decimal >= 0."""
+    try:
+        value = Decimal(raw)
+    except (ArithmeticError, InvalidOperation):
+        raise _Bad(f"must be a number, got {raw!r}") from None
+    if not value.is_finite() or value < 0:
+        raise _Bad(f"must be a number >= 0, got {raw!r}")
+    return value
+
+
 def one_of(*choices: str) -> Callable[[str], str]:
     """One of `choices`."""
 
@@ -210,6 +221,15 @@ class DayBoard:
     """The top-N board every stored day keeps (domain.leaders)."""
 
     size: int = env("BOARD_SIZE", whole(1, BOARD_MAX), default=str(BOARD_DEFAULT))
+
+
+@dataclass(frozen=True)
+class MarketFilter:
+    """The whole-market scope's filters (domain.market; the defaults are its DEFAULT_MIN_PRICE and
+    DEFAULT_MIN_VOLUME): a minimum close in USD and a minimum volume in shares."""
+
+    min_price: Decimal = env("MARKET_MIN_PRICE", non_negative_decimal, default="5")  # noqa: RUF009
+    min_volume: int = env("MARKET_MIN_VOLUME", whole(0), default="100000")
 
 
 @dataclass(frozen=True)
@@ -364,9 +384,11 @@ class ApiService:
 
 @dataclass(frozen=True)
 class PickWinnerSettings:
-    """pick_winner: the bucket holding the run's work objects (fetched bars in, the validated day out)."""
+    """pick_winner: the bucket holding the run's work objects (fetched bars in, the validated day out), and
+    the whole-market filters a market-scope day is reduced with."""
 
     bucket: DataBucket
+    market: MarketFilter
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ raw:      raw/provider=<p>/date=<YYYY-MM-DD>/<T>.json        (daily, the provide
           raw/provider=<p>/date=<YYYY-MM-DD>/_session.json   (a session snapshot, e.g. Massive grouped daily)
           raw/provider=<p>/range=<from>_<to>/<T>.json        (backfills)
           raw/provider=<p>/splits=<from>_<to>/_splits.json   (split events, fetched by the reconcile)
-curated:  curated/daily_bars/year=<Y>/date=<YYYY-MM-DD>/bars.parquet
+curated:  curated/daily_bars/year=<Y>/date=<YYYY-MM-DD>/bars.parquet    (the watchlist's days)
+          curated/market_bars/year=<Y>/date=<YYYY-MM-DD>/bars.parquet   (a whole-market day's universe)
 work:     work/ingest/<execution>/bars/<T>.json  (one ticker's fetched bar, read by Pick Winner)
           work/ingest/<execution>/pushed.json     (a push run's pushed bars, read by Pick Winner in one step)
           work/ingest/<execution>/day.json        (the validated day Pick Winner hands to Store Day)
@@ -12,7 +13,8 @@ work:     work/ingest/<execution>/bars/<T>.json  (one ticker's fetched bar, read
 items:    the main table's key schema is written once, below (`winner_key`, `ticker_key`, `analysis_key`,
           `claim_key`, `audit_key`, `leaders_key` for the day's top-N board, committed with the winner,
           `split_key` for a ticker's split events, `pushed_key` for a bar published on the market-data bus
-          and `push_audit_key` for its audit record);
+          and `push_audit_key` for its audit record; `scope_winner_key` for a whole-market day's winner, in
+          its own partition);
           ItemStore is the one adapter that reads and writes the table, and statemachines/*.asl.json's
           DynamoDB integrations are checked against these builders by a test.
 """
@@ -65,8 +67,11 @@ def pushed_work_key(execution: str) -> str:
     return f"work/ingest/{execution}/pushed.json"
 
 
-def parquet_key(day: dt.date) -> str:
-    return f"curated/daily_bars/year={day.year}/date={day.isoformat()}/bars.parquet"
+def parquet_key(day: dt.date, scope: str = "watchlist") -> str:
+    """The curated Parquet object of a stored day: the watchlist's under daily_bars/, a whole-market day's
+    filtered universe under market_bars/ (a separate table: the two never mix in one query)."""
+    table = {"watchlist": "daily_bars", "market": "market_bars"}[scope]
+    return f"curated/{table}/year={day.year}/date={day.isoformat()}/bars.parquet"
 
 
 class RawStore:
@@ -114,6 +119,7 @@ def _n(value: Decimal | int | str) -> dict[str, str]:
 # ---------------------------------------------------------------------------------------------- key schema
 # The main table's items (design contract §2). Sort keys are ISO dates, so a partition sorts by day.
 WINNER_PK = "MOVERS"  # sk=<date>: the day's winner (the watchlist's)
+MARKET_WINNER_PK = "MOVERS#market"  # sk=<date>: a whole-market day's winner (never the watchlist's item)
 TICKER_PREFIX = "TICKER#"  # pk=TICKER#<T>, sk=<date>: one ticker's stored day
 ANALYSIS_PK = "ANALYSIS"  # sk=<date>: the daily analysis summary
 CLAIM_PK = "ANALYSIS#CLAIM"  # sk=<date>: the analysis machine's claim on a (day, winner)
@@ -152,6 +158,16 @@ def audit_pk(day: dt.date | str) -> str:
 
 def winner_key(day: dt.date | str) -> Key:
     return _key(WINNER_PK, _sk(day))
+
+
+def scope_winner_key(day: dt.date | str, scope: str) -> Key:
+    """The winner item of `scope`'s day: the watchlist's is `winner_key` (pk MOVERS, the contract's), a
+    whole-market day's lives in its own partition, so a market run never touches the watchlist's winner."""
+    if scope == "watchlist":
+        return winner_key(day)
+    if scope == "market":
+        return _key(MARKET_WINNER_PK, _sk(day))
+    raise ValueError(f"unknown scope {scope!r}")
 
 
 def ticker_key(ticker: str, day: dt.date | str) -> Key:
@@ -240,7 +256,8 @@ class ItemStore:
         scope: str = "watchlist",
     ) -> bool:
         """The day's per-ticker items, its winner and its board as one unit; False when another run stored
-        the day.
+        the day. A whole-market day (`scope` "market") writes its winner (`scope_winner_key`) and its board
+        only: its rows are in Parquet, and the per-ticker items stay the watchlist's.
 
         Up to TRANSACTION_ROWS tickers this is one TransactWriteItems, so the items, the winner and the board
         commit together or not at all (a throttled or failed write leaves nothing behind). Larger days write
@@ -249,7 +266,9 @@ class ItemStore:
         or written by this same execution, so a retry of a Store Day whose first attempt committed (and then
         crashed) answers Stored, not AlreadyStored. Transient DynamoDB failures raise StorageUnavailable.
         """
-        winner_item = _winner_item(winner, execution_arn, stored_at)
+        winner_item = _winner_item(winner, execution_arn, stored_at, scope)
+        if scope != "watchlist":
+            rows = ()
         board_item = _leaders_item(board, scope, execution_arn, stored_at)
         condition: dict[str, Any] = (
             {}
@@ -533,9 +552,11 @@ def _fetch_attributes(r: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _winner_item(winner: dict[str, Any], execution_arn: str, stored_at: str) -> dict[str, Any]:
+def _winner_item(
+    winner: dict[str, Any], execution_arn: str, stored_at: str, scope: str = "watchlist"
+) -> dict[str, Any]:
     return {
-        **winner_key(winner["date"]),
+        **scope_winner_key(winner["date"], scope),
         "Date": {"S": winner["date"]},
         "Ticker": {"S": winner["ticker"]},
         "PercentChange": _n(winner["percentChange"]),

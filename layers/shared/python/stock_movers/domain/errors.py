@@ -86,6 +86,20 @@ class DuplicateTicker(DataIntegrityError):
         return (type(self), (self.ticker,))
 
 
+class EmptyUniverse(DataIntegrityError):
+    """A whole-market run's session snapshot left no ticker after the whole-market filters (an empty or
+    all-filtered grouped answer for a session): there is no day to store, and nothing is written."""
+
+    def __init__(self, rows: int, excluded: dict[str, int] | None = None) -> None:
+        self.rows = rows
+        self.excluded: dict[str, int] = dict(excluded or {})
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(self.excluded.items())) or "none"
+        super().__init__(f"no ticker passed the whole-market filters ({rows} rows; excluded: {reasons})")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.rows, self.excluded))
+
+
 class StoreRejected(MoversError):
     """The store refused a day's data for good (Parquet encoding, a DynamoDB validation error, a malformed
     Store Day input): retrying cannot help, and the day's winner was not written."""
@@ -129,6 +143,23 @@ class UnsupportedWatchlist(UnsupportedByProvider):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.provider, self.calls, self.daily_calls))
+
+
+class UnsupportedScope(UnsupportedByProvider):
+    """The whole-market scope needs a provider with a one-call session snapshot (Massive's grouped daily);
+    the configured provider has none (Alpha Vantage, Tiingo), so the run would be one call per US ticker."""
+
+    def __init__(self, provider: str, scope: str, supported: Iterable[str]) -> None:
+        self.provider = provider
+        self.scope = scope
+        self.supported: tuple[str, ...] = tuple(sorted(supported))
+        super().__init__(
+            f"scope {scope!r} needs a provider with a one-call session snapshot; provider {provider!r} "
+            f"serves only: {', '.join(self.supported)}"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.provider, self.scope, self.supported))
 
 
 class UnsupportedHistory(UnsupportedByProvider):

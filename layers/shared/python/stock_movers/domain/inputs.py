@@ -24,7 +24,12 @@ TICKER_RE = re.compile(r"[A-Z]{1,5}(?:[.-][A-Z]{1,2})?")
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # A count in canonical form: no sign, no spaces, no leading zeros, at most 9 digits (int() never sees more).
 _COUNT_RE = re.compile(r"0|[1-9][0-9]{0,8}")
-INGEST_FIELDS = frozenset({"date", "tickers", "force"})
+INGEST_FIELDS = frozenset({"date", "tickers", "force", "scope"})
+# What an ingest run covers (DESIGN §5): the watchlist (default) or the whole market of the provider's
+# one-call session snapshot, filtered by the configured whole-market filters (domain.market).
+WATCHLIST_SCOPE = "watchlist"
+MARKET_SCOPE = "market"
+SCOPES = (WATCHLIST_SCOPE, MARKET_SCOPE)
 BACKFILL_FIELDS = frozenset({"from", "to", "tickers", "force"})
 # A run's or a backfill's tickers (execution input or the configured watchlist): 1 to MAX_WATCHLIST. Their
 # state passes S3 keys and small summaries, not bars or rows (docs/pipeline.md), so it stays far under 256 KB.
@@ -141,6 +146,7 @@ class IngestRequest:
     date: dt.date | None
     tickers: tuple[str, ...]
     force: bool
+    scope: str = WATCHLIST_SCOPE
 
 
 @dataclass(frozen=True)
@@ -153,6 +159,15 @@ class BackfillRequest:
     force: bool
 
 
+def parse_scope(value: object, field: str = "scope") -> str:
+    """A run's scope: exactly "watchlist" or "market" (case and spacing as written)."""
+    if not isinstance(value, str):
+        raise InvalidInput(field, f"must be one of {', '.join(SCOPES)}, got {type(value).__name__}")
+    if value not in SCOPES:
+        raise InvalidInput(field, f"must be one of {', '.join(SCOPES)}, got {_show(value)}")
+    return value
+
+
 def parse_ingest_input(
     raw: object,
     *,
@@ -160,10 +175,12 @@ def parse_ingest_input(
     default_tickers: Sequence[str],
     max_tickers: int = DEFAULT_MAX_TICKERS,
 ) -> IngestRequest:
-    """Validate `{"date"?: "YYYY-MM-DD", "tickers"?: [...], "force"?: bool}`.
+    """Validate `{"date"?: "YYYY-MM-DD", "tickers"?: [...], "force"?: bool, "scope"?: "watchlist"|"market"}`.
 
     The date must not be after today in America/New_York at `now` (aware). Tickers, when given, are a
     non-empty list of unique uppercase symbols (at most `max_tickers`); otherwise `default_tickers`.
+    Scope "market" covers every ticker of the provider's session snapshot: it takes no tickers (naming
+    some is InvalidInput) and its request's tickers are empty.
     """
     today = _today_et(now)
     data = _check_object(raw, INGEST_FIELDS)
@@ -171,11 +188,18 @@ def parse_ingest_input(
     if "date" in data:
         day = parse_date(data["date"], "date")
         _not_future(day, "date", today)
+    scope = parse_scope(data["scope"]) if "scope" in data else WATCHLIST_SCOPE
+    if scope == MARKET_SCOPE:
+        if "tickers" in data:
+            raise InvalidInput(
+                "tickers", "not allowed with scope market (it covers every ticker of the session snapshot)"
+            )
+        return IngestRequest(date=day, tickers=(), force=_parse_force(data), scope=scope)
     if "tickers" in data:
         tickers = _parse_tickers(data["tickers"], "tickers", max_tickers)
     else:
         tickers = _defaults(default_tickers, max_tickers)
-    return IngestRequest(date=day, tickers=tickers, force=_parse_force(data))
+    return IngestRequest(date=day, tickers=tickers, force=_parse_force(data), scope=scope)
 
 
 def _not_open(day: dt.date, field: str, now: dt.datetime) -> None:

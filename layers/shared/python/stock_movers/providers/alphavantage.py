@@ -80,7 +80,7 @@ class AlphaVantageProvider(HttpProvider):
         bars = tuple(series[d] for d in sorted(series) if start <= d <= end)
         return FetchResult(self.name, bars, (body,), 1, self.basis)
 
-    def session_bars(self, day: dt.date, tickers: Sequence[str]) -> FetchResult:
+    def session_bars(self, day: dt.date, tickers: Sequence[str] | None) -> FetchResult:
         """Alpha Vantage has no whole-market daily endpoint: UnsupportedStrategy, before any call."""
         raise UnsupportedStrategy(self.name, "snapshot", self.capabilities.strategies)
 

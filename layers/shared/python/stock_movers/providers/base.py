@@ -69,7 +69,8 @@ class FetchResult:
     `bars` are sorted by (date, ticker) and carry exact Decimals; `raw_pages` are the response bodies as
     received (decompressed), one per HTTP call, in call order, for storing in S3 as-is. `basis` is the price
     basis the bars are in (domain.splits.BASES: as the provider reported it, else the adapter's `basis`);
-    "" when the result does not say (readers then take the provider's `basis`).
+    "" when the result does not say (readers then take the provider's `basis`). `otc` names the tickers
+    among `bars` the provider marks as traded over the counter (Massive's grouped `"otc": true`).
     """
 
     provider: str
@@ -77,6 +78,7 @@ class FetchResult:
     raw_pages: tuple[bytes, ...]
     calls: int
     basis: str = ""
+    otc: frozenset[str] = frozenset()
 
 
 @runtime_checkable
@@ -96,7 +98,8 @@ class Provider(Protocol):
         """Every session bar of `ticker` in [start, end]; empty bars when the span holds none."""
         ...
 
-    def session_bars(self, day: dt.date, tickers: Sequence[str]) -> FetchResult:
-        """The watchlist's bars for `day` in one call; tickers without a bar are simply absent. A provider
-        without "snapshot" in its capabilities raises UnsupportedStrategy without calling anything."""
+    def session_bars(self, day: dt.date, tickers: Sequence[str] | None) -> FetchResult:
+        """The watchlist's bars for `day` in one call; tickers without a bar are simply absent. `tickers`
+        None asks for every row of the session (the whole-market scope). A provider without "snapshot" in
+        its capabilities raises UnsupportedStrategy without calling anything."""
         ...

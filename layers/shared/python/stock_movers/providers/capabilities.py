@@ -6,6 +6,9 @@ infrastructure/orchestration.tf, kept equal to this table by tests/infrastructur
 
 - `require_strategy`: the daily run's fetch strategy (UnsupportedStrategy), checked by Validate Input and
   again by the snapshot fetch before it takes a slot.
+- `require_scope`: the whole-market scope needs the provider's one-call session snapshot (UnsupportedScope),
+  checked by Validate Input whatever the configured watchlist strategy (a market run always takes the
+  snapshot).
 - `require_history`: the oldest session a run would fetch (UnsupportedHistory), checked by Validate Input
   (the daily run's session) and Plan Backfill (the first session still to store).
 - `require_daily_calls`: the calls an operation spends against the plan's daily quota (UnsupportedWatchlist),
@@ -18,7 +21,13 @@ from __future__ import annotations
 import datetime as dt
 
 from stock_movers.domain.calendar import last_n_sessions, latest_completed_session
-from stock_movers.domain.errors import UnsupportedHistory, UnsupportedStrategy, UnsupportedWatchlist
+from stock_movers.domain.errors import (
+    UnsupportedHistory,
+    UnsupportedScope,
+    UnsupportedStrategy,
+    UnsupportedWatchlist,
+)
+from stock_movers.domain.inputs import MARKET_SCOPE, SCOPES
 from stock_movers.providers.base import FETCH_STRATEGIES, Capabilities
 from stock_movers.providers.factory import PROVIDERS
 
@@ -50,6 +59,16 @@ def require_strategy(provider: str, strategy: str) -> None:
     supported = capabilities_of(provider).strategies
     if strategy not in FETCH_STRATEGIES or strategy not in supported:
         raise UnsupportedStrategy(provider, strategy, supported)
+
+
+def require_scope(provider: str, scope: str) -> None:
+    """UnsupportedScope unless `provider` can serve `scope`: the whole market needs the "snapshot"
+    strategy (one grouped-daily call); a watchlist any provider serves. An unknown scope is ValueError."""
+    if scope not in SCOPES:
+        raise ValueError(f"scope: unknown scope {scope!r}; expected one of {', '.join(SCOPES)}")
+    supported = capabilities_of(provider).strategies
+    if scope == MARKET_SCOPE and "snapshot" not in supported:
+        raise UnsupportedScope(provider, scope, supported)
 
 
 def oldest_reachable(provider: str, now: dt.datetime) -> dt.date | None:
@@ -94,13 +113,19 @@ def check_daily_run(
     day: dt.date,
     is_session: bool,
     now: dt.datetime,
+    *,
     tickers: int = 1,
     daily_calls: int | None = None,
+    scope: str = "watchlist",
 ) -> None:
-    """Validate Input's provider check: the strategy must be served and, for a session (a non-session
-    day fetches nothing), the day must be within the provider's reach and its calls (one per ticker, or
-    the one snapshot call; a push run's are not known yet) within the plan's daily quota."""
-    require_strategy(provider, strategy)
+    """Validate Input's provider check: the strategy must be served (the whole-market scope: the provider
+    must have a one-call session snapshot, whatever the watchlist's strategy) and, for a session (a
+    non-session day fetches nothing), the day must be within the provider's reach and its calls (one per
+    ticker, or the one snapshot call; a push run's are not known yet) within the plan's daily quota."""
+    if scope == MARKET_SCOPE:
+        require_scope(provider, scope)
+    else:
+        require_strategy(provider, strategy)
     if is_session:
         require_history(provider, day, now)
         # per_ticker: one call a ticker; snapshot: one call; push: only the tickers nobody pushed (unknown

@@ -97,33 +97,39 @@ class MassiveProvider(HttpProvider):
         basis = bases.pop() if bases else self.basis
         return FetchResult(self.name, tuple(bars[d] for d in sorted(bars)), tuple(pages), len(pages), basis)
 
-    def session_bars(self, day: dt.date, tickers: Sequence[str]) -> FetchResult:
-        """One grouped-daily call for every US stock on `day`, filtered to `tickers`.
+    def session_bars(self, day: dt.date, tickers: Sequence[str] | None) -> FetchResult:
+        """One grouped-daily call for every US stock on `day`, filtered to `tickers` (None: every row, for
+        the whole-market scope; each row is then parsed and must be for `day`).
 
         Requested tickers absent from the snapshot are simply not in the result (the caller decides);
-        a non-session gives an empty result.
+        a non-session gives an empty result. Rows marked `"otc": true` are named in the result's `otc`.
         """
-        day, wanted = check_day(day), set(check_watchlist(tickers))
+        day = check_day(day)
+        wanted = None if tickers is None else set(check_watchlist(tickers))
         label = f"grouped {day}"
         reply, payload = self._call(
             f"/v2/aggs/grouped/locale/us/market/stocks/{day}", label, {"adjusted": "true"}
         )
         rows = _results(payload, label)
         found: dict[str, DailyBar] = {}
+        otc: set[str] = set()
         for row in rows:
             symbol = row.get("T")
-            if not isinstance(symbol, str):
+            if not isinstance(symbol, str) or not symbol:
                 raise MalformedResponse(f"massive {label}: a row has no ticker 'T'")
-            if symbol not in wanted:
+            if wanted is not None and symbol not in wanted:
                 continue
             if symbol in found:
-                raise MalformedResponse(f"massive {label}: two rows for {symbol}")
-            bar = _bar(row, symbol, f"massive {label} {symbol}")
+                raise MalformedResponse(f"massive {label}: two rows for {symbol[:12]}")
+            bar = _bar(row, symbol, f"massive {label} {symbol[:12]}")
             if bar.date != day:
-                raise MalformedResponse(f"massive {label}: {symbol} row is for {bar.date}")
+                raise MalformedResponse(f"massive {label}: {symbol[:12]} row is for {bar.date}")
             found[symbol] = bar
+            if row.get("otc") is True:
+                otc.add(symbol)
         basis = _basis(payload, label)
-        return FetchResult(self.name, tuple(found[t] for t in sorted(found)), (reply.body,), 1, basis)
+        bars = tuple(found[t] for t in sorted(found))
+        return FetchResult(self.name, bars, (reply.body,), 1, basis, otc=frozenset(otc))
 
     def previous_close(self, ticker: str) -> FetchResult:
         """`/v2/aggs/ticker/{T}/prev`: the session before *now* (not idempotent; not for scheduled runs)."""

@@ -62,7 +62,7 @@ class TiingoProvider(HttpProvider):
         body, bars = self._prices(ticker, start, end)
         return FetchResult(self.name, bars, (body,), 1, self.basis)
 
-    def session_bars(self, day: dt.date, tickers: Sequence[str]) -> FetchResult:
+    def session_bars(self, day: dt.date, tickers: Sequence[str] | None) -> FetchResult:
         """Tiingo has no whole-market daily endpoint: UnsupportedStrategy, before any call."""
         raise UnsupportedStrategy(self.name, "snapshot", self.capabilities.strategies)
 

@@ -132,5 +132,31 @@ def fetch_snapshot(ctx: FetchContext, day: dt.date, tickers: Sequence[str], exec
     return {"key": work_key, "missing": missing, "missingCount": len(missing)}
 
 
+def fetch_market_snapshot(ctx: FetchContext, day: dt.date, execution: str) -> dict[str, Any]:
+    """The whole market's session in one provider call, for a whole-market run (scope "market").
+
+    As `fetch_snapshot`, with every row of the answer: the raw body to raw/.../_session.json, and one work
+    object holding every row's bar and the tickers the provider marks OTC, which Pick Winner filters
+    (domain.market) and reduces in one step. The answer is the work object's key and its row count only.
+    """
+    capabilities = ctx.provider.capabilities
+    if "snapshot" not in capabilities.strategies:
+        raise UnsupportedStrategy(ctx.provider.name, "snapshot", capabilities.strategies)
+    result = limited(ctx, lambda: ctx.provider.session_bars(day, None))
+    keys = [raw_key(ctx.provider.name, day, "_session", page) for page in range(len(result.raw_pages))]
+    stored = _store(ctx, result, keys)
+    bars = [b.to_dict() for b in result.bars if b.date == day]
+    body = {
+        "scope": "market",
+        "provider": ctx.provider.name,
+        "rawKey": stored[0] if stored else "",
+        "otc": sorted(result.otc),
+        "bars": bars,
+    }
+    work_key = f"raw/provider={ctx.provider.name}/date={day.isoformat()}/_snapshot-{execution}.json"
+    ctx.raw.put_bytes(work_key, json.dumps(body, sort_keys=True).encode(), "application/json")
+    return {"key": work_key, "rows": len(bars)}
+
+
 def _summary(ctx: FetchContext, bar: DailyBar, **extra: str) -> dict[str, Any]:
     return {"ticker": bar.ticker, "provider": ctx.provider.name, "bar": bar.to_dict(), **extra}

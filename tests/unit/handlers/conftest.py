@@ -59,6 +59,7 @@ DEPLOYED: dict[str, str] = {
     "BACKFILL_MAX_SPAN_DAYS": "1832",
     "BACKFILL_BATCH_SIZE": "40",
     "UNUSUAL_THRESHOLD": "2.0",
+    "ANALYSIS_BATCH_SIZE": "50",
     "ANALYSIS_STATE_MACHINE_ARN": ANALYSIS_ARN,
     "EVENT_BUS_NAME": "default",
     "EVENT_SOURCE": "stock-movers.test",

@@ -6,6 +6,7 @@ raw:      raw/provider=<p>/date=<YYYY-MM-DD>/<T>.json        (daily, the provide
 curated:  curated/daily_bars/year=<Y>/date=<YYYY-MM-DD>/bars.parquet
 work:     work/ingest/<execution>/bars/<T>.json  (one ticker's fetched bar, read by Pick Winner)
           work/ingest/<execution>/day.json        (the validated day Pick Winner hands to Store Day)
+          work/analysis/<execution>/<batch>.json  (one analysis batch's figures, read by Store Analysis)
 items:    the main table's key schema is written once, below (`winner_key`, `ticker_key`, `analysis_key`,
           `claim_key`, `audit_key`, and `leaders_key` for the day's top-N board, committed with the winner);
           ItemStore is the one adapter that reads and writes the table, and statemachines/*.asl.json's
@@ -41,6 +42,12 @@ def bar_work_key(execution: str, ticker: str) -> str:
 def day_work_key(execution: str) -> str:
     """Where Pick Winner leaves the validated day (winner and rows) for Store Day."""
     return f"work/ingest/{execution}/day.json"
+
+
+def analysis_work_key(execution: str, batch: int) -> str:
+    """Where one Analyse Tickers batch leaves its per-ticker figures for Store Analysis (the state carries
+    the key and a small summary, not the figures)."""
+    return f"work/analysis/{execution}/{batch:04d}.json"
 
 
 def parquet_key(day: dt.date) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from stock_movers.adapters.storage import analysis_work_key
+from stock_movers.adapters.storage import analysis_work_key, ticker_key
 from stock_movers.domain.errors import InvalidInput
 from tests.unit.handlers.conftest import BUCKET, TABLE
 
@@ -44,7 +44,7 @@ def test_a_batch_with_history_gives_the_per_ticker_figures(
         change = "9.5" if day == days[-1] else ("0.5" if i % 2 else "-0.5")
         aws["dynamodb"].put_item(
             TableName=TABLE,
-            Item={"pk": {"S": "TICKER#AAPL"}, "sk": {"S": day.isoformat()}, "PercentChange": {"N": change}},
+            Item={**ticker_key("AAPL", day), "PercentChange": {"N": change}},
         )
     app = load_handler("analysis_ticker")
     # When its batch is analysed

@@ -237,3 +237,20 @@ def test_a_plan_with_a_ticker_in_two_batches_is_refused() -> None:
     plan[1]["tickers"] = ["AA"]
     with pytest.raises(InvalidInput, match="more than one batch"):
         read_batches(objects, DAY, "run-1", plan, results)
+
+
+@pytest.mark.parametrize("where", ["plan", "answer", "object"])
+def test_a_boolean_for_batch_1_is_not_batch_1(where: str) -> None:
+    # Given two batches, When batch 1 is named `true` (which Python compares equal to 1) in one place
+    history, objects = FakeHistory(), FakeObjects()
+    plan, results = run_batches(["AA", "BB"], 1, history, objects)
+    if where == "plan":
+        plan[1]["batch"] = True
+    elif where == "answer":
+        results[1]["batch"] = True
+    else:
+        key = results[1]["key"]
+        objects.objects[key] = objects.objects[key].replace(b'"batch": 1', b'"batch": true')
+    # Then it is refused by name
+    with pytest.raises((InvalidInput, InvalidAnalysisBatch)):
+        read_batches(objects, DAY, "run-1", plan, results)

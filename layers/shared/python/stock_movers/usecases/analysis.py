@@ -267,8 +267,13 @@ def analyse_batch(
     }
 
 
+def _whole(value: object, want: int) -> bool:
+    """`value` is the JSON whole number `want` (not a boolean, a float or a string of it)."""
+    return type(value) is int and value == want
+
+
 def _plan_entry(entry: object, index: int) -> tuple[str, ...]:
-    if not isinstance(entry, Mapping) or entry.get("batch") != index:
+    if not isinstance(entry, Mapping) or not _whole(entry.get("batch"), index):
         raise InvalidInput(f"batches[{index}]", f"must be batch {index} of the plan")
     raw = entry.get("tickers")
     if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_BATCH_SIZE:
@@ -320,10 +325,11 @@ def _batch_object(
         raise InvalidAnalysisBatch(key, "not JSON") from None
     if not isinstance(found, dict):
         raise InvalidAnalysisBatch(key, "not a JSON object")
-    expected = {"date": day.isoformat(), "execution": execution, "batch": index}
+    expected: dict[str, object] = {"date": day.isoformat(), "execution": execution, "batch": index}
     for name, want in expected.items():
-        if found.get(name) != want:
-            raise InvalidAnalysisBatch(key, f"{name} is {str(found.get(name))[:40]!r}, expected {want!r}")
+        got = found.get(name)
+        if type(got) is not type(want) or got != want:
+            raise InvalidAnalysisBatch(key, f"{name} is {str(got)[:40]!r}, expected {want!r}")
     if found.get("tickers") != list(tickers):
         raise InvalidAnalysisBatch(key, "its tickers are not the batch's tickers of the plan")
     analyses = found.get("analyses")
@@ -359,9 +365,9 @@ def read_batches(
     keys = []
     for i, (answer, tickers) in enumerate(zip(results, batches, strict=True)):
         key = analysis_work_key(execution, i)
-        if not isinstance(answer, Mapping) or answer.get("key") != key or answer.get("batch") != i:
+        if not isinstance(answer, Mapping) or answer.get("key") != key or not _whole(answer.get("batch"), i):
             raise InvalidInput(f"results[{i}]", f"must be batch {i}'s answer with key {key}")
-        if answer.get("tickers") != len(tickers):
+        if not _whole(answer.get("tickers"), len(tickers)):
             raise InvalidInput(f"results[{i}].tickers", f"must be {len(tickers)}, the batch's size")
         keys.append(key)
     with ThreadPoolExecutor(max_workers=max(1, min(readers, len(keys)))) as pool:

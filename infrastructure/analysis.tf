@@ -19,7 +19,7 @@ module "fn_analysis_prepare" {
   name              = "analysis_prepare"
   zip_path          = "${local.dist_dir}/functions/analysis_prepare.zip"
   layer_arns        = local.base_layers
-  environment       = local.env_watchlist
+  environment       = merge(local.env_watchlist, { ANALYSIS_BATCH_SIZE = tostring(var.analysis_batch_size) })
   timeout           = 10
   memory_size       = 256
   policy_statements = [local.watchlist_read]
@@ -32,14 +32,21 @@ module "fn_analysis_ticker" {
   name        = "analysis_ticker"
   zip_path    = "${local.dist_dir}/functions/analysis_ticker.zip"
   layer_arns  = local.base_layers
-  environment = merge(local.env_main_table, local.env_analysis)
-  timeout     = 20
+  environment = merge(local.env_main_table, local.env_bucket, local.env_analysis)
+  # One batch: up to 100 bounded Queries, 8 at a time.
+  timeout     = 60
   memory_size = 256
   policy_statements = [
     {
       sid       = "ReadTickerDays"
       actions   = ["dynamodb:Query"]
       resources = [aws_dynamodb_table.main.arn]
+    },
+    {
+      # The batch's figures, for Store Analysis (the state carries the key, not the figures).
+      sid       = "WriteAnalysisWork"
+      actions   = ["s3:PutObject"]
+      resources = ["${module.data_bucket.arn}/work/analysis/*"]
     },
   ]
   common = local.fn_common
@@ -64,6 +71,12 @@ module "fn_analysis_store" {
       sid       = "WriteAnalysisParquet"
       actions   = ["s3:PutObject"]
       resources = ["${module.data_bucket.arn}/curated/analysis/*"]
+    },
+    {
+      # The batches' figures, left by Analyse Tickers.
+      sid       = "ReadAnalysisWork"
+      actions   = ["s3:GetObject"]
+      resources = ["${module.data_bucket.arn}/work/analysis/*"]
     },
   ]
   common = local.fn_common

@@ -49,6 +49,19 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
     }
   }
 
+  # The daily analysis's batch objects (per-ticker figures) are read by Store Analysis within the run or a
+  # redrive of it, like the ingest's.
+  rule {
+    id     = "expire-analysis-work"
+    status = "Enabled"
+    filter {
+      prefix = "work/analysis/"
+    }
+    expiration {
+      days = 30
+    }
+  }
+
   rule {
     id     = "expire-old-versions"
     status = "Enabled"

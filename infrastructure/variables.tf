@@ -427,6 +427,16 @@ variable "analysis_unusual_threshold" {
   }
 }
 
+variable "analysis_batch_size" {
+  type        = number
+  description = "Tickers per Analyse Tickers iteration of the daily analysis (one Lambda invocation and one S3 work object each): 500 tickers at 50 are 10 iterations."
+  default     = 50
+  validation {
+    condition     = var.analysis_batch_size >= 1 && var.analysis_batch_size <= 100 && floor(var.analysis_batch_size) == var.analysis_batch_size
+    error_message = "analysis_batch_size must be a whole number 1..100."
+  }
+}
+
 variable "analysis_report_email" {
   type        = string
   description = "Email address subscribed to the daily analysis report (empty: no subscription)."

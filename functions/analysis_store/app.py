@@ -1,6 +1,9 @@
 """Store Analysis: reduce the per-ticker figures with the stored winners, store the summary, word the report.
 
-Input: {"date", "analyses": [TickerAnalysis dicts], "executionName"}. Writes the day's analysis summary
+Input: {"date", "batches": <Prepare Analysis's plan>, "results": <the Analyse Tickers answers>,
+"executionName"}: the per-ticker figures are read from the batches' work objects and checked against the
+plan (usecases.analysis.read_batches: InvalidInput, MissingAnalysisBatch or InvalidAnalysisBatch before
+anything is written). Writes the day's analysis summary
 item (ItemStore.put_analysis) and ``curated/analysis/year=Y/date=D/analysis.parquet`` (both overwritten with
 identical content on a re-run), and returns {"date", "status", "unusual", "parquetKey", "subject", "message"}
 for the SNS report.
@@ -14,12 +17,16 @@ from aws_lambda_powertools.metrics import MetricUnit
 from parquet import analysis_key, analysis_parquet
 
 from stock_movers.adapters.storage import RawStore
-from stock_movers.domain.analytics import TickerAnalysis, report
-from stock_movers.domain.errors import InvalidInput
+from stock_movers.domain.analytics import report
 from stock_movers.domain.inputs import parse_date
 from stock_movers.observability import correlate, logger, metrics
 from stock_movers.settings import AnalysisStoreSettings, load
-from stock_movers.usecases.analysis import HistoryStore, summarise_day
+from stock_movers.usecases.analysis import (
+    HistoryStore,
+    parse_execution_name,
+    read_batches,
+    summarise_day,
+)
 
 settings = load(AnalysisStoreSettings)
 _store = HistoryStore(settings.table.name)
@@ -32,10 +39,8 @@ _threshold = settings.analysis.unusual_threshold
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     correlate(event)
     day = parse_date(event.get("date"))
-    raw = event.get("analyses")
-    if not isinstance(raw, list):
-        raise InvalidInput("analyses", "must be the list of per-ticker results")
-    analyses = [TickerAnalysis.from_dict(a) for a in raw]
+    execution = parse_execution_name(event.get("executionName"))
+    analyses = read_batches(_objects, day, execution, event.get("batches"), event.get("results"))
     summary = summarise_day(_store, day, analyses, threshold=_threshold)
     key = analysis_key(day)
     _objects.put_bytes(key, analysis_parquet(summary), "application/vnd.apache.parquet")

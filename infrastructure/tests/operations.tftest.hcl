@@ -408,3 +408,33 @@ run "a_failover_plan_must_allow_a_call" {
 
   expect_failures = [var.failover_providers]
 }
+
+run "an_analysis_batch_size_out_of_range_is_refused" {
+  command = plan
+
+  variables {
+    analysis_batch_size = 101
+  }
+
+  expect_failures = [var.analysis_batch_size]
+}
+
+run "a_zero_or_fractional_analysis_batch_size_is_refused" {
+  command = plan
+
+  variables {
+    analysis_batch_size = 0.5
+  }
+
+  expect_failures = [var.analysis_batch_size]
+}
+
+run "the_analysis_batches_work_objects_expire" {
+  command = plan
+
+  assert {
+    condition = anytrue([for r in aws_s3_bucket_lifecycle_configuration.data.rule :
+    try(r.id == "expire-analysis-work" && r.filter[0].prefix == "work/analysis/" && r.expiration[0].days == 30, false)])
+    error_message = "the daily analysis's batch objects (work/analysis/) must expire like the ingest's work objects"
+  }
+}

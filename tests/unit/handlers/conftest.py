@@ -65,6 +65,7 @@ DEPLOYED: dict[str, str] = {
     "UNUSUAL_THRESHOLD": "2.0",
     "MARKET_MIN_PRICE": "5",
     "MARKET_MIN_VOLUME": "100000",
+    "ANALYSIS_BATCH_SIZE": "50",
     "ANALYSIS_STATE_MACHINE_ARN": ANALYSIS_ARN,
     "EVENT_BUS_NAME": "default",
     "EVENT_SOURCE": "stock-movers.test",

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
+from stock_movers.domain.analytics import ANALYSIS_BATCH_DEFAULT, ANALYSIS_BATCH_MAX
 from stock_movers.domain.inputs import DEFAULT_MAX_SPAN_DAYS
 from stock_movers.domain.leaders import BOARD_DEFAULT, BOARD_MAX
 
@@ -345,6 +346,13 @@ class Analysis:
 
 
 @dataclass(frozen=True)
+class AnalysisBatches:
+    """How many tickers one Analyse Tickers iteration analyses (usecases.analysis.plan_batches)."""
+
+    size: int = env("ANALYSIS_BATCH_SIZE", whole(1, ANALYSIS_BATCH_MAX), default=str(ANALYSIS_BATCH_DEFAULT))
+
+
+@dataclass(frozen=True)
 class CatchUp:
     """The analysis catch-up: the machine it starts, the bus and source it announces on, its window."""
 
@@ -438,11 +446,15 @@ class StoreDaySettings:
 @dataclass(frozen=True)
 class AnalysisPrepareSettings:
     watchlist: Watchlist
+    batches: AnalysisBatches
 
 
 @dataclass(frozen=True)
 class AnalysisTickerSettings:
+    """analysis_ticker: one batch's histories read from the table, its figures to a work object."""
+
     table: MainTable
+    bucket: DataBucket
     analysis: Analysis
 
 

@@ -10,6 +10,7 @@ work:     work/ingest/<execution>/bars/<T>.json  (one ticker's fetched bar, read
           work/ingest/<execution>/pushed.json     (a push run's pushed bars, read by Pick Winner in one step)
           work/ingest/<execution>/day.json        (the validated day Pick Winner hands to Store Day)
           work/backfill/days/<execution>/<YYYY-MM-DD>.json  (a backfill's validated day, for Store Day)
+          work/analysis/<execution>/<batch>.json  (one analysis batch's figures, read by Store Analysis)
 items:    the main table's key schema is written once, below (`winner_key`, `ticker_key`, `analysis_key`,
           `claim_key`, `audit_key`, `leaders_key` for the day's top-N board, committed with the winner,
           `split_key` for a ticker's split events, `pushed_key` for a bar published on the market-data bus
@@ -65,6 +66,12 @@ def backfill_day_work_key(execution: str, day: dt.date) -> str:
 def pushed_work_key(execution: str) -> str:
     """Where a push run's collect step leaves the day's pushed bars for Pick Winner (the snapshot's shape)."""
     return f"work/ingest/{execution}/pushed.json"
+
+
+def analysis_work_key(execution: str, batch: int) -> str:
+    """Where one Analyse Tickers batch leaves its per-ticker figures for Store Analysis (the state carries
+    the key and a small summary, not the figures)."""
+    return f"work/analysis/{execution}/{batch:04d}.json"
 
 
 def parquet_key(day: dt.date, scope: str = "watchlist") -> str:

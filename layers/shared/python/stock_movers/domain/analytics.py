@@ -32,7 +32,13 @@ WIN_WINDOWS = (7, 30, 90)
 DEFAULT_UNUSUAL_THRESHOLD = Decimal("2.0")
 # Stored sessions a ticker's analysis reads: the day plus the z-score baseline window before it.
 HISTORY_SESSIONS = VOLATILITY_WINDOW + 1
+# Tickers per Analyse Tickers iteration (Terraform's analysis_batch_size, the setting ANALYSIS_BATCH_SIZE):
+# 50 keeps 500 tickers at 10 iterations of ~2 s each; 100 at most keeps one iteration well inside its timeout.
+ANALYSIS_BATCH_DEFAULT = 50
+ANALYSIS_BATCH_MAX = 100
 _QUANTUM = Decimal(1).scaleb(-PLACES)
+# Lines the daily report gives each list (unusual moves, tickers, reasons), so it stays short at 500 tickers.
+REPORT_LINES = 25
 
 
 def quantize(value: Decimal) -> Decimal:
@@ -286,7 +292,11 @@ def _num(value: Any, places: int = 2) -> str:
 
 
 def report(summary: Mapping[str, Any]) -> tuple[str, str]:
-    """(subject, message) of the plain-text daily report; the subject fits SNS's 100-character limit."""
+    """(subject, message) of the plain-text daily report; the subject fits SNS's 100-character limit.
+
+    The report stays short at any list size: at most REPORT_LINES unusual moves, ticker lines and reasons
+    each, then a line saying how many more the stored item and the Parquet summary hold (a six-ticker
+    watchlist's report is whole)."""
     day = summary["Date"]
     winner = summary.get("Winner")
     rows = summary["Tickers"]
@@ -303,7 +313,11 @@ def report(summary: Mapping[str, Any]) -> tuple[str, str]:
     threshold = summary["UnusualThreshold"]
     if unusual:
         lines.append(f"Unusual moves (|z| > {_num(threshold, 1)}):")
-        lines += [f"  {r['Ticker']} {_pct(r['PercentChange'])} (z {_num(r['ZScore'])})" for r in unusual]
+        lines += [
+            f"  {r['Ticker']} {_pct(r['PercentChange'])} (z {_num(r['ZScore'])})"
+            for r in unusual[:REPORT_LINES]
+        ]
+        lines += _more(len(unusual))
     else:
         lines.append(f"Unusual moves (|z| > {_num(threshold, 1)}): none")
     d = summary["Dispersion"]
@@ -313,12 +327,21 @@ def report(summary: Mapping[str, Any]) -> tuple[str, str]:
     windows = [w["Sessions"] for w in summary["WinWindows"]]
     stored = "/".join(str(w["Stored"]) for w in summary["WinWindows"])
     lines.append(f"Wins in the last {'/'.join(map(str, windows))} sessions ({stored} stored):")
-    for r in sorted(rows, key=lambda r: (-r[f"Wins{windows[-1]}"], r["Ticker"])):
+    for r in sorted(rows, key=lambda r: (-r[f"Wins{windows[-1]}"], r["Ticker"]))[:REPORT_LINES]:
         wins = "/".join(str(r[f"Wins{n}"]) for n in windows)
         lines.append(
             f"  {r['Ticker']:<6} {wins:<10} move {_pct(r['PercentChange']):>9}  "
             f"vol{summary['VolatilityWindow']} {_num(r['Volatility'])}  z {_num(r['ZScore'])}"
         )
+    lines += _more(len(rows))
     if summary["Reasons"]:
-        lines += ["", "Partial:"] + [f"  {reason}" for reason in summary["Reasons"]]
+        lines += ["", "Partial:"] + [f"  {reason}" for reason in summary["Reasons"][:REPORT_LINES]]
+        lines += _more(len(summary["Reasons"]))
     return subject, "\n".join(lines) + "\n"
+
+
+def _more(count: int) -> list[str]:
+    """The line that says how many a capped list of the report left out (none when nothing was)."""
+    if count <= REPORT_LINES:
+        return []
+    return [f"  ... and {count - REPORT_LINES} more in the stored analysis"]

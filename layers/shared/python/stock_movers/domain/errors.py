@@ -100,6 +100,31 @@ class EmptyUniverse(DataIntegrityError):
         return (type(self), (self.rows, self.excluded))
 
 
+class InvalidAnalysisBatch(MoversError):
+    """An analysis batch's work object (work/analysis/<execution>/<batch>.json) that cannot be trusted: not
+    JSON, of another day, execution or batch, or not the figures of its planned tickers. The message names
+    the object's key and the rule; nothing of the day's analysis is written."""
+
+    def __init__(self, key: str, rule: str) -> None:
+        self.key = key
+        self.rule = rule
+        super().__init__(f"{key}: {rule}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.key, self.rule))
+
+
+class MissingAnalysisBatch(MoversError):
+    """Analysis batches whose work objects are absent (expired, deleted, or never written)."""
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self.keys: tuple[str, ...] = tuple(sorted(keys))
+        super().__init__(f"missing analysis batch objects: {', '.join(self.keys)}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.keys,))
+
+
 class StoreRejected(MoversError):
     """The store refused a day's data for good (Parquet encoding, a DynamoDB validation error, a malformed
     Store Day input): retrying cannot help, and the day's winner was not written."""

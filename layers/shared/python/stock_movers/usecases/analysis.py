@@ -4,18 +4,28 @@ Reads are DynamoDB Queries bounded by key and Limit (never a Scan), through the 
 (stock_movers.adapters.storage.ItemStore): one per ticker for its last ``HISTORY_SESSIONS`` per-ticker items
 up to the day, one for the winners of the last 90 sessions. The DynamoDB client is passed in (or created
 lazily), so tests can hand in moto's or a fake.
+
+At scale (up to MAX_WATCHLIST tickers) the machine's Map runs one invocation per *batch* of tickers
+(`plan_batches`); each batch leaves its per-ticker figures in an S3 work object (`analysis_work_key`) and
+answers only the key and a small summary (`analyse_batch`), and Store Analysis reads the objects back,
+validating every one against the plan (`read_batches`), so no state carries the figures of the whole list.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
+from decimal import Decimal, InvalidOperation
+from typing import Any, Protocol
 
-from stock_movers.adapters.storage import ItemStore
+from stock_movers.adapters.storage import ItemStore, analysis_work_key
 from stock_movers.domain.analytics import (
+    ANALYSIS_BATCH_DEFAULT,
+    ANALYSIS_BATCH_MAX,
     HISTORY_SESSIONS,
     VOLATILITY_WINDOW,
     WIN_WINDOWS,
@@ -24,11 +34,17 @@ from stock_movers.domain.analytics import (
     summarise,
 )
 from stock_movers.domain.calendar import NEW_YORK, last_n_sessions, latest_completed_session
-from stock_movers.domain.errors import InvalidInput
-from stock_movers.domain.inputs import parse_date, parse_ticker
+from stock_movers.domain.errors import InvalidAnalysisBatch, InvalidInput, MissingAnalysisBatch
+from stock_movers.domain.inputs import MAX_WATCHLIST, parse_count, parse_date, parse_ticker
 
 ANALYSIS_FIELDS = frozenset({"date", "tickers", "force"})
-MAX_TICKERS = 20
+# An analysis covers what a run covers: the watchlist or the input's tickers, at most MAX_WATCHLIST.
+MAX_TICKERS = MAX_WATCHLIST
+DEFAULT_BATCH_SIZE = ANALYSIS_BATCH_DEFAULT
+MAX_BATCH_SIZE = ANALYSIS_BATCH_MAX
+# Concurrent history reads (one bounded DynamoDB Query per ticker) within one batch, and concurrent work
+# object reads in Store Analysis: I/O bound, small enough for a 256 MB function.
+READERS = 8
 
 
 @dataclass(frozen=True)
@@ -155,3 +171,211 @@ def summarise_day(
     winners = {d: t for d, (t, _) in stored.items()}
     change = stored[day][1] if day in stored else None
     return summarise(day, analyses, winners, change, threshold=threshold, window=window)
+
+
+# ---------------------------------------------------------------------------------------------- at scale
+
+
+class WorkObjects(Protocol):
+    """The run's work objects in S3 (RawStore, or a fake)."""
+
+    def get_if_exists(self, key: str) -> bytes | None: ...
+
+    def put_bytes(self, key: str, body: bytes, content_type: str) -> str | None: ...
+
+
+# What AWS refuses in an execution name (besides its length, 1 to 80): the name becomes an S3 key segment.
+_NAME_FORBIDDEN = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
+
+
+def parse_execution_name(value: object, field: str = "executionName") -> str:
+    """An execution name as Step Functions allows it (1 to 80 characters, none of its forbidden ones)."""
+    if not isinstance(value, str) or not 1 <= len(value) <= 80 or _NAME_FORBIDDEN.search(value):
+        raise InvalidInput(field, f"must be a Step Functions execution name, got {str(value)[:40]!r}")
+    if value in (".", ".."):
+        raise InvalidInput(field, f"must be a Step Functions execution name, got {value!r}")
+    return value
+
+
+def plan_batches(tickers: Sequence[str], size: int) -> list[dict[str, Any]]:
+    """The tickers cut into consecutive batches of at most `size`, in order (the Analyse Tickers Map's
+    items, `[{"batch": i, "tickers": [...]}]`; every ticker in exactly one batch)."""
+    if not 1 <= size <= MAX_BATCH_SIZE:
+        raise ValueError(f"batch size must be 1..{MAX_BATCH_SIZE}, got {size}")
+    if not tickers:
+        raise ValueError("no tickers to plan")
+    return [
+        {"batch": i, "tickers": list(tickers[start : start + size])}
+        for i, start in enumerate(range(0, len(tickers), size))
+    ]
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    """One Analyse Tickers iteration's validated input."""
+
+    date: dt.date
+    batch: int
+    tickers: tuple[str, ...]
+    execution: str
+
+
+def parse_batch_input(event: Mapping[str, Any]) -> BatchRequest:
+    """`{"date", "batch", "tickers", "executionName"}` of one iteration; InvalidInput names a bad field."""
+    day = parse_date(event.get("date"))
+    batch = parse_count(event.get("batch"), "batch", low=0, high=MAX_TICKERS - 1)
+    raw = event.get("tickers")
+    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_BATCH_SIZE:
+        raise InvalidInput("tickers", f"must be a list of 1 to {MAX_BATCH_SIZE} symbols")
+    tickers = tuple(parse_ticker(t, f"tickers[{i}]") for i, t in enumerate(raw))
+    if len(set(tickers)) != len(tickers):
+        raise InvalidInput("tickers", "duplicate symbols")
+    return BatchRequest(day, batch, tickers, parse_execution_name(event.get("executionName")))
+
+
+def analyse_batch(
+    store: HistoryStore,
+    objects: WorkObjects,
+    request: BatchRequest,
+    *,
+    threshold: Decimal,
+    readers: int = READERS,
+) -> dict[str, Any]:
+    """One batch's figures (`analyse_ticker_day` per ticker, in the batch's order) into its work object;
+    the answer is the key and a summary small enough for any list: counts and the unusual tickers."""
+    with ThreadPoolExecutor(max_workers=max(1, min(readers, len(request.tickers)))) as pool:
+        results = list(
+            pool.map(
+                lambda t: analyse_ticker_day(store, t, request.date, threshold=threshold), request.tickers
+            )
+        )
+    key = analysis_work_key(request.execution, request.batch)
+    body = {
+        "date": request.date.isoformat(),
+        "execution": request.execution,
+        "batch": request.batch,
+        "tickers": list(request.tickers),
+        "analyses": [r.to_dict() for r in results],
+    }
+    objects.put_bytes(key, json.dumps(body, sort_keys=True).encode(), "application/json")
+    return {
+        "batch": request.batch,
+        "key": key,
+        "tickers": len(results),
+        "partial": sum(1 for r in results if r.reasons),
+        "unusual": [r.ticker for r in results if r.unusual],
+    }
+
+
+def _whole(value: object, want: int) -> bool:
+    """`value` is the JSON whole number `want` (not a boolean, a float or a string of it)."""
+    return type(value) is int and value == want
+
+
+def _plan_entry(entry: object, index: int) -> tuple[str, ...]:
+    if not isinstance(entry, Mapping) or not _whole(entry.get("batch"), index):
+        raise InvalidInput(f"batches[{index}]", f"must be batch {index} of the plan")
+    raw = entry.get("tickers")
+    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_BATCH_SIZE:
+        raise InvalidInput(f"batches[{index}].tickers", f"must be a list of 1 to {MAX_BATCH_SIZE} symbols")
+    return tuple(parse_ticker(t, f"batches[{index}].tickers[{i}]") for i, t in enumerate(raw))
+
+
+def _figure(entry: Mapping[str, Any], name: str, key: str, ticker: str) -> None:
+    value = entry.get(name)
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise InvalidAnalysisBatch(key, f"{ticker}: {name} is not a number")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise InvalidAnalysisBatch(key, f"{ticker}: {name} is not a number: {str(value)[:40]!r}") from None
+    if not number.is_finite():
+        raise InvalidAnalysisBatch(key, f"{ticker}: {name} is not finite")
+
+
+def _analysis(entry: object, ticker: str, key: str) -> TickerAnalysis:
+    """One ticker's figures from a work object, checked before they are trusted."""
+    if not isinstance(entry, Mapping):
+        raise InvalidAnalysisBatch(key, f"{ticker}: its figures are not an object")
+    if entry.get("ticker") != ticker:
+        raise InvalidAnalysisBatch(
+            key, f"{ticker}: figures of {str(entry.get('ticker'))[:12]!r} in its place"
+        )
+    for name in ("percentChange", "volatility", "zScore"):
+        _figure(entry, name, key, ticker)
+    if entry.get("unusual") not in (True, False, None):
+        raise InvalidAnalysisBatch(key, f"{ticker}: unusual must be true, false or null")
+    sessions = entry.get("sessions")
+    if isinstance(sessions, bool) or not isinstance(sessions, int) or sessions < 0:
+        raise InvalidAnalysisBatch(key, f"{ticker}: sessions must be a whole number >= 0")
+    reasons = entry.get("reasons")
+    if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
+        raise InvalidAnalysisBatch(key, f"{ticker}: reasons must be a list of strings")
+    return TickerAnalysis.from_dict(entry)
+
+
+def _batch_object(
+    body: bytes, key: str, day: dt.date, execution: str, index: int, tickers: tuple[str, ...]
+) -> list[TickerAnalysis]:
+    try:
+        found = json.loads(body)
+    except ValueError:
+        raise InvalidAnalysisBatch(key, "not JSON") from None
+    if not isinstance(found, dict):
+        raise InvalidAnalysisBatch(key, "not a JSON object")
+    expected: dict[str, object] = {"date": day.isoformat(), "execution": execution, "batch": index}
+    for name, want in expected.items():
+        got = found.get(name)
+        if type(got) is not type(want) or got != want:
+            raise InvalidAnalysisBatch(key, f"{name} is {str(got)[:40]!r}, expected {want!r}")
+    if found.get("tickers") != list(tickers):
+        raise InvalidAnalysisBatch(key, "its tickers are not the batch's tickers of the plan")
+    analyses = found.get("analyses")
+    if not isinstance(analyses, list) or len(analyses) != len(tickers):
+        raise InvalidAnalysisBatch(key, f"must hold the figures of its {len(tickers)} tickers")
+    return [_analysis(a, t, key) for a, t in zip(analyses, tickers, strict=True)]
+
+
+def read_batches(
+    objects: WorkObjects,
+    day: dt.date,
+    execution: str,
+    plan: object,
+    results: object,
+    *,
+    readers: int = READERS,
+) -> list[TickerAnalysis]:
+    """Store Analysis's read of the batches' work objects: every batch of the plan (Prepare's `batches`)
+    must have answered (the Map's `results`, in plan order) with its own key, and its object must hold
+    the figures of exactly the plan's tickers for this day and execution. A malformed plan or result is
+    InvalidInput, an absent object MissingAnalysisBatch, a wrong one InvalidAnalysisBatch; nothing is
+    returned unless every batch checks."""
+    if not isinstance(plan, list) or not plan:
+        raise InvalidInput("batches", "must be the non-empty list of planned batches")
+    if not isinstance(results, list) or len(results) != len(plan):
+        raise InvalidInput("results", f"must be the {len(plan)} batches' answers, in plan order")
+    batches = [_plan_entry(entry, i) for i, entry in enumerate(plan)]
+    everyone = [t for b in batches for t in b]
+    if len(everyone) > MAX_TICKERS:
+        raise InvalidInput("batches", f"at most {MAX_TICKERS} symbols, got {len(everyone)}")
+    if len(set(everyone)) != len(everyone):
+        raise InvalidInput("batches", "a symbol is planned in more than one batch")
+    keys = []
+    for i, (answer, tickers) in enumerate(zip(results, batches, strict=True)):
+        key = analysis_work_key(execution, i)
+        if not isinstance(answer, Mapping) or answer.get("key") != key or not _whole(answer.get("batch"), i):
+            raise InvalidInput(f"results[{i}]", f"must be batch {i}'s answer with key {key}")
+        if not _whole(answer.get("tickers"), len(tickers)):
+            raise InvalidInput(f"results[{i}].tickers", f"must be {len(tickers)}, the batch's size")
+        keys.append(key)
+    with ThreadPoolExecutor(max_workers=max(1, min(readers, len(keys)))) as pool:
+        bodies = list(pool.map(objects.get_if_exists, keys))
+    missing = [k for k, body in zip(keys, bodies, strict=True) if body is None]
+    if missing:
+        raise MissingAnalysisBatch(missing)
+    out: list[TickerAnalysis] = []
+    for i, (key, body, tickers) in enumerate(zip(keys, bodies, batches, strict=True)):
+        out += _batch_object(body or b"", key, day, execution, i, tickers)
+    return out

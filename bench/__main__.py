@@ -5,7 +5,9 @@ Figures come from: bench/packaging.py (every artifact's size against Lambda's li
 (start, invoke overhead), bench/market.py (market server throughput), bench/ingest.py (daily run vs the
 rate-limit floor, both strategies; it starts the Terraform stack, which also serves bench/api.py, whose cold
 start includes the first request), and bench/backfill.py / bench/analysis.py / bench/chaos.py (the chaos
-suite with N >= 200 on its own stack, docs/chaos.md) when present.
+suite with N >= 200 on its own stack, docs/chaos.md), bench/state_payload.py (500-ticker runs' largest state),
+bench/fanout.py (the Distributed Map at 500 and 2,000 tickers) and bench/analysis_scale.py (the batched
+analysis over 500 tickers) when present.
 """
 
 from __future__ import annotations
@@ -66,7 +68,9 @@ def main() -> int:
     finally:
         stack.stop()
 
-    for optional in ("backfill", "analysis", "chaos"):
+    # issue 17's scale figures: 500-ticker state and payloads (both strategies), the Distributed Map's 500-
+    # and 2,000-ticker per-ticker runs, and the batched analysis over 500 tickers
+    for optional in ("backfill", "analysis", "chaos", "state_payload", "fanout", "analysis_scale"):
         try:
             module = importlib.import_module(f"bench.{optional}")
         except ModuleNotFoundError:

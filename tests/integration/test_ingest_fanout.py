@@ -8,14 +8,12 @@ of every other test keeps the inline Map. The 500- and 2,000-ticker runs are mea
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
 
 from movers.cli.trace import map_run_arns, render
 from movers.oracle import pct, pct6, tickers
-from stock_movers.adapters.storage import leaders_key, parquet_key, winner_key
 from tests.support.localstack import StackHandle
 
 pytestmark = pytest.mark.stack
@@ -71,7 +69,7 @@ def test_a_list_above_the_threshold_is_fetched_by_the_distributed_map_and_stores
         # And the parent execution stayed small
         assert len(history) < 200
     finally:
-        _forget_day(stack, DAY)
+        stack.forget_day(DAY)
 
 
 def _manifest_key(history: list[dict]) -> str:
@@ -81,16 +79,3 @@ def _manifest_key(history: list[dict]) -> str:
         if details.get("name") == "Fetch Watchlist Distributed":
             return str(json.loads(details["output"])["fanout"]["manifestKey"])
     raise AssertionError("the Distributed Map never exited")
-
-
-def _forget_day(stack: StackHandle, day: str) -> None:
-    """Removes everything the run stored for `day` (items, board, Parquet), so later tests see it unrun."""
-    table, bucket = stack.outputs["table_name"], stack.outputs["bucket_name"]
-    written = stack.day_written(day)
-    keys = [{"pk": i["pk"], "sk": i["sk"]} for i in written["ticker_items"]]
-    keys += [winner_key(day), leaders_key(day, "watchlist")]
-    for key in keys:
-        stack.ddb.delete_item(TableName=table, Key=key)
-    versions = stack.s3.list_object_versions(Bucket=bucket, Prefix=parquet_key(dt.date.fromisoformat(day)))
-    for v in versions.get("Versions", []) + versions.get("DeleteMarkers", []):
-        stack.s3.delete_object(Bucket=bucket, Key=v["Key"], VersionId=v["VersionId"])

@@ -9,17 +9,15 @@ from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from movers.cli import app
 from movers.local.stack import LOCAL_API_KEY
 from movers.market.server import MarketServer
-from stock_movers.adapters.storage import leaders_key, parquet_key, winner_key
 from stock_movers.execution_names import daily_execution_name
 from tests.support import oracle
-from tests.support.localstack import StackHandle
+from tests.support.localstack import StackHandle, largest_payload
 
 pytestmark = pytest.mark.stack
 
@@ -111,20 +109,6 @@ def test_cli_errors_are_one_line(stack: StackHandle, tmp_path: Path, monkeypatch
     assert data["outputs"]["table_name"]
 
 
-def _largest_payload(history: list[dict[str, Any]]) -> int:
-    """The largest state input, output or task parameters of an execution, in UTF-8 bytes (what AWS's
-    256 KB limit counts)."""
-    sizes = [
-        len(str(value).encode())
-        for event in history
-        for key, details in event.items()
-        if key.endswith("EventDetails") and isinstance(details, dict)
-        for field, value in details.items()
-        if field in ("input", "output", "parameters")
-    ]
-    return max(sizes)
-
-
 def _pct6(open_: Decimal, close: Decimal) -> tuple[Fraction, str]:
     """The contract's percent change, exact and rounded half-even to 6 places (independent of the domain)."""
     exact = (Fraction(close) - Fraction(open_)) / Fraction(open_) * 100
@@ -172,24 +156,11 @@ def test_a_500_ticker_snapshot_run_reduces_the_day_in_one_step_inside_the_payloa
         # And the state stayed small and constant: no Map iteration, one Pick Winner, far under 256 KB
         history = stack.history(desc["executionArn"])
         entered = [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
-        largest = _largest_payload(history)
+        largest = largest_payload(history)
         print(f"500-ticker snapshot run: {len(entered)} transitions, {len(history)} history events, "
               f"largest state payload {largest} B, {seconds:.1f} s")  # fmt: skip
         assert "Fetch Bars" not in entered and entered.count("Pick Winner") == 1 and len(entered) < 30
         assert largest < 16 * 1024, largest
     finally:
         market.stop()
-        _forget_day(stack, day)
-
-
-def _forget_day(stack: StackHandle, day: str) -> None:
-    """Removes everything the run stored for `day` (items, board, Parquet), so later tests see it unrun."""
-    table, bucket = stack.outputs["table_name"], stack.outputs["bucket_name"]
-    written = stack.day_written(day)
-    keys = [{"pk": i["pk"], "sk": i["sk"]} for i in written["ticker_items"]]
-    keys += [winner_key(day), leaders_key(day, "watchlist")]
-    for key in keys:
-        stack.ddb.delete_item(TableName=table, Key=key)
-    versions = stack.s3.list_object_versions(Bucket=bucket, Prefix=parquet_key(dt.date.fromisoformat(day)))
-    for v in versions.get("Versions", []) + versions.get("DeleteMarkers", []):
-        stack.s3.delete_object(Bucket=bucket, Key=v["Key"], VersionId=v["VersionId"])
+        stack.forget_day(day)

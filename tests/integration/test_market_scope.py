@@ -7,14 +7,13 @@ import json
 import time
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
 
 import pytest
 
 from movers.local.stack import LOCAL_API_KEY
 from movers.market.server import MarketServer
 from stock_movers.adapters.storage import leaders_key, parquet_key, scope_winner_key
-from tests.support.localstack import StackHandle
+from tests.support.localstack import StackHandle, largest_payload
 
 pytestmark = pytest.mark.stack
 
@@ -27,18 +26,6 @@ def _pct6(open_: Decimal, close: Decimal) -> Decimal:
     """The contract's percent change rounded half-even to 6 places, computed exactly (not by the domain)."""
     scaled = round((Fraction(close) - Fraction(open_)) / Fraction(open_) * 100 * 10**6)
     return Decimal(scaled).scaleb(-6)
-
-
-def _largest_payload(history: list[dict[str, Any]]) -> int:
-    """The largest state input, output or task parameters, in UTF-8 bytes (what AWS's 256 KB limit counts)."""
-    return max(
-        len(str(value).encode())
-        for event in history
-        for key, details in event.items()
-        if key.endswith("EventDetails") and isinstance(details, dict)
-        for field, value in details.items()
-        if field in ("input", "output", "parameters")
-    )
 
 
 def test_a_10000_ticker_market_run_is_one_call_and_stores_the_independent_winner_and_board(
@@ -102,7 +89,7 @@ def test_a_10000_ticker_market_run_is_one_call_and_stores_the_independent_winner
         # And the run stayed inside every Step Functions limit: constant transitions, small state
         history = stack.history(desc["executionArn"])
         entered = [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
-        largest = _largest_payload(history)
+        largest = largest_payload(history)
         print(f"market run: {summary['snapshotRows']} rows, {len(eligible)} eligible, {len(entered)} "
               f"transitions, {len(history)} history events, largest payload {largest} B, "
               f"{seconds:.1f} s")  # fmt: skip

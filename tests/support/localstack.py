@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import time
 from typing import Any
 
 from movers.local.stack import LocalStack
-from stock_movers.adapters.storage import ANALYSIS_PK, TICKER_PREFIX, WINNER_PK, ItemStore
+from stock_movers.adapters.storage import (
+    ANALYSIS_PK,
+    TICKER_PREFIX,
+    WINNER_PK,
+    ItemStore,
+    leaders_key,
+    parquet_key,
+    winner_key,
+)
 from stock_movers.adapters.workflows import StillRunning, Workflows
 
 
@@ -112,6 +121,19 @@ class StackHandle:
         out = self.s3.list_objects_v2(Bucket=self.outputs["bucket_name"], Prefix=prefix)
         return sorted(o["Key"] for o in out.get("Contents", []))
 
+    def forget_day(self, day: str) -> None:
+        """Removes everything a watchlist run stored for `day` (per-ticker items, winner, board, every Parquet
+        version), so later tests see the day unrun."""
+        table, bucket = self.outputs["table_name"], self.outputs["bucket_name"]
+        written = self.day_written(day)
+        keys = [{"pk": i["pk"], "sk": i["sk"]} for i in written["ticker_items"]]
+        keys += [winner_key(day), leaders_key(day, "watchlist")]
+        for key in keys:
+            self.ddb.delete_item(TableName=table, Key=key)
+        versions = self.s3.list_object_versions(Bucket=bucket, Prefix=parquet_key(dt.date.fromisoformat(day)))
+        for v in versions.get("Versions", []) + versions.get("DeleteMarkers", []):
+            self.s3.delete_object(Bucket=bucket, Key=v["Key"], VersionId=v["VersionId"])
+
     def day_written(self, day: str) -> dict[str, Any]:
         """Everything a run may have written for `day` (winner, per-ticker items, Parquet)."""
         pages = self.ddb.get_paginator("scan").paginate(
@@ -141,3 +163,16 @@ class StackHandle:
         }
         path.write_text(json.dumps(state))
         return path
+
+
+def largest_payload(history: list[dict[str, Any]]) -> int:
+    """The largest state input, output or task parameters of an execution's history, in UTF-8 bytes (what
+    AWS's 256 KB limit counts)."""
+    return max(
+        len(str(value).encode())
+        for event in history
+        for key, details in event.items()
+        if key.endswith("EventDetails") and isinstance(details, dict)
+        for field, value in details.items()
+        if field in ("input", "output", "parameters")
+    )

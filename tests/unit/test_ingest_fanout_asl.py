@@ -82,3 +82,21 @@ def test_the_distributed_map_reads_writes_and_fails_as_a_whole():
     }
     assert not {"ToleratedFailureCount", "ToleratedFailurePercentage"} & set(dmap)
     assert dmap["Catch"][0]["Next"] == "Run Failed"
+
+
+def test_size_the_fan_out_keeps_every_snapshot_field_either_map_reads():
+    # Given the Pass that rebuilds $.snapshot before both fan-outs (a field it drops is a runtime
+    # States.Runtime error in every run, e.g. the failover `source`)
+    states = _states()
+    kept = {k.removesuffix(".$") for k in states["Size The Fan-out"]["Parameters"]}
+    inline, distributed = states["Fetch Watchlist"], states["Fetch Watchlist Distributed"]
+    paths = [
+        inline["ItemsPath"],
+        *inline["ItemSelector"].values(),
+        *distributed["ItemBatcher"]["BatchInput"].values(),
+        *distributed["ItemReader"]["Parameters"].values(),
+        *distributed["ResultWriter"]["Parameters"].values(),
+    ]
+    read = {p.split(".")[2] for p in paths if isinstance(p, str) and p.startswith("$.snapshot.")}
+    # Then every field either Map reads of $.snapshot is one it keeps
+    assert read and read <= kept, read - kept

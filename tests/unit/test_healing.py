@@ -80,3 +80,16 @@ def test_given_no_gaps_or_healing_off_then_the_decision_is_no_gaps() -> None:
 def test_given_no_tickers_then_the_backfill_uses_its_default_watchlist() -> None:
     decision = plan_healing(DAY, 10, WINDOW[:6], None)
     assert decision["input"] == {"from": WINDOW[6].isoformat(), "to": WINDOW[-1].isoformat()}
+
+
+def test_given_a_run_of_more_tickers_than_a_backfill_takes_then_no_backfill_is_planned() -> None:
+    # Given a 2,000-ticker run (the Distributed Map's reach) with gaps behind it
+    day = dt.date(2026, 1, 9)
+    stored = [dt.date(2026, 1, 2), dt.date(2026, 1, 5)]
+    tickers = [f"T{i:04d}" for i in range(2000)]
+    # When its healing is planned, Then no backfill is (a backfill takes 500 and would fail at its plan)
+    decision = plan_healing(day, 5, stored, tickers)
+    assert decision["status"] == "TooManyTickers" and "500" in decision["reason"]
+    assert decision["sessions"] == ["2026-01-06", "2026-01-07", "2026-01-08"]
+    # And 500 tickers are healed as ever
+    assert plan_healing(day, 5, stored, tickers[:500])["status"] == "Gaps"

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from stock_movers.domain.calendar import is_session, previous_session
+from stock_movers.domain.inputs import MAX_WATCHLIST
 from stock_movers.execution_names import heal_execution_name
 from stock_movers.usecases.backfill import backfill_input
 
@@ -74,11 +75,20 @@ def plan_healing(
 
     `{"status": "NoGaps"}`, or `{"status": "Gaps", "sessions": [...], "name": <execution name>,
     "input": <backfill input>}`: the backfill of the first..last gap (a stored session between two gaps
-    costs no provider call: the backfill skips it).
+    costs no provider call: the backfill skips it). A run of more tickers than a backfill takes
+    (MAX_WATCHLIST; a run may take more, up to Terraform's max_tickers) cannot be healed by one: `{"status":
+    "TooManyTickers", "sessions", "reason"}`, so no backfill is started only to be refused at its plan
+    (the ingest machine heals only on "Gaps"); those sessions are re-run one by one (`movers run --date`).
     """
     gaps = find_gaps(day, n, stored)
     if not gaps:
         return {"status": "NoGaps"}
+    if tickers is not None and len(tickers) > MAX_WATCHLIST:
+        return {
+            "status": "TooManyTickers",
+            "sessions": [g.isoformat() for g in gaps],
+            "reason": f"{len(tickers)} tickers: a backfill takes at most {MAX_WATCHLIST}; run each session",
+        }
     return {
         "status": "Gaps",
         "sessions": [g.isoformat() for g in gaps],

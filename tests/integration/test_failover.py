@@ -27,7 +27,7 @@ from tests.support.localstack import StackHandle
 pytestmark = pytest.mark.stack
 
 # A session no other stack test names, with no stored winner in the sessions before it (no healing backfill)
-DAY = "2022-10-19"
+DAY = "2025-05-21"  # after the five-year backfill (2020-2024), before test_ingest_strategies' June days
 TICKERS = ["AAPL", "MSFT"]
 MASSIVE = ["range", "grouped", "prev", "open_close"]
 
@@ -108,3 +108,4 @@ def test_the_run_fails_over_to_the_secondary_provider_and_records_it(stack: Stac
             assert _calls(stack, ["tiingo_prices"]) - tiingo_before == len(TICKERS)
     finally:
         stack.market.set_faults(None)
+        stack.forget_day(DAY)  # later runs must not heal from a day of two tickers

@@ -58,12 +58,10 @@ _ON_SHARED_STACK = ("tests/infrastructure/test_iam_plan.py",)
 # These stack tests run on a second stack of their own ("stack-2"), applied on the other worker: with every
 # stack test on one worker, that worker was the suite's critical path while the other idled for minutes.
 # Each of them makes its own days or restores what it changes, so either stack serves it.
-# Chosen by the durations of a full run (junit sums): the main stack's group ~810 s, the second stack's with
-# test_release ~270 s beside ~720 s of other groups; test_release (~90 s) is back on the main stack, so the
-# two workers end within seconds of each other.
 _SECOND_STACK = (
     "tests/integration/test_docs.py",
     "tests/integration/test_operations.py",
+    "tests/integration/test_release.py",
     "tests/integration/test_unsupported_by_provider.py",
 )
 _STACK_GROUPS = ("stack", "stack-2")

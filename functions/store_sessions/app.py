@@ -16,10 +16,10 @@ from functools import lru_cache
 from typing import Any
 
 from stock_movers.adapters.storage import RawStore
-from stock_movers.domain.errors import InvalidInput
 from stock_movers.domain.inputs import parse_date, parse_ticker
 from stock_movers.observability import correlate, logger
 from stock_movers.settings import StoreSessionsSettings, load
+from stock_movers.usecases.analysis import parse_execution_name
 from stock_movers.usecases.fetch_range import ranges_without_data
 from stock_movers.usecases.store_sessions import bars_and_fetches, park_days, reduce_sessions
 
@@ -33,15 +33,6 @@ def _work_object(key: str) -> dict[str, Any]:
     return dict(json.loads(_objects.get(key)))
 
 
-def _execution(event: dict[str, Any]) -> str:
-    """The backfill's execution name, one segment of the work keys: 1-80 printable characters without "/"
-    (Step Functions refuses "/" and whitespace in names; a hand-made event gets a named error)."""
-    name = str(event.get("executionName") or "")
-    if not 0 < len(name) <= 80 or "/" in name or name in (".", "..") or not name.isprintable() or " " in name:
-        raise InvalidInput("executionName", "must be the backfill execution's name")
-    return name
-
-
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     correlate(event)
@@ -53,7 +44,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         raise missing
     by_day, provider, fetches = bars_and_fetches(_work_object(str(f["barsKey"])) for f in fetched)
     result = park_days(
-        _objects, reduce_sessions(sessions, tickers, by_day, provider, fetches), _execution(event)
+        _objects,
+        reduce_sessions(sessions, tickers, by_day, provider, fetches),
+        parse_execution_name(event.get("executionName")),
     )
     logger.info(
         "Batch reduced",

@@ -6,8 +6,9 @@ Figures come from: bench/packaging.py (every artifact's size against Lambda's li
 rate-limit floor, both strategies; it starts the Terraform stack, which also serves bench/api.py, whose cold
 start includes the first request), and bench/backfill.py / bench/analysis.py / bench/chaos.py (the chaos
 suite with N >= 200 on its own stack, docs/chaos.md), bench/state_payload.py (500-ticker runs' largest state),
-bench/fanout.py (the Distributed Map at 500 and 2,000 tickers) and bench/analysis_scale.py (the batched
-analysis over 500 tickers) when present.
+bench/fanout.py (the Distributed Map at 500 and 2,000 tickers, a whole-market run over 10,000 tickers and
+the analysis of 500 tickers over a stored year, each with its footprint) and bench/analysis_scale.py (the
+batched analysis over 500 tickers) when present.
 """
 
 from __future__ import annotations
@@ -68,8 +69,9 @@ def main() -> int:
     finally:
         stack.stop()
 
-    # issue 17's scale figures: 500-ticker state and payloads (both strategies), the Distributed Map's 500-
-    # and 2,000-ticker per-ticker runs, and the batched analysis over 500 tickers
+    # issue 17's scale figures: 500-ticker state and payloads (both strategies); the Distributed Map's 500-
+    # and 2,000-ticker per-ticker runs, a whole-market run and the analysis of 500 tickers x 1 year, side by
+    # side on one stack; and the batched analysis over 500 tickers in process
     for optional in ("backfill", "analysis", "chaos", "state_payload", "fanout", "analysis_scale"):
         try:
             module = importlib.import_module(f"bench.{optional}")

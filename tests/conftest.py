@@ -61,7 +61,6 @@ _ON_SHARED_STACK = ("tests/infrastructure/test_iam_plan.py",)
 _SECOND_STACK = (
     "tests/integration/test_docs.py",
     "tests/integration/test_operations.py",
-    "tests/integration/test_release.py",
     "tests/integration/test_unsupported_by_provider.py",
 )
 _STACK_GROUPS = ("stack", "stack-2")

@@ -30,6 +30,7 @@ import sys
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -84,6 +85,7 @@ FREE_12_MONTHS: dict[str, float] = {
 DASHBOARD_FREE_METRICS = 50  # the free dashboards hold up to 50 metrics each
 
 _REPORT = re.compile(r"Billed Duration: (\d+) ms\s+Memory Size: (\d+) MB")
+_MAX_MEMORY = re.compile(r"Max Memory Used: (\d+) MB")
 
 
 # ---------------------------------------------------------------------------------------------- counts
@@ -291,31 +293,47 @@ def render(m: Measurement, when: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- measuring
-def _meter(endpoint: str, reset: bool = False) -> dict[str, dict[str, int]]:
+def read_meter(endpoint: str, reset: bool = False) -> dict[str, dict[str, int]]:
+    """The local AWS request meter's counts (movers.local.meter); `reset` clears them."""
     url = f"{endpoint}/_movers/requests"
     request = urllib.request.Request(url, method="DELETE" if reset else "GET")  # noqa: S310 - the local AWS
     with urllib.request.urlopen(request, timeout=30) as resp:  # noqa: S310 - the local AWS
         return dict(json.loads(resp.read()))
 
 
-def _reports(logs: Any, prefix: str, since_ms: int) -> tuple[list[str], list[str]]:
-    """(REPORT lines, EMF metric keys) of every function log group of the stack since `since_ms`."""
-    reports, emf = [], []
+def _log_events(logs: Any, prefix: str, since_ms: int) -> Iterator[tuple[str, str]]:
+    """(function name, message) of every event in the stack's function log groups since `since_ms`."""
     groups = logs.describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{prefix}-").get("logGroups", [])
     for group in groups:
         kwargs: dict[str, Any] = {"logGroupName": group["logGroupName"], "startTime": since_ms}
         while True:
             page = logs.filter_log_events(**kwargs)
             for event in page.get("events", []):
-                message = event["message"]
-                if message.startswith("REPORT "):
-                    reports.append(message)
-                elif '"_aws"' in message:
-                    emf += emf_metric_keys(message)
+                yield group["logGroupName"].removeprefix("/aws/lambda/"), event["message"]
             if not page.get("nextToken"):
                 break
             kwargs["nextToken"] = page["nextToken"]
+
+
+def function_reports(logs: Any, prefix: str, since_ms: int) -> tuple[list[str], list[str]]:
+    """(REPORT lines, EMF metric keys) of every function log group of the stack since `since_ms`."""
+    reports, emf = [], []
+    for _, message in _log_events(logs, prefix, since_ms):
+        if message.startswith("REPORT "):
+            reports.append(message)
+        elif '"_aws"' in message:
+            emf += emf_metric_keys(message)
     return reports, emf
+
+
+def peak_memory_mb(logs: Any, prefix: str, since_ms: int) -> dict[str, int]:
+    """Each function's largest "Max Memory Used" (MB) in its REPORT lines since `since_ms`."""
+    peaks: dict[str, int] = {}
+    for function, message in _log_events(logs, prefix, since_ms):
+        used = _MAX_MEMORY.search(message) if message.startswith("REPORT ") else None
+        if used:
+            peaks[function] = max(peaks.get(function, 0), int(used.group(1)))
+    return peaks
 
 
 def emf_metric_keys(message: str) -> list[str]:
@@ -341,7 +359,7 @@ def measure_day(
     sfn, lam, logs = stack.client("stepfunctions"), stack.client("lambda"), stack.client("logs")
     since = dt.datetime.now(dt.UTC)
     since_ms = int(since.timestamp() * 1000) - 1000
-    _meter(endpoint, reset=True)
+    read_meter(endpoint, reset=True)
     ingest = outputs["release_aliases"]["ingest_state_machine"]
     name = f"cost-{day}-{since:%H%M%S%f}"
     workflows = Workflows(sfn)
@@ -371,7 +389,7 @@ def measure_day(
         fn = f"{outputs['name_prefix']}-{short.replace('_', '-')}:live"
         lam.invoke(FunctionName=fn, Payload=json.dumps(payload).encode())
     time.sleep(settle_s)  # asynchronous deliveries (audit records, status events) finish
-    counts = meter_counts(_meter(endpoint))
+    counts = meter_counts(read_meter(endpoint))
     iterations: list[float] = []
     transitions = 0
     for execution in executions:
@@ -379,7 +397,7 @@ def measure_day(
         transitions += history_transitions(events)
         if execution == arn:
             iterations = map_iteration_seconds(events)
-    reports, emf = _reports(logs, outputs["name_prefix"], since_ms)
+    reports, emf = function_reports(logs, outputs["name_prefix"], since_ms)
     invocations, gbs = report_usage(reports)
     counts.update(
         {"sfn.transition": transitions, "lambda.request": invocations, "lambda.gb_second.arm64": gbs}
@@ -396,13 +414,13 @@ def measure_api(stack: Any, requests: int = 100) -> dict[str, float]:
     url = gateway.start()
     try:
         since_ms = int(time.time() * 1000) - 1000
-        _meter(stack.aws.endpoint, reset=True)
+        read_meter(stack.aws.endpoint, reset=True)
         for i in range(requests):
             with urllib.request.urlopen(f"{url}/v1{mix[i % len(mix)]}", timeout=60) as resp:  # noqa: S310
                 resp.read()
         time.sleep(1.0)
-        counts = meter_counts(_meter(stack.aws.endpoint))
-        reports, _ = _reports(stack.client("logs"), stack.outputs["name_prefix"], since_ms)
+        counts = meter_counts(read_meter(stack.aws.endpoint))
+        reports, _ = function_reports(stack.client("logs"), stack.outputs["name_prefix"], since_ms)
         invocations, gbs = report_usage(reports)
         counts.update({"lambda.request": invocations, "lambda.gb_second.arm64": gbs})
     finally:

@@ -310,18 +310,31 @@ class LocalStack:
     @contextlib.contextmanager
     def released(self, name: str, **config: Any) -> Iterator[None]:
         """A configuration change released to `live` for the block; after it, $LATEST gets its old values
-        back and `live` its old version (as `make rollback` does)."""
+        back, `live` its old version (as `make rollback` does), and the version published for the block is
+        deleted: Terraform reads a published function's `version` as its newest published version, so a
+        left-over one is what the next `terraform apply` (and a release ledger entry, and a rollback to it)
+        would put behind `live`, with the block's configuration."""
         lam = self.client("lambda")
         current = lam.get_function_configuration(FunctionName=name)
         saved = {key: current[key] for key in config}
         if "Environment" in saved:  # the response may add an Error member the update refuses
             saved["Environment"] = {"Variables": saved["Environment"].get("Variables", {})}
         before = self.release_function(name, **config)
+        published = str(lam.get_alias(FunctionName=name, Name="live")["FunctionVersion"])
         try:
             yield
         finally:
             lam.update_function_configuration(FunctionName=name, **saved)
             lam.update_alias(FunctionName=name, Name="live", FunctionVersion=before)
+            # (a version published after it, by a nested block, is then the newest and goes with its block)
+            if published != before and self._newest_version(name) == published:
+                lam.delete_function(FunctionName=name, Qualifier=published)
+
+    def _newest_version(self, name: str) -> str:
+        lam, versions = self.client("lambda"), []
+        for page in lam.get_paginator("list_versions_by_function").paginate(FunctionName=name):
+            versions += [v["Version"] for v in page["Versions"] if v["Version"] != "$LATEST"]
+        return max(versions, key=int, default="")
 
     def stop(self) -> None:
         if self._own_market and self.market is not None:

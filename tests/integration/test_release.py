@@ -68,6 +68,24 @@ def _strings(doc: Any) -> list[str]:
     return []
 
 
+def test_a_released_block_leaves_no_version_for_the_next_apply_to_release(stack: StackHandle) -> None:
+    # Given the fetch function as applied
+    lam = stack.stack.client("lambda")
+    fetch = stack.outputs["function_names"]["fetch_bars"]
+    live = lam.get_alias(FunctionName=fetch, Name="live")["FunctionVersion"]
+    env = lam.get_function_configuration(FunctionName=fetch)["Environment"]["Variables"]
+    # When a test releases a changed configuration for a block (here a market URL nothing listens on)
+    changed = {"Variables": {**env, "PROVIDER_BASE_URL": "http://127.0.0.1:9"}}
+    with stack.released(fetch, Environment=changed):
+        assert lam.get_alias(FunctionName=fetch, Name="live")["FunctionVersion"] != live
+    # Then `live` and $LATEST are as before, and the newest published version (what Terraform reads as the
+    # function's version, so what the next apply and a rollback would put behind `live`) is `live` again
+    assert lam.get_alias(FunctionName=fetch, Name="live")["FunctionVersion"] == live
+    assert lam.get_function_configuration(FunctionName=fetch)["Environment"]["Variables"] == env
+    versions = [v["Version"] for v in lam.list_versions_by_function(FunctionName=fetch)["Versions"]]
+    assert max((v for v in versions if v != "$LATEST"), key=int) == live, versions
+
+
 def test_rollback_restores_the_previous_release_and_runs_use_it(stack: StackHandle) -> None:
     t = Target(stack.outputs, stack.endpoint)
     tf = stack.stack.terraform

@@ -469,6 +469,25 @@ def test_a_schedule_only_rule_does_not_match_put_events(aws_client):
     assert sfn.list_executions(stateMachineArn=scheduled)["executions"] == []
 
 
+def test_a_disabled_rule_delivers_nothing_until_enabled_again(aws_client):
+    # Given a pattern rule with a state machine target, disabled
+    sfn, events = aws_client("stepfunctions"), aws_client("events")
+    target = _pass_machine(sfn)
+    source, rule = f"compat.{uuid.uuid4().hex[:8]}", f"d-{uuid.uuid4().hex[:8]}"
+    events.put_rule(Name=rule, EventPattern=json.dumps({"source": [source]}))
+    events.put_targets(Rule=rule, Targets=[{"Id": "sfn", "Arn": target, "RoleArn": SFN_ROLE}])
+    events.disable_rule(Name=rule)
+    # When a matching event is put
+    events.put_events(Entries=[{"Source": source, "DetailType": "X", "Detail": "{}"}])
+    time.sleep(0.5)
+    # Then no execution starts
+    assert sfn.list_executions(stateMachineArn=target)["executions"] == []
+    # And once enabled again, the next event starts one
+    events.enable_rule(Name=rule)
+    events.put_events(Entries=[{"Source": source, "DetailType": "X", "Detail": "{}"}])
+    _wait_for_executions(sfn, target, 1)
+
+
 # --- Step Functions status-change events; Lambda and SNS targets (operations) ---------------------
 
 

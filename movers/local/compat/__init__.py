@@ -50,6 +50,7 @@ from movers.local.compat.dynamodb import (
     fix_dynamodb_transaction_rollback,
 )
 from movers.local.compat.events import (
+    fix_disabled_rules_deliver_nothing,
     fix_events_lambda_and_sns_targets,
     fix_events_step_functions_targets,
     fix_schedule_rules_ignore_put_events,
@@ -121,6 +122,7 @@ __all__ = [
     "environment_bytes",
     "exceeds_tolerance",
     "fix_backend_list_is_read_once",
+    "fix_disabled_rules_deliver_nothing",
     "fix_distributed_map_children_have_their_own_history",
     "fix_distributed_map_grammar",
     "fix_distributed_map_tolerated_failures",
@@ -196,6 +198,7 @@ FIXES: list[Callable[[], None]] = [
     fix_events_lambda_and_sns_targets,
     fix_step_functions_status_change_events,
     fix_events_task_service_errors,
+    fix_disabled_rules_deliver_nothing,
     fix_dynamodb_transaction_rollback,
     fix_dynamodb_query_reads_one_partition,
     fix_state_payload_size_is_counted_as_aws_counts_it,

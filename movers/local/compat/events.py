@@ -134,6 +134,26 @@ def fix_schedule_rules_ignore_put_events() -> None:
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
 
 
+def fix_disabled_rules_deliver_nothing() -> None:
+    """A DISABLED rule delivers no event to its targets, as on AWS.
+
+    AWS matches events only against enabled rules (DisableRule is how an operator pauses a rule without
+    deleting it). moto's PutEvents sends every event to every rule of the bus whatever its state, so a
+    disabled MoverStored rule would still start the daily analysis. Installed outermost on the delivery
+    chain, so no target type of a disabled rule is reached.
+    """
+    from moto.events.models import Rule
+
+    original = Rule.send_to_targets
+
+    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        if self.state == "DISABLED":
+            return None
+        return original(self, original_event, transform_input)
+
+    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+
+
 def fix_events_lambda_and_sns_targets() -> None:
     """Delivers matching events to Lambda and SNS targets of a rule, as AWS does.
 

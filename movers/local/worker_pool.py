@@ -255,8 +255,13 @@ class Executor:
         started = time.monotonic()
         worker, _cold = pool.acquire()
         answer, output, timed_out = worker.invoke(event, request_id, crash_after_ms)
-        keep = answer is not None and not answer.get("fatal")
         max_rss_mb = _max_rss_mb(worker.proc.pid)
+        if answer is not None and max_rss_mb > spec.memory_size:
+            # Lambda ends an execution environment whose memory exceeds the function's memory size: the
+            # invoke fails with Runtime.OutOfMemory and the next one starts cold. The local worker's peak
+            # is read when the handler returns (Lambda stops it at the moment it crosses the limit).
+            answer = {"ok": False, "fatal": True, "error": _out_of_memory(request_id)}
+        keep = answer is not None and not answer.get("fatal")
         pool.release(worker, keep)
         duration_ms = (time.monotonic() - started) * 1000
         if answer is None:
@@ -294,6 +299,11 @@ class Executor:
 
 def _now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _out_of_memory(request_id: str) -> dict[str, str]:
+    message = f"RequestId: {request_id} Error: Runtime exited with error: signal: killed"
+    return {"errorType": "Runtime.OutOfMemory", "errorMessage": message}
 
 
 def _max_rss_mb(pid: int) -> int:

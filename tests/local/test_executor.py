@@ -188,6 +188,30 @@ def test_given_a_crashing_handler_when_the_process_exits_then_exit_error_and_nex
     assert payload == {"ok": True}
 
 
+def test_given_a_handler_over_its_memory_size_then_out_of_memory_and_the_next_invoke_is_cold(
+    make_function, invoke, aws_client
+):
+    # Given a 128 MB function whose handler holds 200 MB when asked to
+    name = make_function(
+        {"app.py": "import os\ndef handler(e, c):\n    b = bytearray(e.get('mb', 0) << 20)\n"
+                   "    return {'pid': os.getpid(), 'held': len(b)}\n"}
+    )  # fmt: skip
+    aws_client("lambda").update_function_configuration(FunctionName=name, MemorySize=128)
+    small, _ = invoke(name, {"mb": 1})
+    # When it is asked to hold 200 MB
+    payload, resp = invoke(name, {"mb": 200}, LogType="Tail")
+    # Then the invoke fails as Lambda's does, and the REPORT line says so
+    assert resp["FunctionError"] == "Unhandled"
+    assert payload["errorType"] == "Runtime.OutOfMemory"
+    assert payload["errorMessage"].endswith("Runtime exited with error: signal: killed")
+    report = base64.b64decode(resp["LogResult"]).decode().splitlines()[-1]
+    assert "Memory Size: 128 MB" in report and "Status: error" in report
+    assert int(report.split("Max Memory Used: ")[1].split(" ")[0]) > 128
+    # And the next invoke runs in a new execution environment
+    again, resp = invoke(name, {"mb": 1})
+    assert "FunctionError" not in resp and again["pid"] != small["pid"]
+
+
 def test_given_a_module_that_fails_to_import_then_import_module_error(make_function, invoke):
     name = make_function({"app.py": "import not_a_module_anywhere\ndef handler(e, c):\n    return 1\n"})
     payload, resp = invoke(name)

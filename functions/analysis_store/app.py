@@ -18,12 +18,11 @@ from parquet import analysis_key, analysis_parquet
 
 from stock_movers.adapters.storage import RawStore
 from stock_movers.domain.analytics import report
-from stock_movers.domain.inputs import parse_date
+from stock_movers.domain.inputs import parse_date, parse_execution_name
 from stock_movers.observability import correlate, logger, metrics
 from stock_movers.settings import AnalysisStoreSettings, load
 from stock_movers.usecases.analysis import (
     HistoryStore,
-    parse_execution_name,
     read_batches,
     summarise_day,
 )

@@ -27,7 +27,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from stock_movers.adapters.ratelimiter import SlotUnavailable
 from stock_movers.domain.errors import InvalidInput
-from stock_movers.domain.inputs import parse_date, parse_ticker
+from stock_movers.domain.inputs import parse_date, parse_execution_name, parse_ticker
 from stock_movers.observability import correlate, logger, metrics
 from stock_movers.settings import FetchBarsSettings, load
 from stock_movers.usecases.fetch import fetch_market_snapshot, fetch_snapshot, fetch_ticker
@@ -66,7 +66,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     _idempotency.register_lambda_context(context)
     invocation(context)
     day = parse_date(event.get("date"))
-    execution = str(event.get("executionName") or "manual")
+    execution = parse_execution_name(event.get("executionName") or "manual")
     try:
         if event.get("mode") == "snapshot" and event.get("scope") == "market":
             out = fetch_market_snapshot(provider_context(settings), day, execution)

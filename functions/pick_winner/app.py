@@ -19,7 +19,13 @@ from decimal import Decimal
 from typing import Any
 
 from stock_movers.adapters.storage import RawStore
-from stock_movers.domain.inputs import MARKET_SCOPE, parse_date, parse_scope, parse_ticker
+from stock_movers.domain.inputs import (
+    MARKET_SCOPE,
+    parse_date,
+    parse_execution_name,
+    parse_scope,
+    parse_ticker,
+)
 from stock_movers.domain.market import MarketFilters
 from stock_movers.observability import correlate, logger
 from stock_movers.settings import PickWinnerSettings, load
@@ -35,7 +41,7 @@ _filters = MarketFilters(settings.market.min_price, Decimal(settings.market.min_
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     correlate(event)
     day = parse_date(event.get("date"))
-    execution = str(event.get("executionName") or "manual")
+    execution = parse_execution_name(event.get("executionName") or "manual")
     if parse_scope(event.get("scope", "watchlist")) == MARKET_SCOPE:
         market = pick_market_day(_objects, day, str(event.get("snapshotKey") or ""), execution, _filters)
         logger.info("Market winner picked", extra={**market["winner"], "rows": market["rows"]})

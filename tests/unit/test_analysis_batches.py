@@ -14,14 +14,13 @@ from stock_movers.adapters.storage import analysis_work_key
 from stock_movers.domain.analytics import ANALYSIS_BATCH_DEFAULT, TickerAnalysis, report, summarise
 from stock_movers.domain.calendar import last_n_sessions
 from stock_movers.domain.errors import InvalidAnalysisBatch, InvalidInput, MissingAnalysisBatch
-from stock_movers.domain.inputs import MAX_WATCHLIST
+from stock_movers.domain.inputs import MAX_WATCHLIST, parse_execution_name
 from stock_movers.usecases.analysis import (
     MAX_BATCH_SIZE,
     BatchRequest,
     analyse_batch,
     analyse_ticker_day,
     parse_analysis_input,
-    parse_execution_name,
     plan_batches,
     read_batches,
 )

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from stock_movers.adapters.storage import bar_work_key, day_work_key
-from stock_movers.domain.errors import InvalidBar, MissingTickers
+from stock_movers.domain.errors import InvalidBar, InvalidInput, MissingTickers
 from stock_movers.execution_names import daily_execution_name
 from tests.unit.handlers.conftest import BUCKET
 
@@ -66,3 +66,16 @@ def test_a_malformed_object_is_invalid_bar(
             {"date": "2026-01-05", "tickers": ["AAPL"], "snapshotKey": "", "executionName": RUN},
             lambda_context,
         )
+
+
+@pytest.mark.parametrize("name", ["../other-run", "a b", "x" * 81, "."])
+def test_an_execution_name_step_functions_would_refuse_is_invalid_input_before_any_read(
+    load_handler: Callable[..., ModuleType], lambda_context: object, aws: dict[str, Any], name: str
+) -> None:
+    # Given a direct invoke naming its run with what Step Functions never names an execution (the name is
+    # a segment of the run's work keys)
+    app = load_handler("pick_winner")
+    event = {"date": "2026-01-05", "tickers": ["AAPL"], "snapshotKey": "", "executionName": name}
+    # When picked, Then it is InvalidInput naming the field, before any read
+    with pytest.raises(InvalidInput, match="executionName"):
+        app.handler(event, lambda_context)

@@ -285,3 +285,16 @@ def parse_watchlist(raw: bytes, source: str) -> tuple[str, ...]:
         return _parse_tickers(value, "tickers", MAX_WATCHLIST)
     except InvalidInput as exc:
         raise InvalidWatchlist(f"{source}: {exc}") from None
+
+
+# What AWS refuses in an execution name (besides its length, 1 to 80): the name becomes an S3 key segment.
+_NAME_FORBIDDEN = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
+
+
+def parse_execution_name(value: object, field: str = "executionName") -> str:
+    """An execution name as Step Functions allows it (1 to 80 characters, none of its forbidden ones)."""
+    if not isinstance(value, str) or not 1 <= len(value) <= 80 or _NAME_FORBIDDEN.search(value):
+        raise InvalidInput(field, f"must be a Step Functions execution name, got {str(value)[:40]!r}")
+    if value in (".", ".."):
+        raise InvalidInput(field, f"must be a Step Functions execution name, got {value!r}")
+    return value

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -35,7 +34,13 @@ from stock_movers.domain.analytics import (
 )
 from stock_movers.domain.calendar import NEW_YORK, last_n_sessions, latest_completed_session
 from stock_movers.domain.errors import InvalidAnalysisBatch, InvalidInput, MissingAnalysisBatch
-from stock_movers.domain.inputs import MAX_WATCHLIST, parse_count, parse_date, parse_ticker
+from stock_movers.domain.inputs import (
+    MAX_WATCHLIST,
+    parse_count,
+    parse_date,
+    parse_execution_name,
+    parse_ticker,
+)
 
 ANALYSIS_FIELDS = frozenset({"date", "tickers", "force"})
 # An analysis covers what a run covers: the watchlist or the input's tickers, at most MAX_WATCHLIST.
@@ -182,19 +187,6 @@ class WorkObjects(Protocol):
     def get_if_exists(self, key: str) -> bytes | None: ...
 
     def put_bytes(self, key: str, body: bytes, content_type: str) -> str | None: ...
-
-
-# What AWS refuses in an execution name (besides its length, 1 to 80): the name becomes an S3 key segment.
-_NAME_FORBIDDEN = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
-
-
-def parse_execution_name(value: object, field: str = "executionName") -> str:
-    """An execution name as Step Functions allows it (1 to 80 characters, none of its forbidden ones)."""
-    if not isinstance(value, str) or not 1 <= len(value) <= 80 or _NAME_FORBIDDEN.search(value):
-        raise InvalidInput(field, f"must be a Step Functions execution name, got {str(value)[:40]!r}")
-    if value in (".", ".."):
-        raise InvalidInput(field, f"must be a Step Functions execution name, got {value!r}")
-    return value
 
 
 def plan_batches(tickers: Sequence[str], size: int) -> list[dict[str, Any]]:

@@ -13,10 +13,11 @@ locals {
     WATCHLIST_KEY     = aws_s3_object.watchlist.key
     WATCHLIST_VERSION = aws_s3_object.watchlist.version_id
   }
-  # The watchlist readers' one grant: that object (GetObjectVersion: the version named above).
+  # The watchlist readers' one grant: that object, at the version named above (a GetObject with a versionId
+  # needs s3:GetObjectVersion, and only that).
   watchlist_read = {
     sid       = "ReadWatchlist"
-    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+    actions   = ["s3:GetObjectVersion"]
     resources = ["${module.data_bucket.arn}/${aws_s3_object.watchlist.key}"]
   }
   # PROVIDER_DAILY_CALLS empty unless the deployment says (a paid plan): then the adapter's free-plan figure.
@@ -90,7 +91,7 @@ module "fn_fetch_bars" {
     },
     {
       sid       = "RawObjects"
-      actions   = ["s3:PutObject", "s3:GetObject"]
+      actions   = ["s3:PutObject"]
       resources = ["${module.data_bucket.arn}/raw/*"]
     },
     {

@@ -13,6 +13,7 @@ import sys
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -34,6 +35,14 @@ def _trivial_zip() -> bytes:
     return buf.getvalue()
 
 
+def _invoke(lam: Any, event: dict[str, Any]) -> None:
+    """One invoke that must succeed: a measured error (a refused role, a crash) is no invoke overhead."""
+    reply = lam.invoke(FunctionName="bench", Payload=json.dumps(event))
+    body = reply["Payload"].read()
+    if reply.get("FunctionError") or json.loads(body) != event:
+        raise RuntimeError(f"the benchmark function failed: {body[:300]!r}")
+
+
 def run() -> dict[str, float]:
     """Starts a local AWS, deploys a trivial function, measures one cold and 20 warm invokes."""
     executor.ensure_runtime()
@@ -46,9 +55,10 @@ def run() -> dict[str, float]:
             "aws_access_key_id": "bench",
             "aws_secret_access_key": "bench",
         }
-        role = boto3.client("iam", **kw).create_role(RoleName="bench", AssumeRolePolicyDocument="{}")["Role"][
-            "Arn"
-        ]
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                 "Principal": {"Service": "lambda.amazonaws.com"}}]}  # fmt: skip
+        iam = boto3.client("iam", **kw)
+        role = iam.create_role(RoleName="bench", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
         lam = boto3.client("lambda", **kw)
         lam.create_function(
             FunctionName="bench",
@@ -58,12 +68,12 @@ def run() -> dict[str, float]:
             Code={"ZipFile": _trivial_zip()},
         )
         started = time.perf_counter()
-        lam.invoke(FunctionName="bench", Payload=b"{}")["Payload"].read()
+        _invoke(lam, {})
         cold_ms = (time.perf_counter() - started) * 1000
         warm = []
         for i in range(WARM_INVOKES):
             started = time.perf_counter()
-            lam.invoke(FunctionName="bench", Payload=json.dumps({"i": i}))["Payload"].read()
+            _invoke(lam, {"i": i})
             warm.append((time.perf_counter() - started) * 1000)
     finally:
         aws.stop()

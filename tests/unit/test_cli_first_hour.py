@@ -205,7 +205,7 @@ def test_a_forced_market_run_is_a_new_market_execution(
     monkeypatch.setattr(runs, "target", lambda args: FakeTarget(sfn, [MARKET_WINNER]))
     assert app.main(["--local", "run", "--date", "2026-11-20", "--scope", "market", "--force"]) == 0
     [name] = sfn.started
-    assert name.startswith("daily-market-2026-11-20-force-")
+    assert name.startswith(daily_execution_name("2026-11-20", scope="market") + "-force-")
     assert sfn.executions[execution_arn(MACHINE, name)] == ("RUNNING", {**MARKET_RUN, "force": True})
 
 

@@ -86,8 +86,8 @@ def test_the_market_schedule_starts_the_whole_market_run_under_its_own_name(
     assert again["executionArn"] == market["executionArn"]
     assert watchlist["name"] == daily_execution_name("2026-01-05")
     assert _executions(arn) == {
-        "daily-2026-01-05": {"date": "2026-01-05"},
-        "daily-market-2026-01-05": {"date": "2026-01-05", "scope": "market"},
+        daily_execution_name("2026-01-05"): {"date": "2026-01-05"},
+        daily_execution_name("2026-01-05", scope="market"): {"date": "2026-01-05", "scope": "market"},
     }
 
 
@@ -100,8 +100,8 @@ def test_the_market_schedule_without_a_date_runs_today_in_new_york(
     started = app.handler({"source": "schedule", "scope": "market"}, lambda_context)
     after = dt.datetime.now(NEW_YORK).date().isoformat()
     # Then the run is today's (either side of a midnight the call may straddle), with the market input
-    day = started["name"].removeprefix("daily-market-")
-    assert day in {before, after} and _executions(arn) == {started["name"]: {"date": day, "scope": "market"}}
+    [day] = [d for d in {before, after} if started["name"] == daily_execution_name(d, scope="market")]
+    assert _executions(arn) == {started["name"]: {"date": day, "scope": "market"}}
 
 
 @pytest.mark.parametrize("scope", ["Market", "all", "", None, 1, ["market"]])

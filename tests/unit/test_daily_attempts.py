@@ -161,3 +161,22 @@ def test_an_unknown_scope_starts_nothing(scope: object) -> None:
     with pytest.raises(InvalidInput) as raised:
         start_daily_run(sfn, MACHINE, DAY, {"date": DAY, "scope": scope})
     assert raised.value.field == "scope" and sfn.started == []
+
+
+def test_start_dailys_describe_grant_covers_every_attempt_of_both_scopes() -> None:
+    # Given the execution-name pattern of start_daily's DescribeDailyAttempts statement (infrastructure/
+    # schedule.tf), When every attempt name of both scopes is matched against it, Then each is covered
+    import fnmatch
+    import re
+    from pathlib import Path
+
+    tf = (Path(__file__).resolve().parents[2] / "infrastructure" / "schedule.tf").read_text()
+    statement = tf[tf.index('sid       = "DescribeDailyAttempts"') :]
+    resources = re.search(r"resources\s*=\s*\[(.*?)\]\n", statement)
+    assert resources is not None
+    [pattern] = re.findall(r':execution:"\)\}:([^"]+)"', resources.group(1))
+    forced = dt.datetime(2026, 11, 20, 7, 40, 12, tzinfo=dt.UTC)
+    for scope in ("watchlist", "market"):
+        names = [daily_execution_name(DAY, n, scope=scope) for n in range(MAX_ATTEMPTS)]
+        names.append(daily_execution_name(DAY, forced_at=forced, scope=scope))
+        assert all(fnmatch.fnmatchcase(name, pattern) for name in names), (pattern, scope)

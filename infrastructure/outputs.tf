@@ -77,11 +77,16 @@ output "backfill_function_names" {
   }
 }
 
-# -------------------- daily schedule (schedule.tf)
+# -------------------- daily schedules (schedule.tf)
 
 output "daily_schedule_name" {
   description = "EventBridge Scheduler schedule that starts the daily run (`movers schedule fire` runs it locally)."
   value       = module.daily_schedule.name
+}
+
+output "market_schedule_name" {
+  description = "EventBridge Scheduler schedule that starts the whole-market run daily-market-<date> (`movers schedule fire --market` runs it locally); null unless market_schedule_enabled."
+  value       = var.market_schedule_enabled ? module.market_schedule[0].name : null
 }
 
 # -------------------- daily analysis (analysis.tf)

@@ -1,5 +1,7 @@
 # The daily schedule: EventBridge Scheduler in America/New_York after the close, Monday to Friday, invoking
 # start_daily, which starts the ingest execution `daily-<date>` (a name Scheduler cannot derive itself).
+# With market_schedule_enabled a second schedule at the same time invokes it with scope market, which starts
+# the whole-market run `daily-market-<date>` (its own name, retries and winner item).
 
 module "fn_start_daily" {
   source      = "./modules/function"
@@ -17,7 +19,8 @@ module "fn_start_daily" {
       resources = [module.sfn_ingest.alias_arn] # started through its `live` alias only
     },
     {
-      # A taken name is looked at: a failed daily-<date> attempt is followed by daily-<date>-retry-<n>.
+      # A taken name is looked at: a failed daily-<date> attempt is followed by daily-<date>-retry-<n>
+      # (the whole market's: daily-market-<date>[-retry-<n>], under the same prefix).
       sid       = "DescribeDailyAttempts"
       actions   = ["states:DescribeExecution"]
       resources = ["${replace(module.sfn_ingest.arn, ":stateMachine:", ":execution:")}:daily-*"]
@@ -38,6 +41,23 @@ module "daily_schedule" {
   timezone              = var.schedule_timezone
   enabled               = var.schedule_enabled
   input                 = jsonencode({ source = "schedule" })
+  max_event_age_seconds = 3600
+  max_retry_attempts    = 3
+}
+
+module "market_schedule" {
+  count                 = var.market_schedule_enabled ? 1 : 0
+  source                = "./modules/scheduled_invoke"
+  name                  = "${local.name_prefix}-daily-market"
+  description           = "Starts the whole-market run daily-market-<date> after the US close."
+  role_name             = "${local.name_prefix}-daily-market-scheduler"
+  invoke_sid            = "InvokeStartDailyMarket"
+  target_arn            = module.fn_start_daily.alias_arn
+  account_id            = local.account_id
+  schedule_expression   = var.schedule_expression
+  timezone              = var.schedule_timezone
+  enabled               = var.schedule_enabled
+  input                 = jsonencode({ source = "schedule", scope = "market" })
   max_event_age_seconds = 3600
   max_retry_attempts    = 3
 }

@@ -94,12 +94,13 @@ variable "provider_daily_calls" {
     error_message = "provider_daily_calls must be a whole number >= 0 (0: no daily quota), or null for the provider's free plan."
   }
   # A day's scheduled calls: the daily run (one per ticker, or one snapshot call) and the reconcile (one
-  # range call per ticker), both when schedule_enabled. Beyond the quota the day would fail part-way.
+  # range call per ticker), both when schedule_enabled, and the whole-market run's one grouped-daily call
+  # when market_schedule_enabled. Beyond the quota the day would fail part-way.
   validation {
     condition = coalesce(var.provider_daily_calls, lookup(local.provider_free_daily_calls, var.market_provider, 0)) == 0 || (
-      (var.fetch_strategy == "snapshot" ? 1 : var.fetch_strategy == "push" ? 0 : length(var.watchlist)) + (var.schedule_enabled ? length(var.watchlist) : 0)
+      (var.fetch_strategy == "snapshot" ? 1 : var.fetch_strategy == "push" ? 0 : length(var.watchlist)) + (var.schedule_enabled ? length(var.watchlist) : 0) + (var.market_schedule_enabled ? 1 : 0)
     ) <= coalesce(var.provider_daily_calls, lookup(local.provider_free_daily_calls, var.market_provider, 0))
-    error_message = "The watchlist needs more provider calls a day than market_provider's plan allows (provider_daily_calls, or the free plan's: Alpha Vantage 25, Tiingo 1,000): each scheduled day spends one call per ticker in the daily run (one in all with snapshot; only the unpushed ones with push) and one per ticker in the reconcile. Name fewer tickers, or set provider_daily_calls for a paid plan."
+    error_message = "The watchlist needs more provider calls a day than market_provider's plan allows (provider_daily_calls, or the free plan's: Alpha Vantage 25, Tiingo 1,000): each scheduled day spends one call per ticker in the daily run (one in all with snapshot; only the unpushed ones with push), one per ticker in the reconcile, and one for the whole-market run with market_schedule_enabled. Name fewer tickers, or set provider_daily_calls for a paid plan."
   }
 }
 
@@ -198,11 +199,11 @@ variable "tags" {
   default     = {}
 }
 
-# -------------------- daily schedule (schedule.tf)
+# -------------------- daily schedules (schedule.tf)
 
 variable "schedule_enabled" {
   type        = bool
-  description = "Whether the daily schedule is ENABLED (false keeps it, DISABLED)."
+  description = "Whether the daily schedule (and the whole-market one, market_schedule_enabled) is ENABLED (false keeps it, DISABLED)."
   default     = true
 }
 
@@ -220,6 +221,19 @@ variable "schedule_timezone" {
   type        = string
   description = "Time zone of schedule_expression."
   default     = "America/New_York"
+}
+
+variable "market_schedule_enabled" {
+  type        = bool
+  description = "Whether each trading day also runs the whole market (execution input scope market): a second schedule at schedule_expression in schedule_timezone invokes start_daily with {\"source\": \"schedule\", \"scope\": \"market\"}, which starts daily-market-<date> (one grouped-daily call). Like the daily schedule it is ENABLED only while schedule_enabled. Needs a market_provider with a grouped-daily endpoint (massive)."
+  default     = false
+  # A whole-market run takes the provider's one-call session snapshot (the capability table of
+  # orchestration.tf, equal to the adapters' require_scope): without it every scheduled run would fail
+  # with UnsupportedScope, so the pair is refused here.
+  validation {
+    condition     = !var.market_schedule_enabled || contains(lookup(local.provider_fetch_strategies, var.market_provider, []), "snapshot")
+    error_message = "market_schedule_enabled needs a market_provider with a grouped-daily (whole-market) endpoint, which only massive has (alphavantage and tiingo serve per_ticker): set market_provider = \"massive\" or market_schedule_enabled = false."
+  }
 }
 
 # -------------------- ingest state machine (orchestration.tf)

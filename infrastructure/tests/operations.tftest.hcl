@@ -164,6 +164,95 @@ run "notifications_and_schedule_are_on_by_default" {
   }
 }
 
+run "no_market_schedule_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(module.market_schedule) == 0 && output.market_schedule_name == null
+    error_message = "without market_schedule_enabled there is no whole-market schedule"
+  }
+}
+
+run "the_market_schedule_runs_the_whole_market_each_trading_day" {
+  command = plan
+
+  variables {
+    market_schedule_enabled = true
+  }
+
+  assert {
+    condition     = jsondecode(module.market_schedule[0].input) == { source = "schedule", scope = "market" } && jsondecode(module.daily_schedule.input) == { source = "schedule" }
+    error_message = "the market schedule must send {\"source\": \"schedule\", \"scope\": \"market\"}; the daily one stays {\"source\": \"schedule\"}"
+  }
+  assert {
+    condition     = module.market_schedule[0].schedule_expression == module.daily_schedule.schedule_expression && module.market_schedule[0].timezone == module.daily_schedule.timezone && module.market_schedule[0].state == "ENABLED"
+    error_message = "the market schedule runs at the daily schedule's expression and time zone, ENABLED"
+  }
+  assert {
+    condition     = module.market_schedule[0].name == "stock-movers-dev-daily-market" && output.market_schedule_name == "stock-movers-dev-daily-market"
+    error_message = "the market schedule has its own name (output market_schedule_name)"
+  }
+}
+
+run "the_market_schedule_pauses_with_schedule_enabled" {
+  command = plan
+
+  variables {
+    market_schedule_enabled = true
+    schedule_enabled        = false
+  }
+
+  assert {
+    condition     = module.market_schedule[0].state == "DISABLED" && module.daily_schedule.state == "DISABLED"
+    error_message = "schedule_enabled = false keeps the market schedule DISABLED too"
+  }
+}
+
+run "a_market_schedule_with_alphavantage_is_refused_at_plan_time" {
+  command = plan
+
+  variables {
+    market_provider         = "alphavantage"
+    market_schedule_enabled = true
+  }
+
+  expect_failures = [var.market_schedule_enabled]
+}
+
+run "a_market_schedule_with_tiingo_is_refused_at_plan_time" {
+  command = plan
+
+  variables {
+    market_provider         = "tiingo"
+    market_schedule_enabled = true
+  }
+
+  expect_failures = [var.market_schedule_enabled]
+}
+
+run "twelve_calls_fit_a_twelve_call_plan_without_the_market_run" {
+  # The boundary of the next run: 6 daily + 6 reconcile calls fit a 12-call plan.
+  command = plan
+
+  variables {
+    market_provider      = "massive"
+    provider_daily_calls = 12
+  }
+}
+
+run "the_market_run_counts_its_call_against_a_paid_quota" {
+  # 6 tickers with massive on a 12-call plan: 6 daily + 6 reconcile = 12 fit; the market run's one more does not.
+  command = plan
+
+  variables {
+    market_provider         = "massive"
+    provider_daily_calls    = 12
+    market_schedule_enabled = true
+  }
+
+  expect_failures = [var.provider_daily_calls]
+}
+
 run "staging_is_an_environment" {
   command = plan
 

@@ -205,9 +205,12 @@ def items(t: Target) -> Any:
     return ItemStore(t.outputs["table_name"], t.client("dynamodb"))
 
 
-def stored_winner(t: Target, day: str) -> dict[str, Any] | None:
-    """The winner item stored for `day`, or None."""
-    item: dict[str, Any] | None = items(t).winner(day)
+def stored_winner(t: Target, day: str, scope: str = "watchlist") -> dict[str, Any] | None:
+    """The winner item stored for `day` of `scope` (the watchlist's, or the whole market's own item), or
+    None."""
+    from stock_movers.adapters.storage import scope_winner_key
+
+    item: dict[str, Any] | None = items(t).get(scope_winner_key(day, scope))
     return item
 
 

@@ -36,20 +36,25 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     day = cli_date(args.date, "--date")
     tickers = cli_tickers(args.tickers)
+    market = args.scope == "market"
+    if market and tickers:
+        raise CliError("--tickers: not allowed with --scope market (it covers the whole market)")
     t = target(args)
     day = day or default_session(t)
     payload: dict[str, Any] = {"date": day}
+    if market:
+        payload["scope"] = "market"
     if tickers:
         payload["tickers"] = tickers
     if args.force:
         payload["force"] = True
     if not args.force and not args.name:
-        stored = stored_winner(t, day)
+        stored = stored_winner(t, day, args.scope)
         if stored is not None:
             print(f"AlreadyStored {winner_line(stored)} (store it again with --force)")
             return 0
     if args.force or args.name:
-        name = args.name or daily_execution_name(day, forced_at=dt.datetime.now(dt.UTC))
+        name = args.name or daily_execution_name(day, forced_at=dt.datetime.now(dt.UTC), scope=args.scope)
         started = DailyStart("Started", name, start_execution(t, "ingest", name, payload))
     else:
         try:
@@ -70,10 +75,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(render(desc, events, map_runs=map_runs(t, events)))
     if desc["status"] == "SUCCEEDED":
         summary = json.loads(desc.get("output") or "{}")
-        stored = stored_winner(t, day)
+        stored = stored_winner(t, day, args.scope)
         print(f"{summary.get('status', 'SUCCEEDED')}" + (f" {winner_line(stored)}" if stored else f" {day}"))
         return 0
-    print(f"{started.name} {desc['status']}: start another attempt with `movers run --date {day}`")
+    again = f"movers run --date {day}" + (" --scope market" if market else "")
+    print(f"{started.name} {desc['status']}: start another attempt with `{again}`")
     return 1
 
 
@@ -151,11 +157,13 @@ def schedule_invoker(t: Target, schedule: dict[str, Any]) -> Any:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    """Show the daily (or --catchup: the analysis catch-up) schedule, or fire it now: invoke its target with
-    its input, as Scheduler would."""
+    """Show the daily (or --market: the whole-market run's, --catchup: the analysis catch-up) schedule, or
+    fire it now: invoke its target with its input, as Scheduler would."""
     day = cli_date(args.date, "--date")
+    if args.catchup and args.market:
+        raise CliError("--catchup and --market name different schedules: give one")
     t = target(args)
-    which = "analysis_catchup" if args.catchup else "daily"
+    which = "analysis_catchup" if args.catchup else "market" if args.market else "daily"
     name = t.outputs.get(f"{which}_schedule_name")
     if not name:
         raise CliError(f"the stack has no {which.replace('_', ' ')} schedule")
@@ -195,9 +203,17 @@ def _positive(text: str) -> int:
 
 def add_run_parser(sub: Any) -> None:
     """`movers run`."""
-    run = sub.add_parser("run", help="start the daily run (execution daily-<date>)")
+    run = sub.add_parser(
+        "run", help="start the daily run (execution daily-<date>; whole market: daily-market-<date>)"
+    )
     run.add_argument("--date", help="session date YYYY-MM-DD (default: the latest session the provider has)")
-    run.add_argument("--tickers", nargs="+", help="override the watchlist")
+    run.add_argument(
+        "--scope",
+        choices=["watchlist", "market"],
+        default="watchlist",
+        help="the watchlist (default) or the whole market of the provider's session snapshot (massive only)",
+    )
+    run.add_argument("--tickers", nargs="+", help="override the watchlist (not with --scope market)")
     run.add_argument("--force", action="store_true", help="store again even if the day is stored")
     run.add_argument("--wait", action="store_true", help="wait and print the trace")
     run.add_argument("--name", help=argparse.SUPPRESS)
@@ -222,6 +238,11 @@ def add_parsers(sub: Any) -> None:
     schedule = sub.add_parser("schedule", help="show the daily schedule, or fire it now (local stack)")
     schedule.add_argument("action", choices=["show", "fire"])
     schedule.add_argument("--catchup", action="store_true", help="the analysis catch-up schedule instead")
+    schedule.add_argument(
+        "--market",
+        action="store_true",
+        help="the whole-market run's schedule instead (market_schedule_enabled)",
+    )
     schedule.add_argument(
         "--date", help="session to run (catch-up: last day to look back from) when firing (default: today)"
     )

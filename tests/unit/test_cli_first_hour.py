@@ -11,8 +11,8 @@ import pytest
 
 from movers.cli import app, common, runs
 from movers.cli.trace import render
-from stock_movers.adapters.storage import winner_key
-from stock_movers.execution_names import daily_execution_name
+from stock_movers.adapters.storage import scope_winner_key, winner_key
+from stock_movers.execution_names import daily_execution_name, execution_arn
 from tests.unit.test_daily_attempts import FakeSfn
 
 TABLE = "movers-local"
@@ -27,7 +27,7 @@ class FakeDynamo:
         self.items = items
 
     def get_item(self, TableName: str, Key: dict[str, Any]) -> dict[str, Any]:
-        found = [i for i in self.items if i["sk"] == Key["sk"]]
+        found = [i for i in self.items if i["pk"] == Key["pk"] and i["sk"] == Key["sk"]]
         return {"Item": found[0]} if found else {}
 
     def query(self, **kwargs: Any) -> dict[str, Any]:
@@ -62,6 +62,10 @@ def no_aws(monkeypatch: pytest.MonkeyPatch) -> None:
         (["run", "--date", "20261120"], "error: --date: must be YYYY-MM-DD, got '20261120'\n"),
         (["run", "--tickers", "aapl"],
          "error: --tickers: must be an uppercase symbol like AAPL or BRK.B, got 'aapl'\n"),
+        (["run", "--scope", "market", "--tickers", "AAPL"],
+         "error: --tickers: not allowed with --scope market (it covers the whole market)\n"),
+        (["schedule", "show", "--market", "--catchup"],
+         "error: --catchup and --market name different schedules: give one\n"),
         (["backfill", "--from", "2025-02-30", "--to", "2025-03-01"],
          "error: --from: is not a real calendar date: '2025-02-30'\n"),
         (["schedule", "fire", "--date", "2026-02-29"],
@@ -143,6 +147,82 @@ def test_run_without_date_uses_the_last_session_the_market_server_has(
         common.default_session(FakeTarget(sfn, []), dt.datetime(2026, 11, 25, 23, tzinfo=dt.UTC))
         == "2026-11-25"
     )
+
+
+MARKET_WINNER = {
+    **scope_winner_key("2026-11-20", "market"), "Date": {"S": "2026-11-20"}, "Ticker": {"S": "ZZZT"},
+    "PercentChange": {"N": "31.5"}, "ClosingPrice": {"N": "12.06"},
+}  # fmt: skip
+MARKET_RUN = {"date": "2026-11-20", "scope": "market"}
+
+
+def test_a_market_run_starts_under_its_own_name_whatever_the_watchlist_stored(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given the day's watchlist run stored its winner (and its execution succeeded)
+    sfn = FakeSfn({daily_execution_name("2026-11-20"): ("SUCCEEDED", {"date": "2026-11-20"})})
+    monkeypatch.setattr(runs, "target", lambda args: FakeTarget(sfn, [WINNER]))
+    # When the whole market's run of that day is started
+    assert app.main(["--local", "run", "--date", "2026-11-20", "--scope", "market"]) == 0
+    # Then the market run starts, named for the market, with the market input (the watchlist's day is not
+    # "already stored" for it)
+    name = daily_execution_name("2026-11-20", scope="market")
+    assert capsys.readouterr().out.splitlines()[0] == f"started {name}"
+    assert sfn.started == [name] and sfn.executions[execution_arn(MACHINE, name)] == ("RUNNING", MARKET_RUN)
+
+
+def test_a_market_run_on_a_day_with_a_market_winner_answers_already_stored(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given the market's winner of the day is stored (and no watchlist winner)
+    sfn = FakeSfn()
+    monkeypatch.setattr(runs, "target", lambda args: FakeTarget(sfn, [MARKET_WINNER]))
+    # When the market run is started, Then it answers the market's winner and starts nothing
+    assert app.main(["--local", "run", "--date", "2026-11-20", "--scope", "market"]) == 0
+    out = capsys.readouterr().out
+    assert out == "AlreadyStored 2026-11-20 ZZZT +31.5% close 12.06 (store it again with --force)\n"
+    # And the watchlist's run of that day is not blocked by the market's winner
+    assert app.main(["--local", "run", "--date", "2026-11-20"]) == 0
+    assert sfn.started == [daily_execution_name("2026-11-20")]
+
+
+def test_a_market_run_after_a_failed_attempt_retries_under_the_market_name(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = daily_execution_name("2026-11-20", scope="market")
+    sfn = FakeSfn({first: ("FAILED", MARKET_RUN)})
+    monkeypatch.setattr(runs, "target", lambda args: FakeTarget(sfn, []))
+    assert app.main(["--local", "run", "--date", "2026-11-20", "--scope", "market"]) == 0
+    retry = daily_execution_name("2026-11-20", 1, scope="market")
+    assert capsys.readouterr().out.splitlines()[:2] == [f"earlier attempt {first} FAILED", f"started {retry}"]
+    assert sfn.started == [retry]
+
+
+def test_a_forced_market_run_is_a_new_market_execution(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sfn = FakeSfn()
+    monkeypatch.setattr(runs, "target", lambda args: FakeTarget(sfn, [MARKET_WINNER]))
+    assert app.main(["--local", "run", "--date", "2026-11-20", "--scope", "market", "--force"]) == 0
+    [name] = sfn.started
+    assert name.startswith(daily_execution_name("2026-11-20", scope="market") + "-force-")
+    assert sfn.executions[execution_arn(MACHINE, name)] == ("RUNNING", {**MARKET_RUN, "force": True})
+
+
+def test_the_market_schedule_of_a_stack_without_one_is_named_missing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a stack planned with market_schedule_enabled = false (no market_schedule_name output)
+    monkeypatch.setattr(runs, "target", lambda args: FakeTarget(FakeSfn(), []))
+    # When its market schedule is shown, Then one line says there is none
+    assert app.main(["--local", "schedule", "show", "--market"]) == 2
+    assert capsys.readouterr().err == "error: the stack has no market schedule\n"
+
+
+def test_an_unknown_scope_is_refused_by_the_parser(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        app.main(["--local", "run", "--scope", "Market"])
+    assert "invalid choice: 'Market'" in capsys.readouterr().err
 
 
 T0 = dt.datetime(2026, 11, 20, 21, tzinfo=dt.UTC)

@@ -113,3 +113,70 @@ def test_an_execution_belongs_to_the_machine_whatever_arn_started_it() -> None:
     want = "arn:aws:states:us-east-1:123456789012:execution:stock-movers-dev-ingest:daily-2026-11-20"
     for arn in (machine, f"{machine}:live", f"{machine}:7"):
         assert execution_arn(arn, "daily-2026-11-20") == want
+
+
+MARKET = {"date": DAY, "scope": "market"}
+
+
+def test_a_market_run_has_its_own_names() -> None:
+    assert daily_execution_name(DAY, scope="market") == "daily-market-2026-11-20"
+    assert daily_execution_name(DAY, 3, scope="market") == "daily-market-2026-11-20-retry-3"
+    forced = dt.datetime(2026, 11, 20, 7, 40, 12, tzinfo=dt.UTC)
+    assert (
+        daily_execution_name(DAY, forced_at=forced, scope="market") == "daily-market-2026-11-20-force-074012"
+    )
+    with pytest.raises(ValueError, match="unknown scope 'MARKET'"):
+        daily_execution_name(DAY, scope="MARKET")
+
+
+def test_the_market_run_and_the_watchlist_run_of_a_day_never_meet() -> None:
+    # Given the day's watchlist run succeeded and its market run's first attempt failed
+    sfn = FakeSfn({NAME: ("SUCCEEDED", PAYLOAD), "daily-market-2026-11-20": ("FAILED", MARKET)})
+    # When the market run is started, Then its own retry starts with the market input
+    started = start_daily_run(sfn, MACHINE, DAY, MARKET)
+    assert (started.status, started.name) == ("Started", "daily-market-2026-11-20-retry-1")
+    assert started.failed == (("daily-market-2026-11-20", "FAILED"),)
+    arn = started.execution_arn
+    assert sfn.executions[arn] == ("RUNNING", MARKET)
+    # And a repeat attaches to it; the watchlist's day stays done, under its own name
+    assert start_daily_run(sfn, MACHINE, DAY, MARKET).status == "AlreadyRunning"
+    assert start_daily_run(sfn, MACHINE, DAY, PAYLOAD).name == NAME
+    assert sfn.started == ["daily-market-2026-11-20-retry-1"]
+
+
+def test_a_succeeded_market_run_is_not_started_again() -> None:
+    sfn = FakeSfn({"daily-market-2026-11-20": ("SUCCEEDED", MARKET)})
+    started = start_daily_run(sfn, MACHINE, DAY, MARKET)
+    assert (started.status, started.name) == (
+        "AlreadySucceeded",
+        "daily-market-2026-11-20",
+    ) and not sfn.started
+
+
+@pytest.mark.parametrize("scope", ["Market", "all", "", None, ["market"]])
+def test_an_unknown_scope_starts_nothing(scope: object) -> None:
+    from stock_movers.domain.errors import InvalidInput
+
+    sfn = FakeSfn()
+    with pytest.raises(InvalidInput) as raised:
+        start_daily_run(sfn, MACHINE, DAY, {"date": DAY, "scope": scope})
+    assert raised.value.field == "scope" and sfn.started == []
+
+
+def test_start_dailys_describe_grant_covers_every_attempt_of_both_scopes() -> None:
+    # Given the execution-name pattern of start_daily's DescribeDailyAttempts statement (infrastructure/
+    # schedule.tf), When every attempt name of both scopes is matched against it, Then each is covered
+    import fnmatch
+    import re
+    from pathlib import Path
+
+    tf = (Path(__file__).resolve().parents[2] / "infrastructure" / "schedule.tf").read_text()
+    statement = tf[tf.index('sid       = "DescribeDailyAttempts"') :]
+    resources = re.search(r"resources\s*=\s*\[(.*?)\]\n", statement)
+    assert resources is not None
+    [pattern] = re.findall(r':execution:"\)\}:([^"]+)"', resources.group(1))
+    forced = dt.datetime(2026, 11, 20, 7, 40, 12, tzinfo=dt.UTC)
+    for scope in ("watchlist", "market"):
+        names = [daily_execution_name(DAY, n, scope=scope) for n in range(MAX_ATTEMPTS)]
+        names.append(daily_execution_name(DAY, forced_at=forced, scope=scope))
+        assert all(fnmatch.fnmatchcase(name, pattern) for name in names), (pattern, scope)

@@ -31,7 +31,7 @@ SPELLINGS = {
         r"""["'](MOVERS|ANALYSIS)["']|TICKER#|ANALYSIS#|AUDIT#|PUSHED#"""
     ),
     "an execution name": re.compile(
-        r"""\b(daily|backfill|heal|catchup)-(\{|\d{4}-\d\d-\d\d)|["'](daily|backfill|heal|catchup)-["']"""
+        r"""\b(daily|daily-market|backfill|heal|catchup)-(\{|\d{4}-\d\d-\d\d)|["'](daily|daily-market|backfill|heal|catchup)-["']"""
     ),
 }
 
@@ -78,6 +78,8 @@ def test_the_patterns_catch_each_spelling(tmp_path: Path) -> None:
         'CLAIM = "ANALYSIS#CLAIM"',
         'p = "AUDIT#" + day',
         'name = f"daily-{day}"',
+        'name = f"daily-market-{day}"',
+        'assert n == "daily-market-2026-11-20-retry-1"',
         'stack.run("ingest", "daily-2025-01-02", {})',
         '"executionName": "daily-" + day',
         'f"backfill-{a}-{b}"',

@@ -22,3 +22,8 @@ output "role_arn" {
   description = "The role the schedule reaches its target with."
   value       = aws_iam_role.this.arn
 }
+
+output "input" {
+  description = "The JSON input the schedule sends its target."
+  value       = aws_scheduler_schedule.this.target[0].input
+}

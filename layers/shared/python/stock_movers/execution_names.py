@@ -4,7 +4,8 @@ Standard workflows keep a name for 90 days and refuse it with other input, so a 
 made idempotent: the same request gets the same name. The schedule's IAM policy (infrastructure/
 schedule.tf, `:execution:<ingest>:daily-*`) and the docs spell the daily prefix too.
 
-- daily runs: `daily-<date>`, `daily-<date>-retry-<n>`, forced `daily-<date>-force-<HHMMSS>`
+- daily runs: `daily-<date>`, `daily-<date>-retry-<n>`, forced `daily-<date>-force-<HHMMSS>`; the
+  whole-market run of a day (scope market) the same under `daily-market-<date>` (never a watchlist name)
 - backfills: `backfill-<from>-<to>-<hash of tickers and force>`; gap healing `heal-<day>-<from>-<to>`
 - analysis catch-up: `catchup-<run day>-<day>`; `movers analyse`: `analyse-<day>-<stamp>`
 - `make smoke`: `smoke-<day>-<stamp>`; a replay's stores: `replay-<stamp>`
@@ -19,6 +20,10 @@ import json
 from collections.abc import Sequence
 
 DAILY_PREFIX = "daily-"
+# Scope -> the prefix of its daily runs' names. Both start with DAILY_PREFIX (the schedule's IAM grant,
+# `daily-*`, covers both); a watchlist name continues with a digit, a market name with "market-", so no
+# watchlist attempt (`daily-<date>[-retry-<n>|-force-<HHMMSS>]`) can be named like a market one.
+DAILY_PREFIXES = {"watchlist": DAILY_PREFIX, "market": f"{DAILY_PREFIX}market-"}
 
 
 def _iso(day: dt.date | str) -> str:
@@ -26,14 +31,22 @@ def _iso(day: dt.date | str) -> str:
 
 
 def daily_execution_name(
-    day: dt.date | str, attempt: int = 0, *, forced_at: dt.datetime | None = None
+    day: dt.date | str,
+    attempt: int = 0,
+    *,
+    forced_at: dt.datetime | None = None,
+    scope: str = "watchlist",
 ) -> str:
     """`daily-<date>`, `daily-<date>-retry-<attempt>` (attempt >= 1), or with `forced_at` the forced run
-    `daily-<date>-force-<HHMMSS>` (a forced store is a new request, not a retry)."""
+    `daily-<date>-force-<HHMMSS>` (a forced store is a new request, not a retry). With scope "market" the
+    day's whole-market run: `daily-market-<date>` and the same suffixes. Another scope is ValueError."""
+    prefix = DAILY_PREFIXES.get(scope) if isinstance(scope, str) else None
+    if prefix is None:
+        raise ValueError(f"scope: unknown scope {scope!r}; expected one of {', '.join(DAILY_PREFIXES)}")
     text = _iso(day)
     if forced_at is not None:
-        return f"{DAILY_PREFIX}{text}-force-{forced_at.astimezone(dt.UTC):%H%M%S}"
-    return f"{DAILY_PREFIX}{text}" if attempt == 0 else f"{DAILY_PREFIX}{text}-retry-{attempt}"
+        return f"{prefix}{text}-force-{forced_at.astimezone(dt.UTC):%H%M%S}"
+    return f"{prefix}{text}" if attempt == 0 else f"{prefix}{text}-retry-{attempt}"
 
 
 def _digest(tickers: Sequence[str] | None, force: bool) -> str:

@@ -7,6 +7,8 @@ so a failed `daily-<date>` would block its day. Attempts are named `daily-<date>
 - attaches to an attempt that is still running (same input),
 - stops at an attempt that succeeded (the day is done: the caller shows what it stored),
 - starts the first free name after attempts that failed, timed out or were aborted.
+The day's whole-market run (payload scope "market") walks its own names, `daily-market-<date>`,
+`daily-market-<date>-retry-1`, ..., so the watchlist's run and the market's never take each other's names.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stock_movers.adapters.workflows import Workflows
+from stock_movers.domain.inputs import WATCHLIST_SCOPE, parse_scope
 from stock_movers.execution_names import daily_execution_name
 
 MAX_ATTEMPTS = 50  # daily-D plus 49 retries: beyond that something else is wrong
@@ -41,11 +44,13 @@ class DailyStart:
 
 def start_daily_run(sfn: Any, machine_arn: str, day: dt.date | str, payload: dict[str, Any]) -> DailyStart:
     """Start (or find) the day's attempt, as the module docstring says. `sfn` is a Step Functions client
-    (StartExecution, DescribeExecution)."""
+    (StartExecution, DescribeExecution). The names follow `payload`'s scope (absent: the watchlist's); a
+    scope other than watchlist or market is InvalidInput("scope") before anything is started."""
+    scope = parse_scope(payload["scope"]) if "scope" in payload else WATCHLIST_SCOPE
     workflows = Workflows(sfn)
     failed: list[tuple[str, str]] = []
     for attempt in range(MAX_ATTEMPTS):
-        name = daily_execution_name(day, attempt)
+        name = daily_execution_name(day, attempt, scope=scope)
         start = workflows.start(machine_arn, name, payload)
         if start.started:
             return DailyStart("Started", name, start.execution_arn, tuple(failed))
@@ -61,6 +66,5 @@ def start_daily_run(sfn: Any, machine_arn: str, day: dt.date | str, payload: dic
         if status == "SUCCEEDED":
             return DailyStart("AlreadySucceeded", name, arn, tuple(failed))
         failed.append((name, status))
-    raise DailyStartError(
-        f"{daily_execution_name(day)} has failed {MAX_ATTEMPTS} times: see `movers trace` of its attempts"
-    )
+    first = daily_execution_name(day, scope=scope)
+    raise DailyStartError(f"{first} has failed {MAX_ATTEMPTS} times: see `movers trace` of its attempts")

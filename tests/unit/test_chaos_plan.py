@@ -88,8 +88,9 @@ def test_every_kind_is_classified_and_maps_to_a_real_fault() -> None:
 def test_provider_faults_are_scripted_for_the_run_date_only() -> None:
     run = Run(0, DAY, False, None, [])
     bad = chaos.Suite._provider_config(run, Fault("bad_numbers", 1, "AAPL", "huge"))
+    # a permanent fault answers every call for its ticker in the run (a retried fetch sees it again)
     assert bad == {
-        "script": ["bad_numbers"],
+        "script": ["bad_numbers"] * chaos.PERMANENT_ANSWERS,
         "dates": [DAY],
         "timeout_ms": chaos.CLIENT_TIMEOUT_MS + 500,
         "bad_numbers": "huge",

@@ -6,7 +6,7 @@ without a rate limit, and the stack's shared limiter is deployed wide (`rate_lim
 are the state machine's, not the quota's. Each run names 500 of the universe's grouped-daily tickers (OTC
 symbols are not in Massive's grouped answer) in its input. The largest payload is the largest state input,
 output or task parameters in the execution history, in UTF-8 bytes: what Step Functions' 256 KB counts.
-Run `python bench/state_payload.py` to print the figures as JSON (about 3 minutes; not part of `make bench`).
+Run `python bench/state_payload.py` to print the figures as JSON (about 3 minutes; `make bench` runs it too).
 """
 
 from __future__ import annotations

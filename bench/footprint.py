@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from movers.cli.cost import function_reports, meter_counts, peak_memory_mb, read_meter, report_usage
+from movers.cli.cost import function_log_events, meter_counts, peak_memory_mb, read_meter, report_usage
 
 PREFIXES = ("curated/", "raw/")
 
@@ -50,8 +50,9 @@ class Footprint:
             after = _listing(self.stack, prefix)
             written[prefix] = [v for k, v in after.items() if self.before[prefix].get(k) != v]
         logs, prefix = self.stack.client("logs"), self.stack.outputs["name_prefix"]
-        peaks = peak_memory_mb(logs, prefix, self.since_ms)
-        invocations, _ = report_usage(function_reports(logs, prefix, self.since_ms)[0])
+        events = list(function_log_events(logs, prefix, self.since_ms))  # read once for both figures
+        peaks = peak_memory_mb(events)
+        invocations, _ = report_usage([message for _, message in events if message.startswith("REPORT ")])
         top = max(peaks, key=lambda f: (peaks[f], f), default="")
         return {
             "dynamodb_write_units": int(counts.get("dynamodb.wru", 0)),

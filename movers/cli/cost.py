@@ -30,7 +30,7 @@ import sys
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -301,7 +301,7 @@ def read_meter(endpoint: str, reset: bool = False) -> dict[str, dict[str, int]]:
         return dict(json.loads(resp.read()))
 
 
-def _log_events(logs: Any, prefix: str, since_ms: int) -> Iterator[tuple[str, str]]:
+def function_log_events(logs: Any, prefix: str, since_ms: int) -> Iterator[tuple[str, str]]:
     """(function name, message) of every event in the stack's function log groups since `since_ms`."""
     groups = logs.describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{prefix}-").get("logGroups", [])
     for group in groups:
@@ -318,7 +318,7 @@ def _log_events(logs: Any, prefix: str, since_ms: int) -> Iterator[tuple[str, st
 def function_reports(logs: Any, prefix: str, since_ms: int) -> tuple[list[str], list[str]]:
     """(REPORT lines, EMF metric keys) of every function log group of the stack since `since_ms`."""
     reports, emf = [], []
-    for _, message in _log_events(logs, prefix, since_ms):
+    for _, message in function_log_events(logs, prefix, since_ms):
         if message.startswith("REPORT "):
             reports.append(message)
         elif '"_aws"' in message:
@@ -326,10 +326,11 @@ def function_reports(logs: Any, prefix: str, since_ms: int) -> tuple[list[str], 
     return reports, emf
 
 
-def peak_memory_mb(logs: Any, prefix: str, since_ms: int) -> dict[str, int]:
-    """Each function's largest "Max Memory Used" (MB) in its REPORT lines since `since_ms`."""
+def peak_memory_mb(events: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """Each function's largest "Max Memory Used" (MB) in the REPORT lines of `events` (function_log_events:
+    (function, message) pairs)."""
     peaks: dict[str, int] = {}
-    for function, message in _log_events(logs, prefix, since_ms):
+    for function, message in events:
         used = _MAX_MEMORY.search(message) if message.startswith("REPORT ") else None
         if used:
             peaks[function] = max(peaks.get(function, 0), int(used.group(1)))

@@ -164,3 +164,20 @@ def test_express_per_ticker_bills_a_request_and_64_mb_for_the_median_iteration()
     standard, express = cost.express_per_ticker(m)
     assert standard == pytest.approx(6 * 0.025 / 1000)
     assert express == pytest.approx(1e-6 + 0.3 * (64 / 1024) * 0.00001667)
+
+
+def test_the_peak_memory_is_each_functions_largest_max_memory_used_of_its_report_lines() -> None:
+    # Given log events of two functions: REPORT lines (one without the figure) and other output
+    report = (
+        "REPORT RequestId: r\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 256 MB\t"
+        "Max Memory Used: {} MB"
+    )
+    events = [
+        ("p-fetch-bars", report.format(90)),
+        ("p-fetch-bars", "[INFO] Max Memory Used: 999 MB said a handler"),
+        ("p-fetch-bars", report.format(120)),
+        ("p-pick-winner", report.format(146)),
+        ("p-pick-winner", "REPORT RequestId: r\tDuration: 1.00 ms"),
+    ]
+    # When reduced, Then each function's largest figure, from REPORT lines only
+    assert cost.peak_memory_mb(events) == {"p-fetch-bars": 120, "p-pick-winner": 146}

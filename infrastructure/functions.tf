@@ -1,7 +1,7 @@
 # The ingest pipeline's functions. Each gets only the permissions it uses, on exact ARNs.
 
 # Each function's `environment` holds exactly the variables its settings read (stock_movers.settings,
-# FUNCTION_SETTINGS), no more: tests/unit/test_settings_terraform.py compares them.
+# functions.FUNCTION_SETTINGS), no more: tests/unit/test_settings_terraform.py compares them.
 locals {
   env_main_table = { TABLE_NAME = aws_dynamodb_table.main.name }
   env_bucket     = { BUCKET_NAME = module.data_bucket.bucket }

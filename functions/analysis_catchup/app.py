@@ -18,7 +18,8 @@ from stock_movers.adapters.aws import client
 from stock_movers.adapters.workflows import Workflows
 from stock_movers.domain.calendar import NEW_YORK
 from stock_movers.observability import logger, metrics
-from stock_movers.settings import AnalysisCatchUpSettings, load
+from stock_movers.settings import load
+from stock_movers.settings.functions import AnalysisCatchUpSettings
 from stock_movers.usecases.catchup import CatchUpStore, CatchUpTargets, parse_catch_up_input, run_catch_up
 
 settings = load(AnalysisCatchUpSettings)

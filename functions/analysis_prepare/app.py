@@ -13,7 +13,8 @@ from typing import Any
 
 from stock_movers.adapters.watchlist import WatchlistSource
 from stock_movers.observability import correlate, logger
-from stock_movers.settings import AnalysisPrepareSettings, load
+from stock_movers.settings import load
+from stock_movers.settings.functions import AnalysisPrepareSettings
 from stock_movers.usecases.analysis import parse_analysis_input, plan_batches
 
 settings = load(AnalysisPrepareSettings)

@@ -20,7 +20,8 @@ from stock_movers.adapters.storage import RawStore
 from stock_movers.domain.analytics import report
 from stock_movers.domain.inputs import parse_date, parse_execution_name
 from stock_movers.observability import correlate, logger, metrics
-from stock_movers.settings import AnalysisStoreSettings, load
+from stock_movers.settings import load
+from stock_movers.settings.functions import AnalysisStoreSettings
 from stock_movers.usecases.analysis import (
     HistoryStore,
     read_batches,

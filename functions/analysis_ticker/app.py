@@ -12,7 +12,8 @@ from typing import Any
 
 from stock_movers.adapters.storage import RawStore
 from stock_movers.observability import correlate, logger
-from stock_movers.settings import AnalysisTickerSettings, load
+from stock_movers.settings import load
+from stock_movers.settings.functions import AnalysisTickerSettings
 from stock_movers.usecases.analysis import HistoryStore, analyse_batch, parse_batch_input
 
 settings = load(AnalysisTickerSettings)

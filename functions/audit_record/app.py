@@ -13,7 +13,8 @@ from audit import audit_item
 from stock_movers.adapters.aws import client
 from stock_movers.adapters.storage import ItemStore
 from stock_movers.observability import logger
-from stock_movers.settings import TableOnlySettings, load
+from stock_movers.settings import load
+from stock_movers.settings.functions import TableOnlySettings
 
 settings = load(TableOnlySettings)
 _TABLE = settings.table.name

@@ -29,7 +29,8 @@ from stock_movers.adapters.ratelimiter import SlotUnavailable
 from stock_movers.domain.errors import InvalidInput
 from stock_movers.domain.inputs import parse_date, parse_execution_name, parse_ticker
 from stock_movers.observability import correlate, logger, metrics
-from stock_movers.settings import FetchBarsSettings, load
+from stock_movers.settings import load
+from stock_movers.settings.functions import FetchBarsSettings
 from stock_movers.usecases.fetch import fetch_market_snapshot, fetch_snapshot, fetch_ticker
 from stock_movers.usecases.wiring import (
     LazyIdempotent,

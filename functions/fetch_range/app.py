@@ -17,7 +17,8 @@ from stock_movers.adapters.ratelimiter import SlotUnavailable
 from stock_movers.domain.errors import InvalidInput
 from stock_movers.domain.inputs import parse_date, parse_ticker
 from stock_movers.observability import correlate, logger, metrics
-from stock_movers.settings import FetchSettings, load
+from stock_movers.settings import load
+from stock_movers.settings.functions import FetchSettings
 from stock_movers.usecases.fetch_range import fetch_range
 from stock_movers.usecases.wiring import LazyIdempotent, invocation, provider_context, wait_answer
 

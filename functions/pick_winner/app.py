@@ -28,7 +28,8 @@ from stock_movers.domain.inputs import (
 )
 from stock_movers.domain.market import MarketFilters
 from stock_movers.observability import correlate, logger
-from stock_movers.settings import PickWinnerSettings, load
+from stock_movers.settings import load
+from stock_movers.settings.functions import PickWinnerSettings
 from stock_movers.usecases.market import pick_market_day
 from stock_movers.usecases.pick import pick_stored_day
 

@@ -23,7 +23,8 @@ from stock_movers.adapters.watchlist import WatchlistSource
 from stock_movers.domain.inputs import parse_backfill_input, parse_date
 from stock_movers.observability import correlate, logger
 from stock_movers.providers.capabilities import require_daily_calls, require_history
-from stock_movers.settings import PlanBackfillSettings, load
+from stock_movers.settings import load
+from stock_movers.settings.functions import PlanBackfillSettings
 from stock_movers.usecases.backfill import (
     plan,
     summarize,

@@ -22,7 +22,8 @@ from stock_movers.adapters.storage import ItemStore, RawStore, push_audit_key, p
 from stock_movers.domain.inputs import parse_date, parse_ticker
 from stock_movers.domain.push import PushedBar
 from stock_movers.observability import correlate, logger
-from stock_movers.settings import PushBarsSettings, load
+from stock_movers.settings import load
+from stock_movers.settings.functions import PushBarsSettings
 from stock_movers.usecases.push import collect_pushed, process_event
 
 settings = load(PushBarsSettings)

@@ -29,7 +29,8 @@ from stock_movers.domain.inputs import parse_date
 from stock_movers.domain.splits import Split
 from stock_movers.observability import correlate, logger, metrics
 from stock_movers.providers.capabilities import require_daily_calls
-from stock_movers.settings import ReconcileSettings, load
+from stock_movers.settings import load
+from stock_movers.settings.functions import ReconcileSettings
 from stock_movers.usecases.fetch import basis_of, limited
 from stock_movers.usecases.reconcile import MAX_SESSIONS, plan, record, summarize
 from stock_movers.usecases.wiring import invocation, provider_context

@@ -17,7 +17,8 @@ from stock_movers.adapters.aws import client
 from stock_movers.adapters.storage import ItemStore
 from stock_movers.domain.calendar import latest_completed_session
 from stock_movers.observability import logger, metrics
-from stock_movers.settings import TableOnlySettings, load
+from stock_movers.settings import load
+from stock_movers.settings.functions import TableOnlySettings
 
 settings = load(TableOnlySettings)
 _TABLE = settings.table.name

@@ -19,7 +19,8 @@ from stock_movers.adapters.aws import client
 from stock_movers.domain.calendar import NEW_YORK
 from stock_movers.domain.inputs import MARKET_SCOPE, WATCHLIST_SCOPE, parse_date, parse_scope
 from stock_movers.observability import logger
-from stock_movers.settings import StartDailySettings, load
+from stock_movers.settings import load
+from stock_movers.settings.functions import StartDailySettings
 from stock_movers.usecases.daily import start_daily_run
 
 settings = load(StartDailySettings)

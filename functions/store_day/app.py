@@ -36,7 +36,8 @@ from stock_movers.adapters.storage import ItemStore, RawStore, parquet_key
 from stock_movers.domain.errors import StoreRejected
 from stock_movers.domain.inputs import parse_date, parse_scope
 from stock_movers.observability import correlate, logger, metrics
-from stock_movers.settings import StoreDaySettings, load
+from stock_movers.settings import load
+from stock_movers.settings.functions import StoreDaySettings
 from stock_movers.usecases.pick import stored_board
 
 settings = load(StoreDaySettings)

@@ -18,7 +18,8 @@ from typing import Any
 from stock_movers.adapters.storage import RawStore
 from stock_movers.domain.inputs import parse_date, parse_execution_name, parse_ticker
 from stock_movers.observability import correlate, logger
-from stock_movers.settings import StoreSessionsSettings, load
+from stock_movers.settings import load
+from stock_movers.settings.functions import StoreSessionsSettings
 from stock_movers.usecases.fetch_range import ranges_without_data
 from stock_movers.usecases.store_sessions import bars_and_fetches, park_days, reduce_sessions
 

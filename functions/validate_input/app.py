@@ -23,7 +23,8 @@ from stock_movers.adapters.watchlist import WatchlistSource
 from stock_movers.domain.inputs import MARKET_SCOPE, parse_ingest_input, resolve_session
 from stock_movers.observability import correlate, logger
 from stock_movers.providers.capabilities import check_daily_run
-from stock_movers.settings import ValidateInputSettings, load
+from stock_movers.settings import load
+from stock_movers.settings.functions import ValidateInputSettings
 
 settings = load(ValidateInputSettings)
 _watchlist = WatchlistSource(settings.watchlist.bucket, settings.watchlist.key, settings.watchlist.version)

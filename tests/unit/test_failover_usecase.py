@@ -14,7 +14,8 @@ from stock_movers.adapters.storage import bar_work_key, day_work_key
 from stock_movers.domain.splits import MixedBasis
 from stock_movers.execution_names import daily_execution_name
 from stock_movers.providers import PROVIDERS
-from stock_movers.settings import FetchBarsSettings, FetchSettings, SettingsError, load
+from stock_movers.settings import SettingsError, load
+from stock_movers.settings.functions import FetchBarsSettings, FetchSettings
 from stock_movers.usecases.fetch import FetchContext, fetch_ticker
 from stock_movers.usecases.pick import pick_stored_day
 from stock_movers.usecases.wiring import source_of, sources

@@ -305,7 +305,8 @@ def test_validate_input_and_plan_backfill_refuse_more_tickers_than_the_daily_quo
 
 
 def test_a_bad_daily_calls_setting_is_a_settings_error() -> None:
-    from stock_movers.settings import SettingsError, ValidateInputSettings, load
+    from stock_movers.settings import SettingsError, load
+    from stock_movers.settings.functions import ValidateInputSettings
 
     env = {"BUCKET_NAME": "b", "WATCHLIST_KEY": "k", "PROVIDER_DAILY_CALLS": "-1"}
     with pytest.raises(SettingsError) as raised:

@@ -4,29 +4,24 @@ the environment in functions/ and layers/."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from stock_movers import settings as settings_module
 from stock_movers.domain.inputs import DEFAULT_MAX_SPAN_DAYS
 from stock_movers.providers.base import FETCH_STRATEGIES
 from stock_movers.providers.factory import PROVIDERS
-from stock_movers.settings import (
-    FUNCTION_SETTINGS,
-    Analysis,
-    BackfillLimits,
-    FetchSettings,
-    PlanBackfillSettings,
-    SettingsError,
-    load,
-    variables,
-)
+from stock_movers.settings import SettingsError, load, variables
+from stock_movers.settings import provider as provider_settings
+from stock_movers.settings.functions import FUNCTION_SETTINGS, FetchSettings, PlanBackfillSettings
+from stock_movers.settings.pipeline import Analysis, BackfillLimits
 from stock_movers.usecases.backfill import DEFAULT_BATCH_SIZE
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = ROOT / "layers/shared/python/stock_movers/settings.py"
+SETTINGS = ROOT / "layers/shared/python/stock_movers/settings/core.py"
 FETCH = {
     "CONTROL_TABLE_NAME": "control", "BUCKET_NAME": "data", "MARKET_PROVIDER": "tiingo",
     "PROVIDER_BASE_URL": "", "API_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:k",
@@ -103,8 +98,8 @@ def test_tunables_default_as_the_code_they_replace() -> None:
 
 
 def test_the_provider_and_strategy_names_are_the_adapters() -> None:
-    assert set(settings_module.MARKET_PROVIDERS) == set(PROVIDERS)
-    assert set(settings_module.FETCH_STRATEGIES) == set(FETCH_STRATEGIES)
+    assert set(provider_settings.MARKET_PROVIDERS) == set(PROVIDERS)
+    assert set(provider_settings.FETCH_STRATEGIES) == set(FETCH_STRATEGIES)
 
 
 def test_variables_lists_every_group_field() -> None:
@@ -116,7 +111,7 @@ def test_variables_lists_every_group_field() -> None:
 
 
 def test_settings_is_the_only_reader_of_the_environment() -> None:
-    # Given every Python file the functions and layers ship, Then only settings.py reads os.environ/getenv,
+    # Given every Python file the functions and layers ship, Then only settings/core.py reads the environment,
     # and SettingsError is defined once
     readers, definitions = [], []
     for path in [*ROOT.glob("functions/**/*.py"), *ROOT.glob("layers/**/*.py")]:
@@ -126,4 +121,24 @@ def test_settings_is_the_only_reader_of_the_environment() -> None:
         if "class SettingsError" in text:
             definitions.append(str(path.relative_to(ROOT)))
     assert readers == []
-    assert definitions == ["layers/shared/python/stock_movers/settings.py"]
+    assert definitions == ["layers/shared/python/stock_movers/settings/core.py"]
+
+
+def test_the_api_cold_start_loads_none_of_the_pipelines_settings() -> None:
+    # Given a fresh interpreter with the API function and the shared layer first on its path, as a cold start
+    paths = [str(ROOT / "functions/api"), str(ROOT / "layers/shared/python")]
+    wanted = ("stock_movers.settings", "holidays")
+    script = (
+        f"import sys; sys.path[:0] = {paths!r}; import app; "
+        f"print(' '.join(sorted(m for m in sys.modules if m.startswith({wanted!r}))))"
+    )
+    env = {"TABLE_NAME": "movers", "POWERTOOLS_TRACE_DISABLED": "true", "PATH": "/usr/bin:/bin"}
+    # When the handler module is imported
+    done = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    # Then of the settings only the core, the resources and the API's own are loaded, not the ~40 classes
+    # of every function (~20 ms), and the NYSE calendar's `holidays` data (~20-35 ms) is not loaded at all
+    assert done.stdout.split() == [
+        "stock_movers.settings", "stock_movers.settings.api", "stock_movers.settings.core",
+        "stock_movers.settings.resources",
+    ]  # fmt: skip

@@ -1,6 +1,7 @@
 """Each function's Terraform `environment` map holds exactly the variables its settings read
-(stock_movers.settings.FUNCTION_SETTINGS): no function is given a variable, or a secret's ARN, it does not
-use, and none reads one Terraform does not set (its default would then silently apply in every deployment).
+(stock_movers.settings.functions.FUNCTION_SETTINGS): no function is given a variable, or a secret's ARN, it
+does not use, and none reads one Terraform does not set (its default would then silently apply in every
+deployment).
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from stock_movers.settings import FUNCTION_SETTINGS, variables
+from stock_movers.settings import variables
+from stock_movers.settings.functions import FUNCTION_SETTINGS
 from tests.support.tf_env import (
     FunctionEnv,
     UnreadableEnvironment,

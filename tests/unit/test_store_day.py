@@ -320,7 +320,8 @@ def test_handler_refuses_rows_that_are_not_a_validated_day_and_writes_nothing(
 
 @pytest.mark.parametrize("value", ["0", "51", "ten", "1.5", "-3"])
 def test_a_bad_board_size_is_a_named_settings_error(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
-    from stock_movers.settings import SettingsError, StoreDaySettings, load
+    from stock_movers.settings import SettingsError, load
+    from stock_movers.settings.functions import StoreDaySettings
 
     env = {"TABLE_NAME": "t", "BUCKET_NAME": "b", "BOARD_SIZE": value}
     with pytest.raises(SettingsError, match="BOARD_SIZE"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from stock_movers.settings import ApiSettings, load
+from stock_movers.settings import load
+from stock_movers.settings.api import ApiSettings
 
 settings = load(ApiSettings)

@@ -24,7 +24,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from stock_movers.settings import FUNCTION_SETTINGS, variables
+from stock_movers.settings import variables
+from stock_movers.settings.functions import FUNCTION_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[3]
 FUNCTIONS_DIR = ROOT / "functions"

@@ -1,6 +1,6 @@
 """Every handler module reads its settings at import: with Terraform's variables it loads and exposes
-`settings` of the type stock_movers.settings.FUNCTION_SETTINGS names; without them its import fails with
-one SettingsError naming every required variable (never a KeyError, never an empty name accepted)."""
+`settings` of the type stock_movers.settings.functions.FUNCTION_SETTINGS names; without them its import fails
+with one SettingsError naming every required variable (never a KeyError, never an empty name accepted)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from types import ModuleType
 
 import pytest
 
-from stock_movers.settings import FUNCTION_SETTINGS, SettingsError, required_variables
+from stock_movers.settings import SettingsError, required_variables
+from stock_movers.settings.functions import FUNCTION_SETTINGS
 from tests.unit.handlers.conftest import deployed_env
 
 FUNCTIONS = sorted(FUNCTION_SETTINGS)

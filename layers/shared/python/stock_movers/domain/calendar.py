@@ -11,14 +11,16 @@ import datetime as dt
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 NEW_YORK = ZoneInfo("America/New_York")
 MARKET_CLOSE = dt.time(16, 0)
 
 
 @lru_cache(maxsize=64)
 def _closures(year: int) -> frozenset[dt.date]:
+    # Imported on the first closure asked for, not with the module: `holidays` loads its data and package
+    # metadata (~20-35 ms), and the read API imports this module for NEW_YORK alone (its cold start).
+    import holidays
+
     return frozenset(holidays.financial_holidays("NYSE", years=year).keys())
 
 

@@ -23,7 +23,8 @@ from stock_movers.adapters.storage import RawStore
 from stock_movers.observability import logger, metrics
 from stock_movers.providers import make_provider
 from stock_movers.providers.factory import TIMEOUT_SECONDS
-from stock_movers.settings import FetchSettings, SettingsError
+from stock_movers.settings import SettingsError
+from stock_movers.settings.functions import FetchSettings
 from stock_movers.usecases.fetch import FetchContext, slot_wait
 
 if TYPE_CHECKING:

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, quote, urlencode
 
 from stock_movers.domain.calendar import NEW_YORK, latest_completed_session
 
-from .dataset import SPLITS, SYNTHETIC, Bar, BarSource, SplitEvent, as_served
+from .dataset import SPLITS, SYNTHETIC, Bar, BarSource, SplitEvent, as_served, volume_json
 from .faults import FaultConfig, FaultConfigError, FaultInjector
 from .ratelimit import RateLimiter, validate_rate_limit
 from .revisions import RevisionError, Revisions
@@ -120,14 +120,14 @@ def bar_json(bar: Bar, t: int, *, with_ticker: bool) -> dict[str, Any]:
     if with_ticker:
         out["T"] = bar.ticker
     out.update(
-        v=bar.volume,
+        v=volume_json(bar.volume),
         vw=_vwap(bar),
         o=_num(bar.open),
         c=_num(bar.close),
         h=_num(bar.high),
         l=_num(bar.low),
         t=t,
-        n=max(1, bar.volume // 150),
+        n=max(1, int(bar.volume) // 150),
     )
     return out
 

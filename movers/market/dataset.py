@@ -109,6 +109,15 @@ def as_served(bar: Bar, splits: Sequence[SplitEvent], *, adjusted: bool, today: 
                volume, bar.source)  # fmt: skip
 
 
+def volume_json(volume: int | Decimal) -> int | float:
+    """A bar's volume as a JSON number: whole shares as an integer, a fractional volume as a double (what
+    Massive's `v` is; its shortest repr is the exact decimal, so a client parsing numbers as Decimal gets the
+    CSV's value back)."""
+    if isinstance(volume, int):
+        return volume
+    return int(volume) if volume == volume.to_integral_value() else float(volume)
+
+
 class DatasetError(ValueError):
     """A CSV row or the dataset as a whole is unusable; the message names the file line when known."""
 
@@ -132,7 +141,7 @@ class Bar:
     high: Decimal
     low: Decimal
     close: Decimal
-    volume: int
+    volume: int | Decimal  # whole shares as int; a fractional volume (real data can have one) as Decimal
     source: str = SYNTHETIC
 
     def csv_row(self) -> list[str]:
@@ -365,10 +374,8 @@ def parse_rows(lines: Iterable[str], *, source: str = "<csv>", strict: bool = Tr
             ) from None
         o, h, lo, c = (_decimal(row[index[f]], f, line, source) for f in ("open", "high", "low", "close"))
         vol = _decimal(row[index["volume"]], "volume", line, source)
-        if vol < 0 or vol != vol.to_integral_value():
-            raise DatasetError(
-                f"volume {row[index['volume']]!r} is not a whole number >= 0", line=line, source=source
-            )
+        if vol < 0:
+            raise DatasetError(f"volume {row[index['volume']]!r} is not >= 0", line=line, source=source)
         if strict:
             if min(o, h, lo, c) <= 0:
                 raise DatasetError("prices must be > 0", line=line, source=source)
@@ -377,7 +384,8 @@ def parse_rows(lines: Iterable[str], *, source: str = "<csv>", strict: bool = Tr
                     f"OHLC invariant broken (open={o} high={h} low={lo} close={c})", line=line, source=source
                 )
         src = row[index["source"]].strip() if "source" in index else ""
-        yield Bar(ticker, day, o, h, lo, c, int(vol), src or "CSV")
+        volume = int(vol) if vol == vol.to_integral_value() else vol.normalize()
+        yield Bar(ticker, day, o, h, lo, c, volume, src or "CSV")
 
 
 def _open_text(path: Path) -> io.TextIOBase:

@@ -56,10 +56,8 @@ def _number(name: str, value: Any) -> Decimal | int:
         raise RevisionError(f"{name} must be a number, got {value!r}") from None
     if not number.is_finite():
         raise RevisionError(f"{name} must be finite")
-    if name == "volume":
-        if number != number.to_integral_value():
-            raise RevisionError("volume must be a whole number")
-        return int(number)
+    if name == "volume":  # served as given, like the prices: whole shares as an int, a fraction as Decimal
+        return int(number) if number == number.to_integral_value() else number
     return number
 
 

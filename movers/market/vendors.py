@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Protocol
 
-from .dataset import Bar
+from .dataset import Bar, volume_json
 from .ratelimit import SlidingWindow, validate_rate_limit
 
 # What a vendor handler answers: (HTTP status, JSON body bytes); app.MarketApp makes its Response of it.
@@ -218,7 +218,7 @@ class VendorApis:
             "h": float(bar.high),
             "l": float(bar.low),
             "c": float(bar.close),
-            "v": bar.volume,
+            "v": volume_json(bar.volume),
         }
         return self._corrupt(out, self.app.faults.config.bad_numbers) if fault == "bad_numbers" else out
 

@@ -71,7 +71,7 @@ def test_given_a_valid_bar_then_validate_returns_it():
         ({"close": Decimal("185.640000001")}, "close 185.640000001 has more than 8 decimal places"),
         ({"low": Decimal("1E-1000000")}, "low 1E-1000000 has more than 8 decimal places"),
         ({"volume": Decimal("1e20")}, "volume 1E+20 is above the maximum 1000000000000"),
-        ({"volume": Decimal("82488674.5")}, "volume 82488674.5 is not a whole number of shares"),
+        ({"volume": Decimal("8.123456789")}, "volume 8.123456789 has more than 8 decimal places"),
         ({"high": Decimal("9" * 5000)}, "high 9999999999999999999999999999999999999... is above"),
     ],
 )
@@ -93,6 +93,8 @@ def test_given_a_broken_bar_then_invalid_bar_names_ticker_and_rule(changes, rule
         {"volume": VOLUME_MAX},
         {"volume": Decimal("8.2488674E+7")},  # a whole number in exponent form
         {"volume": Decimal(0)},
+        {"volume": Decimal("82488674.5")},  # fractional shares: Massive's `v` is a double
+        {"volume": Decimal("0.00000001")},  # the smallest fraction Parquet's scale holds
     ],
 )
 def test_given_numbers_at_the_bounds_then_the_bar_is_valid(changes):

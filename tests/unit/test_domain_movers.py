@@ -294,7 +294,7 @@ OUT_OF_RANGE = [
     ({"open": Decimal("1e15"), "high": Decimal("1e15")}, "open"),
     ({"volume": VOLUME_MAX + 1}, "volume"),
     ({"volume": Decimal("1e20")}, "volume"),
-    ({"volume": Decimal("10.5")}, "volume"),
+    ({"volume": Decimal("10.123456789")}, "volume"),
     ({"close": Decimal("1.000000001")}, "close"),
     ({"low": Decimal("1E-9")}, "low"),
     ({"high": Decimal("1E+999999")}, "high"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import json
 import math
 import statistics
 from decimal import Decimal
@@ -120,12 +121,28 @@ def test_given_csv_without_source_when_loaded_then_rows_are_served_as_csv(tmp_pa
     assert data.last_bar_on_or_before("AAPL", dt.date(2023, 1, 1)) is None
 
 
+def test_given_a_fractional_volume_then_it_is_loaded_and_served_exactly(tmp_path: Path) -> None:
+    # Given real data's fractional volume (Massive's `v` is a double: fractional-share trades) and a whole one
+    rows = "AAPL,2024-01-02,10,12,9,11,82488674.25\nAAPL,2024-01-03,11,12,10,11,5E+2\n"
+    path = _write(tmp_path, HEADER + rows)
+    # When loaded
+    data = ds.load_csv(path)
+    fractional, whole = data.bar("AAPL", dt.date(2024, 1, 2)), data.bar("AAPL", dt.date(2024, 1, 3))
+    assert fractional is not None and whole is not None
+    # Then the fraction is kept and the whole volume is an int; as JSON a client parsing numbers as Decimal
+    # reads the CSV's value back
+    assert fractional.volume == Decimal("82488674.25")
+    assert whole.volume == 500 and isinstance(whole.volume, int)
+    served = json.dumps({"v": ds.volume_json(fractional.volume), "w": ds.volume_json(whole.volume)})
+    assert json.loads(served, parse_float=Decimal) == {"v": Decimal("82488674.25"), "w": 500}
+
+
 @pytest.mark.parametrize(
     ("body", "fragment"),
     [
         ("AAPL,2024-13-02,10,12,9,11,100\n", "bad date"),
         ("AAPL,2024-01-02,ten,12,9,11,100\n", "open 'ten' is not a number"),
-        ("AAPL,2024-01-02,10,12,9,11,1.5\n", "volume"),
+        ("AAPL,2024-01-02,10,12,9,11,-1\n", "volume '-1' is not >= 0"),
         ("AAPL,2024-01-02,10,12,9\n", "expected 7 fields"),
         ("AAPL,2024-01-02,10,10.5,9,11,100\n", "OHLC invariant"),
         ("AAPL,2024-01-02,0,12,0,11,100\n", "prices must be > 0"),

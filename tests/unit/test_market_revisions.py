@@ -63,7 +63,7 @@ def test_a_revision_changes_the_bar_in_range_grouped_and_open_close_until_cleare
         ({"ticker": "AAPL", "date": DAY, "close": "1"}, "reason is required"),
         ({"ticker": "AAPL", "date": DAY, "reason": "x"}, "at least one of"),
         ({"ticker": "AAPL", "date": DAY, "close": "abc", "reason": "x"}, "close must be a number"),
-        ({"ticker": "AAPL", "date": DAY, "volume": "1.5", "reason": "x"}, "whole number"),
+        ({"ticker": "AAPL", "date": DAY, "volume": "1.5e", "reason": "x"}, "volume must be a number"),
         ({"ticker": "AAPL", "date": DAY, "colse": "1", "reason": "x"}, "unknown revision fields"),
     ],
 )

@@ -119,7 +119,7 @@ BAR_FAULTS = [
     (event(open="-1", low="-2"), "open"),
     (event(high="104.99"), "high"),  # below the close
     (event(low="100.01"), "low"),  # above the open
-    (event(volume="1.5"), "volume"),
+    (event(volume="1.123456789"), "volume"),  # nine decimal places
     (event(close="105.000000001", high="106"), "close"),  # nine decimal places
     (event(open="10000001", high="10000002"), "open"),  # above the maximum price
     (event(open="1", low="1", close="102", high="102"), "percentChange"),  # +10,100 %

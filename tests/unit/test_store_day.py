@@ -25,6 +25,7 @@ from stock_movers.adapters.storage import (
     parquet_key,
     scope_winner_key,
     ticker_key,
+    ticker_pk,
     winner_key,
 )
 from stock_movers.domain.bars import DailyBar
@@ -272,6 +273,18 @@ def _parquet_rows(s3: Any) -> list[dict[str, Any]]:
 
     body = s3.get_object(Bucket=BUCKET, Key=parquet_key(dt.date(2024, 3, 5)))["Body"].read()
     return list(pq.read_table(io.BytesIO(body)).to_pylist())
+
+
+def test_a_fractional_volume_is_stored_exactly_in_the_item_and_the_parquet(store_day: Any, aws: Any) -> None:
+    # Given a day whose MSFT volume is fractional (Massive's `v` is a double: fractional-share trades)
+    ddb, s3 = aws
+    rows = [ROWS[0], {**ROWS[1], "volume": "82488674.12345678"}]
+    # When stored
+    assert store_day.handler(event(rows=rows, winner=rows[1]), Context())["status"] == "Stored"
+    # Then the ticker item and the Parquet row hold the volume to its last place
+    assert items(ddb)[(ticker_pk("MSFT"), DAY)]["Volume"] == {"N": "82488674.12345678"}
+    parquet = {r["ticker"]: r["volume"] for r in _parquet_rows(s3)}
+    assert parquet == {"AAPL": Decimal("1000"), "MSFT": Decimal("82488674.12345678")}
 
 
 def test_handler_stores_the_board_in_the_item_and_as_parquet_ranks_cut_to_board_size(

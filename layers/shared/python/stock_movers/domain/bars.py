@@ -120,22 +120,24 @@ class DailyBar:
 # decimal128(28, 8) (at most 8 decimal places, 20 integer digits), pct_change decimal128(18, 6), a DynamoDB
 # Number 38 significant digits. The plausible limits sit well inside them and are what a market can print:
 # - a price above 0 and at most 10,000,000 USD (the dearest US share, BRK.A, trades below 1,000,000);
-# - a volume a whole number of shares, at most 10**12 (the whole US market trades about 10**10 a day);
+# - a volume >= 0 shares with at most 8 decimal places (Massive's `v` is a double and can be fractional:
+#   fractional-share trades), at most 10**12 (the whole US market trades about 10**10 a day);
 # - a percent change within +-10,000 % (checked with the change, in domain.movers): close at most 101 x
 #   open. The largest real one-session moves are hundreds of percent, reached by squeezes and sub-dollar
 #   stocks; a bigger one means a data error (a split applied to one field and not the other, a misplaced
 #   decimal point), and the day is refused rather than announced. Below -100 % cannot happen (close > 0).
 PRICE_MAX = Decimal(10_000_000)
 VOLUME_MAX = Decimal(10**12)
-PRICE_PLACES = 8  # the Parquet scale of prices and volume
+PRICE_PLACES = 8  # the Parquet scale of prices and volume (decimal128(28, 8))
 
 
 def validate_bar(bar: DailyBar) -> DailyBar:
     """`bar` unchanged if it is usable, else InvalidBar naming the ticker, the field and the rule.
 
     Rules: every number is a finite Decimal; open, high, low, close > 0 (open > 0 is what makes the percent
-    change defined) and <= PRICE_MAX with at most PRICE_PLACES decimal places; volume a whole number in
-    [0, VOLUME_MAX]; high >= max(open, close); low <= min(open, close).
+    change defined) and <= PRICE_MAX with at most PRICE_PLACES decimal places; volume in [0, VOLUME_MAX]
+    with at most PRICE_PLACES decimal places (fractional shares are traded and reported); high >=
+    max(open, close); low <= min(open, close).
     """
     ticker = bar.ticker if isinstance(bar.ticker, str) and bar.ticker else "?"
     if ticker == "?":
@@ -164,8 +166,10 @@ def validate_bar(bar: DailyBar) -> DailyBar:
         raise InvalidBar(ticker, f"volume must be >= 0, got {_short(bar.volume)}", "volume")
     if bar.volume > VOLUME_MAX:
         raise InvalidBar(ticker, f"volume {_short(bar.volume)} is above the maximum {VOLUME_MAX}", "volume")
-    if not _has_places(bar.volume, 0):
-        raise InvalidBar(ticker, f"volume {_short(bar.volume)} is not a whole number of shares", "volume")
+    if not _has_places(bar.volume, PRICE_PLACES):
+        raise InvalidBar(
+            ticker, f"volume {_short(bar.volume)} has more than {PRICE_PLACES} decimal places", "volume"
+        )
     if bar.high < max(bar.open, bar.close):
         raise InvalidBar(
             ticker, f"high {bar.high} is below max(open, close) {max(bar.open, bar.close)}", "high"

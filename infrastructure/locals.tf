@@ -15,6 +15,8 @@ locals {
     tracing_enabled    = var.tracing_enabled
     log_level          = var.log_level
     tags               = local.tags
+    # where each function's zip is uploaded for CreateFunction/UpdateFunctionCode (modules/function)
+    artifact_bucket = module.data_bucket.id
   }
 }
 

@@ -63,6 +63,20 @@ resource "aws_iam_role_policy" "this" {
   policy = data.aws_iam_policy_document.this.json
 }
 
+# The zip goes to S3 and the function is created from there, not from `filename`: the AWS provider holds one
+# global lock around every create or code update given a `filename`, for the whole call including its 5 s
+# wait for the function to be Active, so a stack's 17 functions were created one after another (17 x >= 5 s
+# of an apply, on AWS as on the local AWS). From S3 they are created in parallel. The key carries the zip's
+# digest, as the layers' do (layers.tf): a changed zip is a new object, the old one a noncurrent version the
+# bucket's lifecycle expires; no function role can read artifacts/.
+resource "aws_s3_object" "code" {
+  bucket = var.common.artifact_bucket
+  key    = "artifacts/functions/${var.name}-${filesha256(var.zip_path)}.zip"
+  source = var.zip_path
+  # not `etag`: the provider uploads a file over its part size in parts, whose ETag is no MD5 of the file
+  source_hash = filemd5(var.zip_path)
+}
+
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_115:no reserved concurrency: provider calls are bounded by the shared DynamoDB rate limiter and Map MaxConcurrency, and reserving per function fragments a small account's pool
   #checkov:skip=CKV_AWS_116:invoked synchronously (Step Functions Retry/Catch, API Gateway) or by EventBridge with its own retry policy; failed executions go to the execution dead-letter queue
@@ -71,7 +85,8 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_272:code signing is an organisation choice; zips are reproducible builds from this repository, deployed by Terraform
   function_name    = local.function_name
   role             = aws_iam_role.this.arn
-  filename         = var.zip_path
+  s3_bucket        = aws_s3_object.code.bucket
+  s3_key           = aws_s3_object.code.key
   source_code_hash = filebase64sha256(var.zip_path)
   handler          = var.handler
   runtime          = var.common.runtime

@@ -73,6 +73,7 @@ variable "common" {
     tracing_enabled    = bool
     log_level          = string
     tags               = map(string)
+    artifact_bucket    = string
   })
-  description = "Settings shared by every function of the stack."
+  description = "Settings shared by every function of the stack (artifact_bucket: where the zips are uploaded)."
 }

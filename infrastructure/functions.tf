@@ -163,10 +163,15 @@ module "fn_store_day" {
       resources = ["${module.data_bucket.arn}/curated/daily_bars/*", "${module.data_bucket.arn}/curated/market_bars/*"]
     },
     {
-      # The daily run's validated day, left by Pick Winner (dayKey).
-      sid       = "ReadValidatedDay"
-      actions   = ["s3:GetObject"]
-      resources = ["${module.data_bucket.arn}/work/ingest/*", "${module.data_bucket.arn}/work/backfill/days/*"]
+      # The validated day it stores (dayKey): left by the daily run's Pick Winner, a backfill's Reduce Batch or
+      # a reconcile's plan step.
+      sid     = "ReadValidatedDay"
+      actions = ["s3:GetObject"]
+      resources = [
+        "${module.data_bucket.arn}/work/ingest/*",
+        "${module.data_bucket.arn}/work/backfill/days/*",
+        "${module.data_bucket.arn}/work/reconcile/days/*",
+      ]
     },
   ]
   common = local.fn_common

@@ -1,9 +1,10 @@
 # The next-day reconcile (docs/pipeline.md): on weekdays at reconcile_hour_et (America/New_York), after the
 # day's close and its daily run, the schedule starts the reconcile state machine: the reconcile function plans
 # (re-reads the newest reconcile_sessions stored sessions, one range call per watchlist ticker through the
-# shared rate limiter), the machine stores each revised day with the store_day function (force), and the
-# reconcile function records it (audit record; an alert on the alerts topic when a winner changed). No
-# function invokes another: the machine drives the work.
+# shared rate limiter) and parks each revised day in S3 (work/reconcile/days/), the machine stores each
+# revised day with the store_day function (force, reading it from that key), and the reconcile function
+# records it (audit record; an alert on the alerts topic when a winner changed). No function invokes
+# another: the machine drives the work.
 
 module "fn_reconcile" {
   source      = "./modules/function"
@@ -40,6 +41,13 @@ module "fn_reconcile" {
       sid       = "RawRangeBodies"
       actions   = ["s3:PutObject"]
       resources = ["${module.data_bucket.arn}/raw/*"]
+    },
+    {
+      # Each revised day's work object (winner, rows, changes): put by the plan step for Store Day, read
+      # back by the record step for the audit's changes; the state carries only its key.
+      sid       = "RevisedDayWorkObjects"
+      actions   = ["s3:PutObject", "s3:GetObject"]
+      resources = ["${module.data_bucket.arn}/work/reconcile/days/*"]
     },
     {
       sid       = "ProviderApiKey"

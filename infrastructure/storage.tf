@@ -49,6 +49,18 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
     }
   }
 
+  # A reconcile's revised days are read by its own Store Day and Record Revision steps (or a redrive).
+  rule {
+    id     = "expire-reconcile-days"
+    status = "Enabled"
+    filter {
+      prefix = "work/reconcile/days/"
+    }
+    expiration {
+      days = 30
+    }
+  }
+
   # The daily analysis's batch objects (per-ticker figures) are read by Store Analysis within the run or a
   # redrive of it, like the ingest's.
   rule {

@@ -6,8 +6,11 @@ hand (`movers reconcile`); it calls this function three times, by `step`:
 - `plan`: input `{}` (the newest RECONCILE_SESSIONS stored sessions up to the latest completed session) or
   `{"through": "YYYY-MM-DD", "sessions": k, "reason": "..."}`. One range call per watchlist ticker through
   the shared rate limiter (raw bodies at the design's range key), then usecases.reconcile.plan: the revised
-  days (winner, rows, audit facts) for the machine to store with store_day, the refused ones named.
-- `record`: after store_day stored a revised day, its audit record and (when the winner changed) the alert.
+  days for the machine to store with store_day, the refused ones named. Each revised day's winner, rows and
+  changes go to its work object (usecases.reconcile.park_revised, `reconcile_day_work_key`): the answer
+  carries its `dayKey` and the small audit facts, never the rows, so the state stays small at any list size.
+- `record`: after store_day stored a revised day (read from its dayKey), its audit record (the changes read
+  back from the day's work object) and, when the winner changed, the alert.
 - `summarize`: the report (sessions, providerCalls, unchanged, revised, rejected, and `cause` naming every
   rejected day: the machine then fails with RevisionRejected).
 
@@ -20,24 +23,33 @@ import datetime as dt
 from typing import Any
 
 from stock_movers.adapters.aws import client
-from stock_movers.adapters.storage import WINNER_PK, ItemStore, audit_key, range_key, splits_key, ticker_pk
+from stock_movers.adapters.storage import (
+    WINNER_PK,
+    ItemStore,
+    RawStore,
+    audit_key,
+    range_key,
+    splits_key,
+    ticker_pk,
+)
 from stock_movers.adapters.watchlist import WatchlistSource
 from stock_movers.domain.bars import DailyBar
 from stock_movers.domain.calendar import NEW_YORK, latest_completed_session
 from stock_movers.domain.errors import InvalidInput
-from stock_movers.domain.inputs import parse_date
+from stock_movers.domain.inputs import parse_date, parse_execution_name
 from stock_movers.domain.splits import Split
 from stock_movers.observability import correlate, logger, metrics
 from stock_movers.providers.capabilities import require_daily_calls
 from stock_movers.settings import load
 from stock_movers.settings.functions import ReconcileSettings
 from stock_movers.usecases.fetch import basis_of, limited
-from stock_movers.usecases.reconcile import MAX_SESSIONS, plan, record, summarize
+from stock_movers.usecases.reconcile import MAX_SESSIONS, park_revised, parked_day, plan, record, summarize
 from stock_movers.usecases.wiring import invocation, provider_context
 
 settings = load(ReconcileSettings)
 _watchlist = WatchlistSource(settings.watchlist.bucket, settings.watchlist.key, settings.watchlist.version)
 _items = ItemStore(settings.table.name)
+_objects = RawStore(settings.fetch.bucket.name)
 
 
 def _now() -> str:
@@ -162,7 +174,7 @@ def _plan(event: dict[str, Any], name: str) -> dict[str, Any]:
         board_size=settings.board.size,
         today=dt.datetime.now(NEW_YORK).date(),
     )
-    out = planned.to_dict()
+    out = park_revised(_objects, planned, name)
     out["reason"] = reason[:200]
     logger.info(
         "Reconcile planned",
@@ -178,14 +190,16 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     correlate(event)
     invocation(context)
     event = event if isinstance(event, dict) else {}
-    name = str(event.get("executionName") or "reconcile")
     step = event.get("step")
     if step == "plan":
-        return _plan(event, name)
+        return _plan(event, parse_execution_name(event.get("executionName")))
     if step == "record":
+        name, day = parse_execution_name(event.get("executionName")), event.get("day")
+        if not isinstance(day, dict):
+            raise InvalidInput("day", "must be a revised day of the plan {date, dayKey, winnerFrom, ...}")
         return record(
             Recorder(name),
-            event["day"],
+            parked_day(_objects, name, day),
             status=str(event.get("status", "")),
             reason=str(event.get("reason", "")),
             now=_now,

@@ -1,21 +1,33 @@
 """usecases.reconcile with fakes: unrevised days plan nothing, a revision is planned with the daily run's
-winner and rows, recorded (audit) and alerted on when the winner changes, an invalid revision is refused by
-name, and the summary names every day refused or not stored."""
+winner and rows, parked in its work object (the state carries its key and the small audit facts), recorded
+(audit) and alerted on when the winner changes, an invalid revision is refused by name, and the summary names
+every day refused or not stored."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from stock_movers.adapters.storage import reconcile_day_work_key
 from stock_movers.domain.bars import DailyBar
+from stock_movers.domain.errors import InvalidInput
 from stock_movers.usecases.pick import reduce_day
-from stock_movers.usecases.reconcile import RevisionRejected, plan, record, summarize
+from stock_movers.usecases.reconcile import (
+    RevisionRejected,
+    park_revised,
+    parked_day,
+    plan,
+    record,
+    summarize,
+)
 
 D1, D2, D3 = dt.date(2021, 3, 1), dt.date(2021, 3, 2), dt.date(2021, 3, 3)
 TICKERS = ("AAA", "BBB", "CCC")
+RUN = "reconcile-test-1"
 
 
 def bar(ticker: str, day: dt.date, open_: str, close: str) -> DailyBar:
@@ -40,6 +52,16 @@ class FakePorts:
         self.stores: list[tuple[dt.date, dict[str, Any], list[dict[str, Any]]]] = []
         self.audits: list[tuple[dt.date, dict[str, Any]]] = []
         self.alerts: list[tuple[str, str]] = []
+        self.objects: dict[str, bytes] = {}  # the data bucket's work objects
+
+    def get(self, key: str) -> bytes:
+        return self.objects[key]
+
+    def get_if_exists(self, key: str) -> bytes | None:
+        return self.objects.get(key)
+
+    def put_bytes(self, key: str, body: bytes, content_type: str) -> None:
+        self.objects[key] = body
 
     def stored_sessions(self, through: dt.date, k: int) -> list[dt.date]:
         return sorted((d for d in self.days if d <= through), reverse=True)[:k]
@@ -59,10 +81,12 @@ class FakePorts:
         return [b for (t, d), b in sorted(self.provider.items()) if t == ticker and first <= d <= last]
 
     def store(self, day: dict[str, Any]) -> str:
-        """What the machine's Store Day does with a planned day (store_day, force)."""
+        """What the machine's Store Day does with a planned day's state entry (store_day, force): it reads
+        the winner and rows from the entry's dayKey, as the daily run's Store Day does."""
         date = dt.date.fromisoformat(day["date"])
-        self.stores.append((date, day["winner"], day["rows"]))
-        self.days[date] = {"winner": day["winner"], "rows": day["rows"]}
+        parked = json.loads(self.objects[day["dayKey"]])
+        self.stores.append((date, parked["winner"], parked["rows"]))
+        self.days[date] = {"winner": parked["winner"], "rows": parked["rows"]}
         return "Stored"
 
     def audit(self, day: dt.date, record: dict[str, Any]) -> None:
@@ -73,15 +97,21 @@ class FakePorts:
 
 
 def run(ports: FakePorts, through: dt.date = D3, k: int = 3) -> Any:
-    """The machine's path: plan, then per revised day Store Day and Record, then the summary."""
+    """The machine's path: plan (its answer parked, as the state carries it, through JSON), then per revised
+    day Store Day and Record, then the summary."""
     planned = plan(ports, through=through, k=k, tickers=TICKERS, provider="massive", board_size=2)
+    state = json.loads(json.dumps(park_revised(ports, planned, RUN)))
     results = [
         record(
-            ports, day, status=ports.store(day), reason="test revision", now=lambda: "2021-03-04T00:00:00Z"
+            ports,
+            parked_day(ports, RUN, day),
+            status=ports.store(day),
+            reason="test revision",
+            now=lambda: "2021-03-04T00:00:00Z",
         )
-        for day in planned.revised
+        for day in state["revised"]
     ]
-    return summarize(planned.to_dict(), results)
+    return summarize(state, results)
 
 
 def test_unrevised_sessions_cost_one_call_per_ticker_and_write_nothing() -> None:
@@ -216,3 +246,80 @@ def test_a_day_not_stored_fails_the_summary_by_name_beside_refused_ones() -> Non
     assert out["revised"] == [] and [r["date"] for r in out["rejected"]] == ["2021-03-02", "2021-03-03"]
     assert out["cause"] == str(RevisionRejected(out["rejected"]))
     assert "2021-03-03: StorageUnavailable: S3 down" in out["cause"]
+
+
+def test_a_revised_day_waits_in_its_work_object_and_the_state_carries_its_key() -> None:
+    # Given CCC's D3 close is revised up past BBB's gain
+    revised = dict(BASE)
+    revised[("CCC", D3)] = bar("CCC", D3, "100", "105")
+    ports = FakePorts(revised)
+    planned = plan(ports, through=D3, k=3, tickers=TICKERS, provider="massive", board_size=2)
+    # When the plan's answer is parked
+    state = park_revised(ports, planned, RUN)
+    # Then the state's day is its key and the audit facts, no winner, rows or changes
+    key = reconcile_day_work_key(RUN, D3)
+    assert state["revised"] == [
+        {"date": "2021-03-03", "dayKey": key, "winnerFrom": "BBB 3.000000", "winnerTo": "CCC 5.000000",
+         "winnerChanged": True}
+    ]  # fmt: skip
+    # And the work object holds exactly what the plan validated, and the audit's changes
+    (day,) = planned.revised
+    assert json.loads(ports.objects[key]) == {
+        "winner": day["winner"], "rows": day["rows"], "changes": day["changes"]
+    }  # fmt: skip
+    assert parked_day(ports, RUN, state["revised"][0])["changes"] == day["changes"]
+    # And the rest of the plan's answer is unchanged
+    assert {k: v for k, v in state.items() if k != "revised"} == {
+        k: v for k, v in planned.to_dict().items() if k != "revised"
+    }
+
+
+@pytest.mark.parametrize(
+    ("day", "field"),
+    [
+        ({"date": "2021-03-03", "dayKey": "work/reconcile/days/other-run/2021-03-03.json"}, "dayKey"),
+        ({"date": "2021-03-03", "dayKey": "work/ingest/reconcile-test-1/day.json"}, "dayKey"),
+        ({"date": "2021-03-03"}, "dayKey"),
+        ({"date": "2021-02-30", "dayKey": "x"}, "date"),
+        ({"dayKey": "x"}, "date"),
+    ],
+)
+def test_the_record_step_reads_only_its_own_executions_parked_day(day: dict[str, str], field: str) -> None:
+    # Given a parked D3 of another execution (same date)
+    ports = FakePorts(BASE)
+    ports.objects["work/reconcile/days/other-run/2021-03-03.json"] = b'{"changes": ["X close 1 -> 2"]}'
+    # When / Then a key that is not this execution's day is refused by name, before any read
+    with pytest.raises(InvalidInput) as raised:
+        parked_day(ports, RUN, day)
+    assert raised.value.field == field
+
+
+def test_a_work_object_that_is_not_a_parked_day_is_refused_by_name() -> None:
+    ports = FakePorts(BASE)
+    key = reconcile_day_work_key(RUN, D3)
+    ports.objects[key] = b"not json"
+    with pytest.raises(InvalidInput, match="not a parked revised day"):
+        parked_day(ports, RUN, {"date": "2021-03-03", "dayKey": key})
+
+
+def test_a_provider_wide_revision_of_500_tickers_keeps_the_state_small() -> None:
+    # Given 500 stored tickers over three sessions, and the provider revised every close of every day
+    tickers = tuple(f"T{i:03d}" for i in range(500))
+    days = (D1, D2, D3)
+    close = {t: 90 + i % 20 for i, t in enumerate(tickers)}
+    ports = FakePorts({(t, d): bar(t, d, "100", str(close[t] + 1)) for t in tickers for d in days})
+    ports.days = {
+        d: reduce_day(d, tickers, [bar(t, d, "100", str(close[t])) for t in tickers], "massive") for d in days
+    }
+    # When planned and parked
+    planned = plan(ports, through=D3, k=3, tickers=tickers, provider="massive", board_size=10)
+    state = park_revised(ports, planned, RUN)
+    # Then all three days are revised, each with 500 rows in its object, and the state stays a few hundred
+    # bytes a day (the inline rows were ~100 KB a day, against Step Functions' 256 KB)
+    assert [d["date"] for d in state["revised"]] == ["2021-03-01", "2021-03-02", "2021-03-03"]
+    for day in state["revised"]:
+        parked = json.loads(ports.objects[day["dayKey"]])
+        assert len(parked["rows"]) == 500 and len(parked["changes"]) >= 500
+        assert len(json.dumps(day)) < 300
+    assert len(json.dumps(state)) < 1500
+    assert sum(len(json.dumps(d)) for d in planned.revised) > 256 * 1024  # what the state used to carry

@@ -10,6 +10,7 @@ work:     work/ingest/<execution>/bars/<T>.json  (one ticker's fetched bar, read
           work/ingest/<execution>/pushed.json     (a push run's pushed bars, read by Pick Winner in one step)
           work/ingest/<execution>/day.json        (the validated day Pick Winner hands to Store Day)
           work/backfill/days/<execution>/<YYYY-MM-DD>.json  (a backfill's validated day, for Store Day)
+          work/reconcile/days/<execution>/<YYYY-MM-DD>.json  (a reconcile's revised day, for Store Day)
           work/analysis/<execution>/<batch>.json  (one analysis batch's figures, read by Store Analysis)
 items:    the main table's key schema is written once, below (`winner_key`, `ticker_key`, `analysis_key`,
           `claim_key`, `audit_key`, `leaders_key` for the day's top-N board, committed with the winner,
@@ -61,6 +62,12 @@ def day_work_key(execution: str) -> str:
 def backfill_day_work_key(execution: str, day: dt.date) -> str:
     """Where a backfill's Reduce Batch leaves one validated day (winner and rows) for Store Day."""
     return f"work/backfill/days/{execution}/{day.isoformat()}.json"
+
+
+def reconcile_day_work_key(execution: str, day: dt.date) -> str:
+    """Where a reconcile's plan step leaves one revised, validated day (winner, rows and the audit's
+    changes) for Store Day and Record Revision: the state carries this key, not the rows."""
+    return f"work/reconcile/days/{execution}/{day.isoformat()}.json"
 
 
 def pushed_work_key(execution: str) -> str:

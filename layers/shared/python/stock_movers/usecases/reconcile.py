@@ -9,11 +9,15 @@ drives three steps of this module:
    code (`usecases.pick.reduce_day`: the all-or-nothing validation and the winner rule) and checks the rows
    and the board as Store Day will (`stored_board`). A day that validates is listed as revised with its
    winner, rows and audit facts; a day that does not is REJECTED with the domain error's name (nothing of it
-   is written: the stored day stays as it was). An unrevised day produces nothing.
-2. the machine stores each revised day with the daily run's store_day function (`force`; the data bucket is
-   versioned, so the superseded Parquet and raw bodies stay readable as older versions), then `record`
-   writes the audit record "revised from -> to" (every changed field, the winner before and after, the
-   reason) and, when the winner changed, publishes an alert.
+   is written: the stored day stays as it was). An unrevised day produces nothing. `park_revised` then
+   leaves each revised day (winner, rows, changes) in its work object (`reconcile_day_work_key`), so the
+   machine's state carries keys and the small audit facts, never the rows (a 500-ticker day is ~100 KB;
+   a state may hold 256 KB).
+2. the machine stores each revised day with the daily run's store_day function, which reads the day from
+   its key as the daily run's Store Day does (`force`; the data bucket is versioned, so the superseded
+   Parquet and raw bodies stay readable as older versions), then `record` writes the audit record "revised
+   from -> to" (every changed field, read back from the work object by `parked_day`, the winner before and
+   after, the reason) and, when the winner changed, publishes an alert.
 3. `summarize`: the report; the machine fails with RevisionRejected naming every day refused or not stored.
 
 A split is not a revision either: a stored bar is compared in the fetched bar's basis, i.e. scaled by the
@@ -28,16 +32,18 @@ alone, otherwise the day's reduce fails with MissingTickers and is rejected.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Protocol
 
+from stock_movers.adapters.storage import reconcile_day_work_key
 from stock_movers.domain.bars import DailyBar
-from stock_movers.domain.errors import DataIntegrityError, MoversError, StoreRejected
+from stock_movers.domain.errors import DataIntegrityError, InvalidInput, MoversError, StoreRejected
 from stock_movers.domain.splits import ADJUSTED, UNADJUSTED, Split, adjusted_through, factor
-from stock_movers.usecases.pick import reduce_day, stored_board
+from stock_movers.usecases.pick import WorkObjects, reduce_day, stored_board
 
 FIELDS = ("open", "high", "low", "close", "volume")
 DEFAULT_SESSIONS = 3
@@ -228,6 +234,44 @@ def plan(
             }
         )
     return report
+
+
+# What a revised day's state entry carries besides its key: the audit facts that stay small at any list size.
+STATE_FACTS = ("date", "winnerFrom", "winnerTo", "winnerChanged")
+
+
+def park_revised(objects: WorkObjects, planned: ReconcilePlan, execution: str) -> dict[str, Any]:
+    """The plan's answer for the machine's state: each revised day's winner, rows and changes go to its work
+    object (`reconcile_day_work_key`; the body Store Day reads by `dayKey`, as the daily run's), and its
+    entry in `revised` is `{date, dayKey, winnerFrom, winnerTo, winnerChanged}`: a few hundred bytes
+    whatever the number of tickers (a provider-wide revision lists a change per ticker and field)."""
+    out = planned.to_dict()
+    entries = []
+    for day in planned.revised:
+        key = reconcile_day_work_key(execution, dt.date.fromisoformat(day["date"]))
+        body = {"winner": day["winner"], "rows": day["rows"], "changes": day["changes"]}
+        objects.put_bytes(key, json.dumps(body, sort_keys=True).encode(), "application/json")
+        entries.append({name: day[name] for name in STATE_FACTS} | {"dayKey": key})
+    out["revised"] = entries
+    return out
+
+
+def parked_day(objects: WorkObjects, execution: str, day: Mapping[str, Any]) -> dict[str, Any]:
+    """A revised day's state entry with the changes `park_revised` left in its work object, for `record`.
+    The key must be the one this execution parked the day at (InvalidInput names `dayKey` otherwise), so
+    the record step reads nothing but its own execution's day."""
+    date = day.get("date")
+    try:
+        expected = reconcile_day_work_key(execution, dt.date.fromisoformat(str(date)))
+    except ValueError:
+        raise InvalidInput("date", f"must be a YYYY-MM-DD date, got {str(date)[:20]!r}") from None
+    if day.get("dayKey") != expected:
+        raise InvalidInput("dayKey", f"must be {expected}, got {str(day.get('dayKey'))[:120]!r}")
+    try:
+        changes = json.loads(objects.get(expected))["changes"]
+    except (ValueError, TypeError, KeyError):
+        raise InvalidInput("dayKey", f"the day object {expected} is not a parked revised day") from None
+    return dict(day) | {"changes": [str(c) for c in changes]}
 
 
 def record(

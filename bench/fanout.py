@@ -41,6 +41,7 @@ from stock_movers.adapters.storage import ItemStore, leaders_key, scope_winner_k
 from stock_movers.adapters.workflows import Workflows
 from stock_movers.domain.bars import DailyBar
 from stock_movers.domain.calendar import last_n_sessions
+from stock_movers.domain.inputs import MARKET_SCOPE, WATCHLIST_SCOPE
 from stock_movers.domain.leaders import BOARD_DEFAULT
 from stock_movers.usecases.pick import reduce_day, stored_board
 
@@ -151,7 +152,7 @@ def _ingest(
     figures = _execute(stack, "ingest", name, payload)
     history = figures.pop("_history")
     stats = stack.market.stats()
-    scope = payload.get("scope", "watchlist")
+    scope = payload.get("scope", WATCHLIST_SCOPE)
     return {
         "status": figures.pop("status"),
         "equals_oracle": _stored(stack, day, scope) == _oracle(bars),
@@ -176,7 +177,7 @@ def _whole_market(stack: LocalStack, day: str) -> dict[str, Any]:
     universe: Any = stack.market.dataset if stack.market else None
     listed = [b for b in universe.bars_on(dt.date.fromisoformat(day)) if not universe.is_otc(b.ticker)]
     eligible = [b for b in listed if b.close >= MIN_PRICE and b.volume >= MIN_VOLUME]
-    figures = _ingest(stack, day, f"fanout-market-{day}", {"date": day, "scope": "market"}, eligible)
+    figures = _ingest(stack, day, f"fanout-market-{day}", {"date": day, "scope": MARKET_SCOPE}, eligible)
     return {"grouped_rows": len(listed), "eligible_tickers": len(eligible), **figures}
 
 

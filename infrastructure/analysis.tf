@@ -102,6 +102,7 @@ resource "aws_sns_topic_subscription" "analysis_report_email" {
 module "sfn_daily_analysis" {
   source = "./modules/state_machine"
 
+  account_id      = local.account_id
   name_prefix     = local.name_prefix
   name            = "daily-analysis"
   definition_file = "${path.module}/../statemachines/daily_analysis.asl.json"

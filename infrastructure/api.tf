@@ -173,6 +173,15 @@ data "aws_iam_policy_document" "apigw_assume" {
       type        = "Service"
       identifiers = ["apigateway.amazonaws.com"]
     }
+    # Confused-deputy guard: a request naming another account is refused. ...IfExists, not StringEquals as on
+    # the other service roles: AWS documents this role's trust with no condition and does not say that API
+    # Gateway sends aws:SourceAccount when it assumes it (nor any aws:SourceArn: the role is account-wide).
+    # A plain StringEquals on a missing key would fail aws_api_gateway_account's role check and stop logging.
+    condition {
+      test     = "StringEqualsIfExists"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
   }
 }
 

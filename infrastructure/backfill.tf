@@ -93,6 +93,7 @@ module "fn_store_sessions" {
 module "sfn_backfill" {
   source = "./modules/state_machine"
 
+  account_id      = local.account_id
   name_prefix     = local.name_prefix
   name            = "backfill"
   definition_file = "${path.module}/../statemachines/backfill.asl.json"

@@ -38,6 +38,7 @@ locals {
 module "sfn_ingest" {
   source = "./modules/state_machine"
 
+  account_id      = local.account_id
   name_prefix     = local.name_prefix
   name            = "ingest"
   definition_file = "${path.module}/../statemachines/ingest.asl.json"

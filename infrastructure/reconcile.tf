@@ -66,6 +66,7 @@ module "fn_reconcile" {
 module "sfn_reconcile" {
   source = "./modules/state_machine"
 
+  account_id      = local.account_id
   name_prefix     = local.name_prefix
   name            = "reconcile"
   definition_file = "${path.module}/../statemachines/reconcile.asl.json"

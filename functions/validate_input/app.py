@@ -7,6 +7,8 @@ the run's providers in failover order (MARKET_PROVIDER, then FAILOVER_PROVIDER_N
 tries in turn for a ticker whose fetch failed with ProviderUnavailable or PlanLimitError after its retries; a
 whole-market run (scope "market") has no tickers and always the snapshot strategy.
 An input naming more than MAX_TICKERS tickers (Terraform's max_tickers, default 500) is InvalidInput too.
+The configured watchlist object is read (once per container) only by a run that takes it, the watchlist
+scope without tickers; a bad object is then InvalidWatchlist. A market run never reads it.
 Malformed input raises InvalidInput; a fetch strategy the provider (MARKET_PROVIDER) does not serve raises
 UnsupportedStrategy, the market scope with a provider without a one-call session snapshot UnsupportedScope,
 a session older than the provider reaches UnsupportedHistory, more tickers than the plan's daily calls (one
@@ -37,7 +39,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = parse_ingest_input(
         event.get("input"),
         now=now,
-        default_tickers=_watchlist.tickers(),
+        default_tickers=_watchlist.tickers,  # read only by a watchlist run without tickers
         max_tickers=settings.run_size.max_tickers,
     )
     day, is_session = resolve_session(request, now)

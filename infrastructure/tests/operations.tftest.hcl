@@ -432,6 +432,12 @@ run "service_roles_trust_only_this_account" {
     c.test == "StringEquals" && c.variable == "aws:SourceAccount" && length(c.values) == 1 && contains(c.values, "123456789012")])
     error_message = "the EventBridge target role must trust only this account's rules (aws:SourceAccount)"
   }
+  assert {
+    # ...IfExists: AWS does not document that API Gateway sends the key for its account-wide logging role.
+    condition = anytrue([for c in data.aws_iam_policy_document.apigw_assume.statement[0].condition :
+    c.test == "StringEqualsIfExists" && c.variable == "aws:SourceAccount" && length(c.values) == 1 && contains(c.values, "123456789012")])
+    error_message = "API Gateway's CloudWatch role must refuse requests from another account (aws:SourceAccount)"
+  }
 }
 
 run "no_failover_by_default" {

@@ -11,6 +11,7 @@ mock_provider "aws" {
 }
 
 variables {
+  account_id         = "123456789012"
   name_prefix        = "stock-movers-test"
   policy_statements  = []
   log_level          = "ALL"
@@ -75,6 +76,54 @@ run "daily_analysis_numbers_are_json_numbers" {
     condition     = !strcontains(output.definition, format("%s{", "$")) # format(): checkov's HCL parser misreads the escaped literal
     error_message = "every placeholder must be filled"
   }
+}
+
+run "the_role_is_trusted_only_by_this_accounts_state_machines" {
+  command = plan
+  module {
+    source = "./modules/state_machine"
+  }
+  variables {
+    name            = "backfill"
+    definition_file = "../statemachines/backfill.asl.json"
+    definition_vars = {
+      plan_backfill_arn  = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-plan_backfill:live"
+      fetch_range_arn    = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-fetch_range:live"
+      store_sessions_arn = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-store_sessions:live"
+      store_day_arn      = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-store_day:live"
+    }
+    definition_numbers = { max_concurrency = 1, store_concurrency = 1 }
+  }
+
+  assert {
+    condition = anytrue([for c in data.aws_iam_policy_document.assume.statement[0].condition :
+    c.test == "StringEquals" && c.variable == "aws:SourceAccount" && length(c.values) == 1 && contains(c.values, "123456789012")])
+    error_message = "the state machine role must trust only this account's state machines (aws:SourceAccount)"
+  }
+  assert {
+    condition     = one(data.aws_iam_policy_document.assume.statement[0].principals).identifiers == toset(["states.amazonaws.com"])
+    error_message = "only Step Functions may assume the role"
+  }
+}
+
+run "an_account_id_that_is_not_12_digits_is_refused" {
+  command = plan
+  module {
+    source = "./modules/state_machine"
+  }
+  variables {
+    account_id      = "12345"
+    name            = "backfill"
+    definition_file = "../statemachines/backfill.asl.json"
+    definition_vars = {
+      plan_backfill_arn  = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-plan_backfill:live"
+      fetch_range_arn    = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-fetch_range:live"
+      store_sessions_arn = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-store_sessions:live"
+      store_day_arn      = "arn:aws:lambda:us-east-1:123456789012:function:stock-movers-test-store_day:live"
+    }
+    definition_numbers = { max_concurrency = 1, store_concurrency = 1 }
+  }
+  expect_failures = [var.account_id]
 }
 
 run "ingest_numbers_are_json_numbers" {

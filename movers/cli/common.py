@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from movers.terraform import TF_DIR, terraform_env
+from stock_movers.domain.inputs import WATCHLIST_SCOPE
 from stock_movers.execution_names import daily_execution_name
 
 EXAMPLE_EXECUTION = daily_execution_name("2026-11-20")  # in the help of commands that take an execution
@@ -205,7 +206,7 @@ def items(t: Target) -> Any:
     return ItemStore(t.outputs["table_name"], t.client("dynamodb"))
 
 
-def stored_winner(t: Target, day: str, scope: str = "watchlist") -> dict[str, Any] | None:
+def stored_winner(t: Target, day: str, scope: str = WATCHLIST_SCOPE) -> dict[str, Any] | None:
     """The winner item stored for `day` of `scope` (the watchlist's, or the whole market's own item), or
     None."""
     from stock_movers.adapters.storage import scope_winner_key

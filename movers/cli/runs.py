@@ -27,6 +27,7 @@ from movers.cli.common import (
     winner_line,
     workflows,
 )
+from stock_movers.domain.inputs import MARKET_SCOPE, SCOPES, WATCHLIST_SCOPE
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -36,14 +37,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     day = cli_date(args.date, "--date")
     tickers = cli_tickers(args.tickers)
-    market = args.scope == "market"
+    market = args.scope == MARKET_SCOPE
     if market and tickers:
-        raise CliError("--tickers: not allowed with --scope market (it covers the whole market)")
+        raise CliError(f"--tickers: not allowed with --scope {MARKET_SCOPE} (it covers the whole market)")
     t = target(args)
     day = day or default_session(t)
     payload: dict[str, Any] = {"date": day}
     if market:
-        payload["scope"] = "market"
+        payload["scope"] = MARKET_SCOPE
     if tickers:
         payload["tickers"] = tickers
     if args.force:
@@ -78,7 +79,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         stored = stored_winner(t, day, args.scope)
         print(f"{summary.get('status', 'SUCCEEDED')}" + (f" {winner_line(stored)}" if stored else f" {day}"))
         return 0
-    again = f"movers run --date {day}" + (" --scope market" if market else "")
+    again = f"movers run --date {day}" + (f" --scope {MARKET_SCOPE}" if market else "")
     print(f"{started.name} {desc['status']}: start another attempt with `{again}`")
     return 1
 
@@ -209,11 +210,11 @@ def add_run_parser(sub: Any) -> None:
     run.add_argument("--date", help="session date YYYY-MM-DD (default: the latest session the provider has)")
     run.add_argument(
         "--scope",
-        choices=["watchlist", "market"],
-        default="watchlist",
+        choices=SCOPES,
+        default=WATCHLIST_SCOPE,
         help="the watchlist (default) or the whole market of the provider's session snapshot (massive only)",
     )
-    run.add_argument("--tickers", nargs="+", help="override the watchlist (not with --scope market)")
+    run.add_argument("--tickers", nargs="+", help=f"override the watchlist (not with --scope {MARKET_SCOPE})")
     run.add_argument("--force", action="store_true", help="store again even if the day is stored")
     run.add_argument("--wait", action="store_true", help="wait and print the trace")
     run.add_argument("--name", help=argparse.SUPPRESS)

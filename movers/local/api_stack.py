@@ -45,6 +45,7 @@ if str(REPO / "layers" / "shared" / "python") not in sys.path:
     sys.path.append(str(REPO / "layers" / "shared" / "python"))  # stock_movers, outside pytest too
 
 from stock_movers.adapters.storage import ANALYSIS_PK, WINNER_PK, ticker_of, ticker_pk  # noqa: E402
+from stock_movers.domain.inputs import WATCHLIST_SCOPE  # noqa: E402
 from stock_movers.execution_names import daily_execution_name, execution_arn  # noqa: E402
 
 POWERTOOLS_PACKAGES = ("aws_lambda_powertools", "jmespath", "typing_extensions.py")
@@ -167,7 +168,7 @@ def demo_items(days: int = 40, seed: int = 7) -> list[dict[str, Any]]:
             for i in day_items
         ]  # fmt: skip
         board = board_of(rows, dt.date.fromisoformat(date), BOARD_DEFAULT)
-        raw = _leaders_item(board, "watchlist", f"arn:aws:states:{REGION}:123456789012:execution:ingest:"
+        raw = _leaders_item(board, WATCHLIST_SCOPE, f"arn:aws:states:{REGION}:123456789012:execution:ingest:"
                             + daily_execution_name(date), f"{date}T21:30:00Z")  # fmt: skip
         items.append({k: TypeDeserializer().deserialize(v) for k, v in raw.items()})
         winner = max(sorted(moves), key=lambda t: abs(moves[t][0]))

@@ -139,6 +139,68 @@ def test_the_checker_catches_each_kind_of_violation(statement: dict[str, Any], p
     assert violations("x", {"Statement": [ok, deny]}) == []
 
 
+# Service principals whose roles need no confused-deputy guard: a Lambda execution role is assumed by Lambda
+# for this account's functions only (AWS documents no aws:SourceAccount for it).
+TRUST_UNGUARDED = {"lambda.amazonaws.com"}
+# Services trusted with ...IfExists: AWS does not document that they send aws:SourceAccount (API Gateway's
+# account-wide logging role); a request that does name an account must still name this one.
+TRUST_IF_EXISTS = {"apigateway.amazonaws.com"}
+
+
+def trust_violations(address: str, document: dict[str, Any], account: str) -> list[str]:
+    """Why a role's trust policy lets a service act for another account (empty when it does not): every
+    statement trusting a service principal must hold `aws:SourceAccount` = `account`."""
+    out = []
+    for i, statement in enumerate(_as_list(document.get("Statement", []))):
+        services = set(_as_list(statement.get("Principal", {}).get("Service", [])))
+        if statement.get("Effect") != "Allow" or not services - TRUST_UNGUARDED:
+            continue
+        test = "StringEqualsIfExists" if services <= TRUST_IF_EXISTS else "StringEquals"
+        values = statement.get("Condition", {}).get(test, {}).get("aws:SourceAccount")
+        if _as_list(values) != [account]:
+            out.append(
+                f"{address} statement {i} ({sorted(services)}): no {test} aws:SourceAccount = {account}"
+            )
+    return out
+
+
+def test_every_service_role_trusts_only_this_account(plan: dict[str, Any]) -> None:
+    # Given the trust policy of every role of the plan (the local account is moto's)
+    trusts = {a: d for a, d in _policies(plan) if a.split(".")[-2] == "aws_iam_role"}
+    services = {
+        s
+        for d in trusts.values()
+        for st in _as_list(d["Statement"])
+        for s in _as_list(st["Principal"]["Service"])
+    }
+    # Then the roles of every kind are there (functions, state machines, schedules, EventBridge, API Gateway)
+    assert {"lambda", "states", "scheduler", "events", "apigateway"} <= {s.split(".")[0] for s in services}
+    # And each role a service other than Lambda assumes names this account (confused-deputy guard)
+    problems = [p for address, doc in trusts.items() for p in trust_violations(address, doc, "123456789012")]
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("condition", "service", "ok"),
+    [
+        ({"StringEquals": {"aws:SourceAccount": "1"}}, "states.amazonaws.com", True),
+        ({}, "states.amazonaws.com", False),
+        ({"StringEquals": {"aws:SourceAccount": "2"}}, "scheduler.amazonaws.com", False),
+        ({"StringEqualsIfExists": {"aws:SourceAccount": "1"}}, "events.amazonaws.com", False),
+        ({"StringEqualsIfExists": {"aws:SourceAccount": "1"}}, "apigateway.amazonaws.com", True),
+        ({}, "apigateway.amazonaws.com", False),
+        ({}, "lambda.amazonaws.com", True),
+    ],
+)
+def test_the_trust_checker_wants_the_source_account(
+    condition: dict[str, Any], service: str, ok: bool
+) -> None:
+    # Given a role trusting one service with this condition, Then the checker passes it only when guarded
+    statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    document = {"Statement": [statement | ({"Condition": condition} if condition else {})]}
+    assert (trust_violations("role", document, "1") == []) is ok
+
+
 def _allowed_actions(document: dict[str, Any]) -> list[tuple[str, list[str]]]:
     """(action, resources) of every Allow statement of a policy document."""
     out = []

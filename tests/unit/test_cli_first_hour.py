@@ -12,6 +12,7 @@ import pytest
 from movers.cli import app, common, runs
 from movers.cli.trace import render
 from stock_movers.adapters.storage import scope_winner_key, winner_key
+from stock_movers.domain.inputs import SCOPES, WATCHLIST_SCOPE
 from stock_movers.execution_names import daily_execution_name, execution_arn
 from tests.unit.test_daily_attempts import FakeSfn
 
@@ -99,6 +100,20 @@ def test_global_flags_are_accepted_after_the_command() -> None:
         app.parser().parse_args(["trace", daily_execution_name("2026-11-20"), "--local", "--verbose"]).local
         is True
     )
+
+
+def test_run_scope_takes_exactly_the_domains_scopes_with_the_watchlist_by_default(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given the scopes the pipeline validates (one definition, in the domain)
+    # Then `movers run --scope` takes each of them, defaults to the watchlist, and refuses any other spelling
+    for scope in SCOPES:
+        assert app.parser().parse_args(["run", "--scope", scope]).scope == scope
+    assert app.parser().parse_args(["run"]).scope == WATCHLIST_SCOPE
+    for spelling in ("Market", "whole-market", "market "):
+        with pytest.raises(SystemExit):
+            app.parser().parse_args(["run", "--scope", spelling])
+        assert "--scope" in capsys.readouterr().err
 
 
 def test_list_shows_the_stored_precision(

@@ -24,7 +24,7 @@ DEFAULTS = ("AAPL", "MSFT", "GOOGL", "AMZN", "TSLA", "NVDA")
 
 
 def ingest(raw, now=NOW, **kw):
-    return parse_ingest_input(raw, now=now, default_tickers=DEFAULTS, **kw)
+    return parse_ingest_input(raw, now=now, default_tickers=lambda: DEFAULTS, **kw)
 
 
 @pytest.mark.parametrize("symbol", ["A", "AAPL", "GOOGL", "BRK.B", "BF-B", "BRK.AB"])
@@ -183,9 +183,25 @@ def test_given_a_naive_now_then_value_error():
         ingest({}, now=dt.datetime(2024, 7, 10, 18))
 
 
+def test_the_default_watchlist_is_asked_for_only_by_a_run_that_takes_it():
+    asked: list[int] = []
+
+    def watchlist() -> list[str]:
+        asked.append(1)
+        return list(DEFAULTS)
+
+    # Given a market run and a run naming its tickers, Then neither asks for the watchlist
+    parse_ingest_input({"scope": "market"}, now=NOW, default_tickers=watchlist)
+    parse_ingest_input({"tickers": ["TSLA"]}, now=NOW, default_tickers=watchlist)
+    assert asked == []
+    # And a watchlist run without tickers asks once and takes it
+    assert parse_ingest_input({}, now=NOW, default_tickers=watchlist).tickers == tuple(DEFAULTS)
+    assert asked == [1]
+
+
 def test_given_a_broken_default_watchlist_then_value_error_not_user_error():
     with pytest.raises(ValueError, match="default_tickers"):
-        parse_ingest_input({}, now=NOW, default_tickers=["aapl"])
+        parse_ingest_input({}, now=NOW, default_tickers=lambda: ["aapl"])
 
 
 # ---- resolve_session ----------------------------------------------------------------------------

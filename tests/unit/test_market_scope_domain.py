@@ -47,10 +47,10 @@ def bar(ticker: str, open_: str, close: str, volume: str = "500000", day: dt.dat
 
 def test_scope_defaults_to_the_watchlist_and_market_takes_no_tickers() -> None:
     # Given no scope, Then the watchlist run is as before
-    req = parse_ingest_input({"date": "2026-03-18"}, now=NOW, default_tickers=["AAPL"])
+    req = parse_ingest_input({"date": "2026-03-18"}, now=NOW, default_tickers=lambda: ["AAPL"])
     assert (req.scope, req.tickers) == ("watchlist", ("AAPL",))
     # Given scope market, Then the request has no tickers (the market covers the snapshot's)
-    req = parse_ingest_input({"scope": "market", "force": True}, now=NOW, default_tickers=["AAPL"])
+    req = parse_ingest_input({"scope": "market", "force": True}, now=NOW, default_tickers=lambda: ["AAPL"])
     assert (req.scope, req.tickers, req.force) == ("market", (), True)
 
 
@@ -69,7 +69,7 @@ def test_scope_defaults_to_the_watchlist_and_market_takes_no_tickers() -> None:
 )
 def test_a_bad_scope_or_tickers_with_market_is_invalid_input(raw: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidInput) as raised:
-        parse_ingest_input(raw, now=NOW, default_tickers=["AAPL"])
+        parse_ingest_input(raw, now=NOW, default_tickers=lambda: ["AAPL"])
     assert raised.value.field == field
 
 

@@ -30,6 +30,13 @@ data "aws_iam_policy_document" "assume" {
       type        = "Service"
       identifiers = ["states.amazonaws.com"]
     }
+    # Only this account's state machines may use the role (confused-deputy guard, as AWS's Step Functions
+    # guide recommends and the scheduler and EventBridge roles have).
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
   }
 }
 

@@ -3,6 +3,15 @@ variable "name_prefix" {
   description = "Prefix of every resource name, e.g. stock-movers-dev."
 }
 
+variable "account_id" {
+  type        = string
+  description = "This account's id: the role trusts only this account's state machines (aws:SourceAccount)."
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be a 12-digit AWS account id."
+  }
+}
+
 variable "name" {
   type        = string
   description = "Short state machine name, e.g. ingest."

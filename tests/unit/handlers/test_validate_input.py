@@ -142,6 +142,53 @@ def test_the_watchlist_object_is_read_once_per_container(
     assert [o["tickers"] for o in outs] == [big, big] and objects.reads == 1
 
 
+def test_a_market_run_makes_no_watchlist_read_and_is_validated_by_name(
+    load_handler: Callable[..., ModuleType], lambda_context: object
+) -> None:
+    # Given the function as deployed, in a fresh container (its watchlist not read yet), counting reads
+    app = load_handler("validate_input")
+    app._watchlist._s3 = objects = WatchlistObject()
+    # When a whole-market run is validated
+    out = app.handler(
+        {"input": {"date": "2026-01-05", "scope": "market"}, "executionName": "m"}, lambda_context
+    )
+    # Then it resolves (no tickers, the snapshot) without reading the watchlist it does not use
+    assert (out["scope"], out["tickers"], out["strategy"]) == ("market", [], "snapshot")
+    # And a bad market input is still refused by name, with no read either
+    for raw, field in (
+        ({"date": "2026-13-01", "scope": "market"}, "date"),
+        ({"scope": "market", "tickers": ["AAPL"]}, "tickers"),
+        ({"scope": "market", "force": "yes"}, "force"),
+    ):
+        with pytest.raises(InvalidInput) as raised:
+            app.handler({"input": raw, "executionName": "m"}, lambda_context)
+        assert raised.value.field == field
+    assert objects.reads == 0
+    # And a watchlist run that names its tickers does not read it either; one without tickers does
+    named = {"input": {"date": "2026-01-05", "tickers": ["TSLA"]}, "executionName": "d"}
+    assert app.handler(named, lambda_context)["tickers"] == ["TSLA"] and objects.reads == 0
+    default = app.handler({"input": {"date": "2026-01-05"}, "executionName": "d"}, lambda_context)
+    assert default["tickers"] == ["AAPL", "MSFT", "NVDA"] and objects.reads == 1
+
+
+def test_a_broken_watchlist_object_fails_only_the_runs_that_take_it(
+    load_handler: Callable[..., ModuleType], lambda_context: object
+) -> None:
+    # Given a watchlist object over the cap (a deployment fault)
+    app = load_handler("validate_input")
+    app._watchlist._s3 = WatchlistObject(
+        [f"{a}{b}{c}" for a in "ABCDEFGHIJ" for b in "ABCDEFGHIJ" for c in "ABCDEF"][:501]
+    )
+    # Then a market run, which never uses it, still validates
+    out = app.handler(
+        {"input": {"date": "2026-01-05", "scope": "market"}, "executionName": "m"}, lambda_context
+    )
+    assert out["scope"] == "market"
+    # And a watchlist run without tickers fails with the named InvalidWatchlist
+    with pytest.raises(InvalidWatchlist, match="at most 500 symbols, got 501"):
+        app.handler({"input": {"date": "2026-01-05"}, "executionName": "d"}, lambda_context)
+
+
 def test_a_watchlist_object_over_the_cap_is_a_named_error(
     load_handler: Callable[..., ModuleType], lambda_context: object
 ) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from stock_movers.domain.errors import InvalidInput, InvalidWatchlist
@@ -172,15 +172,16 @@ def parse_ingest_input(
     raw: object,
     *,
     now: dt.datetime,
-    default_tickers: Sequence[str],
+    default_tickers: Callable[[], Sequence[str]],
     max_tickers: int = DEFAULT_MAX_TICKERS,
 ) -> IngestRequest:
     """Validate `{"date"?: "YYYY-MM-DD", "tickers"?: [...], "force"?: bool, "scope"?: "watchlist"|"market"}`.
 
     The date must not be after today in America/New_York at `now` (aware). Tickers, when given, are a
-    non-empty list of unique uppercase symbols (at most `max_tickers`); otherwise `default_tickers`.
-    Scope "market" covers every ticker of the provider's session snapshot: it takes no tickers (naming
-    some is InvalidInput) and its request's tickers are empty.
+    non-empty list of unique uppercase symbols (at most `max_tickers`); otherwise `default_tickers()`, called
+    only then (the configured watchlist is read only by a run that takes it: not by one naming its tickers,
+    nor by a market run). Scope "market" covers every ticker of the provider's session snapshot: it takes no
+    tickers (naming some is InvalidInput) and its request's tickers are empty.
     """
     today = _today_et(now)
     data = _check_object(raw, INGEST_FIELDS)
@@ -198,7 +199,7 @@ def parse_ingest_input(
     if "tickers" in data:
         tickers = _parse_tickers(data["tickers"], "tickers", max_tickers)
     else:
-        tickers = _defaults(default_tickers, max_tickers)
+        tickers = _defaults(default_tickers(), max_tickers)
     return IngestRequest(date=day, tickers=tickers, force=_parse_force(data), scope=scope)
 
 

@@ -37,6 +37,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackHandle]:
             # the 6-ticker watchlist of every other test keeps the inline Map
             "distributed_map_threshold": 8,
             "distributed_batch_size": 4,
+            # the whole market's schedule exists, so a test fires it into a daily-market-<date> run
+            "market_schedule_enabled": True,
         },
     )
     try:

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from movers import oracle
 from movers.cli import app
+from stock_movers.adapters.storage import scope_winner_key
 from stock_movers.domain.calendar import sessions_in_range
+from stock_movers.domain.inputs import MARKET_SCOPE
 from stock_movers.execution_names import daily_execution_name
 from tests.support.localstack import StackHandle
 
@@ -76,6 +80,28 @@ def test_the_schedule_starts_a_new_attempt_after_a_failed_one(
     out = capsys.readouterr().out
     assert f"Started {daily_execution_name(day, 1)}" in out and "SUCCEEDED" in out
     assert stack.winner(day) is not None
+
+
+def test_the_market_schedule_fired_runs_daily_market_and_stores_the_whole_markets_winner(
+    local_cli: StackHandle, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given the stack's whole-market schedule (market_schedule_enabled) and a session no test has stored
+    stack, day = local_cli, "2026-03-19"
+    assert stack.table.get(scope_winner_key(day, MARKET_SCOPE), consistent=True) is None
+    # When it is fired as EventBridge Scheduler would (its role, its input {"scope": "market"}) and waited on
+    assert app.main(["--local", "schedule", "fire", "--market", "--date", day, "--wait"]) == 0
+    out = capsys.readouterr().out
+    # Then it started the market's own run name, which succeeded
+    assert f"Started {daily_execution_name(day, scope=MARKET_SCOPE)}" in out and "SUCCEEDED" in out
+    # And the stored market winner is an independent computation's over every bundled ticker past the
+    # deployed filters (close >= 5 USD, volume >= 100,000 shares), and the watchlist's winner is untouched
+    rows = oracle.rows()
+    eligible = [t for t in oracle.tickers() if (t, day) in rows and Decimal(rows[(t, day)]["close"]) >= 5
+                and Decimal(rows[(t, day)]["volume"]) >= 100_000]  # fmt: skip
+    ticker, pct = oracle.winner(day, eligible)
+    item = stack.table.get(scope_winner_key(day, MARKET_SCOPE), consistent=True)
+    assert item is not None and (item["Ticker"]["S"], item["PercentChange"]["N"]) == (ticker, pct)
+    assert stack.winner(day) is None
 
 
 def test_a_failed_backfill_names_every_ticker_without_data(

@@ -1,6 +1,6 @@
 // stock-movers page: reads the REST API named in config.js (window.MOVERS_CONFIG.apiUrl) and shows the
 // last 7 winners (sortable), beside them one day's top gainers and losers (the newest day first, any shown
-// day on request), a 30-session chart, the latest daily analysis (unusual moves flagged), and one ticker's
+// day on request; the watchlist's board or, on request, the whole market's), a 30-session chart, the latest daily analysis (unusual moves flagged), and one ticker's
 // history on demand. No framework.
 "use strict";
 
@@ -10,7 +10,7 @@
   const TIMEOUT_MS = 10000;
 
   const $ = (id) => document.getElementById(id);
-  const state = { movers: [], sortKey: "Date", sortDir: "descending", trendChart: null, historyChart: null, analysis: null, leaders: null };
+  const state = { movers: [], sortKey: "Date", sortDir: "descending", trendChart: null, historyChart: null, analysis: null, leaders: null, leadersScope: "watchlist" };
 
   // window.moversPage lets tests and curious users inspect what was drawn.
   window.moversPage = state;
@@ -320,6 +320,7 @@
   // ------------------------------------------------------------------ the day's gainers and losers
 
   const LEADERS_N = 10;
+  const SCOPE_NAMES = { watchlist: "watchlist", market: "whole market" };
   let leadersRequest = 0;
 
   function leaderItem(entry, winner) {
@@ -361,10 +362,15 @@
     list.replaceChildren(...entries.map((entry) => leaderItem(entry, winner)));
   }
 
-  function renderLeaders(board) {
+  function leadersHeading(scope, date) {
+    $("leaders-heading").textContent = "Top gainers and losers · " + SCOPE_NAMES[scope] + " · " + formatDay(date);
+  }
+
+  function renderLeaders(board, scope) {
     state.leaders = board;
-    const winner = state.movers.find((m) => m.Date === board.Date);
-    $("leaders-heading").textContent = "Top gainers and losers · " + formatDay(board.Date);
+    // The winner mark is the watchlist's stored winner; a market board's JSON names no winner, so none is marked.
+    const winner = scope === "watchlist" ? state.movers.find((m) => m.Date === board.Date) : null;
+    leadersHeading(scope, board.Date);
     $("leaders-heading").title = board.Date;
     renderLeaderList("leaders-gainers", board.Gainers, winner, "No ticker rose.");
     renderLeaderList("leaders-losers", board.Losers, winner, "No ticker fell.");
@@ -383,25 +389,52 @@
     select.value = selected;
   }
 
+  // The 404 of a day with no board of the chosen scope: the watchlist's (stored before boards existed) or
+  // the whole market's (no market run for that day: the command that stores one).
+  function noBoardMessage(scope, date) {
+    if (scope !== "market") return ["No gainers and losers stored for " + formatDay(date) + "."];
+    const command = document.createElement("code");
+    command.textContent = "movers run --scope market --date " + date;
+    return ["No whole-market day stored for " + formatDay(date) + ": run ", command, "."];
+  }
+
+  function renderScopeSwitch() {
+    for (const button of $("leaders-scope").querySelectorAll("button[data-scope]")) {
+      button.setAttribute("aria-pressed", String(button.dataset.scope === state.leadersScope));
+    }
+  }
+
   async function loadLeaders(date) {
-    // Independent of the movers table: a day without a board (stored before boards existed) or a failing
-    // call says so in this card only.
+    // Independent of the movers table: a day without a board of the chosen scope or a failing call says so
+    // in this card only (the scope switch and the day stay usable). Only the newest request draws.
     const request = ++leadersRequest;
+    const scope = state.leadersScope;
     show("leaders", true);
     $("leaders-day").value = date;
-    $("leaders-status").textContent = "Loading the gainers and losers of " + formatDay(date) + "…";
+    $("leaders-status").textContent = "Loading the " + SCOPE_NAMES[scope] + "'s gainers and losers of " + formatDay(date) + "…";
+    const query = "?n=" + LEADERS_N + (scope === "watchlist" ? "" : "&scope=" + encodeURIComponent(scope));
     try {
-      const board = await getJson("/movers/" + encodeURIComponent(date) + "/leaders?n=" + LEADERS_N);
-      if (request === leadersRequest) renderLeaders(board);
+      const board = await getJson("/movers/" + encodeURIComponent(date) + "/leaders" + query);
+      if (request === leadersRequest) renderLeaders(board, scope);
     } catch (err) {
       if (request !== leadersRequest) return;
       state.leaders = null;
-      $("leaders-heading").textContent = "Top gainers and losers · " + formatDay(date);
+      leadersHeading(scope, date);
+      $("leaders-heading").title = date;
       show("leaders-lists", false);
-      $("leaders-status").textContent = /HTTP 404/.test(err.message)
-        ? "No gainers and losers stored for " + formatDay(date) + "."
-        : err.message;
+      if (/HTTP 404/.test(err.message)) {
+        $("leaders-status").replaceChildren(...noBoardMessage(scope, date));
+      } else {
+        $("leaders-status").textContent = err.message;
+      }
     }
+  }
+
+  function chooseScope(scope) {
+    if (!SCOPE_NAMES[scope] || scope === state.leadersScope) return;
+    state.leadersScope = scope;
+    renderScopeSwitch();
+    if ($("leaders-day").value) loadLeaders($("leaders-day").value);
   }
 
   // ------------------------------------------------------------------ daily analysis
@@ -525,6 +558,9 @@
     $("refresh-button").addEventListener("click", load);
     $("history-close").addEventListener("click", () => show("history", false));
     $("leaders-day").addEventListener("change", (event) => loadLeaders(event.target.value));
+    for (const button of $("leaders-scope").querySelectorAll("button[data-scope]")) {
+      button.addEventListener("click", () => chooseScope(button.dataset.scope));
+    }
     for (const wrap of document.querySelectorAll(".table-wrap[data-hint]")) watchOverflow(wrap);
     load();
   }

@@ -45,7 +45,7 @@ if str(REPO / "layers" / "shared" / "python") not in sys.path:
     sys.path.append(str(REPO / "layers" / "shared" / "python"))  # stock_movers, outside pytest too
 
 from stock_movers.adapters.storage import ANALYSIS_PK, WINNER_PK, ticker_of, ticker_pk  # noqa: E402
-from stock_movers.domain.inputs import WATCHLIST_SCOPE  # noqa: E402
+from stock_movers.domain.inputs import MARKET_SCOPE, WATCHLIST_SCOPE  # noqa: E402
 from stock_movers.execution_names import daily_execution_name, execution_arn  # noqa: E402
 
 POWERTOOLS_PACKAGES = ("aws_lambda_powertools", "jmespath", "typing_extensions.py")
@@ -58,6 +58,10 @@ VALIDATION_PACKAGES = (
 )
 DATA_NOTE = "Demo data: SYNTHETIC prices generated for the local stack, not market data."
 WATCHLIST = ("AAPL", "MSFT", "NVDA", "AMZN", "GOOG", "META", "TSLA", "AMD", "NFLX", "BRK.B")
+# The whole-market universe of the demo's market days: the watchlist and more (its board is the page's
+# "Whole market" view); stored for the newest MARKET_DAYS sessions only, so older days show the 404 path.
+MARKET_EXTRA = ("XOM", "JPM", "KO", "PFE", "INTC", "BA", "DIS", "WMT", "CSCO", "ORCL", "UBER", "SHOP")
+MARKET_DAYS = 2
 
 
 def _zip_bytes(entries: Iterable[tuple[Path, str]]) -> bytes:
@@ -189,6 +193,7 @@ def demo_items(days: int = 40, seed: int = 7) -> list[dict[str, Any]]:
                 "StoredAt": f"{date}T21:30:00Z",
             }
         )
+    items.extend(market_board_items(dates[-MARKET_DAYS:], seed))
     winners = [i for i in items if i["pk"] == WINNER_PK]
     wins: dict[str, int] = {}
     for w in winners:
@@ -203,6 +208,39 @@ def demo_items(days: int = 40, seed: int = 7) -> list[dict[str, Any]]:
             "LargestMove": max((abs(w["PercentChange"]) for w in winners), default=Decimal(0)),
         }
     )
+    return items
+
+
+def market_board_items(dates: Iterable[str], seed: int) -> list[dict[str, Any]]:
+    """The whole-market board item (``LEADERS#market``) of each of ``dates``, as Store Market Day writes it:
+    the adapter's item builder over the domain's board of that day's rows (own generator: the watchlist's
+    demo data stay the same)."""
+    import datetime as dt
+
+    from boto3.dynamodb.types import TypeDeserializer
+
+    from stock_movers.adapters.storage import _leaders_item
+    from stock_movers.domain.bars import DailyBar
+    from stock_movers.domain.leaders import BOARD_DEFAULT, board_of
+    from stock_movers.domain.movers import day_rows
+
+    rng = random.Random(seed * 1000 + 1)
+    items = []
+    for date in dates:
+        day = dt.date.fromisoformat(date)
+        bars = []
+        for ticker in (*WATCHLIST, *MARKET_EXTRA):
+            open_ = _d(20 + rng.random() * 400, "0.01")
+            close = _d(float(open_) * (1 + rng.gauss(0, 0.04)), "0.01")
+            high, low = max(open_, close), min(open_, close)
+            bars.append(
+                DailyBar(ticker, day, open_, high, low, close, Decimal(rng.randint(500_000, 50_000_000)))
+            )
+        board = board_of(day_rows(bars), day, BOARD_DEFAULT)  # the rows checked as a run checks them
+        name = daily_execution_name(date, scope=MARKET_SCOPE)
+        arn = f"arn:aws:states:{REGION}:123456789012:execution:ingest:{name}"
+        raw = _leaders_item(board, MARKET_SCOPE, arn, f"{date}T21:40:00Z")
+        items.append({k: TypeDeserializer().deserialize(v) for k, v in raw.items()})
     return items
 
 

@@ -524,3 +524,120 @@ def test_a_page_on_a_real_provider_shows_that_providers_licence_note(page, api_s
     footer = page.locator("#data-note").text_content()
     assert footer == note[1] and "display only" in footer and "redistribution" in footer
     assert "SYNTHETIC" not in footer
+
+
+# ---- the whole market's board (scope=market) beside the watchlist's ------------------------------------
+
+
+def market_days(api_stack: Any) -> list[str]:
+    """The days the stack stored a whole-market board for, newest first."""
+    keys = ((i["pk"], i["sk"]) for i in api_stack.items)
+    return sorted((sk for pk, sk in keys if leaders_key(sk, "market")["pk"]["S"] == pk), reverse=True)
+
+
+def market_board(api_stack: Any, day: str) -> dict[str, Any]:
+    key = leaders_key(day, "market")
+    return next(i for i in api_stack.items if (i["pk"], i["sk"]) == (key["pk"]["S"], key["sk"]["S"]))
+
+
+def wait_for_board(page: Any, scope: str, day: str) -> None:
+    """Until the card has drawn `scope`'s board of `day` (heading names both, no status left)."""
+    page.wait_for_function(
+        """([scope, day]) => {
+            const heading = document.getElementById('leaders-heading');
+            return heading.title === day && heading.textContent.includes(' · ' + scope + ' · ')
+                && document.getElementById('leaders-status').textContent === ''
+                && !document.getElementById('leaders-lists').hidden;
+        }""",
+        arg=[scope, day],
+    )
+
+
+def pressed(page: Any) -> list[str]:
+    return page.eval_on_selector_all(
+        "#leaders-scope button[aria-pressed=true]", "buttons => buttons.map(b => b.textContent)"
+    )
+
+
+def test_switching_to_the_whole_market_shows_its_board_and_back_restores_the_watchlists(page, api_stack):
+    # Given stored days whose newest has a whole-market board beside the watchlist's
+    newest = winners(api_stack, 1)[0]
+    assert market_days(api_stack)[0] == newest["Date"]
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if "/leaders" in r.url else None)
+    open_page(page, api_stack.base_url)
+    wait_for_board(page, "watchlist", newest["Date"])
+    assert pressed(page) == ["Watchlist"]
+    watchlist = expected_board(board(api_stack, newest["Date"]))
+    assert shown_board(page) == watchlist
+    # When the reader presses "Whole market"
+    page.get_by_role("button", name="Whole market").click()
+    wait_for_board(page, "whole market", newest["Date"])
+    # Then the market board stored for the day is shown (scope=market asked for), no watchlist winner marked
+    market = expected_board(market_board(api_stack, newest["Date"]))
+    assert market != watchlist
+    assert shown_board(page) == market
+    assert pressed(page) == ["Whole market"]
+    assert requests[-1].endswith(f"/v1/movers/{newest['Date']}/leaders?n=10&scope=market")
+    assert page.locator("#leaders li.winner").count() == 0
+    # When the reader presses "Watchlist" again, Then the watchlist's board and its winner mark are back
+    page.get_by_role("button", name="Watchlist").click()
+    wait_for_board(page, "watchlist", newest["Date"])
+    assert shown_board(page) == watchlist and pressed(page) == ["Watchlist"]
+    marked = page.eval_on_selector_all("#leaders li.winner", "items => items.map(i => i.dataset.ticker)")
+    assert marked == [newest["Ticker"]]
+    assert "scope" not in requests[-1]
+
+
+def test_a_day_without_a_market_board_says_how_to_store_one_and_the_switch_stays(page, api_stack):
+    # Given the whole market chosen, and a shown day no market run stored
+    stored = set(market_days(api_stack))
+    bare = next(w["Date"] for w in winners(api_stack, 7) if w["Date"] not in stored)
+    open_page(page, api_stack.base_url)
+    shown_board(page)
+    page.get_by_role("button", name="Whole market").click()
+    wait_for_board(page, "whole market", winners(api_stack, 1)[0]["Date"])
+    # When the reader picks that day
+    page.select_option("#leaders-day", bare)
+    page.wait_for_function(
+        "() => /No whole-market day stored/.test(document.getElementById('leaders-status').textContent)"
+    )
+    # Then the card says so and names the command, the lists are hidden, the page is not in error
+    status = page.locator("#leaders-status").text_content()
+    assert f"movers run --scope market --date {bare}" in status
+    assert page.locator("#leaders-status code").text_content() == f"movers run --scope market --date {bare}"
+    assert "whole market" in page.locator("#leaders-heading").text_content()
+    assert page.locator("#leaders-lists").is_hidden() and page.locator("#error").is_hidden()
+    assert page.locator("#movers-table tbody tr").count() == 7
+    # And the scope stays chosen across the day change, the switch usable: back to the watchlist's board
+    assert pressed(page) == ["Whole market"]
+    page.get_by_role("button", name="Watchlist").click()
+    wait_for_board(page, "watchlist", bare)
+    assert shown_board(page) == expected_board(board(api_stack, bare))
+    # And a day that has one shows the market board again when the market is chosen
+    newest_market = sorted(stored)[-1]
+    page.get_by_role("button", name="Whole market").click()
+    page.select_option("#leaders-day", newest_market)
+    wait_for_board(page, "whole market", newest_market)
+    assert shown_board(page) == expected_board(market_board(api_stack, newest_market))
+
+
+def test_a_late_market_answer_does_not_replace_the_board_chosen_after_it(page, api_stack):
+    # Given the market board's answer held back at the network layer
+    held: list[Any] = []
+    page.route("**/leaders?*scope=market*", lambda route: held.append(route))
+    open_page(page, api_stack.base_url)
+    newest = winners(api_stack, 1)[0]["Date"]
+    wait_for_board(page, "watchlist", newest)
+    page.get_by_role("button", name="Whole market").click()
+    page.wait_for_function("() => /whole market/.test(document.getElementById('leaders-status').textContent)")
+    # When the reader goes back to the watchlist before it arrives, then it arrives
+    page.get_by_role("button", name="Watchlist").click()
+    wait_for_board(page, "watchlist", newest)
+    assert len(held) == 1
+    with page.expect_response("**/leaders?*scope=market*"):
+        held[0].continue_()
+    # Then the watchlist's board stays
+    page.evaluate("() => new Promise(r => setTimeout(r, 50))")
+    wait_for_board(page, "watchlist", newest)
+    assert shown_board(page) == expected_board(board(api_stack, newest)) and pressed(page) == ["Watchlist"]

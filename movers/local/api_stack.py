@@ -163,6 +163,10 @@ def demo_items(days: int = 40, seed: int = 7) -> list[dict[str, Any]]:
                     "Close": _d(close, "0.01"),
                     "Volume": Decimal(rng.randint(1_000_000, 90_000_000)),
                     "PercentChange": pct,
+                    # as a daily run stores them (Massive's default adjusted=true), so the page's history
+                    # names the basis instead of "of unrecorded basis"
+                    "Provider": "massive",
+                    "Basis": "adjusted",
                 }
             )
         day_items = [i for i in items if i["sk"] == date and ticker_of(i["pk"]) is not None]

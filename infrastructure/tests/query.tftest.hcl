@@ -1,5 +1,8 @@
 # Plan-time assertions on SQL over the curated zone (query.tf), with the AWS provider mocked (no credentials,
 # no network). Run by `terraform test` (tests/infrastructure/test_terraform.py).
+# Runs are targeted at the resources their assertions read (or that read the refused variable), to keep
+# `terraform test` fast; an assertion on a resource not targeted fails loudly (unknown or absent value), it
+# never passes. operations.tftest.hcl plans the whole configuration once.
 
 mock_provider "aws" {
   mock_data "aws_iam_policy_document" {
@@ -21,6 +24,9 @@ variables {
 
 run "glue_tables_project_their_partitions_from_the_key_layout" {
   command = plan
+  plan_options {
+    target = [aws_glue_catalog_database.curated, aws_glue_catalog_table.curated]
+  }
 
   assert {
     condition     = aws_glue_catalog_database.curated.name == "stock_movers_dev"
@@ -45,6 +51,9 @@ run "glue_tables_project_their_partitions_from_the_key_layout" {
 
 run "the_workgroup_enforces_its_results_bucket_encryption_and_scan_limit" {
   command = plan
+  plan_options {
+    target = [aws_athena_workgroup.query, aws_s3_bucket_lifecycle_configuration.query_results]
+  }
 
   variables {
     query_bytes_scanned_cutoff = 104857600
@@ -70,6 +79,9 @@ run "the_workgroup_enforces_its_results_bucket_encryption_and_scan_limit" {
 
 run "a_scan_limit_below_athenas_minimum_is_refused" {
   command = plan
+  plan_options {
+    target = [aws_athena_workgroup.query]
+  }
 
   variables {
     query_bytes_scanned_cutoff = 1048576
@@ -79,6 +91,9 @@ run "a_scan_limit_below_athenas_minimum_is_refused" {
 
 run "a_first_year_that_is_not_a_year_is_refused" {
   command = plan
+  plan_options {
+    target = [aws_glue_catalog_table.curated]
+  }
 
   variables {
     curated_first_year = 2020.5

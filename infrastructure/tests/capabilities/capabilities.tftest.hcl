@@ -2,6 +2,9 @@
 # tests/infrastructure/test_capabilities.py passes in as `python_fetch_strategies` and `python_daily_calls`
 # with `terraform test -test-directory=tests/capabilities -var python_fetch_strategies=<json> ...`.
 # A directory of its own: a plain `terraform test` (tests/) does not run it without that variable.
+# The run is targeted, to keep it fast, at validate_input's function: it reads fetch_strategy and
+# provider_daily_calls, whose validations read both tables, so the plan evaluates them. Without a target
+# that reaches them the assertions fail loudly (Terraform errors or crashes), they never pass.
 
 mock_provider "aws" {
   mock_data "aws_iam_policy_document" {
@@ -23,6 +26,9 @@ variables {
 
 run "the_capability_table_equals_the_python_adapters" {
   command = plan
+  plan_options {
+    target = [module.fn_validate_input.aws_lambda_function.this]
+  }
 
   assert {
     condition = keys(local.provider_fetch_strategies) == keys(var.python_fetch_strategies) && alltrue([

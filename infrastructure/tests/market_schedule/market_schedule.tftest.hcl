@@ -3,6 +3,10 @@
 # `terraform test -test-directory=tests/market_schedule -var market_provider=<provider>` and checks the
 # message (operations.tftest.hcl checks, with expect_failures, that the failure is that variable's).
 # A directory of its own: a plain `terraform test` (tests/) does not run it.
+# The run is targeted, to keep it fast, at a resource of the market schedule: its count reads
+# market_schedule_enabled, so the variable's validation runs (a targeted plan validates only the variables
+# its resources read). The whole configuration with the market schedule is planned, untargeted, in
+# operations.tftest.hcl.
 
 mock_provider "aws" {
   mock_data "aws_iam_policy_document" {
@@ -25,4 +29,7 @@ variables {
 
 run "a_market_schedule_plan" {
   command = plan
+  plan_options {
+    target = [module.market_schedule.aws_iam_role.this]
+  }
 }

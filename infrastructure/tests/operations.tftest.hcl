@@ -521,7 +521,7 @@ run "a_fractional_market_min_volume_is_refused" {
 run "service_roles_trust_only_this_account" {
   command = plan
   plan_options {
-    target = [data.aws_iam_policy_document.events_assume]
+    target = [data.aws_iam_policy_document.events_assume, data.aws_iam_policy_document.apigw_assume]
   }
 
   assert {

@@ -26,7 +26,7 @@ _batch_size = settings.batches.size
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     correlate(event)
     request = parse_analysis_input(
-        event.get("input"), now=dt.datetime.now(dt.UTC), default_tickers=_watchlist.tickers()
+        event.get("input"), now=dt.datetime.now(dt.UTC), default_tickers=_watchlist.tickers
     )
     batches = plan_batches(request.tickers, _batch_size)
     logger.info(

@@ -41,7 +41,7 @@ def _plan(event: dict[str, Any]) -> dict[str, Any]:
     req = parse_backfill_input(
         event.get("input"),
         now=now,
-        default_tickers=_watchlist.tickers(),
+        default_tickers=_watchlist.tickers,  # read only by a backfill naming no tickers
         max_span_days=settings.limits.max_span_days,
     )
     stored = set() if req.force else _items.winner_dates(req.start, req.end)

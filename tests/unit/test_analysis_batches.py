@@ -120,7 +120,7 @@ def test_a_500_ticker_plan_is_ten_batches_and_a_small_state() -> None:
     tickers = symbols(MAX_WATCHLIST)
     request = parse_analysis_input(
         {"date": DAY.isoformat(), "tickers": tickers}, now=dt.datetime(2025, 7, 2, 22, tzinfo=dt.UTC),
-        default_tickers=["AAPL"],
+        default_tickers=lambda: ["AAPL"],
     )  # fmt: skip
     plan = plan_batches(request.tickers, ANALYSIS_BATCH_DEFAULT)
     # Then 10 iterations of 50 (one invocation each instead of 500), and the plan is a few KB of state
@@ -133,7 +133,7 @@ def test_more_than_the_watchlist_cap_is_refused() -> None:
         parse_analysis_input(
             {"date": DAY.isoformat(), "tickers": symbols(MAX_WATCHLIST + 1)},
             now=dt.datetime(2025, 7, 2, 22, tzinfo=dt.UTC),
-            default_tickers=["AAPL"],
+            default_tickers=lambda: ["AAPL"],
         )
 
 

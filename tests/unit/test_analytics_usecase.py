@@ -37,18 +37,23 @@ TABLE = "movers-test"
 
 def test_given_a_date_or_a_mover_stored_event_when_parsed_then_the_day_and_watchlist():
     assert (
-        parse_analysis_input({"date": "2025-07-01"}, now=NOW, default_tickers=WATCHLIST).tickers == WATCHLIST
+        parse_analysis_input({"date": "2025-07-01"}, now=NOW, default_tickers=lambda: WATCHLIST).tickers
+        == WATCHLIST
     )
     event = {"detail-type": "MoverStored", "source": "stock-movers.local", "detail": {"date": "2025-06-30"}}
-    assert parse_analysis_input(event, now=NOW, default_tickers=WATCHLIST).date == dt.date(2025, 6, 30)
+    assert parse_analysis_input(event, now=NOW, default_tickers=lambda: WATCHLIST).date == dt.date(
+        2025, 6, 30
+    )
     picked = parse_analysis_input(
-        {"date": "2025-07-01", "tickers": ["TSLA"]}, now=NOW, default_tickers=WATCHLIST
+        {"date": "2025-07-01", "tickers": ["TSLA"]}, now=NOW, default_tickers=lambda: WATCHLIST
     )
     assert picked.tickers == ("TSLA",) and picked.force is False
-    forced = parse_analysis_input({"date": "2025-07-01", "force": True}, now=NOW, default_tickers=WATCHLIST)
+    forced = parse_analysis_input(
+        {"date": "2025-07-01", "force": True}, now=NOW, default_tickers=lambda: WATCHLIST
+    )
     assert forced.force is True
     # No date: the latest completed NYSE session
-    assert parse_analysis_input({}, now=NOW, default_tickers=WATCHLIST).date == dt.date(2025, 7, 2)
+    assert parse_analysis_input({}, now=NOW, default_tickers=lambda: WATCHLIST).date == dt.date(2025, 7, 2)
 
 
 @pytest.mark.parametrize(
@@ -68,7 +73,7 @@ def test_given_a_date_or_a_mover_stored_event_when_parsed_then_the_day_and_watch
 )
 def test_given_bad_input_when_parsed_then_invalid_input_names_the_field(raw, field):
     with pytest.raises(InvalidInput) as err:
-        parse_analysis_input(raw, now=NOW, default_tickers=WATCHLIST)
+        parse_analysis_input(raw, now=NOW, default_tickers=lambda: WATCHLIST)
     assert err.value.field == field
 
 
@@ -181,3 +186,21 @@ def test_the_parquet_summary_holds_one_row_per_ticker_with_exact_figures_and_nul
     assert rows[0]["volatility"] == summary["Tickers"][0]["Volatility"]
     assert rows[1]["pct_change"] is None and rows[1]["status"] == "Partial"
     assert parquet.analysis_key(DAY) == "curated/analysis/year=2025/date=2025-07-01/analysis.parquet"
+
+
+def test_an_analysis_naming_its_tickers_never_asks_for_the_watchlist() -> None:
+    asked: list[int] = []
+
+    def watchlist() -> tuple[str, ...]:
+        asked.append(1)
+        return WATCHLIST
+
+    # Given an analysis naming its tickers, Then the watchlist is not read; without tickers it is, once
+    named = parse_analysis_input(
+        {"date": "2025-07-01", "tickers": ["TSLA"]}, now=NOW, default_tickers=watchlist
+    )
+    assert named.tickers == ("TSLA",) and asked == []
+    assert (
+        parse_analysis_input({"date": "2025-07-01"}, now=NOW, default_tickers=watchlist).tickers == WATCHLIST
+    )
+    assert asked == [1]

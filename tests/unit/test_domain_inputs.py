@@ -251,7 +251,7 @@ def test_given_a_request_built_with_a_future_date_then_resolve_rejects_it():
 
 
 def backfill(raw, **kw):
-    return parse_backfill_input(raw, now=NOW, default_tickers=DEFAULTS, **kw)
+    return parse_backfill_input(raw, now=NOW, default_tickers=lambda: DEFAULTS, **kw)
 
 
 def test_given_a_valid_backfill_then_it_is_parsed():
@@ -292,7 +292,7 @@ def test_given_a_backfill_ending_today_before_the_close_then_invalid_input():
     morning = dt.datetime(2024, 7, 10, 10, 0, tzinfo=NY)
     with pytest.raises(InvalidInput, match=r"^to: session 2024-07-10 has not closed yet"):
         parse_backfill_input(
-            {"from": "2024-07-01", "to": "2024-07-10"}, now=morning, default_tickers=DEFAULTS
+            {"from": "2024-07-01", "to": "2024-07-10"}, now=morning, default_tickers=lambda: DEFAULTS
         )
 
 
@@ -301,12 +301,32 @@ def test_given_a_500_ticker_watchlist_then_a_backfill_takes_it_and_501_named_tic
     many = [f"{chr(65 + i // 676)}{chr(65 + i // 26 % 26)}{chr(65 + i % 26)}" for i in range(501)]
     # When a backfill names no tickers, Then it takes the whole watchlist
     whole = parse_backfill_input(
-        {"from": "2024-07-01", "to": "2024-07-10"}, now=NOW, default_tickers=many[:500]
+        {"from": "2024-07-01", "to": "2024-07-10"}, now=NOW, default_tickers=lambda: many[:500]
     )
     assert whole.tickers == tuple(many[:500])
     # And 501 named tickers are InvalidInput on tickers
     with pytest.raises(InvalidInput) as info:
         parse_backfill_input(
-            {"from": "2024-07-01", "to": "2024-07-10", "tickers": many}, now=NOW, default_tickers=many[:6]
+            {"from": "2024-07-01", "to": "2024-07-10", "tickers": many},
+            now=NOW,
+            default_tickers=lambda: many[:6],
         )
     assert info.value.field == "tickers" and "500" in info.value.reason
+
+
+def test_a_backfill_naming_its_tickers_never_asks_for_the_watchlist() -> None:
+    asked: list[int] = []
+
+    def watchlist() -> list[str]:
+        asked.append(1)
+        return list(DEFAULTS)
+
+    # Given a backfill naming its tickers, Then the watchlist is not read; without tickers it is, once
+    named = parse_backfill_input(
+        {"from": "2024-07-01", "to": "2024-07-10", "tickers": ["TSLA"]}, now=NOW, default_tickers=watchlist
+    )
+    assert named.tickers == ("TSLA",) and asked == []
+    whole = parse_backfill_input(
+        {"from": "2024-07-01", "to": "2024-07-10"}, now=NOW, default_tickers=watchlist
+    )
+    assert whole.tickers == tuple(DEFAULTS) and asked == [1]

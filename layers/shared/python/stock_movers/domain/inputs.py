@@ -234,14 +234,15 @@ def parse_backfill_input(
     raw: object,
     *,
     now: dt.datetime,
-    default_tickers: Sequence[str],
+    default_tickers: Callable[[], Sequence[str]],
     max_span_days: int = DEFAULT_MAX_SPAN_DAYS,
     max_tickers: int = MAX_WATCHLIST,
 ) -> BackfillRequest:
     """Validate `{"from": "YYYY-MM-DD", "to": "YYYY-MM-DD", "tickers"?: [...], "force"?: bool}`.
 
     Both dates are required; from <= to; `to` is not in the future (and not today's session before its close);
-    the inclusive span (to - from + 1 calendar days) is at most `max_span_days`.
+    the inclusive span (to - from + 1 calendar days) is at most `max_span_days`. Without tickers the backfill
+    takes `default_tickers()`, called only then (the configured watchlist is not read for one naming its own).
     """
     today = _today_et(now)
     data = _check_object(raw, BACKFILL_FIELDS)
@@ -259,14 +260,14 @@ def parse_backfill_input(
         raise InvalidInput("to", f"span of {span} days exceeds the maximum of {max_span_days}")
     if "tickers" in data:
         tickers = _parse_tickers(data["tickers"], "tickers", max_tickers)
-    elif len(default_tickers) > max_tickers:
+    elif len(watchlist := default_tickers()) > max_tickers:
         raise InvalidInput(
             "tickers",
-            f"the watchlist holds {len(default_tickers)} symbols and a backfill takes at most {max_tickers}:"
+            f"the watchlist holds {len(watchlist)} symbols and a backfill takes at most {max_tickers}:"
             " name the tickers to backfill",
         )
     else:
-        tickers = _defaults(default_tickers, max_tickers)
+        tickers = _defaults(watchlist, max_tickers)
     return BackfillRequest(start=start, end=end, tickers=tickers, force=_parse_force(data))
 
 

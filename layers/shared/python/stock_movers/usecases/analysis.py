@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -61,12 +61,16 @@ class AnalysisRequest:
     force: bool = False
 
 
-def parse_analysis_input(raw: object, *, now: dt.datetime, default_tickers: Sequence[str]) -> AnalysisRequest:
+def parse_analysis_input(
+    raw: object, *, now: dt.datetime, default_tickers: Callable[[], Sequence[str]]
+) -> AnalysisRequest:
     """Validate ``{"date"?, "tickers"?: [...], "force"?: bool}`` or an EventBridge event with ``detail.date``.
 
     An event (an object with ``detail-type`` and ``detail``) is read for ``detail.date`` only, so the rule
     can target the machine with or without an input transformer. No date means the latest completed NYSE
     session; a date after today (America/New_York) is refused. Every failure is InvalidInput naming the field.
+    Without tickers the analysis takes `default_tickers()`, called only then (the watchlist is read once per
+    container, and not at all for an input naming its tickers).
     """
     if isinstance(raw, dict) and "detail-type" in raw and "detail" in raw:
         detail = raw["detail"]
@@ -99,7 +103,7 @@ def parse_analysis_input(raw: object, *, now: dt.datetime, default_tickers: Sequ
         if len(set(tickers)) != len(tickers):
             raise InvalidInput("tickers", "duplicate symbols")
     else:
-        tickers = tuple(default_tickers)
+        tickers = tuple(default_tickers())
     force = raw.get("force", False)
     if not isinstance(force, bool):
         raise InvalidInput("force", f"must be true or false, got {force!r}")

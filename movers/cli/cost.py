@@ -89,7 +89,7 @@ _MAX_MEMORY = re.compile(r"Max Memory Used: (\d+) MB")
 
 
 # ---------------------------------------------------------------------------------------------- counts
-def meter_counts(snapshot: dict[str, dict[str, int]]) -> dict[str, float]:
+def meter_counts(snapshot: dict[str, Any]) -> dict[str, float]:
     """Billing quantities from the request meter's snapshot (movers.local.meter)."""
     requests, units = snapshot.get("requests", {}), snapshot.get("units", {})
     out: Counter[str] = Counter()
@@ -114,6 +114,23 @@ def meter_counts(snapshot: dict[str, dict[str, int]]) -> dict[str, float]:
         elif key == "secretsmanager:GetSecretValue":
             out["secrets.api_call"] += n
     return dict(out)
+
+
+def write_units(snapshot: dict[str, Any], prefix: str = "") -> dict[str, dict[str, int]]:
+    """The meter's DynamoDB write units broken down (movers.local.meter ``writes``), with `prefix` (the
+    deployment's name prefix and its dash) taken off table and item-kind names: ``by_table`` {table: units};
+    ``detail`` {"table kind operation outcome": units}, most units first."""
+
+    def strip(name: str) -> str:
+        return name.removeprefix(f"{prefix}-") if prefix else name
+
+    by_table: Counter[str] = Counter()
+    detail: Counter[str] = Counter()
+    for w in snapshot.get("writes", []):
+        table = strip(w["table"])
+        by_table[table] += w["units"]
+        detail[f"{table} {strip(w['kind'])} {w['operation']} {w['outcome']}"] += w["units"]
+    return {"by_table": dict(by_table.most_common()), "detail": dict(detail.most_common())}
 
 
 def history_transitions(events: list[dict[str, Any]]) -> int:
@@ -293,7 +310,7 @@ def render(m: Measurement, when: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- measuring
-def read_meter(endpoint: str, reset: bool = False) -> dict[str, dict[str, int]]:
+def read_meter(endpoint: str, reset: bool = False) -> dict[str, Any]:
     """The local AWS request meter's counts (movers.local.meter); `reset` clears them."""
     url = f"{endpoint}/_movers/requests"
     request = urllib.request.Request(url, method="DELETE" if reset else "GET")  # noqa: S310 - the local AWS

@@ -59,11 +59,11 @@ def test_given_writes_to_two_tables_when_read_then_units_split_by_table_kind_ope
     _call(client, "PutItem", _put("p-control", "p-fetch-bars.fetch#abc"))
     _call(client, "UpdateItem", {"TableName": "p-control", "Key": {"id": {"S": "p-fetch-bars.fetch#abc"}}})
     # and a batch of three ticker items and a transaction of a winner and a board on the main table
-    batch = [{"PutRequest": {"Item": {"pk": {"S": f"TICKER#{t}"}, "sk": {"S": "d"}}}} for t in "ABC"]
+    batch = [{"PutRequest": {"Item": {"pk": {"S": f"ITEM#{t}"}, "sk": {"S": "d"}}}} for t in "ABC"]
     _call(client, "BatchWriteItem", {"RequestItems": {"p-movers": batch}})
     txn = [
         {"Put": {"TableName": "p-movers", "Item": {"pk": {"S": pk}, "sk": {"S": "d"}}}}
-        for pk in ("MOVERS", "LEADERS#w")
+        for pk in ("WIN", "BOARD#w")
     ]
     _call(client, "TransactWriteItems", {"TransactItems": txn})
     # When the snapshot is read through the cost model's helpers
@@ -72,9 +72,9 @@ def test_given_writes_to_two_tables_when_read_then_units_split_by_table_kind_ope
     # Then every unit is attributed, the lost conditions apart, the transaction's items billed twice
     assert split["by_table"] == {"control": 5, "movers": 7}
     assert split["detail"] == {
-        "movers LEADERS TransactWriteItems ok": 2,
-        "movers MOVERS TransactWriteItems ok": 2,
-        "movers TICKER BatchWriteItem ok": 3,
+        "movers BOARD TransactWriteItems ok": 2,
+        "movers WIN TransactWriteItems ok": 2,
+        "movers ITEM BatchWriteItem ok": 3,
         "control ratelimit PutItem conditional_failed": 2,
         "control fetch-bars.fetch PutItem ok": 1,
         "control fetch-bars.fetch UpdateItem ok": 1,
@@ -103,7 +103,7 @@ def test_given_a_reset_then_the_breakdown_is_empty(meter: RequestMeter) -> None:
 @pytest.mark.parametrize(
     ("action", "doc", "expected"),
     [
-        ("PutItem", _put("t", "TICKER#A"), [("t", "TICKER", 1)]),
+        ("PutItem", _put("t", "ITEM#A"), [("t", "ITEM", 1)]),
         ("UpdateItem", {"TableName": "t", "Key": {"pk": {"N": "1"}}}, [("t", "?", 1)]),
         (
             "BatchWriteItem",

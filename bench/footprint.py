@@ -2,11 +2,12 @@
 Parquet (and raw) objects it wrote, Lambda invocations and each function's peak memory.
 
 The write units come from the local AWS's request meter (movers.local.meter: one per item written, as
-DynamoDB bills an item under 1 KB), reset when the measurement starts, so a bench stack must run nothing
-else meanwhile. Object bytes are the objects under `curated/` and `raw/` that are new or changed between
-the start and the end (S3 listings compared by key and ETag). The peak memory is the largest
-"Max Memory Used" of each function's REPORT lines in CloudWatch Logs since the start (the local executor
-reads it from the worker's VmHWM, as Lambda reports it).
+DynamoDB bills an item under 1 KB, two per item of a transaction), also per table and per "table, item
+kind, operation, outcome" (a failed conditional write is billed too). The meter is reset when the
+measurement starts, so a bench stack must run nothing else meanwhile. Object bytes are the objects under
+`curated/` and `raw/` that are new or changed between the start and the end (S3 listings compared by key
+and ETag). The peak memory is the largest "Max Memory Used" of each function's REPORT lines in CloudWatch
+Logs since the start (the local executor reads it from the worker's VmHWM, as Lambda reports it).
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from movers.cli.cost import function_log_events, meter_counts, peak_memory_mb, read_meter, report_usage
+from movers.cli.cost import (
+    function_log_events,
+    meter_counts,
+    peak_memory_mb,
+    read_meter,
+    report_usage,
+    write_units,
+)
 
 PREFIXES = ("curated/", "raw/")
 
@@ -44,7 +52,9 @@ class Footprint:
 
     def figures(self, settle_s: float = 1.0) -> dict[str, Any]:
         time.sleep(settle_s)  # the last REPORT lines reach the log groups
-        counts = meter_counts(read_meter(self.stack.aws.endpoint))
+        snapshot = read_meter(self.stack.aws.endpoint)
+        counts = meter_counts(snapshot)
+        writes = write_units(snapshot, self.stack.outputs["name_prefix"])
         written = {}
         for prefix in PREFIXES:
             after = _listing(self.stack, prefix)
@@ -56,6 +66,8 @@ class Footprint:
         top = max(peaks, key=lambda f: (peaks[f], f), default="")
         return {
             "dynamodb_write_units": int(counts.get("dynamodb.wru", 0)),
+            "dynamodb_write_units_by_table": writes["by_table"],
+            "dynamodb_writes": writes["detail"],
             "dynamodb_read_units": int(counts.get("dynamodb.rru", 0)),
             "parquet_objects": len(written["curated/"]),
             "parquet_bytes": sum(size for _, size in written["curated/"]),

@@ -13,8 +13,16 @@ keeps the billing units AWS charges by, where the request shows them:
 - S3 (REST, no action header): the action from the method and path - ``PUT``/``POST``/``LIST`` class and
   ``GET`` class are priced differently.
 
+DynamoDB write units are also kept per item written (:func:`ddb_writes`), so a run's writes can be told apart
+by table, by the kind of item (its partition key up to the first ``#``: ``TICKER``, ``ratelimit``, the
+idempotency records' function name...), by operation, and by outcome: ``ok``, ``conditional_failed`` (AWS
+bills a write unit for a write whose condition fails, and a retry loop of conditional writes pays for every
+lost round) or ``error`` (any other refusal, which AWS does not bill but the totals here still count).
+A TransactWriteItems item costs 2 write units (AWS bills transactional writes twice).
+
 Admin API on the same server: ``GET /_movers/requests`` returns ``{"requests": {"service:action": n},
-"units": {"service:action": n}}``; ``DELETE /_movers/requests`` resets both.
+"units": {"service:action": n}, "writes": [{"table", "kind", "operation", "outcome", "items", "units"}]}``;
+``DELETE /_movers/requests`` resets them.
 """
 
 from __future__ import annotations
@@ -33,6 +41,9 @@ ADMIN_PATH = "/_movers/requests"
 StartResponse = Callable[..., Any]
 _DDB_BATCH = {"BatchWriteItem", "TransactWriteItems"}
 _DDB_SCANS = {"Query", "Scan"}
+_DDB_WRITES = {"PutItem", "UpdateItem", "DeleteItem", *_DDB_BATCH}
+TRANSACTION_UNITS = 2  # write units per item of a TransactWriteItems (DynamoDB bills transactions twice)
+WriteKey = tuple[str, str, str, str]  # table, kind, operation, outcome
 
 
 def s3_action(method: str, path: str, query: str) -> str:
@@ -68,6 +79,58 @@ def batch_items(body: bytes) -> int:
     return len(doc.get("TransactItems") or []) or 1
 
 
+def _kind(key: Any) -> str:
+    """The kind of an item: its partition key's value (the first key attribute) up to the first ``#``."""
+    if not isinstance(key, dict):
+        return "?"
+    for value in key.values():
+        if isinstance(value, dict) and isinstance(value.get("S"), str):
+            return str(value["S"]).split("#", 1)[0]
+        break
+    return "?"
+
+
+def ddb_writes(action: str, body: bytes) -> list[tuple[str, str, int]]:
+    """(table, item kind, write units) of each item a DynamoDB write request writes (a malformed body: one
+    unit of table and kind "?", as the request's total counts it)."""
+    try:
+        doc = json.loads(body or b"{}")
+    except ValueError:
+        doc = None
+    if not isinstance(doc, dict):
+        return [("?", "?", 1)]
+    if action == "BatchWriteItem":
+        out = [
+            (
+                str(table),
+                _kind((r.get("PutRequest") or {}).get("Item") or (r.get("DeleteRequest") or {}).get("Key")),
+                1,
+            )
+            for table, requests in (doc.get("RequestItems") or {}).items()
+            for r in requests
+        ]
+    elif action == "TransactWriteItems":
+        out = []
+        for entry in doc.get("TransactItems") or []:
+            op: dict[str, Any] = next(iter(entry.values()), {}) if isinstance(entry, dict) and entry else {}
+            out.append(
+                (str(op.get("TableName", "?")), _kind(op.get("Item") or op.get("Key")), TRANSACTION_UNITS)
+            )
+    else:
+        out = [(str(doc.get("TableName", "?")), _kind(doc.get("Item") or doc.get("Key")), 1)]
+    return out or [("?", "?", 1)]
+
+
+def write_outcome(status: str, body: bytes) -> str:
+    """``ok``, ``conditional_failed`` (a ConditionalCheckFailedException, or a transaction cancelled by a
+    condition) or ``error`` from a DynamoDB write's response status and body."""
+    if status.startswith("2"):
+        return "ok"
+    if b"ConditionalCheckFailed" in body:
+        return "conditional_failed"
+    return "error"
+
+
 class RequestMeter:
     """WSGI middleware: counts every request per ``service:action`` (and its billing units)."""
 
@@ -76,15 +139,31 @@ class RequestMeter:
         self._lock = threading.Lock()
         self._requests: Counter[str] = Counter()
         self._units: Counter[str] = Counter()
+        self._write_items: Counter[WriteKey] = Counter()
+        self._write_units: Counter[WriteKey] = Counter()
 
-    def snapshot(self) -> dict[str, dict[str, int]]:
+    def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            return {"requests": dict(self._requests), "units": dict(self._units)}
+            writes = [
+                {
+                    "table": t,
+                    "kind": k,
+                    "operation": o,
+                    "outcome": r,
+                    "items": n,
+                    "units": self._write_units[key],
+                }
+                for key, n in sorted(self._write_items.items())
+                for t, k, o, r in [key]
+            ]
+            return {"requests": dict(self._requests), "units": dict(self._units), "writes": writes}
 
     def reset(self) -> None:
         with self._lock:
             self._requests.clear()
             self._units.clear()
+            self._write_items.clear()
+            self._write_units.clear()
 
     def _add(self, key: str, units: int) -> None:
         with self._lock:
@@ -121,11 +200,37 @@ class RequestMeter:
         service, action = key.split(":", 1)
         if service == "dynamodb" and action in _DDB_SCANS:
             return self._metered_read(key, environ, start_response)
-        units = 1
-        if service == "dynamodb" and action in _DDB_BATCH:
-            units = batch_items(_read_body(environ))
-        self._add(key, units)
+        if service == "dynamodb" and action in _DDB_WRITES:
+            return self._metered_write(key, action, environ, start_response)
+        self._add(key, 1)
         return self.app(environ, start_response)
+
+    def _metered_write(
+        self, key: str, action: str, environ: dict[str, Any], start_response: StartResponse
+    ) -> list[bytes]:
+        """Counts a DynamoDB write once its answer is known (the body is read whole: a write's answer is
+        small), so the breakdown is complete when the client has its answer."""
+        items = ddb_writes(action, _read_body(environ))
+        status: list[str] = []
+
+        def capture(code: str, headers: Any, *exc_info: Any) -> Any:
+            status.append(code)
+            return start_response(code, headers, *exc_info)
+
+        response = self.app(environ, capture)
+        try:
+            chunks = list(response)
+        finally:
+            close = getattr(response, "close", None)
+            if close is not None:
+                close()
+        outcome = write_outcome(status[-1] if status else "", b"".join(chunks))
+        self._add(key, sum(units for _, _, units in items))
+        with self._lock:
+            for table, kind, units in items:
+                self._write_items[(table, kind, action, outcome)] += 1
+                self._write_units[(table, kind, action, outcome)] += units
+        return chunks
 
     def _metered_read(
         self, key: str, environ: dict[str, Any], start_response: StartResponse

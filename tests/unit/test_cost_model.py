@@ -181,3 +181,21 @@ def test_the_peak_memory_is_each_functions_largest_max_memory_used_of_its_report
     ]
     # When reduced, Then each function's largest figure, from REPORT lines only
     assert cost.peak_memory_mb(events) == {"p-fetch-bars": 120, "p-pick-winner": 146}
+
+
+def test_update_docs_targets_the_repository_cost_page():
+    # Given the module's idea of docs/cost.md (movers/cli/cost.py lives two levels below the root)
+    # Then it is the repository's page, with the generated section's markers `--update-docs` rewrites
+    assert cost.DOC == cost.ROOT / "docs" / "cost.md" and (cost.ROOT / "pyproject.toml").is_file()
+    text = cost.DOC.read_text()
+    assert cost.BEGIN in text and cost.END in text
+
+
+def test_update_docs_rewrites_only_the_generated_section(tmp_path):
+    # Given a page with prose around the generated section
+    page = tmp_path / "cost.md"
+    page.write_text(f"prose\n{cost.BEGIN}\nold figures\n{cost.END}\nmore prose\n")
+    # When the section is rewritten
+    cost.update_docs("new figures", page)
+    # Then the prose stays and the figures are replaced
+    assert page.read_text() == f"prose\n{cost.BEGIN}\nnew figures\n{cost.END}\nmore prose\n"

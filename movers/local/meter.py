@@ -79,14 +79,20 @@ def batch_items(body: bytes) -> int:
     return len(doc.get("TransactItems") or []) or 1
 
 
+# The partition-key attribute of the stack's tables (infrastructure/storage.tf: the main table's `pk`, the
+# control table's `id`). An item's attributes come in the writer's order, which need not put the key first.
+PARTITION_KEYS = ("pk", "id")
+
+
 def _kind(key: Any) -> str:
-    """The kind of an item: its partition key's value (the first key attribute) up to the first ``#``."""
+    """The kind of an item: its partition key's value up to the first ``#`` (the first attribute when the
+    item has none of PARTITION_KEYS)."""
     if not isinstance(key, dict):
         return "?"
-    for value in key.values():
-        if isinstance(value, dict) and isinstance(value.get("S"), str):
-            return str(value["S"]).split("#", 1)[0]
-        break
+    name = next((k for k in PARTITION_KEYS if k in key), next(iter(key), None))
+    value = key.get(name) if name is not None else None
+    if isinstance(value, dict) and isinstance(value.get("S"), str):
+        return str(value["S"]).split("#", 1)[0]
     return "?"
 
 

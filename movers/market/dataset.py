@@ -111,8 +111,8 @@ def as_served(bar: Bar, splits: Sequence[SplitEvent], *, adjusted: bool, today: 
 
 def volume_json(volume: int | Decimal) -> int | float:
     """A bar's volume as a JSON number: whole shares as an integer, a fractional volume as a double (what
-    Massive's `v` is; its shortest repr is the exact decimal, so a client parsing numbers as Decimal gets the
-    CSV's value back)."""
+    Massive's `v` is; for up to 15 significant digits its shortest repr is the CSV's decimal, so a client
+    parsing numbers as Decimal reads that value back; beyond, as from Massive, the double's nearest value)."""
     if isinstance(volume, int):
         return volume
     return int(volume) if volume == volume.to_integral_value() else float(volume)

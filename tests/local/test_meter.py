@@ -120,6 +120,17 @@ def test_given_a_reset_then_the_breakdown_is_empty(meter: RequestMeter) -> None:
             {"TransactItems": [{"Update": {"TableName": "t", "Key": {"pk": {"S": "W"}}}}]},
             [("t", "W", 2)],
         ),
+        # the key need not come first: an item written with its attributes before its key
+        (
+            "PutItem",
+            {"TableName": "t", "Item": {"Date": {"S": "2024-01-02"}, "pk": {"S": "KIND#2024-01-02"}}},
+            [("t", "KIND", 1)],
+        ),
+        (
+            "PutItem",
+            {"TableName": "c", "Item": {"n": {"N": "1"}, "id": {"S": "ratelimit#massive"}}},
+            [("c", "ratelimit", 1)],
+        ),
         ("PutItem", [], [("?", "?", 1)]),
         ("BatchWriteItem", {"RequestItems": {}}, [("?", "?", 1)]),
     ],

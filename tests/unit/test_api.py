@@ -432,7 +432,7 @@ def test_given_a_split_since_a_stored_day_when_history_then_it_is_shown_in_today
 
     for date, open_, close, volume in (
         ("2025-11-13", "157.918", "156.829", "9520309"),
-        ("2025-11-14", "155.729", "151.484", "7083490"),
+        ("2025-11-14", "155.729", "151.484", "7083490.25"),  # a fractional volume keeps its fraction
         ("2025-11-18", "15.1762", "15.1225", "74105681"),
     ):
         table.put_item(
@@ -455,7 +455,7 @@ def test_given_a_split_since_a_stored_day_when_history_then_it_is_shown_in_today
     # as stored; every PercentChange is the stored one (same-day open to close)
     assert [(d["Date"], d["Close"], d["Volume"], d["AdjustmentFactor"], d["Basis"]) for d in days] == [
         ("2025-11-18", 15.1225, 74105681, 1, "adjusted"),
-        ("2025-11-14", 15.1484, 70834900, 0.1, "adjusted"),
+        ("2025-11-14", 15.1484, 70834902.5, 0.1, "adjusted"),
         ("2025-11-13", 15.6829, 95203090, 0.1, "adjusted"),
     ]
     assert all(d["PercentChange"] == -0.689599 and d["StoredBasis"] == "adjusted" for d in days)

@@ -79,7 +79,8 @@ def history_day(item: dict[str, Any], splits: list[Split], today: dt.date) -> di
             if key in day:
                 day[key] = present(Decimal(day[key]), ratio)
         if "Volume" in day:
-            day["Volume"] = present(Decimal(day["Volume"]), 1 / ratio, places=0)
+            # as the prices: exact when it terminates within 8 places (a fractional volume keeps its fraction)
+            day["Volume"] = present(Decimal(day["Volume"]), 1 / ratio)
     shown = ADJUSTED if ratio != 1 else stored_basis
     day.update(
         Basis=shown if shown in (ADJUSTED, UNADJUSTED) else UNKNOWN,

@@ -366,7 +366,9 @@ def test_a_second_invocation_of_one_fetch_waits_for_the_first(stack: StackHandle
     day, ticker = "2024-03-13", "TSLA"
     quiesce(stack)
     before = stack.market.stats()["by_ticker"].get(ticker, 0)
-    stack.market.set_faults({"script": ["slow"], "slow_ms": 1500, "tickers": [ticker]})
+    # The first call stays in flight 2 s: the execution must reach its Fetch Bars within that (under two
+    # loaded pytest workers 1.5 s was once too short), and Fetch Bars' 8 scaled retries (~2.4 s) outlast it.
+    stack.market.set_faults({"script": ["slow"], "slow_ms": 2000, "tickers": [ticker]})
     name = f"paths-same-bar-{day}-{uuid.uuid4().hex[:6]}"
     lam = stack.stack.client("lambda")
     event = {"ticker": ticker, "date": day, "snapshotKey": "", "executionName": name}

@@ -364,6 +364,7 @@
 
   function leadersHeading(scope, date) {
     $("leaders-heading").textContent = "Top gainers and losers · " + SCOPE_NAMES[scope] + " · " + formatDay(date);
+    $("leaders-heading").title = date;
   }
 
   function renderLeaders(board, scope) {
@@ -371,7 +372,6 @@
     // The winner mark is the watchlist's stored winner; a market board's JSON names no winner, so none is marked.
     const winner = scope === "watchlist" ? state.movers.find((m) => m.Date === board.Date) : null;
     leadersHeading(scope, board.Date);
-    $("leaders-heading").title = board.Date;
     renderLeaderList("leaders-gainers", board.Gainers, winner, "No ticker rose.");
     renderLeaderList("leaders-losers", board.Losers, winner, "No ticker fell.");
     $("leaders-status").textContent = "";
@@ -420,7 +420,6 @@
       if (request !== leadersRequest) return;
       state.leaders = null;
       leadersHeading(scope, date);
-      $("leaders-heading").title = date;
       show("leaders-lists", false);
       if (/HTTP 404/.test(err.message)) {
         $("leaders-status").replaceChildren(...noBoardMessage(scope, date));
